@@ -1,0 +1,137 @@
+# latprof: eBPF latency tracer.
+#
+#   make            build ./latprof (one static-libbpf binary, BPF objects embedded)
+#   make deps       install missing Debian build/test packages (root)
+#   make demo       deps + build + run `latprof offcpu` on a bundled workload
+#   make test       deps + build + unit and integration tests (TAP via prove)
+#   make install    install to $(DESTDIR)$(PREFIX)/sbin
+#   make format-check   check formatting against .clang-format
+#   V=1             show full commands
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+OUTPUT     := .output
+CLANG      ?= clang-19
+LLVM_STRIP ?= llvm-strip-19
+BPFTOOL    ?= bpftool
+CC         ?= gcc
+ARCH       := x86
+GIT_REV    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.SUFFIXES:
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS   := $(wildcard bpf/*.h)
+
+USER_SRCS  := $(wildcard user/*.c)
+USER_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+CORE_OBJS  := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+USER_HDRS  := $(wildcard user/*.h)
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Wno-missing-field-initializers \
+	-I vmlinux/$(ARCH) -I bpf
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
+	-DLATPROF_VERSION='"$(VERSION) ($(GIT_REV))"'
+LDLIBS     := -l:libbpf.a -lelf -lz -lm
+LDFLAGS    ?=
+
+.PHONY: all
+all: latprof
+
+.PHONY: check-toolchain
+check-toolchain:
+	@command -v $(CLANG) >/dev/null || { echo "latprof: $(CLANG) not found; run 'make deps' as root" >&2; exit 1; }
+	@command -v $(BPFTOOL) >/dev/null || { echo "latprof: $(BPFTOOL) not found; run 'make deps' as root" >&2; exit 1; }
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/workloads:
+	$(Q)mkdir -p $@
+
+# BPF: bpf/%.bpf.c -> .output/%.bpf.o -> .output/%.skel.h
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT) check-toolchain
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# User space: every object may include any skeleton, so skeletons come first.
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+latprof: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+.PHONY: deps
+deps:
+	$(Q)scripts/deps.sh
+
+.PHONY: install
+install: latprof
+	install -D -m 0755 latprof $(DESTDIR)$(PREFIX)/sbin/latprof
+
+# ---- tests ---------------------------------------------------------------
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+WL_SRCS    := $(wildcard tests/workloads/*.c)
+WL_BINS    := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
+WL_CFLAGS  := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -pthread -Wall -Wextra -Werror
+
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/tap.h $(CORE_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I tests/unit $< $(CORE_OBJS) $(LDLIBS) -o $@
+
+# Workloads: frame pointers on, known noinline function names (tests/workloads/README).
+$(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WL_CFLAGS) $< -o $@
+
+# Extra binaries the ELF symbol tests inspect: non-PIE, PIE, a shared library.
+$(OUTPUT)/workloads/elfsyms-nopie: tests/workloads/elfsyms.c | $(OUTPUT)/workloads
+	$(Q)$(CC) $(WL_CFLAGS) -no-pie -fno-pie $< -o $@
+$(OUTPUT)/workloads/elfsyms-pie: tests/workloads/elfsyms.c | $(OUTPUT)/workloads
+	$(Q)$(CC) $(WL_CFLAGS) -pie -fpie $< -o $@
+$(OUTPUT)/workloads/libltshared.so: tests/workloads/libltshared.c.in | $(OUTPUT)/workloads
+	$(Q)$(CC) $(WL_CFLAGS) -x c -shared -fpic $< -o $@
+
+TEST_BINS := $(UNIT_BINS) $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
+	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so
+
+.PHONY: test-build
+test-build: latprof $(TEST_BINS)
+
+.PHONY: test
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-build
+	$(Q)tests/run.sh
+
+.PHONY: demo
+demo: deps
+	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/demo
+	$(Q)scripts/demo.sh
+
+.PHONY: format-check
+format-check:
+	$(Q)clang-format --dry-run --Werror user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c
+
+.PHONY: clean
+clean:
+	$(Q)rm -rf $(OUTPUT) latprof

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Every kernel-version difference latprof's BPF code depends on lives here,
+ * as a CO-RE shim that names the commit that made it necessary.
+ */
+#ifndef LT_CORE_FIXES_BPF_H
+#define LT_CORE_FIXES_BPF_H
+#include <bpf/bpf_core_read.h>
+
+/*
+ * Commit 2f064a59a11f ("sched: Change task_struct::state", v5.14) renamed
+ * task_struct::state to __state and made it unsigned int.
+ */
+struct task_struct___o {
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+struct task_struct___x {
+	unsigned int __state;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 lt_task_state(void *task)
+{
+	struct task_struct___x *t = task;
+
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___o *)task, state);
+}
+
+#endif

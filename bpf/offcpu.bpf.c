@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * latprof offcpu: time threads spend off-CPU between switch-out and switch-in,
+ * summed per (thread, user stack, kernel stack, class) in the kernel.
+ *
+ * Three attach flavours of sched_switch share one body; user space loads the
+ * first that the kernel accepts (tp_btf, then raw_tp, then the tracepoint).
+ * At switch-out the task is current, so its stacks are captured then; at
+ * switch-in the block's duration is known and it is aggregated or discarded.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "core_fixes.bpf.h"
+#include "target.bpf.h"
+#include "stack_agg.bpf.h"
+#include "ustack.bpf.h"
+#include "offcpu.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TASK_RUNNING 0x0000
+#define TASK_UNINTERRUPTIBLE 0x0002
+#define TASK_DEAD 0x0080
+#define TASK_NOLOAD 0x0400
+
+const volatile __u32 classes = OFFCPU_WANT(OFFCPU_SLEEP) | OFFCPU_WANT(OFFCPU_BLOCKED);
+const volatile __u64 min_block_ns = 1000;
+const volatile __u64 max_block_ns = ~0ULL;
+const volatile __u8 want_ustack = 1;
+const volatile __u8 want_kstack = 1;
+
+struct offcpu_start {
+	__u64 ts;
+	__u64 ustack;
+	__s32 kstack;
+	__u32 class;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* threads off-CPU at once */
+	__type(key, __u32);
+	__type(value, struct offcpu_start);
+} start SEC(".maps");
+
+static __always_inline __u32 classify(bool preempt, __u32 state)
+{
+	if (preempt || state == TASK_RUNNING)
+		return OFFCPU_PREEMPT;
+	/* TASK_IDLE (D | NOLOAD) is an idle wait, not I/O: count it as sleep. */
+	if ((state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD))
+		return OFFCPU_BLOCKED;
+	return OFFCPU_SLEEP;
+}
+
+/* Switch-out of the current task: filter, capture stacks, note the time. */
+static __always_inline void switch_out(void *ctx, bool preempt, __u32 state)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = (__u32)id, tgid = id >> 32, class;
+	struct offcpu_start s = {};
+
+	if (!pid || (state & TASK_DEAD))
+		return;
+	class = classify(preempt, state);
+	if (!(classes & OFFCPU_WANT(class)))
+		return;
+	if (!lt_current_selected(tgid, pid))
+		return;
+
+	s.ts = bpf_ktime_get_ns();
+	s.class = class;
+	s.tgid = tgid;
+	s.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
+	s.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	if (bpf_map_update_elem(&start, &pid, &s, BPF_ANY))
+		lt_stat_inc(LT_STAT_START_FULL);
+}
+
+/* Switch-in of `pid`: aggregate the block if it is within the limits. */
+static __always_inline void switch_in(__u32 pid, const char *comm_src)
+{
+	struct offcpu_start *s;
+	struct lt_stack_key key = {};
+	__u64 delta;
+
+	if (!pid)
+		return;
+	s = bpf_map_lookup_elem(&start, &pid);
+	if (!s)
+		return;
+	delta = bpf_ktime_get_ns() - s->ts;
+	if (delta < min_block_ns || delta > max_block_ns)
+		goto out;
+	key.ustack = s->ustack;
+	key.kstack = s->kstack;
+	key.tgid = s->tgid;
+	key.pid = pid;
+	key.aux = s->class;
+	bpf_probe_read_kernel_str(key.comm, sizeof(key.comm), comm_src);
+	lt_agg_add(&key, delta / 1000);
+out:
+	bpf_map_delete_elem(&start, &pid);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switch_out(ctx, preempt, lt_task_state(prev));
+	if (!lt_ids_selected(next->tgid, next->pid))
+		return 0;
+	switch_in(next->pid, next->comm);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u32 npid = BPF_CORE_READ(next, pid), ntgid = BPF_CORE_READ(next, tgid);
+
+	switch_out(ctx, preempt, lt_task_state(prev));
+	if (!lt_ids_selected(ntgid, npid))
+		return 0;
+	switch_in(npid, next->comm);
+	return 0;
+}
+
+/*
+ * Oldest kernels: the classic tracepoint reports prev_state already folded
+ * (__trace_sched_switch_state): preemption as TASK_REPORT_MAX, otherwise
+ * 1 << (state index - 1), so S is 0x1 and D is 0x2, as in __state.
+ */
+SEC("tracepoint/sched/sched_switch")
+int offcpu_switch_tp(struct trace_event_raw_sched_switch *ctx)
+{
+	long st = ctx->prev_state;
+	bool preempt = st >= 0x100; /* TASK_REPORT_MAX and above */
+
+	switch_out(ctx, preempt, preempt ? TASK_RUNNING : (__u32)st);
+	switch_in(ctx->next_pid, ctx->next_comm);
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Kernel side of the one stack aggregator: the maps every tool shares and
+ * lt_agg_add(). User space (user/stacks.c) sizes the maps before load and
+ * reads them at the end of the trace or every -i interval.
+ */
+#ifndef LT_STACK_AGG_BPF_H
+#define LT_STACK_AGG_BPF_H
+#include <bpf/bpf_helpers.h>
+#include "stack_agg.h"
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* set by user space: --stack-storage-size */
+	__type(key, struct lt_stack_key);
+	__type(value, struct lt_stack_val);
+} lt_agg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1); /* set by user space: --stack-storage-size */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, LT_MAX_STACK_DEPTH * sizeof(__u64));
+} lt_kstacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_STAT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} lt_stats SEC(".maps");
+
+const struct lt_stack_val lt_zero_val = {};
+
+static __always_inline void lt_stat_inc(enum lt_stat s)
+{
+	__u32 k = s;
+	__u64 *v = bpf_map_lookup_elem(&lt_stats, &k);
+
+	if (v)
+		(*v)++;
+}
+
+/* Slot i holds [2^(i-1), 2^i); 0 holds 0. Mirrors lt_hist_slot() in user/hist.c. */
+static __always_inline __u32 lt_log2_slot(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	if (!v)
+		return 0;
+	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	r += 1;
+	return r < LT_HIST_SLOTS ? r : LT_HIST_SLOTS - 1;
+}
+
+/* Kernel stack of the current task; LT_NO_KSTACK on failure (counted). */
+static __always_inline __s32 lt_kstack_get(void *ctx)
+{
+	long id = bpf_get_stackid(ctx, &lt_kstacks, 0);
+
+	if (id >= 0)
+		return id;
+	if (id == -EEXIST)
+		lt_stat_inc(LT_STAT_KSTACK_COLLISION);
+	else if (id == -12 /* ENOMEM */)
+		lt_stat_inc(LT_STAT_KSTACK_FULL);
+	else
+		lt_stat_inc(LT_STAT_KSTACK_FAULT);
+	return LT_NO_KSTACK;
+}
+
+/* Add one event of `value` (tool's unit) to the stack in `key`. */
+static __always_inline void lt_agg_add(struct lt_stack_key *key, __u64 value)
+{
+	struct lt_stack_val *val = bpf_map_lookup_elem(&lt_agg, key);
+	__u32 slot;
+
+	if (!val) {
+		long err = bpf_map_update_elem(&lt_agg, key, &lt_zero_val, BPF_NOEXIST);
+
+		if (err && err != -EEXIST) {
+			lt_stat_inc(LT_STAT_AGG_FULL);
+			return;
+		}
+		val = bpf_map_lookup_elem(&lt_agg, key);
+		if (!val) {
+			lt_stat_inc(LT_STAT_AGG_FULL);
+			return;
+		}
+	}
+	slot = lt_log2_slot(value);
+	/* Keep the bound visible to the verifier after the compiler's rewrites. */
+	asm volatile("" : "+r"(slot));
+	if (slot >= LT_HIST_SLOTS)
+		slot = LT_HIST_SLOTS - 1;
+	__sync_fetch_and_add(&val->total, value);
+	__sync_fetch_and_add(&val->count, 1);
+	__sync_fetch_and_add(&val->hist[slot], 1);
+	lt_stat_inc(LT_STAT_EVENTS);
+}
+
+#endif

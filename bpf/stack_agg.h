@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The stack aggregator's contract between BPF and user space, shared by every
+ * tool: one map keyed by (tgid, pid, comm, user stack, kernel stack, aux)
+ * holding total, count and a log2 histogram of the tool's value, plus the
+ * per-CPU counters of events that could not be recorded.
+ */
+#ifndef LT_STACK_AGG_H
+#define LT_STACK_AGG_H
+#include "lt_types.h"
+
+#define LT_COMM_LEN 16
+#define LT_MAX_STACK_DEPTH 127 /* perf's default kernel.perf_event_max_stack */
+#define LT_HIST_SLOTS 48       /* log2 buckets: slot i holds values in [2^(i-1), 2^i) */
+
+/* No stack captured (filtered by -U/-K, kernel thread, or lost: see stats). */
+#define LT_NO_KSTACK (-1)
+#define LT_NO_USTACK 0ULL
+
+struct lt_stack_key {
+	__u64 ustack; /* key in the user stack map (hash of the frames), 0 if none */
+	__s32 kstack; /* id in the kernel stack trace map, < 0 if none */
+	__u32 tgid;
+	__u32 pid;
+	__u32 aux; /* tool-specific dimension (offcpu: enum offcpu_class) */
+	char comm[LT_COMM_LEN];
+};
+
+struct lt_stack_val {
+	__u64 total; /* sum of the tool's value, in its unit */
+	__u64 count;
+	__u32 hist[LT_HIST_SLOTS];
+};
+
+/* User stack map value: frames leaf first, zero-terminated when shorter. */
+struct lt_ustack {
+	__u64 ips[LT_MAX_STACK_DEPTH];
+};
+
+/* Counters of events that could not be fully recorded (per-CPU array). */
+enum lt_stat {
+	LT_STAT_KSTACK_FAULT,     /* bpf_get_stackid failed (-EFAULT) */
+	LT_STAT_KSTACK_COLLISION, /* stack map hash bucket taken (-EEXIST) */
+	LT_STAT_KSTACK_FULL,      /* stack map out of entries (-ENOMEM) */
+	LT_STAT_USTACK_FAULT,     /* no user registers or unreadable first frame */
+	LT_STAT_USTACK_FULL,      /* user stack map full */
+	LT_STAT_USTACK_TRUNC,     /* user stack deeper than --perf-max-stack-depth */
+	LT_STAT_UNWIND_VMA,       /* mmap lock busy: CFI unwinding skipped for the event */
+	LT_STAT_AGG_FULL,         /* aggregation map full: the event was not counted */
+	LT_STAT_START_FULL,       /* too many tasks in flight: the event was not timed */
+	LT_STAT_EVENTS,           /* events aggregated */
+	LT_STAT_NR,
+};
+
+#endif

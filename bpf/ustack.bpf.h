@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * User stack capture that does not lose frames in code built without frame
+ * pointers (glibc's nanosleep, read, pthread_cond_wait ...).
+ *
+ * The kernel's own user stack walker (bpf_get_stackid + BPF_F_USER_STACK)
+ * follows the rbp chain only. When the task blocks inside a libc function that
+ * keeps no frame pointer, the chain skips that function's caller, which is the
+ * frame a user most needs. Here each frame is unwound with the CFI table of its
+ * file when user space loaded one (bpf/unwind.h: built from .eh_frame for
+ * files compiled without frame pointers) and with the frame pointer otherwise.
+ * The frames are hashed into lt_ustacks, so stacks still aggregate in the
+ * kernel.
+ */
+#ifndef LT_USTACK_BPF_H
+#define LT_USTACK_BPF_H
+#include <bpf/bpf_helpers.h>
+#include "stack_agg.bpf.h"
+#include "unwind.h"
+
+#define PF_KTHREAD 0x00200000
+
+enum lt_ustack_mode {
+	LT_USTACK_CFI = 0, /* CFI tables where loaded, frame pointers elsewhere */
+	LT_USTACK_FP = 1,  /* kernels without bpf_loop/bpf_find_vma: rbp chain only */
+};
+
+const volatile __u8 lt_ustack_mode = LT_USTACK_CFI;
+const volatile __u32 lt_ustack_depth = LT_MAX_STACK_DEPTH;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* set by user space: --stack-storage-size */
+	__type(key, __u64);
+	__type(value, struct lt_ustack);
+} lt_ustacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_ustack);
+} lt_ustack_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_UNWIND_MAX_TABLES);
+	__type(key, struct lt_unwind_key);
+	__type(value, struct lt_unwind_tab);
+} lt_unwind_tabs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_UNWIND_MAX_ROWS);
+	__type(key, __u32);
+	__type(value, struct lt_unwind_row);
+} lt_unwind_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LT_UNWIND_MAX_PROCS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct lt_unwind_proc);
+} lt_unwind_procs SEC(".maps");
+
+/* Walk state shared by the bpf_loop() steps. */
+struct lt_walk {
+	__u64 pc, sp, bp;
+	__u64 vm_start, vm_end; /* cached range of the last pc: one table, or none */
+	__u64 vm_pgoff, bias;
+	__u64 ino;
+	__u32 dev;
+	__u32 tgid;
+	__u32 n;          /* frames stored */
+	__u32 tab_first;  /* CFI table of the cached VMA's file */
+	__u32 tab_nrows;  /* 0: no table, unwind by frame pointer */
+	__u32 cfi_frames; /* frames unwound by CFI */
+	__u8 have_file;
+	__u8 truncated;
+	struct task_struct *task;
+};
+
+static long lt_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct lt_walk *w = data;
+	struct file *f = vma->vm_file;
+
+	w->vm_start = vma->vm_start;
+	w->vm_end = vma->vm_end;
+	w->vm_pgoff = vma->vm_pgoff;
+	w->have_file = 0;
+	if (f) {
+		w->ino = f->f_inode->i_ino;
+		w->dev = f->f_inode->i_sb->s_dev;
+		w->have_file = 1;
+	}
+	return 0;
+}
+
+/*
+ * Index of the last row of table [first, first + nrows) starting at or below
+ * off, or -1. Global (not inlined) so the verifier checks it once, on its own,
+ * instead of once per path of the caller.
+ */
+__attribute__((noinline)) int lt_unwind_row_find(__u32 first, __u32 nrows, __u32 off)
+{
+	__u32 lo = 0, hi = nrows, idx;
+
+	for (int i = 0; i < LT_UNWIND_SEARCH_STEPS && lo < hi; i++) {
+		__u32 mid = lo + (hi - lo) / 2;
+		struct lt_unwind_row *row;
+
+		idx = first + mid;
+		row = bpf_map_lookup_elem(&lt_unwind_rows, &idx);
+		if (!row)
+			return -1;
+		if (row->off <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? (int)(first + lo - 1) : -1;
+}
+
+/* What lt_unwind_range() found for a pc. */
+struct lt_range {
+	__u64 start, end; /* the range the answer holds for */
+	__u64 bias;
+	__u32 tab_first, tab_nrows; /* nrows 0: no table, frame pointers */
+};
+
+/*
+ * Look pc up in the mapping list user space published for tgid. Returns 1 and
+ * fills r, or 0 when the process has no list. Global for the same reason as
+ * lt_unwind_row_find().
+ */
+__attribute__((noinline)) int lt_unwind_range(__u32 tgid, __u64 pc, struct lt_range *r)
+{
+	struct lt_unwind_proc *pm;
+	struct lt_unwind_map *m;
+	__u32 n, l = 0, h;
+
+	if (!r)
+		return 0;
+	pm = bpf_map_lookup_elem(&lt_unwind_procs, &tgid);
+	if (!pm)
+		return 0;
+	n = h = pm->n < LT_UNWIND_PROC_MAPS ? pm->n : LT_UNWIND_PROC_MAPS;
+	/* Mappings are sorted by start. */
+	for (int k = 0; k < 5 && l < h; k++) {
+		__u32 mid = (l + h) / 2;
+
+		if (pm->m[mid & (LT_UNWIND_PROC_MAPS - 1)].start <= pc)
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	r->start = 0;
+	r->end = ~0ULL;
+	r->tab_nrows = 0;
+	if (l > 0) {
+		m = &pm->m[(l - 1) & (LT_UNWIND_PROC_MAPS - 1)];
+		if (pc < m->end) {
+			r->start = m->start;
+			r->end = m->end;
+			r->bias = m->bias;
+			r->tab_first = m->tab_first;
+			r->tab_nrows = m->tab_nrows;
+			return 1;
+		}
+		r->start = m->end;
+	}
+	if (l < n)
+		r->end = pm->m[l & (LT_UNWIND_PROC_MAPS - 1)].start;
+	return 1; /* between tabled mappings: frame pointers only */
+}
+
+/*
+ * Find the CFI table covering pc and cache the range it holds for. Uses the
+ * mapping list user space published for the process; bpf_find_vma() only for
+ * processes it has not seen. false: nothing known, unwind by frame pointer.
+ */
+static __always_inline bool lt_walk_vma(struct lt_walk *w, __u64 pc)
+{
+	struct lt_unwind_key k = {};
+	struct lt_range r;
+	struct lt_unwind_tab *t;
+	long err;
+
+	if (pc >= w->vm_start && pc < w->vm_end)
+		return true;
+	w->tab_nrows = 0;
+	if (lt_unwind_range(w->tgid, pc, &r)) {
+		w->vm_start = r.start;
+		w->vm_end = r.end;
+		w->bias = r.bias;
+		w->tab_first = r.tab_first;
+		w->tab_nrows = r.tab_nrows;
+		return true;
+	}
+	err = bpf_find_vma(w->task, pc, lt_vma_cb, w, 0);
+	if (err) {
+		if (err == -16 /* EBUSY: mmap lock or irq_work busy */)
+			lt_stat_inc(LT_STAT_UNWIND_VMA);
+		w->vm_start = w->vm_end = 0;
+		return false;
+	}
+	w->bias = w->vm_start - (w->vm_pgoff << 12);
+	if (!w->have_file)
+		return true;
+	k.dev = w->dev;
+	k.ino = w->ino;
+	t = bpf_map_lookup_elem(&lt_unwind_tabs, &k);
+	if (t) {
+		w->tab_first = t->first;
+		w->tab_nrows = t->nrows;
+	}
+	return true;
+}
+
+/* One frame: CFI where the file has a table, frame pointer otherwise. */
+static long lt_walk_step(__u32 i, void *data)
+{
+	struct lt_walk *w = data;
+	__u64 pc = w->n == 1 ? w->pc : w->pc - 1; /* return address -> call insn */
+	__u64 cfa, ra;
+	__u32 zero = 0;
+	struct lt_ustack *st;
+
+	if (w->n >= lt_ustack_depth || w->n >= LT_MAX_STACK_DEPTH) {
+		w->truncated = 1;
+		return 1;
+	}
+	st = bpf_map_lookup_elem(&lt_ustack_scratch, &zero);
+	if (!st)
+		return 1;
+
+	if (w->cfi_frames < LT_UNWIND_MAX_FRAMES && lt_walk_vma(w, pc) && w->tab_nrows) {
+		__u32 off = pc - w->bias;
+		int idx = lt_unwind_row_find(w->tab_first, w->tab_nrows, off);
+		struct lt_unwind_row *row = NULL;
+
+		if (idx >= 0)
+			row = bpf_map_lookup_elem(&lt_unwind_rows, &idx);
+
+		if (row && row->cfa_reg != LT_CFA_UNDEF) {
+			if (row->cfa_reg == LT_CFA_RSP)
+				cfa = w->sp + row->cfa_off;
+			else if (row->cfa_reg == LT_CFA_RBP)
+				cfa = w->bp + row->cfa_off;
+			else /* PLT: rsp + 8, + 8 more once the stub has pushed */
+				cfa = w->sp + row->cfa_off + (((w->pc & 15) >= 11) ? 8 : 0);
+			if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
+				return 1;
+			if (row->rbp_off &&
+			    bpf_probe_read_user(&w->bp, sizeof(w->bp), (void *)(cfa + row->rbp_off)))
+				return 1;
+			w->cfi_frames++;
+			w->sp = cfa;
+			goto store;
+		}
+	}
+
+	/* Frame pointer: [rbp] = caller's rbp, [rbp + 8] = return address. */
+	{
+		struct {
+			__u64 bp, ra;
+		} fr;
+
+		if (!w->bp || (w->bp & 7) || w->bp < w->sp)
+			return 1;
+		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)w->bp))
+			return 1;
+		ra = fr.ra;
+		w->sp = w->bp + 16;
+		w->bp = fr.bp;
+	}
+store:
+	if (!ra)
+		return 1;
+	w->pc = ra;
+	if (w->n < LT_MAX_STACK_DEPTH)
+		st->ips[w->n] = ra;
+	w->n++;
+	return 0;
+}
+
+static __always_inline __u64 lt_mix64(__u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/*
+ * Capture the current task's user stack into lt_ustacks; returns its key, or
+ * LT_NO_USTACK for kernel threads and on failure (counted in lt_stats).
+ */
+static __always_inline __u64 lt_ustack_get(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct lt_walk w = {};
+	struct lt_ustack *st;
+	struct pt_regs *regs;
+	__u32 zero = 0, n;
+	__u64 h = 0x9e3779b97f4a7c15ULL;
+	long err;
+
+	if (task->flags & PF_KTHREAD)
+		return LT_NO_USTACK;
+	st = bpf_map_lookup_elem(&lt_ustack_scratch, &zero);
+	if (!st)
+		return LT_NO_USTACK;
+
+	if (lt_ustack_mode == LT_USTACK_FP) {
+		long sz = bpf_get_stack(ctx, st->ips, lt_ustack_depth * sizeof(__u64),
+					BPF_F_USER_STACK);
+
+		if (sz <= 0) {
+			lt_stat_inc(LT_STAT_USTACK_FAULT);
+			return LT_NO_USTACK;
+		}
+		n = sz / sizeof(__u64);
+	} else {
+		regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		if (!regs) {
+			lt_stat_inc(LT_STAT_USTACK_FAULT);
+			return LT_NO_USTACK;
+		}
+		w.task = task;
+		w.tgid = bpf_get_current_pid_tgid() >> 32;
+		w.pc = regs->ip;
+		w.sp = regs->sp;
+		w.bp = regs->bp;
+		if (!w.pc) {
+			lt_stat_inc(LT_STAT_USTACK_FAULT);
+			return LT_NO_USTACK;
+		}
+		st->ips[0] = w.pc;
+		w.n = 1;
+		bpf_loop(LT_MAX_STACK_DEPTH, lt_walk_step, &w, 0);
+		if (w.truncated)
+			lt_stat_inc(LT_STAT_USTACK_TRUNC);
+		n = w.n;
+	}
+
+	for (__u32 i = 0; i < LT_MAX_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		h = lt_mix64(h ^ st->ips[i]) + i;
+	}
+	if (n < LT_MAX_STACK_DEPTH)
+		st->ips[n] = 0;
+	if (!h)
+		h = 1;
+	err = bpf_map_update_elem(&lt_ustacks, &h, st, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		lt_stat_inc(LT_STAT_USTACK_FULL);
+		return LT_NO_USTACK;
+	}
+	return h;
+}
+
+#endif

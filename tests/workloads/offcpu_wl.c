@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Ground-truth workload for `latprof offcpu` tests. It prints its pid, waits
+ * for SIGUSR1 (sent once latprof has attached), then does exactly what its
+ * mode says through ordinary libc calls (nanosleep, read), never raw syscalls.
+ *
+ *   sleeper  blocker_sleep(): 20 x 50 ms nanosleep(); spin_worker() spins
+ *            on another thread meanwhile
+ *   pipe     pipe_reader() blocks in read() on a pipe that pipe_feeder()
+ *            writes every 100 ms, 10 times
+ *   mixed    short_nap(): 50 x 1 ms; long_nap(): 5 x 100 ms
+ *   exit     blocker_sleep() 10 x 50 ms, then the process exits
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define noinline __attribute__((noinline))
+
+static volatile int stop_spin;
+static int pipefd[2];
+
+static noinline void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static noinline void blocker_sleep(int n, long ms)
+{
+	for (int i = 0; i < n; i++) {
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+static noinline void short_nap(void)
+{
+	for (int i = 0; i < 50; i++)
+		nap_ms(1);
+}
+
+static noinline void long_nap(void)
+{
+	for (int i = 0; i < 5; i++)
+		nap_ms(100);
+}
+
+static noinline void *spin_worker(void *arg)
+{
+	volatile unsigned long x = 0;
+
+	(void)arg;
+	while (!stop_spin)
+		x++;
+	return NULL;
+}
+
+static noinline void pipe_reader(int n)
+{
+	char buf[16];
+
+	for (int i = 0; i < n; i++)
+		if (read(pipefd[0], buf, 1) != 1)
+			break;
+}
+
+static noinline void *pipe_feeder(void *arg)
+{
+	int n = *(int *)arg;
+
+	for (int i = 0; i < n; i++) {
+		nap_ms(100);
+		if (write(pipefd[1], "x", 1) != 1)
+			break;
+	}
+	return NULL;
+}
+
+static void wait_for_go(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	printf("%d\n", getpid());
+	fflush(stdout);
+	sigwait(&set, &sig);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "sleeper";
+	pthread_t th;
+	sigset_t set;
+	int n = 10;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (!strcmp(mode, "pipe") && pipe(pipefd))
+		return 1;
+	if (!strcmp(mode, "nowait"))
+		mode = argc > 2 ? argv[2] : "sleeper";
+	else
+		wait_for_go();
+
+	if (!strcmp(mode, "sleeper")) {
+		pthread_create(&th, NULL, spin_worker, NULL);
+		blocker_sleep(20, 50);
+		stop_spin = 1;
+		pthread_join(th, NULL);
+	} else if (!strcmp(mode, "pipe")) {
+		pthread_create(&th, NULL, pipe_feeder, &n);
+		pipe_reader(n);
+		pthread_join(th, NULL);
+	} else if (!strcmp(mode, "mixed")) {
+		short_nap();
+		long_nap();
+	} else if (!strcmp(mode, "exit")) {
+		blocker_sleep(10, 50);
+	} else {
+		fprintf(stderr, "unknown mode '%s'\n", mode);
+		return 2;
+	}
+	return 0;
+}

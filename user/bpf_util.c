@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "bpf_util.h"
+#include "err.h"
+
+#define CAP_SYS_ADMIN 21
+#define CAP_PERFMON 38
+#define CAP_BPF 39
+
+static unsigned long long cap_eff(void)
+{
+	unsigned long long caps = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+static int check_privileges(void)
+{
+	unsigned long long caps = cap_eff();
+	bool admin = caps & (1ULL << CAP_SYS_ADMIN);
+	bool bpf_perfmon = (caps & (1ULL << CAP_BPF)) && (caps & (1ULL << CAP_PERFMON));
+
+	if (admin || bpf_perfmon)
+		return 0;
+	if (geteuid() != 0)
+		lt_err("not running as root: latprof needs CAP_BPF and CAP_PERFMON or "
+		       "CAP_SYS_ADMIN; run it as root");
+	else
+		lt_err("missing capabilities: latprof needs CAP_BPF and CAP_PERFMON or "
+		       "CAP_SYS_ADMIN (effective set is %#llx)",
+		       caps);
+	return -EPERM;
+}
+
+const char *lt_btf_custom_path(void)
+{
+	const char *p = getenv("LATPROF_BTF");
+
+	return p && *p ? p : NULL;
+}
+
+static int check_btf(void)
+{
+	const char *path = lt_btf_custom_path();
+
+	if (!path)
+		path = LT_SYSFS_BTF;
+	if (access(path, R_OK)) {
+		lt_err("cannot read kernel BTF '%s': %s; latprof needs a kernel built with "
+		       "CONFIG_DEBUG_INFO_BTF=y (or LATPROF_BTF=FILE naming a BTF file for it)",
+		       path, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static bool tracefs_mounted(void)
+{
+	return access(LT_TRACEFS "/events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/events", F_OK) == 0;
+}
+
+/* Tracepoint ids and uprobe events live in tracefs: mount it when missing. */
+static int ensure_tracefs(void)
+{
+	if (tracefs_mounted())
+		return 0;
+	if (mount("tracefs", LT_TRACEFS, "tracefs", 0, NULL) && errno != EBUSY) {
+		lt_err("tracefs is not mounted and mounting it at '%s' failed: %s; "
+		       "run 'mount -t tracefs tracefs %s'",
+		       LT_TRACEFS, strerror(errno), LT_TRACEFS);
+		return -errno;
+	}
+	lt_info("mounted tracefs at %s", LT_TRACEFS);
+	return 0;
+}
+
+int lt_env_check(void)
+{
+	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+	int err;
+
+	err = check_privileges();
+	err = err ?: check_btf();
+	err = err ?: ensure_tracefs();
+	if (err)
+		return err;
+	/* Kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK. */
+	if (setrlimit(RLIMIT_MEMLOCK, &r))
+		lt_info("cannot raise RLIMIT_MEMLOCK: %s", strerror(errno));
+	return 0;
+}
+
+int lt_rodata_set(struct bpf_object *obj, const char *name, const void *val, size_t sz)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, ".rodata");
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	size_t data_sz;
+	char *data;
+	int id;
+
+	if (!map || !btf)
+		goto notfound;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	data = (char *)bpf_map__initial_value(map, &data_sz);
+	if (id < 0 || !data)
+		goto notfound;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, var->name_off), name))
+			continue;
+		if (vs->size != sz || vs->offset + sz > data_sz) {
+			lt_err("internal: rodata '%s' is %u bytes, not %zu", name, vs->size, sz);
+			return -EINVAL;
+		}
+		memcpy(data + vs->offset, val, sz);
+		return 0;
+	}
+notfound:
+	lt_err("internal: no rodata variable '%s' in BPF object '%s'", name,
+	       bpf_object__name(obj));
+	return -ENOENT;
+}
+
+int lt_map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+	int fd = map ? bpf_map__fd(map) : -1;
+
+	if (fd < 0) {
+		lt_err("internal: no map '%s' in BPF object '%s'", name, bpf_object__name(obj));
+		return -ENOENT;
+	}
+	return fd;
+}
+
+int lt_map_resize(struct bpf_object *obj, const char *name, unsigned int n)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+	int err;
+
+	if (!map) {
+		lt_err("internal: no map '%s' in BPF object '%s'", name, bpf_object__name(obj));
+		return -ENOENT;
+	}
+	err = bpf_map__set_max_entries(map, n);
+	if (err)
+		lt_err("cannot size map '%s' to %u entries: %s", name, n, strerror(-err));
+	return err;
+}
+
+unsigned long long lt_percpu_sum(int map_fd, unsigned int key)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	unsigned long long sum = 0, *vals;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(map_fd, &key, vals))
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}

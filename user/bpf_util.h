@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Environment checks and small libbpf helpers shared by every tool. */
+#ifndef LT_BPF_UTIL_H
+#define LT_BPF_UTIL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+
+#define LT_SYSFS_BTF "/sys/kernel/btf/vmlinux"
+#define LT_TRACEFS "/sys/kernel/tracing"
+
+/*
+ * Check what every tool needs before it loads anything: privileges, kernel
+ * BTF (LATPROF_BTF overrides the path), tracefs (mounted when missing), and
+ * the memlock limit (raised). Returns 0 or -errno with one error printed.
+ */
+int lt_env_check(void);
+
+/* Kernel BTF path to hand to libbpf (NULL: the default sysfs file). */
+const char *lt_btf_custom_path(void);
+
+/* Copy `sz` bytes into the .rodata variable `name` of an opened, unloaded obj. */
+int lt_rodata_set(struct bpf_object *obj, const char *name, const void *val, size_t sz);
+
+/* fd of a loaded obj's map, or -ENOENT (printed). */
+int lt_map_fd(struct bpf_object *obj, const char *name);
+
+/* Set max_entries of map `name` before load. 0 or -errno (printed). */
+int lt_map_resize(struct bpf_object *obj, const char *name, unsigned int n);
+
+/* Sum a per-CPU u64 array entry. 0 on failure. */
+unsigned long long lt_percpu_sum(int map_fd, unsigned int key);
+
+#endif

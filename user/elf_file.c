@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "elf_file.h"
+
+struct esym {
+	uint64_t addr, size;
+	uint64_t sec_end; /* end of the symbol's section, bounds zero-size symbols */
+	const char *name;
+	unsigned char bind;
+};
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+	struct esym *syms;
+	unsigned int nsyms;
+	struct elf_seg *segs;
+	unsigned int nsegs;
+	int syms_state; /* 0 not loaded, 1 loaded, < 0 -errno */
+};
+
+static unsigned int underscores(const char *s)
+{
+	unsigned int n = 0;
+
+	while (s[n] == '_')
+		n++;
+	return n;
+}
+
+static int bind_rank(unsigned char b)
+{
+	return b == STB_GLOBAL ? 0 : b == STB_WEAK ? 1 : 2;
+}
+
+/* <0 when a is the better name for one address. */
+static int alias_cmp(const struct esym *a, const struct esym *b)
+{
+	unsigned int ua = underscores(a->name), ub = underscores(b->name);
+	size_t la, lb;
+
+	if (ua != ub)
+		return ua < ub ? -1 : 1;
+	if (bind_rank(a->bind) != bind_rank(b->bind))
+		return bind_rank(a->bind) - bind_rank(b->bind);
+	la = strlen(a->name);
+	lb = strlen(b->name);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+static int cmp_esym(const void *pa, const void *pb)
+{
+	const struct esym *a = pa, *b = pb;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return alias_cmp(a, b);
+}
+
+static int load_symbols(struct elf_file *ef)
+{
+	Elf_Scn *scn = NULL, *symscn = NULL;
+	GElf_Shdr sh, symsh;
+	size_t shnum;
+	Elf_Data *data;
+	unsigned int n;
+
+	/* .symtab is a superset of .dynsym when the file is not stripped. */
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB || (sh.sh_type == SHT_DYNSYM && !symscn)) {
+			symscn = scn;
+			symsh = sh;
+			if (sh.sh_type == SHT_SYMTAB)
+				break;
+		}
+	}
+	if (!symscn || elf_getshdrnum(ef->elf, &shnum))
+		return 0;
+	data = elf_getdata(symscn, NULL);
+	if (!data || !symsh.sh_entsize)
+		return 0;
+	n = symsh.sh_size / symsh.sh_entsize;
+	ef->syms = calloc(n ? n : 1, sizeof(*ef->syms));
+	if (!ef->syms)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		GElf_Sym s;
+		GElf_Shdr ssh;
+		Elf_Scn *sscn;
+		const char *name;
+		int type;
+
+		if (!gelf_getsym(data, i, &s))
+			continue;
+		type = GELF_ST_TYPE(s.st_info);
+		if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE)
+			continue;
+		if (s.st_shndx == SHN_UNDEF || s.st_shndx >= shnum || !s.st_value)
+			continue;
+		sscn = elf_getscn(ef->elf, s.st_shndx);
+		if (!sscn || !gelf_getshdr(sscn, &ssh) || !(ssh.sh_flags & SHF_EXECINSTR))
+			continue;
+		name = elf_strptr(ef->elf, symsh.sh_link, s.st_name);
+		if (!name || !*name)
+			continue;
+		ef->syms[ef->nsyms++] = (struct esym){
+			.addr = s.st_value,
+			.size = s.st_size,
+			.sec_end = ssh.sh_addr + ssh.sh_size,
+			.name = name,
+			.bind = GELF_ST_BIND(s.st_info),
+		};
+	}
+	qsort(ef->syms, ef->nsyms, sizeof(*ef->syms), cmp_esym);
+	/* Keep the best alias per address (sorted first), and the largest size. */
+	n = 0;
+	for (unsigned int i = 0; i < ef->nsyms; i++) {
+		if (n && ef->syms[n - 1].addr == ef->syms[i].addr) {
+			if (ef->syms[i].size > ef->syms[n - 1].size)
+				ef->syms[n - 1].size = ef->syms[i].size;
+			continue;
+		}
+		ef->syms[n++] = ef->syms[i];
+	}
+	ef->nsyms = n;
+	return 0;
+}
+
+static int load_segments(struct elf_file *ef)
+{
+	size_t n;
+
+	if (elf_getphdrnum(ef->elf, &n))
+		return -ENOEXEC;
+	ef->segs = calloc(n ? n : 1, sizeof(*ef->segs));
+	if (!ef->segs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		ef->segs[ef->nsegs++] = (struct elf_seg){
+			.vaddr = ph.p_vaddr,
+			.offset = ph.p_offset,
+			.filesz = ph.p_filesz,
+			.exec = ph.p_flags & PF_X,
+		};
+	}
+	return 0;
+}
+
+struct elf_file *elf_file__open(const char *path)
+{
+	struct elf_file *ef;
+	int err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ef = calloc(1, sizeof(*ef));
+	if (!ef)
+		return NULL;
+	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ef->fd < 0)
+		goto err_free;
+	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF) {
+		errno = ENOEXEC;
+		goto err_free;
+	}
+	err = load_segments(ef);
+	if (err) {
+		errno = -err;
+		goto err_free;
+	}
+	return ef;
+
+err_free:
+	err = errno;
+	elf_file__free(ef);
+	errno = err;
+	return NULL;
+}
+
+void elf_file__free(struct elf_file *ef)
+{
+	if (!ef)
+		return;
+	if (ef->elf)
+		elf_end(ef->elf);
+	if (ef->fd >= 0)
+		close(ef->fd);
+	free(ef->syms);
+	free(ef->segs);
+	free(ef);
+}
+
+/* Symbols are loaded on first use: the unwinder opens files only for CFI. */
+static bool ensure_symbols(struct elf_file *ef)
+{
+	if (!ef->syms_state)
+		ef->syms_state = load_symbols(ef) ?: 1;
+	return ef->syms_state > 0;
+}
+
+const char *elf_file__sym(struct elf_file *ef, uint64_t vaddr)
+{
+	unsigned int lo, hi;
+	const struct esym *s;
+
+	if (!ensure_symbols(ef))
+		return NULL;
+	lo = 0;
+	hi = ef->nsyms;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (ef->syms[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	s = &ef->syms[lo - 1];
+	if (s->size)
+		return vaddr < s->addr + s->size ? s->name : NULL;
+	return vaddr < s->sec_end ? s->name : NULL;
+}
+
+int elf_file__off_to_vaddr(const struct elf_file *ef, uint64_t off, uint64_t *vaddr)
+{
+	for (unsigned int i = 0; i < ef->nsegs; i++) {
+		const struct elf_seg *g = &ef->segs[i];
+
+		if (off >= g->offset && off < g->offset + g->filesz) {
+			*vaddr = off - g->offset + g->vaddr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_file__vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *off)
+{
+	for (unsigned int i = 0; i < ef->nsegs; i++) {
+		const struct elf_seg *g = &ef->segs[i];
+
+		if (vaddr >= g->vaddr && vaddr < g->vaddr + g->filesz) {
+			*off = vaddr - g->vaddr + g->offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+unsigned int elf_file__nsyms(struct elf_file *ef)
+{
+	ensure_symbols(ef);
+	return ef->nsyms;
+}
+
+Elf *elf_file__elf(const struct elf_file *ef)
+{
+	return ef->elf;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One ELF file as the symbolizer and the unwinder need it: function symbols
+ * (.symtab, else .dynsym) sorted by address, and the PT_LOAD segments that
+ * turn a file offset (what /proc/PID/maps gives) into a link-time address.
+ */
+#ifndef LT_ELF_FILE_H
+#define LT_ELF_FILE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <libelf.h>
+
+struct elf_file;
+
+struct elf_seg {
+	uint64_t vaddr, offset, filesz;
+	bool exec;
+};
+
+/* Open `path` and index its segments (symbols load on first lookup). NULL with errno set (ENOEXEC: not ELF); caller frees. */
+struct elf_file *elf_file__open(const char *path);
+void elf_file__free(struct elf_file *ef);
+
+/*
+ * Name of the function containing link-time address vaddr, or NULL. A sized
+ * symbol must contain vaddr; a zero-size symbol (assembly) covers up to the
+ * next symbol within its section. Among aliases at one address the name with
+ * the fewest leading underscores wins, then global over weak, then the
+ * shortest: `nanosleep` rather than `__nanosleep`.
+ */
+const char *elf_file__sym(struct elf_file *ef, uint64_t vaddr);
+
+/* File offset -> link-time address through the PT_LOAD holding it. 0 or -ENOENT. */
+int elf_file__off_to_vaddr(const struct elf_file *ef, uint64_t off, uint64_t *vaddr);
+/* Link-time address -> file offset. 0 or -ENOENT. */
+int elf_file__vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *off);
+
+unsigned int elf_file__nsyms(struct elf_file *ef);
+/* The libelf handle, valid until elf_file__free(). */
+Elf *elf_file__elf(const struct elf_file *ef);
+
+#endif

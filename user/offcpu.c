@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * latprof offcpu: where threads wait. A thin driver over the core: options,
+ * rodata, and the choice of attach flavour; everything else is shared.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpf_util.h"
+#include "err.h"
+#include "offcpu.h"
+#include "stack_agg.h" /* types the skeleton names */
+#include "unwind.h"
+#include "offcpu.skel.h"
+#include "session.h"
+#include "stacks.h"
+#include "tools.h"
+
+struct offcpu_opts {
+	unsigned long long min_block_us, max_block_us;
+	uint32_t classes;
+	bool include_preempt;
+};
+
+struct offcpu_tool {
+	struct offcpu_opts o;
+	const struct lt_common *c;
+	struct offcpu_bpf *skel;
+	const char *flavour;
+	const char *ustack_mode;
+};
+
+enum {
+	OPT_STATE = LT_OPT_TOOL,
+	OPT_INCLUDE_PREEMPT,
+};
+
+static const struct option offcpu_longopts[] = {
+	{ "min-block", required_argument, NULL, 'm' },
+	{ "max-block", required_argument, NULL, 'M' },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "include-preempt", no_argument, NULL, OPT_INCLUDE_PREEMPT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int offcpu_parse(void *topts, int key, const char *arg)
+{
+	struct offcpu_opts *o = topts;
+
+	switch (key) {
+	case 'm':
+		return lt_parse_u64(arg, "--min-block", 0, ~0ULL / 1000, &o->min_block_us);
+	case 'M':
+		return lt_parse_u64(arg, "--max-block", 1, ~0ULL / 1000, &o->max_block_us);
+	case OPT_STATE:
+		if (!strcmp(arg, "S"))
+			o->classes = OFFCPU_WANT(OFFCPU_SLEEP);
+		else if (!strcmp(arg, "D"))
+			o->classes = OFFCPU_WANT(OFFCPU_BLOCKED);
+		else if (!strcmp(arg, "all"))
+			o->classes = OFFCPU_WANT(OFFCPU_SLEEP) | OFFCPU_WANT(OFFCPU_BLOCKED);
+		else {
+			lt_err("invalid --state '%s': expected S, D or all", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_INCLUDE_PREEMPT:
+		o->include_preempt = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int offcpu_check(void *topts, const struct lt_common *c)
+{
+	struct offcpu_opts *o = topts;
+
+	(void)c;
+	if (o->max_block_us && o->min_block_us > o->max_block_us) {
+		lt_err("--min-block %llu is above --max-block %llu", o->min_block_us,
+		       o->max_block_us);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct lt_cli_tool offcpu_cli = {
+	.name = "offcpu",
+	.summary = "Off-CPU time by stack: where threads wait, and for how long",
+	.synopsis = "[-p PID | -t TID | --comm NAME | --cgroup PATH] [-d SECONDS] [options]",
+	.help = "  -m, --min-block USEC        ignore blocks shorter than USEC (default 1)\n"
+		"  -M, --max-block USEC        ignore blocks longer than USEC (default: none)\n"
+		"      --state S|D|all         S: interruptible sleep, D: uninterruptible,\n"
+		"                              all: both (default)\n"
+		"      --include-preempt       also time preempted, still-runnable threads\n"
+		"                              (run-queue wait), under a [preempted] frame\n",
+	.examples = "  latprof offcpu -p 4242 -d 10 -o offcpu.folded\n"
+		    "  latprof offcpu --state D -m 1000 -d 30      # disk/lock waits over 1 ms\n"
+		    "  flamegraph.pl --color=io --countname=us < offcpu.folded > offcpu.svg\n",
+	.shortopts = "m:M:",
+	.longopts = offcpu_longopts,
+	.parse = offcpu_parse,
+	.check = offcpu_check,
+};
+
+static const char *const flavours[] = {
+	"offcpu_switch_btf", /* tp_btf: direct task_struct access, cheapest */
+	"offcpu_switch_raw", /* raw_tp: no BTF-typed tracepoints (before 5.5) */
+	"offcpu_switch_tp",  /* classic tracepoint: last resort */
+};
+
+static const char *flavour_name(const char *prog)
+{
+	return !strcmp(prog, "offcpu_switch_btf") ? "tp_btf" :
+	       !strcmp(prog, "offcpu_switch_raw") ? "raw_tp" : "tracepoint";
+}
+
+static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = lt_btf_custom_path());
+	const struct offcpu_opts *o = &t->o;
+	struct bpf_program *p;
+	int err;
+
+	t->skel = offcpu_bpf__open_opts(&oo);
+	if (!t->skel)
+		return -errno;
+	bpf_object__for_each_program(p, t->skel->obj)
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
+	t->skel->rodata->classes = o->classes | (o->include_preempt ? OFFCPU_WANT(OFFCPU_PREEMPT) : 0);
+	t->skel->rodata->min_block_ns = o->min_block_us * 1000;
+	t->skel->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
+	t->skel->rodata->want_ustack = !t->c->kernel_only;
+	t->skel->rodata->want_kstack = !t->c->user_only;
+	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &ustack_mode, sizeof(ustack_mode));
+	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
+	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
+	err = err ?: offcpu_bpf__load(t->skel);
+	if (err) {
+		offcpu_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+	return err;
+}
+
+static int offcpu_load(void *tool, const struct lt_common *c)
+{
+	struct offcpu_tool *t = tool;
+	int err = -ENOENT;
+
+	t->c = c;
+	/* Probe by trial load: the first flavour and unwinder the kernel accepts. */
+	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
+		for (uint8_t mode = 0; mode <= 1; mode++) {
+			err = try_load(t, flavours[i], mode);
+			if (!err) {
+				t->flavour = flavour_name(flavours[i]);
+				t->ustack_mode = mode ? "frame pointers" : "CFI + frame pointers";
+				if (mode)
+					lt_warn("this kernel cannot run the CFI unwinder (bpf_loop, "
+						"bpf_find_vma): user stacks use frame pointers only");
+				return 0;
+			}
+			lt_info("loading sched_switch as %s (%s unwinder) failed: %s",
+				flavour_name(flavours[i]), mode ? "FP" : "CFI", strerror(-err));
+		}
+	}
+	lt_err("cannot load the offcpu BPF program: %s (run with -v for the verifier log)",
+	       strerror(-err));
+	return err;
+}
+
+static struct bpf_object *offcpu_object(void *tool)
+{
+	return ((struct offcpu_tool *)tool)->skel->obj;
+}
+
+static int offcpu_attach(void *tool, char *how, size_t sz)
+{
+	struct offcpu_tool *t = tool;
+	int err = offcpu_bpf__attach(t->skel);
+
+	if (err) {
+		lt_err("cannot attach to sched_switch (%s): %s", t->flavour, strerror(-err));
+		return err;
+	}
+	snprintf(how, sz, "sched_switch: %s; user stacks: %s", t->flavour, t->ustack_mode);
+	lt_info("attached: %s", how);
+	return 0;
+}
+
+static void offcpu_destroy(void *tool)
+{
+	struct offcpu_tool *t = tool;
+
+	offcpu_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+static const char *offcpu_aux_frame(uint32_t aux)
+{
+	return aux == OFFCPU_PREEMPT ? "[preempted]" : NULL;
+}
+
+static const struct lt_tool_ops offcpu_ops = {
+	.name = "offcpu",
+	.unit = "us",
+	.what = "off-CPU time",
+	.aux_frame = offcpu_aux_frame,
+	.load = offcpu_load,
+	.object = offcpu_object,
+	.attach = offcpu_attach,
+	.destroy = offcpu_destroy,
+};
+
+int offcpu_main(int argc, char **argv)
+{
+	struct offcpu_tool t = {
+		.o = {
+			.min_block_us = 1,
+			.classes = OFFCPU_WANT(OFFCPU_SLEEP) | OFFCPU_WANT(OFFCPU_BLOCKED),
+		},
+	};
+	struct lt_common c;
+	int err = lt_cli_parse(argc, argv, &offcpu_cli, &c, &t.o);
+
+	if (err)
+		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
+	lt_set_verbose(c.verbose);
+	return lt_session_run(&offcpu_ops, &t, &c);
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "err.h"
+#include "output.h"
+
+struct lt_format {
+	const char *name;
+	int (*write)(FILE *f, const struct lt_profile *p);
+};
+
+static const struct lt_format formats[] = {
+	{ "folded", lt_write_folded },
+};
+
+struct lt_output {
+	const struct lt_format *fmt;
+	char *path; /* NULL: stdout */
+	char *tmp;
+	FILE *f;
+	bool committed;
+};
+
+static const struct lt_format *find_format(const char *name)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(formats[i].name, name))
+			return &formats[i];
+	return NULL;
+}
+
+bool lt_output_format_known(const char *name)
+{
+	return find_format(name) != NULL;
+}
+
+const char *lt_output_formats(void)
+{
+	return "folded";
+}
+
+int lt_output__open(const char *path, const char *format, struct lt_output **out)
+{
+	struct lt_output *o = calloc(1, sizeof(*o));
+	int fd, err;
+
+	if (!o)
+		return -ENOMEM;
+	o->fmt = find_format(format);
+	if (!o->fmt) {
+		lt_err("unknown output format '%s': expected one of %s", format, lt_output_formats());
+		free(o);
+		return -EINVAL;
+	}
+	if (!path || !strcmp(path, "-")) {
+		o->f = stdout;
+		*out = o;
+		return 0;
+	}
+	o->path = strdup(path);
+	if (!o->path || asprintf(&o->tmp, "%s.tmp.XXXXXX", path) < 0) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		err = -errno;
+		lt_err("cannot write output '%s': %s", path, strerror(errno));
+		goto err_free;
+	}
+	fchmod(fd, 0644);
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		err = -errno;
+		close(fd);
+		unlink(o->tmp);
+		lt_err("cannot write output '%s': %s", path, strerror(-err));
+		goto err_free;
+	}
+	*out = o;
+	return 0;
+
+err_free:
+	free(o->tmp);
+	free(o->path);
+	free(o);
+	return err;
+}
+
+int lt_output__write(struct lt_output *o, const struct lt_profile *p)
+{
+	int err = o->fmt->write(o->f, p);
+
+	if (fflush(o->f) && !err)
+		err = -errno;
+	if (err) {
+		lt_err("cannot write output '%s': %s", o->path ? o->path : "<stdout>", strerror(-err));
+		return err;
+	}
+	if (!o->path)
+		return 0;
+	if (fsync(fileno(o->f)) || fclose(o->f)) {
+		err = -errno;
+		o->f = NULL;
+		lt_err("cannot write output '%s': %s", o->path, strerror(-err));
+		return err;
+	}
+	o->f = NULL;
+	if (rename(o->tmp, o->path)) {
+		err = -errno;
+		lt_err("cannot rename '%s' to '%s': %s", o->tmp, o->path, strerror(-err));
+		return err;
+	}
+	o->committed = true;
+	return 0;
+}
+
+const char *lt_output__path(const struct lt_output *o)
+{
+	return o->path;
+}
+
+void lt_output__close(struct lt_output *o)
+{
+	if (!o)
+		return;
+	if (o->path) {
+		if (o->f)
+			fclose(o->f);
+		if (!o->committed)
+			unlink(o->tmp);
+	}
+	free(o->tmp);
+	free(o->path);
+	free(o);
+}
+
+int lt_write_folded(FILE *f, const struct lt_profile *p)
+{
+	struct lt_stack_line *l;
+	size_t n;
+	int err = lt_profile__lines(p, &l, &n);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		if (!l[i].total)
+			continue; /* below the unit: contributes no width */
+		if (fprintf(f, "%s %llu\n", l[i].line, (unsigned long long)l[i].total) < 0) {
+			err = -EIO;
+			break;
+		}
+	}
+	lt_stack_lines__free(l, n);
+	return err;
+}
+
+void lt_format_value(char *buf, size_t sz, double v, const char *unit)
+{
+	if (!strcmp(unit, "us")) {
+		if (v >= 1e6)
+			snprintf(buf, sz, "%.3g s", v / 1e6);
+		else if (v >= 1e3)
+			snprintf(buf, sz, "%.3g ms", v / 1e3);
+		else
+			snprintf(buf, sz, "%.3g us", v);
+		return;
+	}
+	snprintf(buf, sz, "%.3g %s", v, unit);
+}
+
+/* The user frames nearest the leaf and the kernel frame that blocked. */
+static void print_frames(FILE *f, const struct lt_sample *s)
+{
+	int first_k = -1, ushown = 0;
+
+	for (uint32_t i = 0; i < s->nframes; i++)
+		if (s->kernel[i] == 1 && first_k < 0)
+			first_k = i;
+	fputs("      ", f);
+	for (int i = (first_k < 0 ? (int)s->nframes : first_k) - 1; i >= 0 && ushown < 6; i--) {
+		if (s->kernel[i] == 2)
+			continue;
+		fprintf(f, "%s%s", ushown ? " <- " : "", s->frames[i]);
+		ushown++;
+	}
+	if (first_k >= 0) {
+		int last = s->nframes - 1, shown = 0;
+
+		fprintf(f, "%s[k] ", ushown ? "   " : "");
+		for (int i = last; i >= first_k && shown < 3; i--, shown++)
+			fprintf(f, "%s%s", shown ? " <- " : "", s->frames[i]);
+	}
+	fputc('\n', f);
+}
+
+void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
+{
+	struct lt_stack_line *l;
+	char tot[32], p50[32], p99[32];
+	uint64_t total = 0, count = 0;
+	size_t n;
+
+	if (lt_profile__lines(p, &l, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		total += l[i].total;
+		count += l[i].count;
+	}
+	lt_format_value(tot, sizeof(tot), (double)total, p->unit);
+	fprintf(f, "latprof %s: %s, %.1f s: %s in %llu events over %zu stacks\n", p->tool,
+		p->target, p->duration_s, tot, (unsigned long long)count, n);
+	if (!n) {
+		lt_stack_lines__free(l, n);
+		return;
+	}
+	fprintf(f, "%10s %8s %10s %10s  %s\n", "TOTAL", "COUNT", "P50", "P99",
+		"COMM [PID/TID]; frames leaf first, user then [k]ernel");
+	for (size_t i = 0; i < n && i < top; i++) {
+		const struct lt_sample *s = l[i].first;
+
+		lt_format_value(tot, sizeof(tot), (double)l[i].total, p->unit);
+		lt_format_value(p50, sizeof(p50), lt_hist_quantile(&l[i].hist, 0.50), p->unit);
+		lt_format_value(p99, sizeof(p99), lt_hist_quantile(&l[i].hist, 0.99), p->unit);
+		fprintf(f, "%10s %8llu %10s %10s  %s [%u/%u]%s\n", tot,
+			(unsigned long long)l[i].count, p50, p99, s->comm, s->tgid, s->pid,
+			l[i].nthreads > 1 ? " and other threads" : "");
+		print_frames(f, s);
+	}
+	if (n > top)
+		fprintf(f, "  ... %zu more stacks in the output\n", n - top);
+	fprintf(f, "  (P50/P99 estimated from log2 buckets: exact to within a factor of 2)\n");
+	lt_stack_lines__free(l, n);
+}

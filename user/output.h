@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one output layer: every tool hands a symbolized profile to the writer
+ * of the format chosen with -f, bound for -o FILE or stdout, plus the top-N
+ * summary on stderr. Files are written atomically (temp file + rename), and
+ * the temp file is created before tracing starts, so an unwritable path fails
+ * early.
+ */
+#ifndef LT_OUTPUT_H
+#define LT_OUTPUT_H
+#include <stdio.h>
+#include "profile.h"
+
+struct lt_output;
+
+/* Known format name? */
+bool lt_output_format_known(const char *name);
+/* Comma-separated list of format names, for usage text. */
+const char *lt_output_formats(void);
+
+/*
+ * Prepare output to `path` (NULL or "-": stdout) in `format`. Creates the temp
+ * file now. 0 or -errno (printed). Caller frees with lt_output__close().
+ */
+int lt_output__open(const char *path, const char *format, struct lt_output **out);
+/* Write the profile and, for a file, rename it into place. 0 or -errno (printed). */
+int lt_output__write(struct lt_output *o, const struct lt_profile *p);
+/* Path written, or NULL for stdout. */
+const char *lt_output__path(const struct lt_output *o);
+/* Remove the temp file if nothing was committed; free. */
+void lt_output__close(struct lt_output *o);
+
+/* Top-N stacks with total, count and p50/p99, for people. Cannot fail. */
+void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top);
+
+/* Folded stacks writer, exposed for tests. 0 or -errno. */
+int lt_write_folded(FILE *f, const struct lt_profile *p);
+
+/* Format a value of the profile's unit for people: "1.23 s", "52.4 ms". */
+void lt_format_value(char *buf, size_t sz, double v, const char *unit);
+
+#endif

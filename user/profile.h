@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A profile: what a tool collected, as samples keyed by thread and stack,
+ * before and after symbolization. It is the one input of the output layer.
+ */
+#ifndef LT_PROFILE_H
+#define LT_PROFILE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "hist.h"
+#include "stack_agg.h"
+#include "syms.h"
+
+struct lt_sample {
+	uint32_t tgid, pid, aux;
+	char comm[LT_COMM_LEN];
+	uint64_t total, count;
+	struct lt_hist hist;
+	uint32_t nuser, nkern;
+	uint64_t *ips; /* nuser user frames, then nkern kernel frames, each leaf first */
+	/* Filled by lt_profile__symbolize(): root first, pooled strings. */
+	const char **frames;
+	uint8_t *kernel; /* per frame: 1 kernel, 0 user, 2 pseudo-frame */
+	uint32_t nframes;
+};
+
+struct lt_profile {
+	const char *tool;  /* "offcpu" */
+	const char *unit;  /* unit of total and the histogram: "us" */
+	const char *what;  /* what the value measures: "off-CPU time" */
+	char target[256];
+	time_t start;
+	double duration_s;
+	/* Pseudo-frame placed right after comm for a sample's aux, or NULL. */
+	const char *(*aux_frame)(uint32_t aux);
+	uint64_t stats[LT_STAT_NR];
+	struct lt_sample *samples;
+	size_t n, cap;
+	/* merge index and string pool (private) */
+	size_t *slots;
+	size_t nslots;
+	char **strs;
+	size_t nstrs, strs_cap;
+};
+
+/* One stack line merged across threads, as output formats print it. */
+struct lt_stack_line {
+	char *line; /* "comm;frame;...;kframe_[k]" */
+	uint64_t total, count;
+	struct lt_hist hist;
+	const struct lt_sample *first; /* a representative sample */
+	uint32_t nthreads;
+};
+
+void lt_profile__init(struct lt_profile *p, const char *tool, const char *unit, const char *what);
+void lt_profile__free(struct lt_profile *p);
+
+/*
+ * The sample with this key, created empty (ips copied) when new. The caller
+ * adds to its total, count and histogram. NULL on allocation failure.
+ */
+struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t pid, uint32_t aux,
+				  const char *comm, const uint64_t *uips, uint32_t nuser,
+				  const uint64_t *kips, uint32_t nkern);
+/* Add every sample of src into dst. 0 or -ENOMEM. */
+int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src);
+
+/* Name every frame, drop BPF machinery frames, add pseudo-frames. 0 or -ENOMEM. */
+int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *s);
+
+/*
+ * Merge samples with identical symbolized stacks into lines, sorted by total
+ * (descending), then line. Caller frees with lt_stack_lines__free(). 0/-ENOMEM.
+ */
+int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, size_t *n);
+void lt_stack_lines__free(struct lt_stack_line *l, size_t n);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The driver every tool runs through: checks, snapshots, load, attach, wait,
+ * collect, write. A tool supplies only what is its own (struct lt_tool_ops).
+ */
+#ifndef LT_SESSION_H
+#define LT_SESSION_H
+#include <signal.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+#include "profile.h"
+#include "syms.h"
+
+struct lt_tool_ops {
+	const char *name;
+	const char *unit; /* of the aggregated value: "us" */
+	const char *what; /* "off-CPU time" */
+	const char *(*aux_frame)(uint32_t aux);
+	/* Open, set rodata and map sizes, load. 0 or -errno (printed). */
+	int (*load)(void *tool, const struct lt_common *c);
+	/* The loaded object (maps shared by the core live in it). */
+	struct bpf_object *(*object)(void *tool);
+	/* Attach; describe the attach points chosen into buf. 0 or -errno (printed). */
+	int (*attach)(void *tool, char *how, size_t sz);
+	void (*destroy)(void *tool);
+};
+
+/* The one global: set by SIGINT/SIGTERM. */
+extern volatile sig_atomic_t lt_exiting;
+
+/* Run a tool to completion. Returns the process exit code. */
+int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_common *c);
+
+#endif

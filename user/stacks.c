@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "bpf_util.h"
+#include "err.h"
+#include "stacks.h"
+
+int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
+{
+	uint32_t depth = o->max_depth;
+	int err;
+
+	err = lt_map_resize(obj, "lt_agg", o->storage_size);
+	err = err ?: lt_map_resize(obj, "lt_kstacks", o->storage_size);
+	err = err ?: lt_map_resize(obj, "lt_ustacks", o->storage_size);
+	err = err ?: lt_rodata_set(obj, "lt_ustack_depth", &depth, sizeof(depth));
+	if (!err && depth < LT_MAX_STACK_DEPTH)
+		err = bpf_map__set_value_size(bpf_object__find_map_by_name(obj, "lt_kstacks"),
+					      depth * sizeof(uint64_t));
+	return err;
+}
+
+static uint32_t read_kstack(int fd, int32_t id, uint64_t *ips)
+{
+	uint32_t n = 0;
+
+	if (id < 0)
+		return 0;
+	memset(ips, 0, LT_MAX_STACK_DEPTH * sizeof(*ips));
+	if (bpf_map_lookup_elem(fd, &id, ips))
+		return 0;
+	while (n < LT_MAX_STACK_DEPTH && ips[n])
+		n++;
+	return n;
+}
+
+static uint32_t read_ustack(int fd, uint64_t key, uint64_t *ips)
+{
+	uint32_t n = 0;
+
+	if (key == LT_NO_USTACK)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &key, ips))
+		return 0;
+	while (n < LT_MAX_STACK_DEPTH && ips[n])
+		n++;
+	return n;
+}
+
+int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
+{
+	int agg = lt_map_fd(obj, "lt_agg"), kfd = lt_map_fd(obj, "lt_kstacks");
+	int ufd = lt_map_fd(obj, "lt_ustacks"), sfd = lt_map_fd(obj, "lt_stats");
+	struct lt_stack_key key, next, *prev = NULL;
+	struct lt_stack_val val;
+	uint64_t *uips, *kips;
+	int err = 0;
+
+	if (agg < 0 || kfd < 0 || ufd < 0 || sfd < 0)
+		return -ENOENT;
+	uips = calloc(LT_MAX_STACK_DEPTH, sizeof(*uips));
+	kips = calloc(LT_MAX_STACK_DEPTH, sizeof(*kips));
+	if (!uips || !kips) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	while (!bpf_map_get_next_key(agg, prev, &next)) {
+		struct lt_sample *smp;
+		uint32_t nu, nk;
+
+		key = next;
+		prev = &key;
+		if (clear) {
+			/* Atomic per entry, so no increment between read and delete is lost. */
+			if (!bpf_map_lookup_and_delete_elem(agg, &key, &val))
+				prev = NULL; /* a deleted key cannot anchor the iteration */
+			else if (!bpf_map_lookup_elem(agg, &key, &val) &&
+				 !bpf_map_delete_elem(agg, &key))
+				prev = NULL;
+			else
+				continue;
+		} else if (bpf_map_lookup_elem(agg, &key, &val)) {
+			continue;
+		}
+		nu = read_ustack(ufd, key.ustack, uips);
+		nk = read_kstack(kfd, key.kstack, kips);
+		smp = lt_profile__get(p, key.tgid, key.pid, key.aux, key.comm, uips, nu, kips, nk);
+		if (!smp) {
+			err = -ENOMEM;
+			lt_err("cannot collect stacks: %s", strerror(-err));
+			goto out_free;
+		}
+		smp->total += val.total;
+		smp->count += val.count;
+		for (int i = 0; i < LT_HIST_SLOTS; i++)
+			smp->hist.slots[i] += val.hist[i];
+	}
+	for (unsigned int i = 0; i < LT_STAT_NR; i++)
+		p->stats[i] = lt_percpu_sum(sfd, i);
+out_free:
+	free(uips);
+	free(kips);
+	return err;
+}
+
+void lt_stacks_report_lost(const struct lt_profile *p)
+{
+	static const struct {
+		enum lt_stat stat;
+		const char *what, *fix;
+	} lost[] = {
+		{ LT_STAT_AGG_FULL, "events not counted (aggregation map full)",
+		  "raise --stack-storage-size" },
+		{ LT_STAT_START_FULL, "events not timed (too many threads in flight)", NULL },
+		{ LT_STAT_KSTACK_COLLISION, "kernel stacks lost to hash collisions",
+		  "raise --stack-storage-size" },
+		{ LT_STAT_KSTACK_FULL, "kernel stacks lost (stack map full)",
+		  "raise --stack-storage-size" },
+		{ LT_STAT_KSTACK_FAULT, "kernel stacks not captured", NULL },
+		{ LT_STAT_USTACK_FULL, "user stacks lost (stack map full)",
+		  "raise --stack-storage-size" },
+		{ LT_STAT_USTACK_FAULT, "user stacks not captured (no user registers)", NULL },
+		{ LT_STAT_USTACK_TRUNC, "user stacks truncated",
+		  "raise --perf-max-stack-depth" },
+		{ LT_STAT_UNWIND_VMA, "user stacks unwound by frame pointer only (mmap lock busy)",
+		  NULL },
+	};
+	char buf[1024];
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++) {
+		uint64_t n = p->stats[lost[i].stat];
+
+		if (!n || len >= sizeof(buf))
+			continue;
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%llu %s%s%s%s", len ? "; " : "",
+				(unsigned long long)n, lost[i].what, lost[i].fix ? " (" : "",
+				lost[i].fix ? lost[i].fix : "", lost[i].fix ? ")" : "");
+	}
+	if (len)
+		lt_warn("%s", buf);
+}

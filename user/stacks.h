@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * User side of the one stack aggregator (bpf/stack_agg.bpf.h): sizes its maps
+ * before load and turns the aggregation map and stack maps into a profile.
+ */
+#ifndef LT_STACKS_H
+#define LT_STACKS_H
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+#include "profile.h"
+
+struct lt_stack_opts {
+	unsigned int storage_size; /* entries in lt_agg, lt_kstacks, lt_ustacks */
+	unsigned int max_depth;    /* frames kept per stack, <= LT_MAX_STACK_DEPTH */
+};
+
+#define LT_DEFAULT_STACK_STORAGE 16384
+
+/* Size the maps and set the depth of an opened, unloaded obj. 0 or -errno (printed). */
+int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o);
+
+/*
+ * Move everything in lt_agg into p (merging with what p holds), resolving
+ * stack ids to frames now. With `clear`, entries are deleted as they are read
+ * (for -i intervals); stack maps are kept so ids stay valid. Also refreshes
+ * p->stats. 0 or -errno (printed).
+ */
+int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear);
+
+/*
+ * One line naming the events that could not be recorded and the option that
+ * raises the limit, or nothing when none were lost. Cannot fail.
+ */
+void lt_stacks_report_lost(const struct lt_profile *p);
+
+#endif

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "err.h"
+#include "ksyms.h"
+#include "syms.h"
+
+struct lt_file {
+	uint32_t dev;
+	uint64_t ino;
+	char *path;     /* as /proc/PID/maps names it */
+	uint32_t tgid;  /* a process that mapped it, for /proc/TGID/root */
+	struct elf_file *ef;
+	int state;      /* 0 not tried, 1 open, -errno failed */
+};
+
+struct lt_map {
+	uint64_t start, end, pgoff;
+	struct lt_file *file; /* NULL: anonymous or special */
+	const char *name;     /* "[vdso]", "[anon]", ... when file is NULL */
+};
+
+struct lt_proc {
+	uint32_t tgid;
+	struct lt_map *maps;
+	unsigned int n, cap;
+};
+
+struct lt_symbolizer {
+	struct ksyms *ks;
+	int ks_state; /* 0 not tried, 1 loaded, -1 unavailable */
+	struct lt_proc **procs;
+	unsigned int nprocs, procs_cap;
+	struct lt_file **files;
+	unsigned int nfiles, files_cap;
+};
+
+struct lt_symbolizer *lt_symbolizer__new(void)
+{
+	return calloc(1, sizeof(struct lt_symbolizer));
+}
+
+void lt_symbolizer__free(struct lt_symbolizer *s)
+{
+	if (!s)
+		return;
+	ksyms__free(s->ks);
+	for (unsigned int i = 0; i < s->nprocs; i++) {
+		free(s->procs[i]->maps);
+		free(s->procs[i]);
+	}
+	for (unsigned int i = 0; i < s->nfiles; i++) {
+		elf_file__free(s->files[i]->ef);
+		free(s->files[i]->path);
+		free(s->files[i]);
+	}
+	free(s->procs);
+	free(s->files);
+	free(s);
+}
+
+bool lt_parse_maps_line(const char *line, struct lt_mapping *m)
+{
+	unsigned long long start, end, pgoff, ino;
+	unsigned int maj, min;
+	char perms[8];
+	int pos = 0;
+	const char *p;
+	size_t len;
+
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &pgoff, &maj,
+		   &min, &ino, &pos) < 7)
+		return false;
+	m->start = start;
+	m->end = end;
+	m->pgoff = pgoff;
+	m->ino = ino;
+	m->dev = (maj << 20) | min;
+	m->exec = strchr(perms, 'x') != NULL;
+	p = pos ? line + pos : "";
+	while (*p == ' ')
+		p++;
+	len = strcspn(p, "\n");
+	if (len >= sizeof(m->path))
+		len = sizeof(m->path) - 1;
+	memcpy(m->path, p, len);
+	m->path[len] = 0;
+	return true;
+}
+
+static struct lt_proc *find_proc(const struct lt_symbolizer *s, uint32_t tgid)
+{
+	unsigned int lo = 0, hi = s->nprocs;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (s->procs[mid]->tgid == tgid)
+			return s->procs[mid];
+		if (s->procs[mid]->tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+bool lt_symbolizer__has(const struct lt_symbolizer *s, uint32_t tgid)
+{
+	return find_proc(s, tgid) != NULL;
+}
+
+static struct lt_proc *add_proc(struct lt_symbolizer *s, uint32_t tgid)
+{
+	struct lt_proc *p = find_proc(s, tgid);
+	unsigned int i;
+
+	if (p)
+		return p;
+	if (s->nprocs == s->procs_cap) {
+		unsigned int cap = s->procs_cap ? s->procs_cap * 2 : 64;
+		struct lt_proc **np = realloc(s->procs, cap * sizeof(*np));
+
+		if (!np)
+			return NULL;
+		s->procs = np;
+		s->procs_cap = cap;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->tgid = tgid;
+	for (i = s->nprocs; i > 0 && s->procs[i - 1]->tgid > tgid; i--)
+		s->procs[i] = s->procs[i - 1];
+	s->procs[i] = p;
+	s->nprocs++;
+	return p;
+}
+
+static struct lt_file *get_file(struct lt_symbolizer *s, const struct lt_mapping *m, uint32_t tgid)
+{
+	struct lt_file *f;
+
+	for (unsigned int i = 0; i < s->nfiles; i++) {
+		f = s->files[i];
+		if (f->dev == m->dev && f->ino == m->ino && !strcmp(f->path, m->path))
+			return f;
+	}
+	if (s->nfiles == s->files_cap) {
+		unsigned int cap = s->files_cap ? s->files_cap * 2 : 64;
+		struct lt_file **nf = realloc(s->files, cap * sizeof(*nf));
+
+		if (!nf)
+			return NULL;
+		s->files = nf;
+		s->files_cap = cap;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->path = strdup(m->path))) {
+		free(f);
+		return NULL;
+	}
+	f->dev = m->dev;
+	f->ino = m->ino;
+	f->tgid = tgid;
+	s->files[s->nfiles++] = f;
+	return f;
+}
+
+/* Open a file's ELF: through the process's root first (containers), then the host path. */
+static struct elf_file *file_elf(struct lt_file *f)
+{
+	char path[4200];
+	const char *p = f->path;
+	size_t len = strlen(p);
+
+	if (f->state)
+		return f->ef;
+	/* " (deleted)": the file is still reachable through map_files or root only. */
+	if (len > 10 && !strcmp(p + len - 10, " (deleted)"))
+		len -= 10;
+	snprintf(path, sizeof(path), "/proc/%u/root%.*s", f->tgid, (int)len, p);
+	f->ef = elf_file__open(path);
+	if (!f->ef) {
+		snprintf(path, sizeof(path), "%.*s", (int)len, p);
+		f->ef = elf_file__open(path);
+	}
+	f->state = f->ef ? 1 : -errno;
+	if (!f->ef)
+		lt_info("cannot open '%s' for symbols: %s", f->path, strerror(errno));
+	return f->ef;
+}
+
+int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_files)
+{
+	char path[64], line[4400];
+	struct lt_mapping m;
+	struct lt_proc *p;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", tgid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return -ESRCH;
+	p = add_proc(s, tgid);
+	if (!p) {
+		fclose(fp);
+		return -ENOMEM;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		struct lt_map *mp;
+		bool dup = false;
+
+		if (!lt_parse_maps_line(line, &m) || !m.exec)
+			continue;
+		for (unsigned int i = 0; i < p->n && !dup; i++)
+			dup = p->maps[i].start == m.start && p->maps[i].end == m.end;
+		if (dup)
+			continue;
+		if (p->n == p->cap) {
+			unsigned int cap = p->cap ? p->cap * 2 : 32;
+			struct lt_map *nm = realloc(p->maps, cap * sizeof(*nm));
+
+			if (!nm)
+				break;
+			p->maps = nm;
+			p->cap = cap;
+		}
+		mp = &p->maps[p->n++];
+		mp->start = m.start;
+		mp->end = m.end;
+		mp->pgoff = m.pgoff;
+		mp->file = NULL;
+		mp->name = "[anon]";
+		if (m.path[0] == '/') {
+			mp->file = get_file(s, &m, tgid);
+			if (mp->file && open_files)
+				file_elf(mp->file);
+		} else if (!strcmp(m.path, "[vdso]")) {
+			mp->name = "[vdso]";
+		} else if (!strcmp(m.path, "[vsyscall]")) {
+			mp->name = "[vsyscall]";
+		}
+	}
+	fclose(fp);
+	return 0;
+}
+
+int lt_symbolizer__snapshot_all(struct lt_symbolizer *s)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (*end || !pid)
+			continue;
+		if (!lt_symbolizer__snapshot(s, pid, false))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr,
+				bool ret_addr, char *buf, size_t sz)
+{
+	uint64_t look = ret_addr && addr ? addr - 1 : addr, off, vaddr;
+	struct lt_proc *p = find_proc(s, tgid);
+	struct elf_file *ef;
+	const char *name;
+
+	if (!p && !lt_symbolizer__snapshot(s, tgid, false))
+		p = find_proc(s, tgid);
+	for (unsigned int i = 0; p && i < p->n; i++) {
+		struct lt_map *m = &p->maps[i];
+
+		if (look < m->start || look >= m->end)
+			continue;
+		off = look - m->start + m->pgoff;
+		if (!m->file) {
+			snprintf(buf, sz, "%s+0x%" PRIx64, m->name, look - m->start);
+			return buf;
+		}
+		ef = file_elf(m->file);
+		if (ef && !elf_file__off_to_vaddr(ef, off, &vaddr) &&
+		    (name = elf_file__sym(ef, vaddr))) {
+			snprintf(buf, sz, "%s", name);
+			return buf;
+		}
+		snprintf(buf, sz, "%s+0x%" PRIx64, basename_of(m->file->path), off);
+		return buf;
+	}
+	snprintf(buf, sz, "[unmapped]+0x%" PRIx64, addr);
+	return buf;
+}
+
+static bool ensure_ksyms(struct lt_symbolizer *s)
+{
+	if (!s->ks_state) {
+		s->ks = ksyms__load("/proc/kallsyms");
+		s->ks_state = s->ks && !ksyms__restricted(s->ks) ? 1 : -1;
+		if (!s->ks)
+			lt_warn("cannot read '/proc/kallsyms': %s; kernel frames are shown as "
+				"addresses",
+				strerror(errno));
+		else if (ksyms__restricted(s->ks))
+			lt_warn("kernel addresses in /proc/kallsyms are hidden (kptr_restrict); "
+				"run as root or set kernel.kptr_restrict=0 to name kernel frames");
+	}
+	return s->ks_state > 0;
+}
+
+bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s)
+{
+	return !ensure_ksyms(s);
+}
+
+const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden,
+				  char *buf, size_t sz)
+{
+	const struct ksym *k = NULL;
+
+	*hidden = false;
+	if (ensure_ksyms(s))
+		k = ksyms__find(s->ks, addr ? addr - 1 : 0);
+	if (!k) {
+		snprintf(buf, sz, "[kernel]+0x%" PRIx64, addr);
+		return buf;
+	}
+	if (!strncmp(k->name, "bpf_prog_", 9) || !strncmp(k->name, "bpf_trace_run", 13) ||
+	    !strncmp(k->name, "__bpf_trace_", 12) || (k->module && !strcmp(k->module, "bpf")))
+		*hidden = true;
+	snprintf(buf, sz, "%s", k->name);
+	return buf;
+}
+
+int lt_symbolizer__foreach_file(struct lt_symbolizer *s, lt_file_cb cb, void *ctx)
+{
+	for (unsigned int i = 0; i < s->nfiles; i++) {
+		struct lt_file *f = s->files[i];
+		struct elf_file *ef = file_elf(f);
+		int err;
+
+		if (!ef)
+			continue;
+		err = cb(f->dev, f->ino, f->path, ef, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int lt_symbolizer__foreach_map(struct lt_symbolizer *s, lt_map_cb cb, void *ctx)
+{
+	for (unsigned int i = 0; i < s->nprocs; i++) {
+		const struct lt_proc *p = s->procs[i];
+
+		for (unsigned int j = 0; j < p->n; j++) {
+			const struct lt_map *m = &p->maps[j];
+			int err;
+
+			if (!m->file)
+				continue;
+			err = cb(p->tgid, m->start, m->end, m->pgoff, m->file->dev, m->file->ino, ctx);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one symbolizer: kernel addresses through /proc/kallsyms, user addresses
+ * through a snapshot of /proc/PID/maps and the ELF files it names. Snapshots
+ * are taken when tracing starts, so a process that exits during the trace is
+ * still symbolized. An address that cannot be named reads `module+0xoffset`.
+ */
+#ifndef LT_SYMS_H
+#define LT_SYMS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "elf_file.h"
+
+struct lt_symbolizer;
+
+/* NULL on allocation failure. */
+struct lt_symbolizer *lt_symbolizer__new(void);
+void lt_symbolizer__free(struct lt_symbolizer *s);
+
+/*
+ * Snapshot the executable mappings of process tgid (again, if already taken:
+ * mappings only accumulate). With `open_files`, open their ELF files now,
+ * through /proc/TGID/root so a container's files are found. 0, or -ESRCH when
+ * the process is gone.
+ */
+int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_files);
+/* Snapshot every process in /proc (files opened lazily). Returns the count. */
+int lt_symbolizer__snapshot_all(struct lt_symbolizer *s);
+bool lt_symbolizer__has(const struct lt_symbolizer *s, uint32_t tgid);
+
+/*
+ * Name of user address `addr` in tgid into buf; `ret_addr` when it is a return
+ * address (looked up at addr - 1 so a call at a function's end resolves to
+ * that function). Never fails: falls back to module+0xoffset, then the hex.
+ */
+const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr,
+				bool ret_addr, char *buf, size_t sz);
+
+/*
+ * Name of kernel address `addr` into buf ("name" or "name [module]" style
+ * `name` only for vmlinux). Sets *hidden for frames of the BPF machinery
+ * (bpf_prog_*, bpf_trace_run*, __bpf_trace_*), which are never shown.
+ */
+const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden,
+				  char *buf, size_t sz);
+/* true when kallsyms could not be read or kptr_restrict hides addresses. */
+bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s);
+
+/* Every distinct executable file in the snapshots, opened on demand. */
+typedef int (*lt_file_cb)(uint32_t dev, uint64_t ino, const char *path, struct elf_file *ef,
+			  void *ctx);
+int lt_symbolizer__foreach_file(struct lt_symbolizer *s, lt_file_cb cb, void *ctx);
+
+/* Every file-backed executable mapping of every snapshot, grouped by tgid. */
+typedef int (*lt_map_cb)(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff,
+			 uint32_t dev, uint64_t ino, void *ctx);
+int lt_symbolizer__foreach_map(struct lt_symbolizer *s, lt_map_cb cb, void *ctx);
+
+/* Parse one /proc/PID/maps line. Exposed for tests. true when it parsed. */
+struct lt_mapping {
+	uint64_t start, end, pgoff, ino;
+	uint32_t dev; /* kernel encoding: major << 20 | minor */
+	bool exec;
+	char path[4096];
+};
+bool lt_parse_maps_line(const char *line, struct lt_mapping *m);
+
+#endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Entry points of the tools in latprof's dispatch table (user/main.c). */
+#ifndef LT_TOOLS_H
+#define LT_TOOLS_H
+#include "cli.h"
+
+extern const struct lt_cli_tool offcpu_cli;
+/* argv[0] is the tool name. Returns the exit code. */
+int offcpu_main(int argc, char **argv);
+
+#endif
