@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	libbpf_set_print(lt_libbpf_print);
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	if (argc < 2) {
-		usage(stderr);
+		lt_err("no command given; see 'latprof --help'");
 		return LT_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

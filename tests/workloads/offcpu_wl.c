@@ -19,7 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define noinline __attribute__((noinline))
+/* noclone: GCC would otherwise emit blocker_sleep.constprop.0 and the like */
+#define noinline __attribute__((noinline, noclone))
 
 static volatile int stop_spin;
 static int pipefd[2];
@@ -90,8 +91,6 @@ static void wait_for_go(void)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
-	printf("%d\n", getpid());
-	fflush(stdout);
 	sigwait(&set, &sig);
 }
 
@@ -107,8 +106,13 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (!strcmp(mode, "pipe") && pipe(pipefd))
 		return 1;
-	if (!strcmp(mode, "nowait"))
+	printf("%d\n", getpid());
+	fflush(stdout);
+	if (!strcmp(mode, "nowait")) {
 		mode = argc > 2 ? argv[2] : "sleeper";
+		if (!strcmp(mode, "pipe") && pipe(pipefd))
+			return 1;
+	}
 	else
 		wait_for_go();
 

@@ -1,0 +1,79 @@
+#!/bin/bash
+# TAP helpers and workload drivers for latprof's integration tests.
+# Tests source this from the repository root (prove runs them there).
+set -u
+LATPROF=${LATPROF:-./latprof}
+WL=${WL:-.output/workloads}
+TMP=$(mktemp -d /tmp/latprof-test.XXXXXX)
+_n=0
+_failed=0
+_children=""
+cleanup() {
+	for p in $_children; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { # ok COND-STATUS NAME
+	_n=$((_n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi
+}
+check() { # check NAME CMD...: ok if CMD succeeds
+	local name=$1; shift
+	"$@"; ok $? "$name"
+}
+refute() { # refute NAME CMD...: ok if CMD fails
+	local name=$1; shift
+	! "$@"; ok $? "$name"
+}
+diag() { sed 's/^/# /' >&2; }
+done_testing() { echo "1..$_n"; [ "$_failed" -eq 0 ]; exit $?; }
+
+# Root and BPF: tests that need them fail under CI and skip elsewhere.
+skip_or_fail() {
+	if [ -n "${CI:-}" ]; then
+		echo "1..1"; echo "not ok 1 - $1 (CI requires root and BPF)"; exit 1
+	fi
+	echo "1..0 # SKIP $1"; exit 0
+}
+need_bpf() {
+	[ "$(id -u)" = 0 ] || skip_or_fail "needs root"
+	[ -r /sys/kernel/btf/vmlinux ] || skip_or_fail "kernel has no BTF at /sys/kernel/btf/vmlinux"
+	if ! "$LATPROF" offcpu -p $$ -d 0.1 -q -o /dev/null 2>"$TMP/probe.err"; then
+		skip_or_fail "BPF cannot load here: $(head -1 "$TMP/probe.err")"
+	fi
+}
+
+# start_wl ARGS...: start the workload ($WL_BIN, default offcpu_wl), which
+# waits for SIGUSR1 unless its mode is "nowait"; sets WL_PID.
+start_wl() {
+	local bin=${WL_BIN:-$WL/offcpu_wl}
+	rm -f "$TMP/wl.out"
+	"$bin" "$@" >"$TMP/wl.out" &
+	WL_PID=$!
+	_children="$_children $WL_PID"
+	for _ in $(seq 100); do [ -s "$TMP/wl.out" ] && break; sleep 0.05; done
+	[ "${1:-}" = nowait ] && sleep 0.2 # let it create its threads
+}
+
+# trace OUT_PREFIX LATPROF-ARGS...: run latprof in the background, start the
+# workload(s) in $GO_PIDS once it says "attached", wait for it. Sets LP_RC.
+trace() {
+	local out=$1; shift
+	"$LATPROF" "$@" >"$out.stdout" 2>"$out.stderr" &
+	local lp=$!
+	for _ in $(seq 600); do
+		grep -q "attached" "$out.stderr" 2>/dev/null && break
+		kill -0 $lp 2>/dev/null || break
+		sleep 0.05
+	done
+	for p in ${GO_PIDS:-$WL_PID}; do kill -USR1 "$p" 2>/dev/null; done
+	wait $lp
+	LP_RC=$?
+}
+
+# fsum FILE ERE: sum of the values of folded lines matching ERE.
+fsum() { grep -E -- "$2" "$1" 2>/dev/null | awk '{ s += $NF } END { print s + 0 }'; }
+
+# within GOT WANT PCT: |GOT - WANT| <= PCT% of WANT
+within() { awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= w * p / 100) }'; }

@@ -1,0 +1,11 @@
+#!/bin/bash
+# A target that exits mid-trace: tracing continues and its stacks are named.
+. tests/integration/lib.sh
+need_bpf
+start_wl exit
+trace "$TMP/e" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/e.folded"
+check "latprof exits 0 after the target exited" [ "$LP_RC" -eq 0 ]
+check "says the target exited" grep -q "pid $WL_PID exited" "$TMP/e.stderr"
+got=$(fsum "$TMP/e.folded" ';main;blocker_sleep;nanosleep;clock_nanosleep;')
+check "exited process still symbolized: ${got} us, want 500000 +-10%" within "$got" 500000 10
+done_testing

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Ground truth: blocker_sleep() sleeps 20 x 50 ms through glibc's nanosleep()
+# while spin_worker() spins on another thread. latprof must report 1.0 s +-10%
+# on a complete stack (main;blocker_sleep;nanosleep;clock_nanosleep above the
+# kernel's nanosleep path) and nothing comparable for the spinning thread.
+. tests/integration/lib.sh
+need_bpf
+start_wl sleeper
+trace "$TMP/s" offcpu -p "$WL_PID" -d 3 -o "$TMP/s.folded"
+check "latprof exits 0" [ "$LP_RC" -eq 0 ]
+check "folded file written" [ -s "$TMP/s.folded" ]
+want='^offcpu_wl;(.*;)?main;blocker_sleep;nanosleep;clock_nanosleep;.*do_nanosleep_\[k\].*schedule_\[k\]'
+got=$(fsum "$TMP/s.folded" "$want")
+check "blocker_sleep stack complete through glibc: ${got} us, want 1000000 +-10%" within "$got" 1000000 10
+spin=$(fsum "$TMP/s.folded" 'spin_worker')
+check "spinning thread: ${spin} us off-CPU, nothing comparable (< 100 ms)" [ "$spin" -lt 100000 ]
+refute "no frame shows as a bare [unknown]" grep -q '\[unknown\]' "$TMP/s.folded"
+refute "no BPF machinery frames" grep -Eq 'bpf_prog_|bpf_trace_run|__bpf_trace_' "$TMP/s.folded"
+check "summary names the stack on stderr" grep -q 'blocker_sleep' "$TMP/s.stderr"
+check "summary shows count 20" grep -Eq '^ +1(\.0)? s +20 ' "$TMP/s.stderr"
+grep -q 'blocker_sleep' "$TMP/s.folded" || diag < "$TMP/s.folded"
+done_testing
