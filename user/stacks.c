@@ -112,20 +112,20 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 		enum lt_stat stat;
 		const char *what, *fix;
 	} lost[] = {
-		{ LT_STAT_AGG_FULL, "events not counted (aggregation map full)",
+		{ LT_STAT_AGG_FULL, "events not counted, aggregation map full",
 		  "raise --stack-storage-size" },
-		{ LT_STAT_START_FULL, "events not timed (too many threads in flight)", NULL },
+		{ LT_STAT_START_FULL, "events not timed, too many threads off-CPU at once", NULL },
 		{ LT_STAT_KSTACK_COLLISION, "kernel stacks lost to hash collisions",
 		  "raise --stack-storage-size" },
-		{ LT_STAT_KSTACK_FULL, "kernel stacks lost (stack map full)",
+		{ LT_STAT_KSTACK_FULL, "kernel stacks lost, stack map full",
 		  "raise --stack-storage-size" },
 		{ LT_STAT_KSTACK_FAULT, "kernel stacks not captured", NULL },
-		{ LT_STAT_USTACK_FULL, "user stacks lost (stack map full)",
+		{ LT_STAT_USTACK_FULL, "user stacks lost, stack map full",
 		  "raise --stack-storage-size" },
-		{ LT_STAT_USTACK_FAULT, "user stacks not captured (no user registers)", NULL },
+		{ LT_STAT_USTACK_FAULT, "user stacks not captured, no user registers", NULL },
 		{ LT_STAT_USTACK_TRUNC, "user stacks truncated",
 		  "raise --perf-max-stack-depth" },
-		{ LT_STAT_UNWIND_VMA, "user stacks unwound by frame pointer only (mmap lock busy)",
+		{ LT_STAT_UNWIND_VMA, "user stacks unwound by frame pointer only, mmap lock busy",
 		  NULL },
 	};
 	char buf[1024];
@@ -137,9 +137,9 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 
 		if (!n || len >= sizeof(buf))
 			continue;
-		len += snprintf(buf + len, sizeof(buf) - len, "%s%llu %s%s%s%s", len ? "; " : "",
-				(unsigned long long)n, lost[i].what, lost[i].fix ? " (" : "",
-				lost[i].fix ? lost[i].fix : "", lost[i].fix ? ")" : "");
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%llu %s%s%s", len ? "; " : "",
+				(unsigned long long)n, lost[i].what, lost[i].fix ? ": " : "",
+				lost[i].fix ? lost[i].fix : "");
 	}
 	if (len)
 		lt_warn("%s", buf);

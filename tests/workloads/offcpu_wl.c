@@ -10,6 +10,11 @@
  *            writes every 100 ms, 10 times
  *   mixed    short_nap(): 50 x 1 ms; long_nap(): 5 x 100 ms
  *   exit     blocker_sleep() 10 x 50 ms, then the process exits
+ *   many     100 distinct stacks: recurse(d) for d = 1..100, 1 ms nap at the
+ *            bottom of each
+ *   preempt  nproc + 1 threads run spin_hard() for 1 s, so they preempt
+ *            each other
+ *   nowait M run mode M at once, without waiting for SIGUSR1
  */
 #include <pthread.h>
 #include <signal.h>
@@ -84,6 +89,32 @@ static noinline void *pipe_feeder(void *arg)
 	return NULL;
 }
 
+static noinline int recurse(int depth)
+{
+	volatile int pad = depth; /* read after the call: no tail call, no loop */
+
+	if (depth <= 1) {
+		nap_ms(1);
+		return pad;
+	}
+	return recurse(depth - 1) + pad;
+}
+
+static noinline void *spin_hard(void *arg)
+{
+	struct timespec t0, t;
+	volatile unsigned long x = 0;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 100000; i++)
+			x++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 1);
+	return NULL;
+}
+
 static void wait_for_go(void)
 {
 	sigset_t set;
@@ -130,6 +161,17 @@ int main(int argc, char **argv)
 		long_nap();
 	} else if (!strcmp(mode, "exit")) {
 		blocker_sleep(10, 50);
+	} else if (!strcmp(mode, "many")) {
+		for (int d = 1; d <= 100; d++)
+			recurse(d);
+	} else if (!strcmp(mode, "preempt")) {
+		long nth = sysconf(_SC_NPROCESSORS_ONLN) + 1;
+		pthread_t t[64];
+
+		for (long i = 0; i < nth && i < 64; i++)
+			pthread_create(&t[i], NULL, spin_hard, NULL);
+		for (long i = 0; i < nth && i < 64; i++)
+			pthread_join(t[i], NULL);
 	} else {
 		fprintf(stderr, "unknown mode '%s'\n", mode);
 		return 2;
