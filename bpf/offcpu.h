@@ -6,7 +6,7 @@
 
 /* Why the task left the CPU: lt_stack_key.aux for offcpu. */
 enum offcpu_class {
-	OFFCPU_SLEEP = 0,   /* TASK_INTERRUPTIBLE (S) and idle waits (TASK_IDLE) */
+	OFFCPU_SLEEP = 0, /* TASK_INTERRUPTIBLE (S) and idle waits (TASK_IDLE) */
 	OFFCPU_BLOCKED = 1, /* TASK_UNINTERRUPTIBLE (D) */
 	OFFCPU_PREEMPT = 2, /* preempted while runnable (R): run-queue wait */
 };

@@ -11,7 +11,7 @@
 
 #define LT_COMM_LEN 16
 #define LT_MAX_STACK_DEPTH 127 /* perf's default kernel.perf_event_max_stack */
-#define LT_HIST_SLOTS 48       /* log2 buckets: slot i holds values in [2^(i-1), 2^i) */
+#define LT_HIST_SLOTS 48 /* log2 buckets: slot i holds values in [2^(i-1), 2^i) */
 
 /* No stack captured (filtered by -U/-K, kernel thread, or lost: see stats). */
 #define LT_NO_KSTACK (-1)
@@ -39,16 +39,16 @@ struct lt_ustack {
 
 /* Counters of events that could not be fully recorded (per-CPU array). */
 enum lt_stat {
-	LT_STAT_KSTACK_FAULT,     /* bpf_get_stackid failed (-EFAULT) */
+	LT_STAT_KSTACK_FAULT, /* bpf_get_stackid failed (-EFAULT) */
 	LT_STAT_KSTACK_COLLISION, /* stack map hash bucket taken (-EEXIST) */
-	LT_STAT_KSTACK_FULL,      /* stack map out of entries (-ENOMEM) */
-	LT_STAT_USTACK_FAULT,     /* no user registers or unreadable first frame */
-	LT_STAT_USTACK_FULL,      /* user stack map full */
-	LT_STAT_USTACK_TRUNC,     /* user stack deeper than --perf-max-stack-depth */
-	LT_STAT_UNWIND_VMA,       /* mmap lock busy: CFI unwinding skipped for the event */
-	LT_STAT_AGG_FULL,         /* aggregation map full: the event was not counted */
-	LT_STAT_START_FULL,       /* too many tasks in flight: the event was not timed */
-	LT_STAT_EVENTS,           /* events aggregated */
+	LT_STAT_KSTACK_FULL, /* stack map out of entries (-ENOMEM) */
+	LT_STAT_USTACK_FAULT, /* no user registers or unreadable first frame */
+	LT_STAT_USTACK_FULL, /* user stack map full */
+	LT_STAT_USTACK_TRUNC, /* user stack deeper than --perf-max-stack-depth */
+	LT_STAT_UNWIND_VMA, /* mmap lock busy: CFI unwinding skipped for the event */
+	LT_STAT_AGG_FULL, /* aggregation map full: the event was not counted */
+	LT_STAT_START_FULL, /* too many tasks in flight: the event was not timed */
+	LT_STAT_EVENTS, /* events aggregated */
 	LT_STAT_NR,
 };
 

@@ -12,7 +12,7 @@
 
 #define LT_MAX_TARGETS 1024
 
-const volatile __u8 lt_targ_ids = 0;    /* -p or -t given: consult the id maps */
+const volatile __u8 lt_targ_ids = 0; /* -p or -t given: consult the id maps */
 const volatile __u8 lt_targ_comm_on = 0;
 const volatile __u8 lt_targ_cgroup_on = 0;
 const volatile char lt_targ_comm[LT_COMM_LEN] = {};

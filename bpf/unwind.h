@@ -11,17 +11,17 @@
 #include "lt_types.h"
 
 #define LT_UNWIND_MAX_ROWS (1U << 20) /* rows in the shared row pool */
-#define LT_UNWIND_MAX_TABLES 256      /* distinct files with tables */
-#define LT_UNWIND_SEARCH_STEPS 21     /* covers a table of LT_UNWIND_MAX_ROWS */
-#define LT_UNWIND_MAX_FRAMES 24       /* CFI frames walked before falling back to FP */
-#define LT_UNWIND_PROC_MAPS 16        /* mappings with tables per process */
-#define LT_UNWIND_MAX_PROCS 16384     /* processes with a published mapping list */
+#define LT_UNWIND_MAX_TABLES 256 /* distinct files with tables */
+#define LT_UNWIND_SEARCH_STEPS 21 /* covers a table of LT_UNWIND_MAX_ROWS */
+#define LT_UNWIND_MAX_FRAMES 24 /* CFI frames walked before falling back to FP */
+#define LT_UNWIND_PROC_MAPS 16 /* mappings with tables per process */
+#define LT_UNWIND_MAX_PROCS 16384 /* processes with a published mapping list */
 
 enum lt_cfa_reg {
 	LT_CFA_UNDEF = 0, /* no CFI covers this pc: stop CFI unwinding */
-	LT_CFA_RSP = 1,   /* CFA = rsp + cfa_off */
-	LT_CFA_RBP = 2,   /* CFA = rbp + cfa_off */
-	LT_CFA_PLT = 3,   /* PLT stub: CFA = rsp + 8 (+8 past the push) */
+	LT_CFA_RSP = 1, /* CFA = rsp + cfa_off */
+	LT_CFA_RBP = 2, /* CFA = rbp + cfa_off */
+	LT_CFA_PLT = 3, /* PLT stub: CFA = rsp + 8 (+8 past the push) */
 };
 
 struct lt_unwind_key {
@@ -37,9 +37,9 @@ struct lt_unwind_tab {
 
 /* One CFI row, valid from file offset `off` to the next row's `off`. */
 struct lt_unwind_row {
-	__u32 off;     /* file offset of the first pc the row covers */
+	__u32 off; /* file offset of the first pc the row covers */
 	__s32 cfa_off; /* added to the CFA register */
-	__u8 cfa_reg;  /* enum lt_cfa_reg */
+	__u8 cfa_reg; /* enum lt_cfa_reg */
 	__u8 pad;
 	__s16 rbp_off; /* caller's rbp saved at CFA + rbp_off; 0 = rbp unchanged */
 };

@@ -22,7 +22,7 @@
 
 enum lt_ustack_mode {
 	LT_USTACK_CFI = 0, /* CFI tables where loaded, frame pointers elsewhere */
-	LT_USTACK_FP = 1,  /* kernels without bpf_loop/bpf_find_vma: rbp chain only */
+	LT_USTACK_FP = 1, /* kernels without bpf_loop/bpf_find_vma: rbp chain only */
 };
 
 const volatile __u8 lt_ustack_mode = LT_USTACK_CFI;
@@ -72,9 +72,9 @@ struct lt_walk {
 	__u64 ino;
 	__u32 dev;
 	__u32 tgid;
-	__u32 n;          /* frames stored */
-	__u32 tab_first;  /* CFI table of the cached VMA's file */
-	__u32 tab_nrows;  /* 0: no table, unwind by frame pointer */
+	__u32 n; /* frames stored */
+	__u32 tab_first; /* CFI table of the cached VMA's file */
+	__u32 tab_nrows; /* 0: no table, unwind by frame pointer */
 	__u32 cfi_frames; /* frames unwound by CFI */
 	__u8 have_file;
 	__u8 truncated;
@@ -253,8 +253,8 @@ static long lt_walk_step(__u32 i, void *data)
 				cfa = w->sp + row->cfa_off + (((w->pc & 15) >= 11) ? 8 : 0);
 			if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
 				return 1;
-			if (row->rbp_off &&
-			    bpf_probe_read_user(&w->bp, sizeof(w->bp), (void *)(cfa + row->rbp_off)))
+			if (row->rbp_off && bpf_probe_read_user(&w->bp, sizeof(w->bp),
+								(void *)(cfa + row->rbp_off)))
 				return 1;
 			w->cfi_frames++;
 			w->sp = cfa;

@@ -139,8 +139,7 @@ int lt_rodata_set(struct bpf_object *obj, const char *name, const void *val, siz
 		return 0;
 	}
 notfound:
-	lt_err("internal: no rodata variable '%s' in BPF object '%s'", name,
-	       bpf_object__name(obj));
+	lt_err("internal: no rodata variable '%s' in BPF object '%s'", name, bpf_object__name(obj));
 	return -ENOENT;
 }
 

@@ -111,10 +111,10 @@ struct cie {
 
 /* The unwind state machine: only the registers latprof's unwinder uses. */
 struct cfa_state {
-	uint8_t reg;   /* enum lt_cfa_reg */
+	uint8_t reg; /* enum lt_cfa_reg */
 	int64_t off;
-	int64_t rbp;   /* CFA-relative, 0: unchanged */
-	bool ra_ok;    /* return address at CFA - 8 */
+	int64_t rbp; /* CFA-relative, 0: unchanged */
+	bool ra_ok; /* return address at CFA - 8 */
 };
 
 #define CFI_STACK 16
@@ -176,9 +176,7 @@ static int run_insns(struct rd *r, const struct cie *c, uint64_t *loc, uint64_t 
 		int64_t off;
 
 		switch (op >> 6) {
-		case 1: /* advance_loc */
-			adv = low * c->code_align;
-			goto advance;
+		case 1: /* advance_loc */ adv = low * c->code_align; goto advance;
 		case 2: /* offset */
 			off = (int64_t)rd_uleb(r) * c->data_align;
 			if (low == DW_REG_RBP)
@@ -194,8 +192,7 @@ static int run_insns(struct rd *r, const struct cie *c, uint64_t *loc, uint64_t 
 			continue;
 		}
 		switch (op) {
-		case 0x00: /* nop */
-			continue;
+		case 0x00: /* nop */ continue;
 		case 0x01: { /* set_loc */
 			uint64_t to = rd_ptr(r, c->fde_enc, 0);
 
@@ -260,25 +257,23 @@ static int run_insns(struct rd *r, const struct cie *c, uint64_t *loc, uint64_t 
 		case 0x12: /* def_cfa_sf */
 			reg = rd_uleb(r);
 			off = op == 0x0c ? (int64_t)rd_uleb(r) : rd_sleb(r) * c->data_align;
-			s->reg = reg == DW_REG_RSP ? LT_CFA_RSP : reg == DW_REG_RBP ? LT_CFA_RBP :
-						      LT_CFA_UNDEF;
+			s->reg = reg == DW_REG_RSP ? LT_CFA_RSP :
+				 reg == DW_REG_RBP ? LT_CFA_RBP :
+						     LT_CFA_UNDEF;
 			s->off = off;
 			if (reg == DW_REG_RBP && uses_rbp)
 				*uses_rbp = true;
 			continue;
 		case 0x0d: /* def_cfa_register */
 			reg = rd_uleb(r);
-			s->reg = reg == DW_REG_RSP ? LT_CFA_RSP : reg == DW_REG_RBP ? LT_CFA_RBP :
-						      LT_CFA_UNDEF;
+			s->reg = reg == DW_REG_RSP ? LT_CFA_RSP :
+				 reg == DW_REG_RBP ? LT_CFA_RBP :
+						     LT_CFA_UNDEF;
 			if (reg == DW_REG_RBP && uses_rbp)
 				*uses_rbp = true;
 			continue;
-		case 0x0e: /* def_cfa_offset */
-			s->off = rd_uleb(r);
-			continue;
-		case 0x13: /* def_cfa_offset_sf */
-			s->off = rd_sleb(r) * c->data_align;
-			continue;
+		case 0x0e: /* def_cfa_offset */ s->off = rd_uleb(r); continue;
+		case 0x13: /* def_cfa_offset_sf */ s->off = rd_sleb(r) * c->data_align; continue;
 		case 0x0f: /* def_cfa_expression */
 			len = rd_uleb(r);
 			if (r->bad || (uint64_t)(r->end - r->p) < len) {
@@ -319,12 +314,8 @@ static int run_insns(struct rd *r, const struct cie *c, uint64_t *loc, uint64_t 
 			else if (reg == DW_REG_RA)
 				s->ra_ok = false;
 			continue;
-		case 0x2e: /* GNU_args_size */
-			rd_uleb(r);
-			continue;
-		default:
-			r->bad = true;
-			break;
+		case 0x2e: /* GNU_args_size */ rd_uleb(r); continue;
+		default: r->bad = true; break;
 		}
 		break;
 advance:
@@ -374,7 +365,8 @@ static int parse_cie(const uint8_t *p, const uint8_t *end, struct cie *c)
 				rd_ptr(&r, enc & 0x7f, 0);
 				break;
 			}
-			case 'S': case 'B': break;
+			case 'S':
+			case 'B': break;
 			default: i = auglen; break; /* unknown: skip the rest via zlen */
 			}
 		}
@@ -410,8 +402,8 @@ static void finish_table(struct cfi_table *t)
 
 		if (n && t->rows[n - 1].pc == r->pc)
 			continue;
-		if (n && t->rows[n - 1].cfa_reg == r->cfa_reg && t->rows[n - 1].cfa_off == r->cfa_off &&
-		    t->rows[n - 1].rbp_off == r->rbp_off)
+		if (n && t->rows[n - 1].cfa_reg == r->cfa_reg &&
+		    t->rows[n - 1].cfa_off == r->cfa_off && t->rows[n - 1].rbp_off == r->rbp_off)
 			continue;
 		t->rows[n++] = *r;
 	}
@@ -455,8 +447,7 @@ int cfi_table__build_raw(const uint8_t *data, size_t size, uint64_t vaddr, struc
 				continue;
 			}
 			memcpy(&cie_len, cie_start, 4);
-			if (cie_len == 0xffffffff || cie_len < 4 ||
-			    cie_start + 4 + cie_len > end ||
+			if (cie_len == 0xffffffff || cie_len < 4 || cie_start + 4 + cie_len > end ||
 			    parse_cie(cie_start + 8, cie_start + 4 + cie_len, &cie)) {
 				t->bad++;
 				continue;

@@ -24,9 +24,9 @@ struct cfi_row {
 struct cfi_table {
 	struct cfi_row *rows;
 	size_t n, cap;
-	unsigned int fdes;    /* FDEs parsed */
+	unsigned int fdes; /* FDEs parsed */
 	unsigned int fp_fdes; /* FDEs that make rbp the CFA register */
-	unsigned int bad;     /* entries skipped as malformed or unsupported */
+	unsigned int bad; /* entries skipped as malformed or unsupported */
 };
 
 /* Build the table of an ELF file's .eh_frame. 0, -ENOENT (no .eh_frame), -EINVAL. */

@@ -58,8 +58,8 @@ static const char common_help[] =
 	"      --stack-storage-size N  unique stacks kept (default 16384)\n"
 	"      --perf-max-stack-depth N  frames kept per stack (default and max 127)\n";
 
-int lt_parse_u64(const char *arg, const char *opt, unsigned long long min,
-		 unsigned long long max, unsigned long long *v)
+int lt_parse_u64(const char *arg, const char *opt, unsigned long long min, unsigned long long max,
+		 unsigned long long *v)
 {
 	char *end;
 
@@ -107,10 +107,8 @@ static int parse_common(struct lt_common *c, int key, const char *arg)
 	unsigned long long v;
 
 	switch (key) {
-	case 'p':
-		return lt_target_parse_ids(arg, "pid", c->target.pids, &c->target.npids);
-	case 't':
-		return lt_target_parse_ids(arg, "tid", c->target.tids, &c->target.ntids);
+	case 'p': return lt_target_parse_ids(arg, "pid", c->target.pids, &c->target.npids);
+	case 't': return lt_target_parse_ids(arg, "tid", c->target.tids, &c->target.ntids);
 	case OPT_COMM:
 		if (!*arg || strlen(arg) >= LT_COMM_LEN) {
 			lt_err("invalid --comm '%s': a task name has 1 to %d characters", arg,
@@ -119,16 +117,10 @@ static int parse_common(struct lt_common *c, int key, const char *arg)
 		}
 		strcpy(c->target.comm, arg);
 		return 0;
-	case OPT_CGROUP:
-		c->target.cgroup = arg;
-		return 0;
-	case 'd':
-		return lt_parse_seconds(arg, "duration", &c->duration);
-	case 'i':
-		return lt_parse_seconds(arg, "interval", &c->interval);
-	case 'o':
-		c->output = arg;
-		return 0;
+	case OPT_CGROUP: c->target.cgroup = arg; return 0;
+	case 'd': return lt_parse_seconds(arg, "duration", &c->duration);
+	case 'i': return lt_parse_seconds(arg, "interval", &c->interval);
+	case 'o': c->output = arg; return 0;
 	case 'f':
 		if (!lt_output_format_known(arg)) {
 			lt_err("unknown output format '%s': expected one of %s", arg,
@@ -142,18 +134,10 @@ static int parse_common(struct lt_common *c, int key, const char *arg)
 			return -EINVAL;
 		c->top = v;
 		return 0;
-	case 'q':
-		c->quiet = true;
-		return 0;
-	case 'v':
-		c->verbose++;
-		return 0;
-	case 'U':
-		c->user_only = true;
-		return 0;
-	case 'K':
-		c->kernel_only = true;
-		return 0;
+	case 'q': c->quiet = true; return 0;
+	case 'v': c->verbose++; return 0;
+	case 'U': c->user_only = true; return 0;
+	case 'K': c->kernel_only = true; return 0;
 	case OPT_STACK_STORAGE:
 		if (lt_parse_u64(arg, "--stack-storage-size", 64, 1U << 24, &v))
 			return -EINVAL;
@@ -211,7 +195,8 @@ int lt_cli_parse(int argc, char **argv, const struct lt_cli_tool *t, struct lt_c
 				lt_err("option '%s' needs a value; see 'latprof %s --help'", bad,
 				       t->name);
 			else
-				lt_err("unknown option '%s'; see 'latprof %s --help'", bad, t->name);
+				lt_err("unknown option '%s'; see 'latprof %s --help'", bad,
+				       t->name);
 			err = -EINVAL;
 			goto out;
 		}

@@ -27,9 +27,9 @@ struct lt_common {
 /* A tool's command-line description. */
 struct lt_cli_tool {
 	const char *name;
-	const char *summary;   /* one line for `latprof --help` */
-	const char *synopsis;  /* "[options]" part of the usage line */
-	const char *help;      /* the tool's own options, one per line */
+	const char *summary; /* one line for `latprof --help` */
+	const char *synopsis; /* "[options]" part of the usage line */
+	const char *help; /* the tool's own options, one per line */
 	const char *examples;
 	const char *shortopts; /* tool options only */
 	const struct option *longopts;
@@ -51,8 +51,8 @@ int lt_cli_parse(int argc, char **argv, const struct lt_cli_tool *t, struct lt_c
 void lt_cli_usage(FILE *f, const struct lt_cli_tool *t);
 
 /* Parse helpers for tools: one error line on failure, 0 or -EINVAL. */
-int lt_parse_u64(const char *arg, const char *opt, unsigned long long min,
-		 unsigned long long max, unsigned long long *v);
+int lt_parse_u64(const char *arg, const char *opt, unsigned long long min, unsigned long long max,
+		 unsigned long long *v);
 int lt_parse_seconds(const char *arg, const char *opt, double *v);
 
 #endif

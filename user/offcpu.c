@@ -48,10 +48,8 @@ static int offcpu_parse(void *topts, int key, const char *arg)
 	struct offcpu_opts *o = topts;
 
 	switch (key) {
-	case 'm':
-		return lt_parse_u64(arg, "--min-block", 0, ~0ULL / 1000, &o->min_block_us);
-	case 'M':
-		return lt_parse_u64(arg, "--max-block", 1, ~0ULL / 1000, &o->max_block_us);
+	case 'm': return lt_parse_u64(arg, "--min-block", 0, ~0ULL / 1000, &o->min_block_us);
+	case 'M': return lt_parse_u64(arg, "--max-block", 1, ~0ULL / 1000, &o->max_block_us);
 	case OPT_STATE:
 		if (!strcmp(arg, "S"))
 			o->classes = OFFCPU_WANT(OFFCPU_SLEEP);
@@ -64,9 +62,7 @@ static int offcpu_parse(void *topts, int key, const char *arg)
 			return -EINVAL;
 		}
 		return 0;
-	case OPT_INCLUDE_PREEMPT:
-		o->include_preempt = true;
-		return 0;
+	case OPT_INCLUDE_PREEMPT: o->include_preempt = true; return 0;
 	}
 	return -EINVAL;
 }
@@ -106,13 +102,14 @@ const struct lt_cli_tool offcpu_cli = {
 static const char *const flavours[] = {
 	"offcpu_switch_btf", /* tp_btf: direct task_struct access, cheapest */
 	"offcpu_switch_raw", /* raw_tp: no BTF-typed tracepoints (before 5.5) */
-	"offcpu_switch_tp",  /* classic tracepoint: last resort */
+	"offcpu_switch_tp", /* classic tracepoint: last resort */
 };
 
 static const char *flavour_name(const char *prog)
 {
 	return !strcmp(prog, "offcpu_switch_btf") ? "tp_btf" :
-	       !strcmp(prog, "offcpu_switch_raw") ? "raw_tp" : "tracepoint";
+	       !strcmp(prog, "offcpu_switch_raw") ? "raw_tp" :
+						    "tracepoint";
 }
 
 static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode)
@@ -125,9 +122,10 @@ static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode
 	t->skel = offcpu_bpf__open_opts(&oo);
 	if (!t->skel)
 		return -errno;
-	bpf_object__for_each_program(p, t->skel->obj)
+	bpf_object__for_each_program (p, t->skel->obj)
 		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
-	t->skel->rodata->classes = o->classes | (o->include_preempt ? OFFCPU_WANT(OFFCPU_PREEMPT) : 0);
+	t->skel->rodata->classes =
+		o->classes | (o->include_preempt ? OFFCPU_WANT(OFFCPU_PREEMPT) : 0);
 	t->skel->rodata->min_block_ns = o->min_block_us * 1000;
 	t->skel->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
 	t->skel->rodata->want_ustack = !t->c->kernel_only;

@@ -53,7 +53,8 @@ int lt_output__open(const char *path, const char *format, struct lt_output **out
 		return -ENOMEM;
 	o->fmt = find_format(format);
 	if (!o->fmt) {
-		lt_err("unknown output format '%s': expected one of %s", format, lt_output_formats());
+		lt_err("unknown output format '%s': expected one of %s", format,
+		       lt_output_formats());
 		free(o);
 		return -EINVAL;
 	}
@@ -99,7 +100,8 @@ int lt_output__write(struct lt_output *o, const struct lt_profile *p)
 	if (fflush(o->f) && !err)
 		err = -errno;
 	if (err) {
-		lt_err("cannot write output '%s': %s", o->path ? o->path : "<stdout>", strerror(-err));
+		lt_err("cannot write output '%s': %s", o->path ? o->path : "<stdout>",
+		       strerror(-err));
 		return err;
 	}
 	if (!o->path)

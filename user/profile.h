@@ -27,9 +27,9 @@ struct lt_sample {
 };
 
 struct lt_profile {
-	const char *tool;  /* "offcpu" */
-	const char *unit;  /* unit of total and the histogram: "us" */
-	const char *what;  /* what the value measures: "off-CPU time" */
+	const char *tool; /* "offcpu" */
+	const char *unit; /* unit of total and the histogram: "us" */
+	const char *what; /* what the value measures: "off-CPU time" */
 	char target[256];
 	time_t start;
 	double duration_s;

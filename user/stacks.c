@@ -123,8 +123,7 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 		{ LT_STAT_USTACK_FULL, "user stacks lost, stack map full",
 		  "raise --stack-storage-size" },
 		{ LT_STAT_USTACK_FAULT, "user stacks not captured, no user registers", NULL },
-		{ LT_STAT_USTACK_TRUNC, "user stacks truncated",
-		  "raise --perf-max-stack-depth" },
+		{ LT_STAT_USTACK_TRUNC, "user stacks truncated", "raise --perf-max-stack-depth" },
 		{ LT_STAT_UNWIND_VMA, "user stacks unwound by frame pointer only, mmap lock busy",
 		  NULL },
 	};

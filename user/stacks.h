@@ -11,7 +11,7 @@
 
 struct lt_stack_opts {
 	unsigned int storage_size; /* entries in lt_agg, lt_kstacks, lt_ustacks */
-	unsigned int max_depth;    /* frames kept per stack, <= LT_MAX_STACK_DEPTH */
+	unsigned int max_depth; /* frames kept per stack, <= LT_MAX_STACK_DEPTH */
 };
 
 #define LT_DEFAULT_STACK_STORAGE 16384

@@ -13,16 +13,16 @@
 struct lt_file {
 	uint32_t dev;
 	uint64_t ino;
-	char *path;     /* as /proc/PID/maps names it */
-	uint32_t tgid;  /* a process that mapped it, for /proc/TGID/root */
+	char *path; /* as /proc/PID/maps names it */
+	uint32_t tgid; /* a process that mapped it, for /proc/TGID/root */
 	struct elf_file *ef;
-	int state;      /* 0 not tried, 1 open, -errno failed */
+	int state; /* 0 not tried, 1 open, -errno failed */
 };
 
 struct lt_map {
 	uint64_t start, end, pgoff;
 	struct lt_file *file; /* NULL: anonymous or special */
-	const char *name;     /* "[vdso]", "[anon]", ... when file is NULL */
+	const char *name; /* "[vdso]", "[anon]", ... when file is NULL */
 };
 
 struct lt_proc {
@@ -333,8 +333,8 @@ bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s)
 	return !ensure_ksyms(s);
 }
 
-const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden,
-				  char *buf, size_t sz)
+const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden, char *buf,
+				  size_t sz)
 {
 	const struct ksym *k = NULL;
 
@@ -379,7 +379,8 @@ int lt_symbolizer__foreach_map(struct lt_symbolizer *s, lt_map_cb cb, void *ctx)
 
 			if (!m->file)
 				continue;
-			err = cb(p->tgid, m->start, m->end, m->pgoff, m->file->dev, m->file->ino, ctx);
+			err = cb(p->tgid, m->start, m->end, m->pgoff, m->file->dev, m->file->ino,
+				 ctx);
 			if (err)
 				return err;
 		}

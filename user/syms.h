@@ -42,8 +42,8 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
  * `name` only for vmlinux). Sets *hidden for frames of the BPF machinery
  * (bpf_prog_*, bpf_trace_run*, __bpf_trace_*), which are never shown.
  */
-const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden,
-				  char *buf, size_t sz);
+const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden, char *buf,
+				  size_t sz);
 /* true when kallsyms could not be read or kptr_restrict hides addresses. */
 bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s);
 
@@ -53,8 +53,8 @@ typedef int (*lt_file_cb)(uint32_t dev, uint64_t ino, const char *path, struct e
 int lt_symbolizer__foreach_file(struct lt_symbolizer *s, lt_file_cb cb, void *ctx);
 
 /* Every file-backed executable mapping of every snapshot, grouped by tgid. */
-typedef int (*lt_map_cb)(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff,
-			 uint32_t dev, uint64_t ino, void *ctx);
+typedef int (*lt_map_cb)(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
+			 uint64_t ino, void *ctx);
 int lt_symbolizer__foreach_map(struct lt_symbolizer *s, lt_map_cb cb, void *ctx);
 
 /* Parse one /proc/PID/maps line. Exposed for tests. true when it parsed. */

@@ -18,7 +18,7 @@ struct lt_target {
 	uint32_t tids[LT_TARGET_MAX];
 	unsigned int ntids;
 	char comm[LT_COMM_LEN]; /* "" when not given */
-	const char *cgroup;     /* cgroup v2 path, NULL when not given */
+	const char *cgroup; /* cgroup v2 path, NULL when not given */
 };
 
 /* Parse "1,2,3" into ids (appending). 0 or -EINVAL (error printed). */

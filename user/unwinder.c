@@ -75,8 +75,8 @@ static int load_file(uint32_t dev, uint64_t ino, const char *path, struct elf_fi
 		return err == -ENOMEM ? err : 0;
 	}
 	if (cfi_table__has_frame_pointers(&t)) {
-		lt_info("unwind: %s: frame pointers (%u of %u functions), no table needed", base(path),
-			t.fp_fdes, t.fdes);
+		lt_info("unwind: %s: frame pointers (%u of %u functions), no table needed",
+			base(path), t.fp_fdes, t.fdes);
 		c->st->fp_files++;
 		cfi_table__free(&t);
 		return 0;

@@ -11,10 +11,10 @@
 #include "unwind.h"
 
 struct lt_unwind_stats {
-	unsigned int files;    /* files examined */
-	unsigned int tables;   /* tables loaded */
+	unsigned int files; /* files examined */
+	unsigned int tables; /* tables loaded */
 	unsigned int fp_files; /* files with frame pointers: no table needed */
-	unsigned int failed;   /* no usable .eh_frame, or the row pool is full */
+	unsigned int failed; /* no usable .eh_frame, or the row pool is full */
 	unsigned long rows;
 };
 

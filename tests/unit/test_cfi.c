@@ -28,15 +28,16 @@ static void check_entries(const char *path, double *ratio, struct cfi_table *t)
 	while ((scn = elf_nextscn(elf, scn))) {
 		Elf_Data *d;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
 			continue;
 		d = elf_getdata(scn, NULL);
 		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
 			GElf_Sym s;
 			const struct cfi_row *r;
 
-			if (!gelf_getsym(d, i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC || !s.st_size ||
-			    s.st_shndx == SHN_UNDEF)
+			if (!gelf_getsym(d, i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
+			    !s.st_size || s.st_shndx == SHN_UNDEF)
 				continue;
 			/* _start is the outermost frame: its CFI marks the return address undefined. */
 			if (!strcmp(elf_strptr(elf, sh.sh_link, s.st_name), "_start"))
@@ -46,7 +47,8 @@ static void check_entries(const char *path, double *ratio, struct cfi_table *t)
 			if (r && r->cfa_reg == LT_CFA_RSP && r->cfa_off == 8 && r->rbp_off == 0)
 				good++;
 			else if (getenv("V"))
-				printf("# no entry rule at %s\n", elf_strptr(elf, sh.sh_link, s.st_name));
+				printf("# no entry rule at %s\n",
+				       elf_strptr(elf, sh.sh_link, s.st_name));
 		}
 	}
 	elf_file__free(ef);
@@ -89,7 +91,8 @@ int main(int argc, char **argv)
 
 	check_entries(wl, &ratio, &t);
 	ok(ratio == 1.0, "workload: CFA = rsp + 8 at %.1f%% of function entries", ratio * 100);
-	ok(cfi_table__has_frame_pointers(&t), "workload built with -fno-omit-frame-pointer detected");
+	ok(cfi_table__has_frame_pointers(&t),
+	   "workload built with -fno-omit-frame-pointer detected");
 	{
 		/* After `push rbp; mov rbp, rsp`: CFA = rbp + 16, caller's rbp at CFA - 16. */
 		unsigned int rbp_rows = 0, right = 0;
@@ -100,8 +103,8 @@ int main(int argc, char **argv)
 			rbp_rows++;
 			right += t.rows[i].cfa_off == 16 && t.rows[i].rbp_off == -16;
 		}
-		ok(rbp_rows > 3 && right == rbp_rows, "workload: %u of %u rbp rows are rbp+16, rbp at -16",
-		   right, rbp_rows);
+		ok(rbp_rows > 3 && right == rbp_rows,
+		   "workload: %u of %u rbp rows are rbp+16, rbp at -16", right, rbp_rows);
 	}
 	cfi_table__free(&t);
 

@@ -24,8 +24,8 @@ int main(void)
 	ok(c.format && !strcmp(c.format, "folded") && c.top == 10, "defaults: folded, top 10");
 	ok(c.stacks.storage_size == LT_DEFAULT_STACK_STORAGE && c.stacks.max_depth == 127,
 	   "default stack storage and depth");
-	ok(P(&c, "-p", "12,34", "-t", "56") == 0 && c.target.npids == 2 &&
-		   c.target.pids[1] == 34 && c.target.ntids == 1 && c.target.tids[0] == 56,
+	ok(P(&c, "-p", "12,34", "-t", "56") == 0 && c.target.npids == 2 && c.target.pids[1] == 34 &&
+		   c.target.ntids == 1 && c.target.tids[0] == 56,
 	   "-p list and -t");
 	ok(P(&c, "--pid=7", "--comm", "nginx", "--cgroup", "/sys/fs/cgroup/x") == 0 &&
 		   c.target.pids[0] == 7 && !strcmp(c.target.comm, "nginx") &&

@@ -23,7 +23,8 @@ int main(void)
 	ok(lt_hist_slot(1023) == 10 && lt_hist_slot(1024) == 11, "1023 | 1024 split slots");
 	ok(lt_hist_slot(~0ULL) == LT_HIST_SLOTS - 1, "huge values clamp to the last slot");
 	for (unsigned int i = 1; i < 40; i++)
-		if (lt_hist_slot(lt_hist_slot_lo(i)) != i || lt_hist_slot(lt_hist_slot_hi(i) - 1) != i)
+		if (lt_hist_slot(lt_hist_slot_lo(i)) != i ||
+		    lt_hist_slot(lt_hist_slot_hi(i) - 1) != i)
 			ok(0, "slot %u bounds round-trip", i);
 	ok(1, "slot bounds round-trip for slots 1..39");
 
@@ -49,8 +50,8 @@ int main(void)
 			double exact = (double)vals[(int)ceil(qs[i] * 10000) - 1];
 			double est = lt_hist_quantile(&h, qs[i]);
 
-			ok(est >= exact / 2 && est <= exact * 2, "p%g estimate %.0f within 2x of %.0f",
-			   qs[i] * 100, est, exact);
+			ok(est >= exact / 2 && est <= exact * 2,
+			   "p%g estimate %.0f within 2x of %.0f", qs[i] * 100, est, exact);
 		}
 	}
 	ok(lt_hist_quantile(&h, 0.5) <= lt_hist_quantile(&h, 0.9) &&

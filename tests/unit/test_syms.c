@@ -63,8 +63,8 @@ static void check(struct lt_symbolizer *s, const struct child *c, const char *wh
 		is_str(lt_symbolizer__user(s, c->pid, a, false, buf, sizeof(buf)), names[i], what);
 	}
 	/* A return address just past a function's start still names that function. */
-	is_str(lt_symbolizer__user(s, c->pid, c->addr[0] + 1, true, buf, sizeof(buf)),
-	       "elf_alpha", "return address lookup uses addr - 1");
+	is_str(lt_symbolizer__user(s, c->pid, c->addr[0] + 1, true, buf, sizeof(buf)), "elf_alpha",
+	       "return address lookup uses addr - 1");
 }
 
 static void run(const char *bin, const char *lib, const char *what)
@@ -81,7 +81,8 @@ static void run(const char *bin, const char *lib, const char *what)
 	snprintf(msg, sizeof(msg), "%s: live process", what);
 	check(s, &c, msg);
 	/* An address in no executable mapping never prints as a bare [unknown]. */
-	ok(!strncmp(lt_symbolizer__user(s, c.pid, 0x10, false, buf, sizeof(buf)), "[unmapped]+0x", 13),
+	ok(!strncmp(lt_symbolizer__user(s, c.pid, 0x10, false, buf, sizeof(buf)), "[unmapped]+0x",
+		    13),
 	   "%s: unmapped address reads [unmapped]+0x10 (%s)", what, buf);
 	kill(c.pid, SIGKILL);
 	waitpid(c.pid, NULL, 0);
@@ -111,9 +112,10 @@ int main(int argc, char **argv)
 		struct lt_mapping m;
 
 		ok(lt_parse_maps_line("7f00a000-7f00b000 r-xp 00026000 fe:01 332835   "
-				      "/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)\n", &m) &&
-			   m.start == 0x7f00a000 && m.pgoff == 0x26000 && m.dev == ((0xfe << 20) | 1) &&
-			   m.ino == 332835 && m.exec &&
+				      "/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)\n",
+				      &m) &&
+			   m.start == 0x7f00a000 && m.pgoff == 0x26000 &&
+			   m.dev == ((0xfe << 20) | 1) && m.ino == 332835 && m.exec &&
 			   !strcmp(m.path, "/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)"),
 		   "maps line with a deleted file parses");
 		ok(lt_parse_maps_line("7ffd1000-7ffd3000 r-xp 00000000 00:00 0   [vdso]\n", &m) &&

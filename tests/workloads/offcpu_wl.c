@@ -143,8 +143,7 @@ int main(int argc, char **argv)
 		mode = argc > 2 ? argv[2] : "sleeper";
 		if (!strcmp(mode, "pipe") && pipe(pipefd))
 			return 1;
-	}
-	else
+	} else
 		wait_for_go();
 
 	if (!strcmp(mode, "sleeper")) {
