@@ -28,4 +28,14 @@ static __always_inline __u32 lt_task_state(void *task)
 	return BPF_CORE_READ((struct task_struct___o *)task, state);
 }
 
+/* The same for a BTF-typed task pointer (tp_btf): a direct, relocated load. */
+static __always_inline __u32 lt_task_state_btf(struct task_struct *task)
+{
+	struct task_struct___x *t = (void *)task;
+
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return ((struct task_struct___o *)(void *)task)->state;
+}
+
 #endif

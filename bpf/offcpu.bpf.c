@@ -57,19 +57,28 @@ static __always_inline __u32 classify(bool preempt, __u32 state)
 	return OFFCPU_SLEEP;
 }
 
-/* Switch-out of the current task: filter, capture stacks, note the time. */
-static __always_inline void switch_out(void *ctx, bool preempt, __u32 state)
+/*
+ * Switch-out of the current task: filter first (the cheapest test that
+ * rejects most events), then the state, then stacks and the timestamp.
+ */
+enum state_src { STATE_BTF, STATE_RAW, STATE_TP };
+
+static __always_inline void switch_out(void *ctx, bool preempt, void *prev, enum state_src src,
+				       __u32 tp_state)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 pid = (__u32)id, tgid = id >> 32, class;
+	__u32 pid = (__u32)id, tgid = id >> 32, class, state;
 	struct offcpu_start s = {};
 
-	if (!pid || (state & TASK_DEAD))
+	if (!pid || !lt_current_selected(tgid, pid))
+		return;
+	state = src == STATE_BTF ? lt_task_state_btf(prev) :
+		src == STATE_RAW ? lt_task_state(prev) :
+				   tp_state;
+	if (state & TASK_DEAD)
 		return;
 	class = classify(preempt, state);
 	if (!(classes & OFFCPU_WANT(class)))
-		return;
-	if (!lt_current_selected(tgid, pid))
 		return;
 
 	s.ts = bpf_ktime_get_ns();
@@ -110,7 +119,7 @@ out:
 SEC("tp_btf/sched_switch")
 int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	switch_out(ctx, preempt, lt_task_state(prev));
+	switch_out(ctx, preempt, prev, STATE_BTF, 0);
 	if (!lt_ids_selected(next->tgid, next->pid))
 		return 0;
 	switch_in(next->pid, next->comm);
@@ -122,7 +131,7 @@ int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct t
 {
 	__u32 npid = BPF_CORE_READ(next, pid), ntgid = BPF_CORE_READ(next, tgid);
 
-	switch_out(ctx, preempt, lt_task_state(prev));
+	switch_out(ctx, preempt, prev, STATE_RAW, 0);
 	if (!lt_ids_selected(ntgid, npid))
 		return 0;
 	switch_in(npid, next->comm);
@@ -140,7 +149,7 @@ int offcpu_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	long st = ctx->prev_state;
 	bool preempt = st >= 0x100; /* TASK_REPORT_MAX and above */
 
-	switch_out(ctx, preempt, preempt ? TASK_RUNNING : (__u32)st);
+	switch_out(ctx, preempt, NULL, STATE_TP, preempt ? TASK_RUNNING : (__u32)st);
 	switch_in(ctx->next_pid, ctx->next_comm);
 	return 0;
 }

@@ -11,8 +11,16 @@
 #include "stack_agg.h"
 
 #define LT_MAX_TARGETS 1024
+#define LT_TARG_INLINE 8 /* ids compared inline, without a map lookup */
 
-const volatile __u8 lt_targ_ids = 0; /* -p or -t given: consult the id maps */
+/*
+ * Ids: up to LT_TARG_INLINE of each kind live in rodata and are compared
+ * inline (a few ns); larger sets go to the hash maps (a lookup each).
+ */
+const volatile __u32 lt_targ_ntgids = 0;
+const volatile __u32 lt_targ_ntids = 0;
+const volatile __u32 lt_targ_tgid_list[LT_TARG_INLINE] = {};
+const volatile __u32 lt_targ_tid_list[LT_TARG_INLINE] = {};
 const volatile __u8 lt_targ_comm_on = 0;
 const volatile __u8 lt_targ_cgroup_on = 0;
 const volatile char lt_targ_comm[LT_COMM_LEN] = {};
@@ -38,13 +46,27 @@ struct {
 	__type(value, __u32);
 } lt_targ_cgroup SEC(".maps");
 
+static __always_inline bool lt_id_in(__u32 id, const volatile __u32 *list, __u32 n, void *map)
+{
+	if (n > LT_TARG_INLINE)
+		return bpf_map_lookup_elem(map, &id) != NULL;
+	for (int i = 0; i < LT_TARG_INLINE; i++) {
+		if ((__u32)i >= n)
+			break;
+		if (list[i] == id)
+			return true;
+	}
+	return false;
+}
+
 /* Cheap id check usable for any task whose ids are known. */
 static __always_inline bool lt_ids_selected(__u32 tgid, __u32 pid)
 {
-	if (!lt_targ_ids)
+	if (!lt_targ_ntgids && !lt_targ_ntids)
 		return true;
-	return bpf_map_lookup_elem(&lt_targ_tgids, &tgid) ||
-	       bpf_map_lookup_elem(&lt_targ_tids, &pid);
+	if (lt_targ_ntgids && lt_id_in(tgid, lt_targ_tgid_list, lt_targ_ntgids, &lt_targ_tgids))
+		return true;
+	return lt_targ_ntids && lt_id_in(pid, lt_targ_tid_list, lt_targ_ntids, &lt_targ_tids);
 }
 
 /* Full check for the current task; ids from bpf_get_current_pid_tgid(). */

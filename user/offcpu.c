@@ -141,6 +141,17 @@ static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode
 	return err;
 }
 
+/*
+ * LATPROF_ATTACH=tp_btf|raw_tp|tracepoint and LATPROF_UNWIND=cfi|fp restrict
+ * the choice, so tests can prove every fallback on a kernel that has them all.
+ */
+static bool allowed(const char *env, const char *name)
+{
+	const char *v = getenv(env);
+
+	return !v || !*v || !strcmp(v, name);
+}
+
 static int offcpu_load(void *tool, const struct lt_common *c)
 {
 	struct offcpu_tool *t = tool;
@@ -149,12 +160,16 @@ static int offcpu_load(void *tool, const struct lt_common *c)
 	t->c = c;
 	/* Probe by trial load: the first flavour and unwinder the kernel accepts. */
 	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
+		if (!allowed("LATPROF_ATTACH", flavour_name(flavours[i])))
+			continue;
 		for (uint8_t mode = 0; mode <= 1; mode++) {
+			if (!allowed("LATPROF_UNWIND", mode ? "fp" : "cfi"))
+				continue;
 			err = try_load(t, flavours[i], mode);
 			if (!err) {
 				t->flavour = flavour_name(flavours[i]);
 				t->ustack_mode = mode ? "frame pointers" : "CFI + frame pointers";
-				if (mode)
+				if (mode && allowed("LATPROF_UNWIND", "cfi"))
 					lt_warn("this kernel cannot run the CFI unwinder (bpf_loop, "
 						"bpf_find_vma): user stacks use frame pointers only");
 				return 0;

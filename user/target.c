@@ -109,10 +109,18 @@ int lt_target_validate(const struct lt_target *t)
 
 int lt_target_set_rodata(const struct lt_target *t, struct bpf_object *obj)
 {
-	uint8_t ids = t->npids || t->ntids, comm_on = !!t->comm[0], cg_on = !!t->cgroup;
+	uint32_t tg[LT_TARG_INLINE] = {}, td[LT_TARG_INLINE] = {};
+	uint8_t comm_on = !!t->comm[0], cg_on = !!t->cgroup;
 	int err;
 
-	err = lt_rodata_set(obj, "lt_targ_ids", &ids, sizeof(ids));
+	for (unsigned int i = 0; i < LT_TARG_INLINE; i++) {
+		tg[i] = i < t->npids ? t->pids[i] : 0;
+		td[i] = i < t->ntids ? t->tids[i] : 0;
+	}
+	err = lt_rodata_set(obj, "lt_targ_ntgids", &t->npids, sizeof(uint32_t));
+	err = err ?: lt_rodata_set(obj, "lt_targ_ntids", &t->ntids, sizeof(uint32_t));
+	err = err ?: lt_rodata_set(obj, "lt_targ_tgid_list", tg, sizeof(tg));
+	err = err ?: lt_rodata_set(obj, "lt_targ_tid_list", td, sizeof(td));
 	err = err ?: lt_rodata_set(obj, "lt_targ_comm_on", &comm_on, sizeof(comm_on));
 	err = err ?: lt_rodata_set(obj, "lt_targ_cgroup_on", &cg_on, sizeof(cg_on));
 	err = err ?: lt_rodata_set(obj, "lt_targ_comm", t->comm, sizeof(t->comm));

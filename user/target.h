@@ -11,6 +11,7 @@
 #include "stack_agg.h"
 
 #define LT_TARGET_MAX 1024
+#define LT_TARG_INLINE 8 /* as in bpf/target.bpf.h */
 
 struct lt_target {
 	uint32_t pids[LT_TARGET_MAX];
