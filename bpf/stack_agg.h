@@ -45,7 +45,7 @@ enum lt_stat {
 	LT_STAT_USTACK_FAULT, /* no user registers or unreadable first frame */
 	LT_STAT_USTACK_FULL, /* user stack map full */
 	LT_STAT_USTACK_TRUNC, /* user stack deeper than --perf-max-stack-depth */
-	LT_STAT_UNWIND_VMA, /* mmap lock busy: CFI unwinding skipped for the event */
+	LT_STAT_UNWIND_UNKNOWN, /* process mappings not yet published: unwound by FP */
 	LT_STAT_AGG_FULL, /* aggregation map full: the event was not counted */
 	LT_STAT_START_FULL, /* too many tasks in flight: the event was not timed */
 	LT_STAT_EVENTS, /* events aggregated */

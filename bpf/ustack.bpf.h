@@ -64,6 +64,14 @@ struct {
 	__type(value, struct lt_unwind_proc);
 } lt_unwind_procs SEC(".maps");
 
+/* Processes met without a published mapping list: user space publishes them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} lt_unwind_want SEC(".maps");
+
 /* Walk state shared by the bpf_loop() steps. */
 struct lt_walk {
 	__u64 pc, sp, bp;
@@ -199,10 +207,17 @@ static __always_inline bool lt_walk_vma(struct lt_walk *w, __u64 pc)
 		w->tab_nrows = r.tab_nrows;
 		return true;
 	}
+	/* Not published yet (started or exec'd after attach): ask user space,
+	 * and meanwhile look the VMA up, which works once per sched_switch. */
+	{
+		__u8 one = 1;
+
+		bpf_map_update_elem(&lt_unwind_want, &w->tgid, &one, BPF_NOEXIST);
+	}
 	err = bpf_find_vma(w->task, pc, lt_vma_cb, w, 0);
 	if (err) {
 		if (err == -16 /* EBUSY: mmap lock or irq_work busy */)
-			lt_stat_inc(LT_STAT_UNWIND_VMA);
+			lt_stat_inc(LT_STAT_UNWIND_UNKNOWN);
 		w->vm_start = w->vm_end = 0;
 		return false;
 	}
@@ -283,6 +298,16 @@ store:
 	if (w->n < LT_MAX_STACK_DEPTH)
 		st->ips[w->n] = ra;
 	w->n++;
+	return 0;
+}
+
+/* An exec replaces every mapping: forget the published list. */
+SEC("tracepoint/sched/sched_process_exec")
+int lt_unwind_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	bpf_map_delete_elem(&lt_unwind_procs, &tgid);
 	return 0;
 }
 

@@ -122,8 +122,12 @@ static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode
 	t->skel = offcpu_bpf__open_opts(&oo);
 	if (!t->skel)
 		return -errno;
-	bpf_object__for_each_program (p, t->skel->obj)
-		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), prog));
+	/* Exactly one sched_switch flavour; other programs (exec hook) always load. */
+	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
+		p = bpf_object__find_program_by_name(t->skel->obj, flavours[i]);
+		if (p)
+			bpf_program__set_autoload(p, !strcmp(flavours[i], prog));
+	}
 	t->skel->rodata->classes =
 		o->classes | (o->include_preempt ? OFFCPU_WANT(OFFCPU_PREEMPT) : 0);
 	t->skel->rodata->min_block_ns = o->min_block_us * 1000;

@@ -111,7 +111,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 {
 	struct lt_symbolizer *syms = NULL;
 	struct lt_output *out = NULL;
-	struct lt_unwind_stats us;
+	struct lt_unwinder *unw = NULL;
 	struct lt_profile prof;
 	struct bpf_object *obj;
 	unsigned char gone[LT_TARGET_MAX] = {};
@@ -143,12 +143,16 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	if (err)
 		goto out_tool;
 	if (!c->kernel_only) {
-		err = lt_unwind_load(syms, obj, &us);
+		const struct lt_unwind_stats *us;
+
+		unw = lt_unwinder__new(obj);
+		err = unw ? lt_unwinder__load(unw, syms) : -ENOMEM;
 		if (err)
 			goto out_tool;
+		us = lt_unwinder__stats(unw);
 		lt_info("unwind tables: %u loaded (%lu rows), %u files with frame pointers, "
-			"%u without usable CFI",
-			us.tables, us.rows, us.fp_files, us.failed);
+			"%u without usable CFI; mappings of %u processes published",
+			us->tables, us->rows, us->fp_files, us->failed, us->procs);
 	}
 	err = ops->attach(tool, how, sizeof(how));
 	if (err)
@@ -189,11 +193,14 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 			next_iv += c->interval;
 		}
 		watch_targets(&c->target, gone, c->quiet);
+		if (unw && (err = lt_unwinder__refresh(unw, syms)))
+			goto out_tool;
 		usleep(50 * 1000);
 	}
 	err = finish(ops, obj, &prof, syms, out, c, t0);
 
 out_tool:
+	lt_unwinder__free(unw);
 	ops->destroy(tool);
 	lt_symbolizer__free(syms);
 out_output:

@@ -124,7 +124,8 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 		  "raise --stack-storage-size" },
 		{ LT_STAT_USTACK_FAULT, "user stacks not captured, no user registers", NULL },
 		{ LT_STAT_USTACK_TRUNC, "user stacks truncated", "raise --perf-max-stack-depth" },
-		{ LT_STAT_UNWIND_VMA, "user stacks unwound by frame pointer only, mmap lock busy",
+		{ LT_STAT_UNWIND_UNKNOWN,
+		  "user stacks unwound partly by frame pointer, the process's mappings not yet known",
 		  NULL },
 	};
 	char buf[1024];

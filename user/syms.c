@@ -29,6 +29,7 @@ struct lt_proc {
 	uint32_t tgid;
 	struct lt_map *maps;
 	unsigned int n, cap;
+	bool resnapped; /* re-read once already after a miss */
 };
 
 struct lt_symbolizer {
@@ -196,6 +197,13 @@ static struct elf_file *file_elf(struct lt_file *f)
 	return f->ef;
 }
 
+static int cmp_map(const void *a, const void *b)
+{
+	const struct lt_map *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_files)
 {
 	char path[64], line[4400];
@@ -219,9 +227,17 @@ int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_fi
 		if (!lt_parse_maps_line(line, &m) || !m.exec)
 			continue;
 		for (unsigned int i = 0; i < p->n && !dup; i++)
-			dup = p->maps[i].start == m.start && p->maps[i].end == m.end;
+			dup = p->maps[i].start == m.start && p->maps[i].end == m.end &&
+			      p->maps[i].pgoff == m.pgoff;
 		if (dup)
 			continue;
+		/* A new mapping (after exec or munmap) replaces what it overlaps. */
+		for (unsigned int i = 0; i < p->n;) {
+			if (p->maps[i].start < m.end && m.start < p->maps[i].end)
+				p->maps[i] = p->maps[--p->n];
+			else
+				i++;
+		}
 		if (p->n == p->cap) {
 			unsigned int cap = p->cap ? p->cap * 2 : 32;
 			struct lt_map *nm = realloc(p->maps, cap * sizeof(*nm));
@@ -248,6 +264,7 @@ int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_fi
 		}
 	}
 	fclose(fp);
+	qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
 	return 0;
 }
 
@@ -279,36 +296,47 @@ static const char *basename_of(const char *path)
 	return b ? b + 1 : path;
 }
 
+static struct lt_map *find_map(struct lt_proc *p, uint64_t addr)
+{
+	for (unsigned int i = 0; p && i < p->n; i++)
+		if (addr >= p->maps[i].start && addr < p->maps[i].end)
+			return &p->maps[i];
+	return NULL;
+}
+
 const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr,
 				bool ret_addr, char *buf, size_t sz)
 {
 	uint64_t look = ret_addr && addr ? addr - 1 : addr, off, vaddr;
 	struct lt_proc *p = find_proc(s, tgid);
 	struct elf_file *ef;
+	struct lt_map *m;
 	const char *name;
 
 	if (!p && !lt_symbolizer__snapshot(s, tgid, false))
 		p = find_proc(s, tgid);
-	for (unsigned int i = 0; p && i < p->n; i++) {
-		struct lt_map *m = &p->maps[i];
-
-		if (look < m->start || look >= m->end)
-			continue;
-		off = look - m->start + m->pgoff;
-		if (!m->file) {
-			snprintf(buf, sz, "%s+0x%" PRIx64, m->name, look - m->start);
-			return buf;
-		}
-		ef = file_elf(m->file);
-		if (ef && !elf_file__off_to_vaddr(ef, off, &vaddr) &&
-		    (name = elf_file__sym(ef, vaddr))) {
-			snprintf(buf, sz, "%s", name);
-			return buf;
-		}
-		snprintf(buf, sz, "%s+0x%" PRIx64, basename_of(m->file->path), off);
+	m = find_map(p, look);
+	/* Mapped after the snapshot (dlopen, JIT): read the maps once more. */
+	if (!m && p && !p->resnapped) {
+		p->resnapped = true;
+		if (!lt_symbolizer__snapshot(s, tgid, false))
+			m = find_map(p, look);
+	}
+	if (!m) {
+		snprintf(buf, sz, "[unmapped]+0x%" PRIx64, addr);
 		return buf;
 	}
-	snprintf(buf, sz, "[unmapped]+0x%" PRIx64, addr);
+	off = look - m->start + m->pgoff;
+	if (!m->file) {
+		snprintf(buf, sz, "%s+0x%" PRIx64, m->name, look - m->start);
+		return buf;
+	}
+	ef = file_elf(m->file);
+	if (ef && !elf_file__off_to_vaddr(ef, off, &vaddr) && (name = elf_file__sym(ef, vaddr))) {
+		snprintf(buf, sz, "%s", name);
+		return buf;
+	}
+	snprintf(buf, sz, "%s+0x%" PRIx64, basename_of(m->file->path), off);
 	return buf;
 }
 
@@ -352,13 +380,28 @@ const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *
 	return buf;
 }
 
-int lt_symbolizer__foreach_file(struct lt_symbolizer *s, lt_file_cb cb, void *ctx)
+static bool proc_maps_file(const struct lt_proc *p, const struct lt_file *f)
 {
+	for (unsigned int j = 0; j < p->n; j++)
+		if (p->maps[j].file == f)
+			return true;
+	return false;
+}
+
+int lt_symbolizer__foreach_file(struct lt_symbolizer *s, uint32_t tgid, lt_file_cb cb, void *ctx)
+{
+	const struct lt_proc *p = tgid ? find_proc(s, tgid) : NULL;
+
+	if (tgid && !p)
+		return 0;
 	for (unsigned int i = 0; i < s->nfiles; i++) {
 		struct lt_file *f = s->files[i];
-		struct elf_file *ef = file_elf(f);
+		struct elf_file *ef;
 		int err;
 
+		if (p && !proc_maps_file(p, f))
+			continue;
+		ef = file_elf(f);
 		if (!ef)
 			continue;
 		err = cb(f->dev, f->ino, f->path, ef, ctx);
@@ -368,11 +411,13 @@ int lt_symbolizer__foreach_file(struct lt_symbolizer *s, lt_file_cb cb, void *ct
 	return 0;
 }
 
-int lt_symbolizer__foreach_map(struct lt_symbolizer *s, lt_map_cb cb, void *ctx)
+int lt_symbolizer__foreach_map(struct lt_symbolizer *s, uint32_t tgid, lt_map_cb cb, void *ctx)
 {
 	for (unsigned int i = 0; i < s->nprocs; i++) {
 		const struct lt_proc *p = s->procs[i];
 
+		if (tgid && p->tgid != tgid)
+			continue;
 		for (unsigned int j = 0; j < p->n; j++) {
 			const struct lt_map *m = &p->maps[j];
 			int err;

@@ -19,9 +19,10 @@ struct lt_symbolizer *lt_symbolizer__new(void);
 void lt_symbolizer__free(struct lt_symbolizer *s);
 
 /*
- * Snapshot the executable mappings of process tgid (again, if already taken:
- * mappings only accumulate). With `open_files`, open their ELF files now,
- * through /proc/TGID/root so a container's files are found. 0, or -ESRCH when
+ * Snapshot the executable mappings of process tgid. Taken again (after an
+ * exec, say), new mappings replace the old ones they overlap. With
+ * `open_files`, open their ELF files now, through /proc/TGID/root so a
+ * container's files are found. 0, or -ESRCH when
  * the process is gone.
  */
 int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_files);
@@ -47,15 +48,18 @@ const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *
 /* true when kallsyms could not be read or kptr_restrict hides addresses. */
 bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s);
 
-/* Every distinct executable file in the snapshots, opened on demand. */
+/* Every distinct executable file in the snapshots (of tgid; 0: all), opened on demand. */
 typedef int (*lt_file_cb)(uint32_t dev, uint64_t ino, const char *path, struct elf_file *ef,
 			  void *ctx);
-int lt_symbolizer__foreach_file(struct lt_symbolizer *s, lt_file_cb cb, void *ctx);
+int lt_symbolizer__foreach_file(struct lt_symbolizer *s, uint32_t tgid, lt_file_cb cb, void *ctx);
 
-/* Every file-backed executable mapping of every snapshot, grouped by tgid. */
+/*
+ * Every file-backed executable mapping of the snapshot of tgid (0: of all,
+ * grouped by tgid), in address order.
+ */
 typedef int (*lt_map_cb)(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
 			 uint64_t ino, void *ctx);
-int lt_symbolizer__foreach_map(struct lt_symbolizer *s, lt_map_cb cb, void *ctx);
+int lt_symbolizer__foreach_map(struct lt_symbolizer *s, uint32_t tgid, lt_map_cb cb, void *ctx);
 
 /* Parse one /proc/PID/maps line. Exposed for tests. true when it parsed. */
 struct lt_mapping {

@@ -10,10 +10,10 @@
 
 #define LT_SEEN_MAX 8192 /* distinct files remembered, to examine each once */
 
-struct load_ctx {
-	int tabs_fd, rows_fd, procs_fd;
+struct lt_unwinder {
+	int tabs_fd, rows_fd, procs_fd, want_fd;
 	uint32_t next_row;
-	struct lt_unwind_stats *st;
+	struct lt_unwind_stats st;
 	struct lt_unwind_key *seen;
 	unsigned int nseen;
 	/* tables loaded, to publish per-process mapping lists */
@@ -31,7 +31,38 @@ static const char *base(const char *p)
 	return b ? b + 1 : p;
 }
 
-static int upload_rows(struct load_ctx *c, const struct lt_unwind_row *rows, uint32_t n)
+struct lt_unwinder *lt_unwinder__new(struct bpf_object *obj)
+{
+	struct lt_unwinder *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->seen = calloc(LT_SEEN_MAX, sizeof(*u->seen));
+	u->tabs_fd = lt_map_fd(obj, "lt_unwind_tabs");
+	u->rows_fd = lt_map_fd(obj, "lt_unwind_rows");
+	u->procs_fd = lt_map_fd(obj, "lt_unwind_procs");
+	u->want_fd = lt_map_fd(obj, "lt_unwind_want");
+	if (!u->seen || u->tabs_fd < 0 || u->rows_fd < 0 || u->procs_fd < 0 || u->want_fd < 0) {
+		lt_unwinder__free(u);
+		return NULL;
+	}
+	return u;
+}
+
+void lt_unwinder__free(struct lt_unwinder *u)
+{
+	if (!u)
+		return;
+	free(u->seen);
+	free(u);
+}
+
+const struct lt_unwind_stats *lt_unwinder__stats(const struct lt_unwinder *u)
+{
+	return &u->st;
+}
+
+static int upload_rows(struct lt_unwinder *u, const struct lt_unwind_row *rows, uint32_t n)
 {
 	uint32_t *keys = malloc(n * sizeof(*keys));
 	uint32_t count = n;
@@ -40,11 +71,11 @@ static int upload_rows(struct load_ctx *c, const struct lt_unwind_row *rows, uin
 	if (!keys)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
-		keys[i] = c->next_row + i;
-	if (bpf_map_update_batch(c->rows_fd, keys, rows, &count, NULL)) {
+		keys[i] = u->next_row + i;
+	if (bpf_map_update_batch(u->rows_fd, keys, rows, &count, NULL)) {
 		/* Kernels without batch ops on arrays: one at a time. */
 		for (uint32_t i = 0; i < n && !err; i++)
-			if (bpf_map_update_elem(c->rows_fd, &keys[i], &rows[i], BPF_ANY))
+			if (bpf_map_update_elem(u->rows_fd, &keys[i], &rows[i], BPF_ANY))
 				err = -errno;
 	}
 	free(keys);
@@ -53,7 +84,7 @@ static int upload_rows(struct load_ctx *c, const struct lt_unwind_row *rows, uin
 
 static int load_file(uint32_t dev, uint64_t ino, const char *path, struct elf_file *ef, void *ctx)
 {
-	struct load_ctx *c = ctx;
+	struct lt_unwinder *u = ctx;
 	struct lt_unwind_key key = { .dev = dev, .ino = ino };
 	struct lt_unwind_tab tab;
 	struct lt_unwind_row *rows;
@@ -61,23 +92,23 @@ static int load_file(uint32_t dev, uint64_t ino, const char *path, struct elf_fi
 	uint32_t n = 0;
 	int err;
 
-	for (unsigned int i = 0; i < c->nseen; i++)
-		if (c->seen[i].dev == dev && c->seen[i].ino == ino)
+	for (unsigned int i = 0; i < u->nseen; i++)
+		if (u->seen[i].dev == dev && u->seen[i].ino == ino)
 			return 0;
-	if (c->nseen < LT_SEEN_MAX)
-		c->seen[c->nseen++] = key;
-	c->st->files++;
+	if (u->nseen < LT_SEEN_MAX)
+		u->seen[u->nseen++] = key;
+	u->st.files++;
 
 	err = cfi_table__build(elf_file__elf(ef), &t);
 	if (err) {
 		lt_info("unwind: %s: no usable .eh_frame (%s)", base(path), strerror(-err));
-		c->st->failed++;
+		u->st.failed++;
 		return err == -ENOMEM ? err : 0;
 	}
 	if (cfi_table__has_frame_pointers(&t)) {
 		lt_info("unwind: %s: frame pointers (%u of %u functions), no table needed",
 			base(path), t.fp_fdes, t.fdes);
-		c->st->fp_files++;
+		u->st.fp_files++;
 		cfi_table__free(&t);
 		return 0;
 	}
@@ -106,100 +137,107 @@ static int load_file(uint32_t dev, uint64_t ino, const char *path, struct elf_fi
 		};
 	}
 	cfi_table__free(&t);
-	if (!n || c->next_row + n > LT_UNWIND_MAX_ROWS || c->st->tables >= LT_UNWIND_MAX_TABLES) {
+	if (!n || u->next_row + n > LT_UNWIND_MAX_ROWS || u->st.tables >= LT_UNWIND_MAX_TABLES) {
 		if (n)
 			lt_warn("unwind table pool full: frames in '%s' may be missing", path);
-		c->st->failed++;
+		u->st.failed++;
 		free(rows);
 		return 0;
 	}
-	err = upload_rows(c, rows, n);
+	err = upload_rows(u, rows, n);
 	free(rows);
 	if (err) {
 		lt_err("cannot load unwind rows for '%s': %s", path, strerror(-err));
 		return err;
 	}
-	tab.first = c->next_row;
+	tab.first = u->next_row;
 	tab.nrows = n;
-	if (bpf_map_update_elem(c->tabs_fd, &key, &tab, BPF_ANY)) {
+	if (bpf_map_update_elem(u->tabs_fd, &key, &tab, BPF_ANY)) {
 		err = -errno;
 		lt_err("cannot load unwind table for '%s': %s", path, strerror(errno));
 		return err;
 	}
-	c->keys[c->st->tables] = key;
-	c->tabs[c->st->tables] = tab;
-	c->next_row += n;
-	c->st->tables++;
-	c->st->rows += n;
+	u->keys[u->st.tables] = key;
+	u->tabs[u->st.tables] = tab;
+	u->next_row += n;
+	u->st.tables++;
+	u->st.rows += n;
 	lt_info("unwind: %s: %u CFI rows (no frame pointers)", base(path), n);
 	return 0;
 }
 
-static int flush_proc(struct load_ctx *c)
+/* Publish the gathered process; an empty list is published too: "all FP". */
+static void flush_proc(struct lt_unwinder *u)
 {
-	if (!c->tgid || !c->proc.n)
-		return 0;
-	if (bpf_map_update_elem(c->procs_fd, &c->tgid, &c->proc, BPF_ANY)) {
+	if (!u->tgid)
+		return;
+	if (bpf_map_update_elem(u->procs_fd, &u->tgid, &u->proc, BPF_ANY))
 		/* Full: that process falls back to bpf_find_vma(), still correct. */
-		lt_info("unwind: cannot publish the mappings of pid %u: %s", c->tgid,
+		lt_info("unwind: cannot publish the mappings of pid %u: %s", u->tgid,
 			strerror(errno));
-	}
-	return 0;
+	else
+		u->st.procs++;
+	u->tgid = 0;
 }
 
 static int publish_map(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
 		       uint64_t ino, void *ctx)
 {
-	struct load_ctx *c = ctx;
+	struct lt_unwinder *u = ctx;
 	unsigned int i;
 
-	if (tgid != c->tgid) {
-		flush_proc(c);
-		c->tgid = tgid;
-		memset(&c->proc, 0, sizeof(c->proc));
+	if (tgid != u->tgid) {
+		flush_proc(u);
+		u->tgid = tgid;
+		memset(&u->proc, 0, sizeof(u->proc));
 	}
-	for (i = 0; i < c->st->tables; i++)
-		if (c->keys[i].dev == dev && c->keys[i].ino == ino)
+	for (i = 0; i < u->st.tables; i++)
+		if (u->keys[i].dev == dev && u->keys[i].ino == ino)
 			break;
-	if (i == c->st->tables)
+	if (i == u->st.tables)
 		return 0;
-	if (c->proc.n == LT_UNWIND_PROC_MAPS) {
+	if (u->proc.n == LT_UNWIND_PROC_MAPS) {
 		lt_info("unwind: pid %u maps more than %d files without frame pointers", tgid,
 			LT_UNWIND_PROC_MAPS);
 		return 0;
 	}
-	c->proc.m[c->proc.n++] = (struct lt_unwind_map){
+	u->proc.m[u->proc.n++] = (struct lt_unwind_map){
 		.start = start,
 		.end = end,
 		.bias = start - pgoff,
-		.tab_first = c->tabs[i].first,
-		.tab_nrows = c->tabs[i].nrows,
+		.tab_first = u->tabs[i].first,
+		.tab_nrows = u->tabs[i].nrows,
 	};
 	return 0;
 }
 
-int lt_unwind_load(struct lt_symbolizer *s, struct bpf_object *obj, struct lt_unwind_stats *st)
+static int load_procs(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t tgid)
 {
-	struct load_ctx *c = calloc(1, sizeof(*c));
-	int err;
+	int err = lt_symbolizer__foreach_file(s, tgid, load_file, u);
 
-	if (!c)
-		return -ENOMEM;
-	memset(st, 0, sizeof(*st));
-	c->st = st;
-	c->tabs_fd = lt_map_fd(obj, "lt_unwind_tabs");
-	c->rows_fd = lt_map_fd(obj, "lt_unwind_rows");
-	c->procs_fd = lt_map_fd(obj, "lt_unwind_procs");
-	c->seen = calloc(LT_SEEN_MAX, sizeof(*c->seen));
-	if (c->tabs_fd < 0 || c->rows_fd < 0 || c->procs_fd < 0 || !c->seen) {
-		err = c->seen ? -ENOENT : -ENOMEM;
-		goto out;
+	err = err ?: lt_symbolizer__foreach_map(s, tgid, publish_map, u);
+	flush_proc(u);
+	return err;
+}
+
+int lt_unwinder__load(struct lt_unwinder *u, struct lt_symbolizer *s)
+{
+	return load_procs(u, s, 0);
+}
+
+int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
+{
+	uint32_t key, next, *prev = NULL;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(u->want_fd, prev, &next)) {
+		key = next;
+		bpf_map_delete_elem(u->want_fd, &key);
+		prev = NULL; /* deleted: restart from the first key */
+		if (lt_symbolizer__snapshot(s, key, false))
+			continue; /* already gone */
+		err = load_procs(u, s, key);
+		lt_info("unwind: published the mappings of pid %u", key);
 	}
-	err = lt_symbolizer__foreach_file(s, load_file, c);
-	err = err ?: lt_symbolizer__foreach_map(s, publish_map, c);
-	err = err ?: flush_proc(c);
-out:
-	free(c->seen);
-	free(c);
 	return err;
 }
