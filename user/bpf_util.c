@@ -16,25 +16,37 @@
 #define CAP_PERFMON 38
 #define CAP_BPF 39
 
-static unsigned long long cap_eff(void)
+bool lt_proc_status(uint32_t pid, const char *key, int base, unsigned long long *v)
 {
-	unsigned long long caps = 0;
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "r");
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	bool found = false;
+	FILE *f;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "r");
 	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		*v = strtoull(line + klen + 1, NULL, base);
+		found = true;
+	}
 	fclose(f);
-	return caps;
+	return found;
 }
 
 static int check_privileges(void)
 {
-	unsigned long long caps = cap_eff();
-	bool admin = caps & (1ULL << CAP_SYS_ADMIN);
+	unsigned long long caps = 0;
+	bool admin;
+
+	lt_proc_status(0, "CapEff", 16, &caps);
+	admin = caps & (1ULL << CAP_SYS_ADMIN);
 	bool bpf_perfmon = (caps & (1ULL << CAP_BPF)) && (caps & (1ULL << CAP_PERFMON));
 
 	if (admin || bpf_perfmon)

@@ -4,6 +4,7 @@
 #define LT_BPF_UTIL_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <bpf/libbpf.h>
 
 #define LT_SYSFS_BTF "/sys/kernel/btf/vmlinux"
@@ -27,6 +28,12 @@ int lt_map_fd(struct bpf_object *obj, const char *name);
 
 /* Set max_entries of map `name` before load. 0 or -errno (printed). */
 int lt_map_resize(struct bpf_object *obj, const char *name, unsigned int n);
+
+/*
+ * Field `key` ("Tgid", "CapEff") of /proc/PID/status (pid 0: self), parsed in
+ * `base`. false when the process or the field does not exist.
+ */
+bool lt_proc_status(uint32_t pid, const char *key, int base, unsigned long long *v);
 
 /* Sum a per-CPU u64 array entry. 0 on failure. */
 unsigned long long lt_percpu_sum(int map_fd, unsigned int key);

@@ -33,7 +33,8 @@ static uint64_t rd_u(struct rd *r, unsigned int n)
 	return v;
 }
 
-static uint64_t rd_uleb(struct rd *r)
+/* LEB128, unsigned or sign-extended. */
+static uint64_t rd_leb(struct rd *r, bool sign)
 {
 	uint64_t v = 0;
 	unsigned int shift = 0;
@@ -49,28 +50,19 @@ static uint64_t rd_uleb(struct rd *r)
 			v |= (uint64_t)(b & 0x7f) << shift;
 		shift += 7;
 	} while (b & 0x80);
+	if (sign && shift < 64 && (b & 0x40))
+		v |= ~0ULL << shift;
 	return v;
+}
+
+static uint64_t rd_uleb(struct rd *r)
+{
+	return rd_leb(r, false);
 }
 
 static int64_t rd_sleb(struct rd *r)
 {
-	int64_t v = 0;
-	unsigned int shift = 0;
-	uint8_t b;
-
-	do {
-		if (r->bad || r->p >= r->end) {
-			r->bad = true;
-			return 0;
-		}
-		b = *r->p++;
-		if (shift < 64)
-			v |= (int64_t)(b & 0x7f) << shift;
-		shift += 7;
-	} while (b & 0x80);
-	if (shift < 64 && (b & 0x40))
-		v |= -((int64_t)1 << shift);
-	return v;
+	return (int64_t)rd_leb(r, true);
 }
 
 /* Read a pointer in encoding `enc`; `here` is the link-time address of the field. */

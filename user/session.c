@@ -28,24 +28,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Process id (tgid) of a thread, 0 if gone. */
-static uint32_t tgid_of_tid(uint32_t tid)
-{
-	char path[64], line[128];
-	uint32_t tgid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %u", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
-}
-
 /*
  * Snapshot mappings now, so processes that exit during the trace are still
  * named. Explicit targets also have their ELF files opened now.
@@ -61,7 +43,7 @@ static void snapshot_targets(struct lt_symbolizer *s, const struct lt_target *t)
 	for (unsigned int i = 0; i < t->npids; i++)
 		lt_symbolizer__snapshot(s, t->pids[i], true);
 	for (unsigned int i = 0; i < t->ntids; i++) {
-		uint32_t tgid = tgid_of_tid(t->tids[i]);
+		uint32_t tgid = lt_tgid_of(t->tids[i]);
 
 		if (tgid)
 			lt_symbolizer__snapshot(s, tgid, true);

@@ -52,23 +52,11 @@ bool lt_target_is_system_wide(const struct lt_target *t)
 	return !t->npids && !t->ntids && !t->comm[0] && !t->cgroup;
 }
 
-/* /proc/ID/status Tgid of a pid or tid; 0 when it does not exist. */
-static uint32_t tgid_of(uint32_t id)
+uint32_t lt_tgid_of(uint32_t id)
 {
-	char path[64], line[256];
-	uint32_t tgid = 0;
-	FILE *f;
+	unsigned long long tgid;
 
-	snprintf(path, sizeof(path), "/proc/%u/status", id);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Tgid: %u", &tgid) == 1)
-			break;
-	}
-	fclose(f);
-	return tgid;
+	return lt_proc_status(id, "Tgid", 10, &tgid) ? (uint32_t)tgid : 0;
 }
 
 int lt_target_validate(const struct lt_target *t)
@@ -76,7 +64,7 @@ int lt_target_validate(const struct lt_target *t)
 	struct statfs sfs;
 
 	for (unsigned int i = 0; i < t->npids; i++) {
-		uint32_t tgid = tgid_of(t->pids[i]);
+		uint32_t tgid = lt_tgid_of(t->pids[i]);
 
 		if (!tgid) {
 			lt_err("cannot trace pid %u: no such process", t->pids[i]);
@@ -89,7 +77,7 @@ int lt_target_validate(const struct lt_target *t)
 		}
 	}
 	for (unsigned int i = 0; i < t->ntids; i++) {
-		if (!tgid_of(t->tids[i])) {
+		if (!lt_tgid_of(t->tids[i])) {
 			lt_err("cannot trace tid %u: no such thread", t->tids[i]);
 			return -ESRCH;
 		}

@@ -25,6 +25,8 @@ struct lt_target {
 /* Parse "1,2,3" into ids (appending). 0 or -EINVAL (error printed). */
 int lt_target_parse_ids(const char *arg, const char *what, uint32_t *ids, unsigned int *n);
 bool lt_target_is_system_wide(const struct lt_target *t);
+/* Process (tgid) a pid or thread id belongs to; 0 when it does not exist. */
+uint32_t lt_tgid_of(uint32_t id);
 
 /*
  * Check that every pid, tid and the cgroup exist, before anything attaches.
