@@ -1,0 +1,44 @@
+#!/bin/bash
+# Stopping and writing: SIGINT ends a trace without -d and the output is
+# written; -o appears only when complete (temp file + rename); -q silences the
+# summary; --perf-max-stack-depth caps the frames kept.
+. tests/integration/lib.sh
+need_bpf
+
+start_wl sleeper
+"$LATPROF" offcpu -p "$WL_PID" -o "$TMP/i.folded" 2>"$TMP/i.stderr" &
+lp=$!
+for _ in $(seq 600); do grep -q attached "$TMP/i.stderr" && break; sleep 0.05; done
+kill -USR1 "$WL_PID"
+sleep 0.5
+refute "-o: nothing at the final path while tracing" test -e "$TMP/i.folded"
+wait "$WL_PID"
+kill -INT $lp
+wait $lp
+check "SIGINT ends the trace with exit 0" [ $? -eq 0 ]
+x=$(fsum "$TMP/i.folded" ';main;blocker_sleep;nanosleep;clock_nanosleep;')
+check "SIGINT: output written, blocker_sleep ${x} us (1 s +-10%)" within "$x" 1000000 10
+check "-o: no temp file left behind" bash -c "! ls '$TMP' | grep -q 'i.folded.tmp'"
+
+# -q prints no "attached" to wait for: trace the whole system, where
+# something always blocks (this script's own sleep, at least).
+"$LATPROF" offcpu -q -d 1 -o "$TMP/q.folded" 2>"$TMP/q.stderr"
+check "-q: exit 0" [ $? -eq 0 ]
+check "-q: nothing on stderr" [ ! -s "$TMP/q.stderr" ]
+check "-q: output still written" grep -q '_\[k\] [0-9]' "$TMP/q.folded"
+
+start_wl sleeper
+trace "$TMP/s" offcpu -p "$WL_PID" -d 2.5
+check "no -o: folded stacks on stdout" grep -q ';blocker_sleep;nanosleep;' "$TMP/s.stdout"
+check "no -o: summary on stderr, not stdout" bash -c "grep -q TOTAL '$TMP/s.stderr' && ! grep -q TOTAL '$TMP/s.stdout'"
+
+start_wl many
+trace "$TMP/d" offcpu -p "$WL_PID" -K --perf-max-stack-depth 5 -d 2.5 -o "$TMP/d.folded"
+max=$(awk '{ n = split($1, f, ";"); if (n - 1 > m) m = n - 1 } END { print m + 0 }' "$TMP/d.folded")
+check "--perf-max-stack-depth 5: at most 5 kernel frames per stack (max $max)" [ "$max" -le 5 -a "$max" -ge 1 ]
+start_wl many
+trace "$TMP/u" offcpu -p "$WL_PID" -U --perf-max-stack-depth 5 -d 2.5 -o "$TMP/u.folded"
+max=$(awk '{ n = split($1, f, ";"); if (n - 1 > m) m = n - 1 } END { print m + 0 }' "$TMP/u.folded")
+check "--perf-max-stack-depth 5: at most 5 user frames per stack (max $max)" [ "$max" -le 5 -a "$max" -ge 1 ]
+check "truncation reported with the option to raise" grep -q 'raise --perf-max-stack-depth' "$TMP/u.stderr"
+done_testing
