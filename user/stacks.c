@@ -50,57 +50,76 @@ static uint32_t read_ustack(int fd, uint64_t key, uint64_t *ips)
 	return n;
 }
 
+/* Every key of the aggregation map, in one pass. Caller frees. */
+static int agg_keys(int fd, struct lt_stack_key **out, size_t *n)
+{
+	struct lt_stack_key *keys = NULL, *prev = NULL, next;
+	size_t cap = 0;
+
+	*n = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			struct lt_stack_key *k = realloc(keys, ncap * sizeof(*k));
+
+			if (!k) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = k;
+			cap = ncap;
+		}
+		keys[(*n)++] = next;
+		prev = &keys[*n - 1];
+	}
+	*out = keys;
+	return 0;
+}
+
 int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
 {
 	int agg = lt_map_fd(obj, "lt_agg"), kfd = lt_map_fd(obj, "lt_kstacks");
 	int ufd = lt_map_fd(obj, "lt_ustacks"), sfd = lt_map_fd(obj, "lt_stats");
-	struct lt_stack_key key, next, *prev = NULL;
+	struct lt_stack_key *keys = NULL;
 	struct lt_stack_val val;
 	uint64_t *uips, *kips;
-	int err = 0;
+	size_t nkeys = 0;
+	int err;
 
 	if (agg < 0 || kfd < 0 || ufd < 0 || sfd < 0)
 		return -ENOENT;
 	uips = calloc(LT_MAX_STACK_DEPTH, sizeof(*uips));
 	kips = calloc(LT_MAX_STACK_DEPTH, sizeof(*kips));
-	if (!uips || !kips) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	while (!bpf_map_get_next_key(agg, prev, &next)) {
+	err = uips && kips ? agg_keys(agg, &keys, &nkeys) : -ENOMEM;
+	for (size_t i = 0; !err && i < nkeys; i++) {
+		const struct lt_stack_key *key = &keys[i];
 		struct lt_sample *smp;
 		uint32_t nu, nk;
 
-		key = next;
-		prev = &key;
-		if (clear) {
-			/* Atomic per entry, so no increment between read and delete is lost. */
-			if (!bpf_map_lookup_and_delete_elem(agg, &key, &val))
-				prev = NULL; /* a deleted key cannot anchor the iteration */
-			else if (!bpf_map_lookup_elem(agg, &key, &val) &&
-				 !bpf_map_delete_elem(agg, &key))
-				prev = NULL;
-			else
-				continue;
-		} else if (bpf_map_lookup_elem(agg, &key, &val)) {
+		/* With clear, read and delete atomically so no increment is lost. */
+		if (clear ? bpf_map_lookup_and_delete_elem(agg, key, &val) &&
+				    (bpf_map_lookup_elem(agg, key, &val) ||
+				     bpf_map_delete_elem(agg, key)) :
+			    bpf_map_lookup_elem(agg, key, &val))
 			continue;
-		}
-		nu = read_ustack(ufd, key.ustack, uips);
-		nk = read_kstack(kfd, key.kstack, kips);
-		smp = lt_profile__get(p, key.tgid, key.pid, key.aux, key.comm, uips, nu, kips, nk);
+		nu = read_ustack(ufd, key->ustack, uips);
+		nk = read_kstack(kfd, key->kstack, kips);
+		smp = lt_profile__get(p, key->tgid, key->pid, key->aux, key->comm, uips, nu, kips,
+				      nk);
 		if (!smp) {
 			err = -ENOMEM;
-			lt_err("cannot collect stacks: %s", strerror(-err));
-			goto out_free;
+			break;
 		}
 		smp->total += val.total;
 		smp->count += val.count;
-		for (int i = 0; i < LT_HIST_SLOTS; i++)
-			smp->hist.slots[i] += val.hist[i];
+		for (int j = 0; j < LT_HIST_SLOTS; j++)
+			smp->hist.slots[j] += val.hist[j];
 	}
+	if (err)
+		lt_err("cannot collect stacks: %s", strerror(-err));
 	for (unsigned int i = 0; i < LT_STAT_NR; i++)
 		p->stats[i] = lt_percpu_sum(sfd, i);
-out_free:
+	free(keys);
 	free(uips);
 	free(kips);
 	return err;
