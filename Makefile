@@ -128,6 +128,11 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/demo
 	$(Q)scripts/demo.sh
 
+.PHONY: bench
+bench: deps
+	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/pingpong $(OUTPUT)/workloads/stacks16k
+	$(Q)scripts/bench.sh
+
 .PHONY: format-check
 format-check:
 	$(Q)clang-format --dry-run --Werror user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c

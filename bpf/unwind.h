@@ -13,7 +13,6 @@
 #define LT_UNWIND_MAX_ROWS (1U << 20) /* rows in the shared row pool */
 #define LT_UNWIND_MAX_TABLES 256 /* distinct files with tables */
 #define LT_UNWIND_SEARCH_STEPS 21 /* covers a table of LT_UNWIND_MAX_ROWS */
-#define LT_UNWIND_MAX_FRAMES 24 /* CFI frames walked before falling back to FP */
 #define LT_UNWIND_PROC_MAPS 16 /* mappings with tables per process */
 #define LT_UNWIND_MAX_PROCS 16384 /* processes with a published mapping list */
 

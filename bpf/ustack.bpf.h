@@ -83,7 +83,6 @@ struct lt_walk {
 	__u32 n; /* frames stored */
 	__u32 tab_first; /* CFI table of the cached VMA's file */
 	__u32 tab_nrows; /* 0: no table, unwind by frame pointer */
-	__u32 cfi_frames; /* frames unwound by CFI */
 	__u8 have_file;
 	__u8 truncated;
 	struct task_struct *task;
@@ -185,45 +184,33 @@ __attribute__((noinline)) int lt_unwind_range(__u32 tgid, __u64 pc, struct lt_ra
 }
 
 /*
- * Find the CFI table covering pc and cache the range it holds for. Uses the
- * mapping list user space published for the process; bpf_find_vma() only for
- * processes it has not seen. false: nothing known, unwind by frame pointer.
+ * For a process with no published mapping list (started or exec'd after
+ * attach): ask user space to publish one, and meanwhile look up the VMA of
+ * the leaf pc. bpf_find_vma() works only once per sched_switch, so it is
+ * called once, here, before the walk.
  */
-static __always_inline bool lt_walk_vma(struct lt_walk *w, __u64 pc)
+static __always_inline void lt_walk_seed_vma(struct lt_walk *w)
 {
 	struct lt_unwind_key k = {};
-	struct lt_range r;
 	struct lt_unwind_tab *t;
+	struct lt_range r;
+	__u8 one = 1;
 	long err;
 
-	if (pc >= w->vm_start && pc < w->vm_end)
-		return true;
-	w->tab_nrows = 0;
-	if (lt_unwind_range(w->tgid, pc, &r)) {
-		w->vm_start = r.start;
-		w->vm_end = r.end;
-		w->bias = r.bias;
-		w->tab_first = r.tab_first;
-		w->tab_nrows = r.tab_nrows;
-		return true;
-	}
-	/* Not published yet (started or exec'd after attach): ask user space,
-	 * and meanwhile look the VMA up, which works once per sched_switch. */
-	{
-		__u8 one = 1;
-
-		bpf_map_update_elem(&lt_unwind_want, &w->tgid, &one, BPF_NOEXIST);
-	}
-	err = bpf_find_vma(w->task, pc, lt_vma_cb, w, 0);
+	if (lt_unwind_range(w->tgid, w->pc, &r))
+		return;
+	/* Frames outside the leaf's VMA will be unwound by frame pointer. */
+	lt_stat_inc(LT_STAT_UNWIND_UNKNOWN);
+	bpf_map_update_elem(&lt_unwind_want, &w->tgid, &one, BPF_NOEXIST);
+	err = bpf_find_vma(w->task, w->pc, lt_vma_cb, w, 0);
 	if (err) {
-		if (err == -16 /* EBUSY: mmap lock or irq_work busy */)
-			lt_stat_inc(LT_STAT_UNWIND_UNKNOWN);
 		w->vm_start = w->vm_end = 0;
-		return false;
+		return;
 	}
 	w->bias = w->vm_start - (w->vm_pgoff << 12);
+	w->tab_nrows = 0;
 	if (!w->have_file)
-		return true;
+		return;
 	k.dev = w->dev;
 	k.ino = w->ino;
 	t = bpf_map_lookup_elem(&lt_unwind_tabs, &k);
@@ -231,19 +218,45 @@ static __always_inline bool lt_walk_vma(struct lt_walk *w, __u64 pc)
 		w->tab_first = t->first;
 		w->tab_nrows = t->nrows;
 	}
-	return true;
+}
+
+/*
+ * Find the CFI table covering pc and cache the range it holds for, from the
+ * VMA seeded above or the mapping list user space published. Without either,
+ * tab_nrows is 0: unwind by frame pointer.
+ */
+static __always_inline void lt_walk_vma(struct lt_walk *w, __u64 pc)
+{
+	struct lt_range r;
+
+	if (pc >= w->vm_start && pc < w->vm_end)
+		return;
+	w->tab_nrows = 0;
+	if (!lt_unwind_range(w->tgid, pc, &r))
+		return; /* counted once per event by lt_walk_seed_vma() */
+	w->vm_start = r.start;
+	w->vm_end = r.end;
+	w->bias = r.bias;
+	w->tab_first = r.tab_first;
+	w->tab_nrows = r.tab_nrows;
 }
 
 /* One frame: CFI where the file has a table, frame pointer otherwise. */
 static long lt_walk_step(__u32 i, void *data)
 {
 	struct lt_walk *w = data;
-	__u64 pc = w->n == 1 ? w->pc : w->pc - 1; /* return address -> call insn */
+	/*
+	 * Step i stores frame i + 1 (frame 0 is the interrupted pc). Indexing by
+	 * i, which the verifier treats as unknown, rather than by a counter in
+	 * w lets it verify this callback once instead of once per iteration.
+	 */
+	__u32 slot = i + 1;
+	__u64 pc = i == 0 ? w->pc : w->pc - 1; /* return address -> call insn */
 	__u64 cfa, ra;
 	__u32 zero = 0;
 	struct lt_ustack *st;
 
-	if (w->n >= lt_ustack_depth || w->n >= LT_MAX_STACK_DEPTH) {
+	if (slot >= lt_ustack_depth || slot >= LT_MAX_STACK_DEPTH) {
 		w->truncated = 1;
 		return 1;
 	}
@@ -251,7 +264,8 @@ static long lt_walk_step(__u32 i, void *data)
 	if (!st)
 		return 1;
 
-	if (w->cfi_frames < LT_UNWIND_MAX_FRAMES && lt_walk_vma(w, pc) && w->tab_nrows) {
+	lt_walk_vma(w, pc);
+	if (w->tab_nrows) {
 		__u32 off = pc - w->bias;
 		int idx = lt_unwind_row_find(w->tab_first, w->tab_nrows, off);
 		struct lt_unwind_row *row = NULL;
@@ -271,7 +285,6 @@ static long lt_walk_step(__u32 i, void *data)
 			if (row->rbp_off && bpf_probe_read_user(&w->bp, sizeof(w->bp),
 								(void *)(cfa + row->rbp_off)))
 				return 1;
-			w->cfi_frames++;
 			w->sp = cfa;
 			goto store;
 		}
@@ -295,9 +308,11 @@ store:
 	if (!ra)
 		return 1;
 	w->pc = ra;
-	if (w->n < LT_MAX_STACK_DEPTH)
-		st->ips[w->n] = ra;
-	w->n++;
+	asm volatile("" : "+r"(slot)); /* keep the bound next to the store */
+	if (slot >= LT_MAX_STACK_DEPTH)
+		return 1;
+	st->ips[slot] = ra;
+	w->n = slot + 1;
 	return 0;
 }
 
@@ -321,6 +336,22 @@ static __always_inline __u64 lt_mix64(__u64 x)
 	return x;
 }
 
+struct lt_hash_ctx {
+	__u64 h;
+	struct lt_ustack *st;
+};
+
+/* Mix frame i into the stack's hash (a callback: verified once, not per frame). */
+static long lt_hash_step(__u32 i, void *data)
+{
+	struct lt_hash_ctx *c = data;
+
+	if (i >= LT_MAX_STACK_DEPTH)
+		return 1;
+	c->h = lt_mix64(c->h ^ c->st->ips[i]) + i;
+	return 0;
+}
+
 /*
  * Capture the current task's user stack into lt_ustacks; returns its key, or
  * LT_NO_USTACK for kernel threads and on failure (counted in lt_stats).
@@ -331,8 +362,9 @@ static __always_inline __u64 lt_ustack_get(void *ctx)
 	struct lt_walk w = {};
 	struct lt_ustack *st;
 	struct pt_regs *regs;
+	struct lt_hash_ctx hc = { .h = 0x9e3779b97f4a7c15ULL };
 	__u32 zero = 0, n;
-	__u64 h = 0x9e3779b97f4a7c15ULL;
+	__u64 h;
 	long err;
 
 	if (task->flags & PF_KTHREAD)
@@ -367,21 +399,21 @@ static __always_inline __u64 lt_ustack_get(void *ctx)
 		}
 		st->ips[0] = w.pc;
 		w.n = 1;
+		lt_walk_seed_vma(&w);
 		bpf_loop(LT_MAX_STACK_DEPTH, lt_walk_step, &w, 0);
 		if (w.truncated)
 			lt_stat_inc(LT_STAT_USTACK_TRUNC);
 		n = w.n;
 	}
 
-	for (__u32 i = 0; i < LT_MAX_STACK_DEPTH; i++) {
-		if (i >= n)
-			break;
-		h = lt_mix64(h ^ st->ips[i]) + i;
-	}
+	hc.st = st;
+	bpf_loop(n, lt_hash_step, &hc, 0);
+	h = hc.h ?: 1;
 	if (n < LT_MAX_STACK_DEPTH)
 		st->ips[n] = 0;
-	if (!h)
-		h = 1;
+	/* Seen before (the common case): no update, no bucket lock. */
+	if (bpf_map_lookup_elem(&lt_ustacks, &h))
+		return h;
 	err = bpf_map_update_elem(&lt_ustacks, &h, st, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		lt_stat_inc(LT_STAT_USTACK_FULL);

@@ -134,10 +134,27 @@ static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode
 	t->skel->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
 	t->skel->rodata->want_ustack = !t->c->kernel_only;
 	t->skel->rodata->want_kstack = !t->c->user_only;
+	if (getenv("LATPROF_VERIFIER_STATS")) { /* debugging: verifier cost per program */
+		static char logs[4][4096];
+		int i = 0;
+
+		bpf_object__for_each_program (p, t->skel->obj)
+			if (i < 4)
+				bpf_program__set_log_buf(p, logs[i++], sizeof(logs[0])),
+					bpf_program__set_log_level(p, 4);
+	}
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &ustack_mode, sizeof(ustack_mode));
 	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
 	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
 	err = err ?: offcpu_bpf__load(t->skel);
+	if (!err && getenv("LATPROF_VERIFIER_STATS")) {
+		size_t sz;
+
+		bpf_object__for_each_program (p, t->skel->obj)
+			if (bpf_program__autoload(p))
+				fprintf(stderr, "%s: %s", bpf_program__name(p),
+					bpf_program__log_buf(p, &sz) ?: "(no log)\n");
+	}
 	if (err) {
 		offcpu_bpf__destroy(t->skel);
 		t->skel = NULL;

@@ -1,0 +1,135 @@
+#!/bin/bash
+# `make bench`: latprof's overhead, side by side with libbpf-tools in one run.
+# Alternating runs; each figure is the median with [min..max] over ROUNDS.
+# Prints the table and writes it into docs/PERFORMANCE.md between markers.
+#
+#   ROUNDS=5 PINGPONG=20000 PERF_LOOPS=50000 scripts/bench.sh
+set -u
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-5}
+PINGPONG=${PINGPONG:-20000}
+PERF_LOOPS=${PERF_LOOPS:-50000}
+LATPROF=./latprof
+WL=.output/workloads
+TMP=$(mktemp -d /tmp/latprof-bench.XXXXXX)
+trap 'rm -rf "$TMP"; sysctl -qw kernel.bpf_stats_enabled=0' EXIT
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
+for p in libbpf-tools linux-perf time; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
+done
+PERF=$(ls /usr/bin/perf_* 2>/dev/null | head -1)
+PERF=${PERF:-perf}
+
+# median and spread of the numbers on stdin: "MEDIAN [MIN..MAX]"
+stats() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "n/a"; exit }
+	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+	printf "%.4g [%.4g..%.4g]\n", m, v[1], v[NR] }'; }
+median() { stats | cut -d' ' -f1; }
+
+# wait_attached FILE PID: until FILE says "attached" (latprof) or 1.5 s (others)
+wait_attached() {
+	for _ in $(seq 300); do
+		grep -q attached "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.01
+	done
+}
+
+# prog_cost NAME: ns per event of the loaded program called NAME
+prog_cost() {
+	bpftool prog show -j | awk -v RS=',' -v n="\"name\":\"$1\"" '
+		$0 ~ n { f = 1 } f && /"run_time_ns"/ { split($0, a, ":"); t = a[2] }
+		f && /"run_cnt"/ { split($0, a, ":"); c = a[2]; if (c > 0) printf "%.0f\n", t / c; exit }'
+}
+
+# cost TOOL-LABEL PROG-NAME CMD...: one per-event cost sample under perf bench
+cost() {
+	local label=$1 prog=$2; shift 2
+	"$@" >/dev/null 2>"$TMP/tool.err" &
+	local pid=$!
+	if [ "$label" = offcputime ]; then sleep 1.5; else wait_attached "$TMP/tool.err" $pid; fi
+	"$PERF" bench sched pipe -l "$PERF_LOOPS" >/dev/null 2>&1
+	prog_cost "$prog" >>"$TMP/cost.$label"
+	kill -INT $pid; wait $pid 2>/dev/null
+}
+
+# slow LABEL TRACER...: one pingpong run under TRACER (-p PID appended); ratio later
+pingpong_run() { # pingpong_run LABEL [TRACER ARGS...]
+	local label=$1; shift
+	"$WL/pingpong" "$PINGPONG" wait >"$TMP/pp.out" &
+	local pp=$! tp=
+	for _ in $(seq 100); do [ -s "$TMP/pp.out" ] && break; sleep 0.01; done
+	if [ $# -gt 0 ]; then
+		"$@" -p "$pp" >/dev/null 2>"$TMP/tool.err" &
+		tp=$!
+		if [ "$label" = offcputime ]; then sleep 1.5; else wait_attached "$TMP/tool.err" $tp; fi
+	fi
+	kill -USR1 $pp
+	wait $pp
+	[ -n "$tp" ] && { kill -INT $tp; wait $tp 2>/dev/null; }
+	awk '/elapsed_ns/ { print $2 }' "$TMP/pp.out"
+}
+
+echo "bench: $ROUNDS alternating rounds; this takes a few minutes" >&2
+sysctl -qw kernel.bpf_stats_enabled=1
+for r in $(seq "$ROUNDS"); do
+	echo "bench: round $r/$ROUNDS" >&2
+	cost latprof offcpu_switch_b $LATPROF offcpu -q -d 600 -o /dev/null
+	cost offcputime sched_switch offcputime 600
+	cost filtered offcpu_switch_b $LATPROF offcpu -q -d 600 -p 1 -o /dev/null
+	base=$(pingpong_run base)
+	lp=$(pingpong_run latprof $LATPROF offcpu -d 600 -o /dev/null)
+	oc=$(pingpong_run offcputime offcputime)
+	awk -v a="$lp" -v b="$base" 'BEGIN { printf "%.4f\n", a / b }' >>"$TMP/slow.latprof"
+	awk -v a="$oc" -v b="$base" 'BEGIN { printf "%.4f\n", a / b }' >>"$TMP/slow.offcputime"
+	for mode in pid system; do
+		t0=$(date +%s%N)
+		if [ $mode = pid ]; then args="-p $$"; else args=""; fi
+		# shellcheck disable=SC2086
+		$LATPROF offcpu $args -d 0.2 -o /dev/null 2>&1 | while IFS= read -r l; do
+			case $l in *attached*) echo $(( ($(date +%s%N) - t0) / 1000000 )) ;; esac
+		done >>"$TMP/start.$mode"
+	done
+done
+
+# Peak RSS with over 10k unique stacks.
+"$WL/stacks16k" >"$TMP/s16.out" &
+s16=$!
+for _ in $(seq 100); do [ -s "$TMP/s16.out" ] && break; sleep 0.01; done
+/usr/bin/time -f '%M' -o "$TMP/rss" $LATPROF offcpu -p $s16 -U --stack-storage-size 65536 \
+	-o "$TMP/s16.folded" -d 600 2>"$TMP/tool.err" &
+tp=$!
+wait_attached "$TMP/tool.err" $tp
+kill -USR1 $s16; wait $s16
+kill -INT $tp; wait $tp 2>/dev/null
+nstacks=$(grep -c ';step;' "$TMP/s16.folded")
+rss=$(awk '{ printf "%.1f", $1 / 1024 }' "$TMP/rss")
+
+lc=$(median <"$TMP/cost.latprof"); oc=$(median <"$TMP/cost.offcputime")
+ratio=$(awk -v a="$lc" -v b="$oc" 'BEGIN { printf "%.2f", a / b }')
+cpu=$(awk -F: '/model name/ { sub(/^ /, "", $2); print $2; exit }' /proc/cpuinfo)
+table=$(cat <<EOT
+Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUNDS alternating rounds: median [min..max].
+
+| measure | latprof | libbpf-tools | target |
+| --- | --- | --- | --- |
+| BPF ns per sched_switch, system-wide, kernel + user stacks (perf bench sched pipe) | $(stats <"$TMP/cost.latprof") | offcputime $(stats <"$TMP/cost.offcputime") | <= 1/4 of offcputime; now $ratio |
+| BPF ns per sched_switch of tasks filtered out by pid | $(stats <"$TMP/cost.filtered") | - | <= 100 |
+| pingpong slowdown, tracer on its pid ($PINGPONG round trips) | $(stats <"$TMP/slow.latprof")x | offcputime $(stats <"$TMP/slow.offcputime")x | <= 1.15x |
+| start-up, exec to "attached", -p PID (ms) | $(stats <"$TMP/start.pid") | - | < 100 |
+| start-up, exec to "attached", system-wide (ms) | $(stats <"$TMP/start.system") | - | < 100 |
+| peak RSS with $nstacks unique stacks (MiB) | $rss | - | < 20 |
+| io, tcp, alloc slowdowns; symbolizer throughput | not measured: those tools are later issues | biolatency, memleak, funclatency run here; tcpconnlat needs kprobes, which this kernel lacks | |
+
+Regenerate with \`make bench\` (\`ROUNDS=N\` for more rounds).
+EOT
+)
+echo "$table"
+doc=docs/PERFORMANCE.md
+if [ -f "$doc" ] && grep -q '<!-- bench:begin -->' "$doc"; then
+	awk -v t="$table" '/<!-- bench:begin -->/ { print; print t; skip = 1; next }
+		/<!-- bench:end -->/ { skip = 0 } !skip' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
+	echo "bench: updated $doc" >&2
+fi
