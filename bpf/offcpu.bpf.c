@@ -40,6 +40,19 @@ struct offcpu_start {
 	__u32 pad;
 };
 
+/*
+ * Where a block's start waits for its switch-in: task-local storage with
+ * tp_btf (no hashing, nothing to fill up, freed with the task), a pid-keyed
+ * hash for the flavours without BTF task pointers. User space shrinks the
+ * one that is not used.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct offcpu_start);
+} start_task SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536); /* threads off-CPU at once */
@@ -57,72 +70,103 @@ static __always_inline __u32 classify(bool preempt, __u32 state)
 	return OFFCPU_SLEEP;
 }
 
+enum state_src { STATE_BTF, STATE_RAW, STATE_TP };
+
 /*
  * Switch-out of the current task: filter first (the cheapest test that
  * rejects most events), then the state, then stacks and the timestamp.
+ * Fills *s and returns true when the block is to be timed.
  */
-enum state_src { STATE_BTF, STATE_RAW, STATE_TP };
-
-static __always_inline void switch_out(void *ctx, bool preempt, void *prev, enum state_src src,
-				       __u32 tp_state)
+static __always_inline bool switch_out(void *ctx, bool preempt, void *prev, enum state_src src,
+				       __u32 tp_state, struct offcpu_start *s, __u32 *pidp)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = (__u32)id, tgid = id >> 32, class, state;
-	struct offcpu_start s = {};
 
 	if (!pid || !lt_current_selected(tgid, pid))
-		return;
+		return false;
 	state = src == STATE_BTF ? lt_task_state_btf(prev) :
 		src == STATE_RAW ? lt_task_state(prev) :
 				   tp_state;
 	if (state & TASK_DEAD)
-		return;
+		return false;
 	class = classify(preempt, state);
 	if (!(classes & OFFCPU_WANT(class)))
-		return;
+		return false;
+	s->class = class;
+	s->tgid = tgid;
+	s->kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
+	s->ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	s->ts = bpf_ktime_get_ns();
+	*pidp = pid;
+	return true;
+}
 
-	s.ts = bpf_ktime_get_ns();
-	s.class = class;
-	s.tgid = tgid;
-	s.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
-	s.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
-	if (bpf_map_update_elem(&start, &pid, &s, BPF_ANY))
+/* Switch-in: aggregate the block that started at s if it is within the limits. */
+static __always_inline void switch_in(const struct offcpu_start *s, __u32 pid,
+				      struct lt_stack_key *key)
+{
+	__u64 delta = bpf_ktime_get_ns() - s->ts;
+
+	if (delta < min_block_ns || delta > max_block_ns)
+		return;
+	key->ustack = s->ustack;
+	key->kstack = s->kstack;
+	key->tgid = s->tgid;
+	key->pid = pid;
+	key->aux = s->class;
+	lt_agg_add(key, delta / 1000);
+}
+
+/* The flavours without task storage keep starts in the pid-keyed hash. */
+static __always_inline void switch_out_hash(void *ctx, bool preempt, void *prev, enum state_src src,
+					    __u32 tp_state)
+{
+	struct offcpu_start s = {};
+	__u32 pid;
+
+	if (switch_out(ctx, preempt, prev, src, tp_state, &s, &pid) &&
+	    bpf_map_update_elem(&start, &pid, &s, BPF_ANY))
 		lt_stat_inc(LT_STAT_START_FULL);
 }
 
-/* Switch-in of `pid`: aggregate the block if it is within the limits. */
-static __always_inline void switch_in(__u32 pid, const char *comm_src)
+static __always_inline void switch_in_hash(__u32 pid, const char *comm)
 {
-	struct offcpu_start *s;
 	struct lt_stack_key key = {};
-	__u64 delta;
+	struct offcpu_start *s;
 
-	if (!pid)
+	if (!pid || !(s = bpf_map_lookup_elem(&start, &pid)))
 		return;
-	s = bpf_map_lookup_elem(&start, &pid);
-	if (!s)
-		return;
-	delta = bpf_ktime_get_ns() - s->ts;
-	if (delta < min_block_ns || delta > max_block_ns)
-		goto out;
-	key.ustack = s->ustack;
-	key.kstack = s->kstack;
-	key.tgid = s->tgid;
-	key.pid = pid;
-	key.aux = s->class;
-	bpf_probe_read_kernel_str(key.comm, sizeof(key.comm), comm_src);
-	lt_agg_add(&key, delta / 1000);
-out:
+	bpf_probe_read_kernel_str(key.comm, sizeof(key.comm), comm);
+	switch_in(s, pid, &key);
 	bpf_map_delete_elem(&start, &pid);
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	switch_out(ctx, preempt, prev, STATE_BTF, 0);
-	if (!lt_ids_selected(next->tgid, next->pid))
+	struct offcpu_start s = {}, *t;
+	struct lt_stack_key key = {};
+	__u32 pid;
+
+	if (switch_out(ctx, preempt, prev, STATE_BTF, 0, &s, &pid)) {
+		t = bpf_task_storage_get(&start_task, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (t)
+			*t = s;
+		else
+			lt_stat_inc(LT_STAT_START_FULL);
+	}
+	pid = next->pid;
+	if (!pid || !lt_ids_selected(next->tgid, pid))
 		return 0;
-	switch_in(next->pid, next->comm);
+	t = bpf_task_storage_get(&start_task, next, 0, 0);
+	if (!t || !t->ts)
+		return 0;
+	/* Direct loads: next is a BTF pointer, no helper call needed. */
+	*(__u64 *)&key.comm[0] = *(__u64 *)&next->comm[0];
+	*(__u64 *)&key.comm[8] = *(__u64 *)&next->comm[8];
+	switch_in(t, pid, &key);
+	t->ts = 0;
 	return 0;
 }
 
@@ -131,10 +175,9 @@ int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct t
 {
 	__u32 npid = BPF_CORE_READ(next, pid), ntgid = BPF_CORE_READ(next, tgid);
 
-	switch_out(ctx, preempt, prev, STATE_RAW, 0);
-	if (!lt_ids_selected(ntgid, npid))
-		return 0;
-	switch_in(npid, next->comm);
+	switch_out_hash(ctx, preempt, prev, STATE_RAW, 0);
+	if (lt_ids_selected(ntgid, npid))
+		switch_in_hash(npid, next->comm);
 	return 0;
 }
 
@@ -149,7 +192,7 @@ int offcpu_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	long st = ctx->prev_state;
 	bool preempt = st >= 0x100; /* TASK_REPORT_MAX and above */
 
-	switch_out(ctx, preempt, NULL, STATE_TP, preempt ? TASK_RUNNING : (__u32)st);
-	switch_in(ctx->next_pid, ctx->next_comm);
+	switch_out_hash(ctx, preempt, NULL, STATE_TP, preempt ? TASK_RUNNING : (__u32)st);
+	switch_in_hash(ctx->next_pid, ctx->next_comm);
 	return 0;
 }

@@ -146,6 +146,11 @@ static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &ustack_mode, sizeof(ustack_mode));
 	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
 	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
+	/* tp_btf keeps starts in task storage; the others in the pid hash. */
+	if (!err && !strcmp(prog, "offcpu_switch_btf"))
+		err = lt_map_resize(t->skel->obj, "start", 1);
+	else if (!err)
+		bpf_map__set_autocreate(t->skel->maps.start_task, false);
 	err = err ?: offcpu_bpf__load(t->skel);
 	if (!err && getenv("LATPROF_VERIFIER_STATS")) {
 		size_t sz;

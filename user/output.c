@@ -153,7 +153,8 @@ int lt_write_folded(FILE *f, const struct lt_profile *p)
 	for (size_t i = 0; i < n; i++) {
 		if (!l[i].total)
 			continue; /* below the unit: contributes no width */
-		if (fprintf(f, "%s %llu\n", l[i].line, (unsigned long long)l[i].total) < 0) {
+		if (lt_stack_line__fold(f, &l[i]) ||
+		    fprintf(f, " %llu\n", (unsigned long long)l[i].total) < 0) {
 			err = -EIO;
 			break;
 		}
@@ -227,8 +228,8 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 		const struct lt_sample *s = l[i].first;
 
 		lt_format_value(tot, sizeof(tot), (double)l[i].total, p->unit);
-		lt_format_value(p50, sizeof(p50), lt_hist_quantile(&l[i].hist, 0.50), p->unit);
-		lt_format_value(p99, sizeof(p99), lt_hist_quantile(&l[i].hist, 0.99), p->unit);
+		lt_format_value(p50, sizeof(p50), lt_hist_quantile(l[i].hist, 0.50), p->unit);
+		lt_format_value(p99, sizeof(p99), lt_hist_quantile(l[i].hist, 0.99), p->unit);
 		fprintf(f, "%10s %8llu %10s %10s  %s [%u/%u]%s\n", tot,
 			(unsigned long long)l[i].count, p50, p99, s->comm, s->tgid, s->pid,
 			l[i].nthreads > 1 ? " and other threads" : "");

@@ -21,7 +21,7 @@ void lt_profile__free(struct lt_profile *p)
 		free(p->samples[i].frames);
 		free(p->samples[i].kernel);
 	}
-	for (size_t i = 0; i < p->nstrs; i++)
+	for (size_t i = 0; i < p->strs_cap; i++)
 		free(p->strs[i]);
 	free(p->strs);
 	free(p->samples);
@@ -144,24 +144,44 @@ int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src)
 	return 0;
 }
 
-/* Copy a frame name into the profile's string pool. */
-static const char *pool_str(struct lt_profile *p, const char *name)
+static uint64_t str_hash(const char *s)
 {
-	char *copy;
+	uint64_t h = 1469598103934665603ULL;
 
-	if (p->nstrs == p->strs_cap) {
-		size_t cap = p->strs_cap ? p->strs_cap * 2 : 1024;
-		char **ns = realloc(p->strs, cap * sizeof(*ns));
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* The one copy of `name` in the profile (a hash set). NULL on ENOMEM. */
+static const char *intern(struct lt_profile *p, const char *name)
+{
+	size_t j;
+
+	if ((p->nstrs + 1) * 2 > p->strs_cap) {
+		size_t cap = p->strs_cap ? p->strs_cap * 2 : 4096;
+		char **ns = calloc(cap, sizeof(*ns));
 
 		if (!ns)
 			return NULL;
+		for (size_t i = 0; i < p->strs_cap; i++) {
+			if (!p->strs[i])
+				continue;
+			for (j = str_hash(p->strs[i]) & (cap - 1); ns[j]; j = (j + 1) & (cap - 1))
+				;
+			ns[j] = p->strs[i];
+		}
+		free(p->strs);
 		p->strs = ns;
 		p->strs_cap = cap;
 	}
-	copy = strdup(name);
-	if (copy)
-		p->strs[p->nstrs++] = copy;
-	return copy;
+	for (j = str_hash(name) & (p->strs_cap - 1); p->strs[j]; j = (j + 1) & (p->strs_cap - 1))
+		if (!strcmp(p->strs[j], name))
+			return p->strs[j];
+	p->strs[j] = strdup(name);
+	if (p->strs[j])
+		p->nstrs++;
+	return p->strs[j];
 }
 
 /* Folded-format safety: ';' separates frames and newlines end lines. */
@@ -195,7 +215,7 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *sy)
 		for (uint32_t k = s->nuser; k-- > 0;) {
 			lt_symbolizer__user(sy, s->tgid, s->ips[k], k > 0, buf, sizeof(buf));
 			sanitize(buf);
-			if (!(s->frames[n] = pool_str(p, buf)))
+			if (!(s->frames[n] = intern(p, buf)))
 				return -ENOMEM;
 			s->kernel[n++] = 0;
 		}
@@ -206,95 +226,127 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *sy)
 			if (hidden)
 				continue;
 			sanitize(buf);
-			if (!(s->frames[n] = pool_str(p, buf)))
+			if (!(s->frames[n] = intern(p, buf)))
 				return -ENOMEM;
 			s->kernel[n++] = 1;
 		}
 		s->nframes = n;
+		/* Addresses are not needed once named, and merging is done. */
+		free(s->ips);
+		s->ips = NULL;
 	}
+	free(p->slots);
+	p->slots = NULL;
+	p->nslots = 0;
 	return 0;
 }
 
-static char *build_line(const struct lt_sample *s)
+/* Lines merge samples whose comm, frames and frame kinds are equal. */
+static uint64_t line_hash(const struct lt_sample *s)
 {
-	size_t len = strlen(s->comm) + 1, off;
-	char *line;
+	uint64_t h = str_hash(s->comm);
 
 	for (uint32_t i = 0; i < s->nframes; i++)
-		len += strlen(s->frames[i]) + 5;
-	line = malloc(len + 1);
-	if (!line)
-		return NULL;
-	off = 0;
-	for (const char *c = s->comm; *c; c++)
-		line[off++] = (*c == ';' || *c == ' ') ? '_' : *c;
-	if (!off)
-		line[off++] = '?';
-	for (uint32_t i = 0; i < s->nframes; i++) {
-		line[off++] = ';';
-		off += sprintf(line + off, "%s%s", s->frames[i], s->kernel[i] == 1 ? "_[k]" : "");
-	}
-	line[off] = 0;
-	return line;
+		h = mix(h, (uintptr_t)s->frames[i] * 3 + s->kernel[i]);
+	return h;
 }
 
-static int cmp_line_str(const void *a, const void *b)
+static bool same_line(const struct lt_sample *a, const struct lt_sample *b)
 {
-	const struct lt_stack_line *x = a, *y = b;
-
-	return strcmp(x->line, y->line);
+	return a->nframes == b->nframes && !strncmp(a->comm, b->comm, LT_COMM_LEN) &&
+	       !memcmp(a->frames, b->frames, a->nframes * sizeof(*a->frames)) &&
+	       !memcmp(a->kernel, b->kernel, a->nframes);
 }
 
-static int cmp_line_total(const void *a, const void *b)
+/* Deterministic order for equal totals: comm, then frames by name. */
+static int cmp_frames(const struct lt_sample *a, const struct lt_sample *b)
 {
-	const struct lt_stack_line *x = a, *y = b;
+	int c = strncmp(a->comm, b->comm, LT_COMM_LEN);
+
+	for (uint32_t i = 0; !c && i < a->nframes && i < b->nframes; i++)
+		c = strcmp(a->frames[i], b->frames[i]) ?: a->kernel[i] - b->kernel[i];
+	return c ?: (int)a->nframes - (int)b->nframes;
+}
+
+static int cmp_line_total(const void *pa, const void *pb)
+{
+	const struct lt_stack_line *x = pa, *y = pb;
 
 	if (x->total != y->total)
 		return x->total > y->total ? -1 : 1;
-	return strcmp(x->line, y->line);
+	return cmp_frames(x->first, y->first);
 }
 
 int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, size_t *nout)
 {
-	struct lt_stack_line *l = calloc(p->n ? p->n : 1, sizeof(*l));
-	size_t n = 0;
+	size_t nslots = 1024, n = 0, *slots;
+	struct lt_stack_line *l;
 
-	if (!l)
-		return -ENOMEM;
+	while (nslots < p->n * 2)
+		nslots *= 2;
+	l = calloc(p->n ? p->n : 1, sizeof(*l));
+	slots = calloc(nslots, sizeof(*slots));
+	if (!l || !slots)
+		goto err_nomem;
 	for (size_t i = 0; i < p->n; i++) {
-		l[i].line = build_line(&p->samples[i]);
-		if (!l[i].line) {
-			lt_stack_lines__free(l, i);
-			return -ENOMEM;
-		}
-		l[i].total = p->samples[i].total;
-		l[i].count = p->samples[i].count;
-		l[i].hist = p->samples[i].hist;
-		l[i].first = &p->samples[i];
-		l[i].nthreads = 1;
-	}
-	qsort(l, p->n, sizeof(*l), cmp_line_str);
-	for (size_t i = 0; i < p->n; i++) {
-		if (n && !strcmp(l[n - 1].line, l[i].line)) {
-			l[n - 1].total += l[i].total;
-			l[n - 1].count += l[i].count;
-			lt_hist_merge(&l[n - 1].hist, &l[i].hist);
-			if (l[i].first->pid != l[n - 1].first->pid)
-				l[n - 1].nthreads++;
-			free(l[i].line);
+		const struct lt_sample *s = &p->samples[i];
+		size_t j = line_hash(s) & (nslots - 1);
+		struct lt_stack_line *d;
+
+		for (; slots[j]; j = (j + 1) & (nslots - 1))
+			if (same_line(l[slots[j] - 1].first, s))
+				break;
+		if (!slots[j]) {
+			slots[j] = ++n;
+			l[n - 1] = (struct lt_stack_line){ .first = s,
+							   .total = s->total,
+							   .count = s->count,
+							   .hist = &s->hist,
+							   .nthreads = 1 };
 			continue;
 		}
-		l[n++] = l[i];
+		d = &l[slots[j] - 1];
+		if (!d->own_hist) {
+			d->own_hist = malloc(sizeof(*d->own_hist));
+			if (!d->own_hist)
+				goto err_nomem;
+			*d->own_hist = d->first->hist;
+			d->hist = d->own_hist;
+		}
+		lt_hist_merge(d->own_hist, &s->hist);
+		d->total += s->total;
+		d->count += s->count;
+		if (s->pid != d->first->pid)
+			d->nthreads++;
 	}
+	free(slots);
 	qsort(l, n, sizeof(*l), cmp_line_total);
 	*out = l;
 	*nout = n;
 	return 0;
+
+err_nomem:
+	free(slots);
+	lt_stack_lines__free(l, l ? p->n : 0);
+	return -ENOMEM;
 }
 
 void lt_stack_lines__free(struct lt_stack_line *l, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(l[i].line);
+	for (size_t i = 0; l && i < n; i++)
+		free(l[i].own_hist);
 	free(l);
+}
+
+int lt_stack_line__fold(FILE *f, const struct lt_stack_line *l)
+{
+	const struct lt_sample *s = l->first;
+
+	if (!s->comm[0])
+		fputc('?', f);
+	for (const char *c = s->comm; *c && c < s->comm + LT_COMM_LEN; c++)
+		fputc(*c == ';' || *c == ' ' ? '_' : *c, f);
+	for (uint32_t i = 0; i < s->nframes; i++)
+		fprintf(f, ";%s%s", s->frames[i], s->kernel[i] == 1 ? "_[k]" : "");
+	return ferror(f) ? -EIO : 0;
 }

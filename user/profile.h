@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 #include "hist.h"
 #include "stack_agg.h"
@@ -38,19 +39,22 @@ struct lt_profile {
 	uint64_t stats[LT_STAT_NR];
 	struct lt_sample *samples;
 	size_t n, cap;
-	/* merge index and string pool (private) */
+	/* merge index and interned frame names (private) */
 	size_t *slots;
 	size_t nslots;
-	char **strs;
+	char **strs; /* open-addressing set */
 	size_t nstrs, strs_cap;
 };
 
-/* One stack line merged across threads, as output formats print it. */
+/*
+ * One stack merged across threads with the same comm and frames, as output
+ * formats print it. Frames are those of `first`.
+ */
 struct lt_stack_line {
-	char *line; /* "comm;frame;...;kframe_[k]" */
-	uint64_t total, count;
-	struct lt_hist hist;
 	const struct lt_sample *first; /* a representative sample */
+	uint64_t total, count;
+	const struct lt_hist *hist; /* first's, or merged (owned) */
+	struct lt_hist *own_hist;
 	uint32_t nthreads;
 };
 
@@ -67,14 +71,23 @@ struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t 
 /* Add every sample of src into dst. 0 or -ENOMEM. */
 int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src);
 
-/* Name every frame, drop BPF machinery frames, add pseudo-frames. 0 or -ENOMEM. */
+/*
+ * Name every frame, drop BPF machinery frames, add pseudo-frames. Frame names
+ * are interned: equal names are the same pointer. Raw addresses are freed,
+ * so the profile is read-only afterwards.
+ * 0 or -ENOMEM.
+ */
 int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *s);
 
 /*
- * Merge samples with identical symbolized stacks into lines, sorted by total
- * (descending), then line. Caller frees with lt_stack_lines__free(). 0/-ENOMEM.
+ * Merge symbolized samples with the same comm and frames into lines, sorted
+ * by total (descending), then by frames. Caller frees with
+ * lt_stack_lines__free(). 0 or -ENOMEM.
  */
 int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, size_t *n);
 void lt_stack_lines__free(struct lt_stack_line *l, size_t n);
+
+/* Write a line's stack in folded form ("comm;frame;...;kframe_[k]"). */
+int lt_stack_line__fold(FILE *f, const struct lt_stack_line *l);
 
 #endif

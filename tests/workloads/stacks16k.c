@@ -22,11 +22,12 @@ static noinline int left(unsigned int bits, int level)
 	return step(bits, level + 1) + pad;
 }
 
+/* Not identical to left(), so the compiler cannot fold the two (-fipa-icf). */
 static noinline int right(unsigned int bits, int level)
 {
-	volatile int pad = level;
+	volatile int pad = level * 3;
 
-	return step(bits, level + 1) + pad;
+	return step(bits, level + 1) - pad;
 }
 
 static noinline int step(unsigned int bits, int level)
@@ -37,7 +38,11 @@ static noinline int step(unsigned int bits, int level)
 		nanosleep(&ts, NULL);
 		return 0;
 	}
-	return (bits >> level) & 1 ? right(bits, level) : left(bits, level);
+	{
+		volatile int r = (bits >> level) & 1 ? right(bits, level) : left(bits, level);
+
+		return r; /* not a tail call: step() stays on the stack */
+	}
 }
 
 int main(void)
