@@ -112,8 +112,23 @@ $(OUTPUT)/workloads/elfsyms-pie: tests/workloads/elfsyms.c | $(OUTPUT)/workloads
 $(OUTPUT)/workloads/libltshared.so: tests/workloads/libltshared.c.in | $(OUTPUT)/workloads
 	$(Q)$(CC) $(WL_CFLAGS) -x c -shared -fpic $< -o $@
 
+# Stripped copies: debug info next to it via .gnu_debuglink; only by build-id
+# under a test debug root; none at all.
+$(OUTPUT)/workloads/elfsyms-debuglink: $(OUTPUT)/workloads/elfsyms-pie
+	$(Q)objcopy --only-keep-debug $< $@.debug
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
+$(OUTPUT)/workloads/elfsyms-buildid: $(OUTPUT)/workloads/elfsyms-nopie
+	$(Q)id=$$(readelf -n $< | awk '/Build ID/ { print $$3 }'); \
+	d=$(OUTPUT)/debugroot/.build-id/$$(echo $$id | cut -c1-2); mkdir -p $$d; \
+	objcopy --only-keep-debug $< $$d/$$(echo $$id | cut -c3-).debug
+	$(Q)objcopy --strip-all $< $@
+$(OUTPUT)/workloads/elfsyms-stripped: $(OUTPUT)/workloads/elfsyms-pie
+	$(Q)objcopy --strip-all $< $@
+
 TEST_BINS := $(UNIT_BINS) $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
-	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so
+	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
+	$(OUTPUT)/workloads/elfsyms-debuglink $(OUTPUT)/workloads/elfsyms-buildid \
+	$(OUTPUT)/workloads/elfsyms-stripped
 
 .PHONY: test-build
 test-build: latprof $(TEST_BINS)

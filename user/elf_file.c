@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "elf_file.h"
 
 struct esym {
@@ -22,6 +23,7 @@ struct elf_file {
 	struct elf_seg *segs;
 	unsigned int nsegs;
 	int syms_state; /* 0 not loaded, 1 loaded, < 0 -errno */
+	struct elf_file *debug; /* separate debug file: symbols come from it */
 };
 
 static unsigned int underscores(const char *s)
@@ -64,7 +66,7 @@ static int cmp_esym(const void *pa, const void *pb)
 	return alias_cmp(a, b);
 }
 
-static int load_symbols(struct elf_file *ef)
+static int load_symbols(struct elf_file *ef, Elf *elf)
 {
 	Elf_Scn *scn = NULL, *symscn = NULL;
 	GElf_Shdr sh, symsh;
@@ -73,7 +75,7 @@ static int load_symbols(struct elf_file *ef)
 	unsigned int n;
 
 	/* .symtab is a superset of .dynsym when the file is not stripped. */
-	while ((scn = elf_nextscn(ef->elf, scn))) {
+	while ((scn = elf_nextscn(elf, scn))) {
 		if (!gelf_getshdr(scn, &sh))
 			continue;
 		if (sh.sh_type == SHT_SYMTAB || (sh.sh_type == SHT_DYNSYM && !symscn)) {
@@ -83,7 +85,7 @@ static int load_symbols(struct elf_file *ef)
 				break;
 		}
 	}
-	if (!symscn || elf_getshdrnum(ef->elf, &shnum))
+	if (!symscn || elf_getshdrnum(elf, &shnum))
 		return 0;
 	data = elf_getdata(symscn, NULL);
 	if (!data || !symsh.sh_entsize)
@@ -106,10 +108,10 @@ static int load_symbols(struct elf_file *ef)
 			continue;
 		if (s.st_shndx == SHN_UNDEF || s.st_shndx >= shnum || !s.st_value)
 			continue;
-		sscn = elf_getscn(ef->elf, s.st_shndx);
+		sscn = elf_getscn(elf, s.st_shndx);
 		if (!sscn || !gelf_getshdr(sscn, &ssh) || !(ssh.sh_flags & SHF_EXECINSTR))
 			continue;
-		name = elf_strptr(ef->elf, symsh.sh_link, s.st_name);
+		name = elf_strptr(elf, symsh.sh_link, s.st_name);
 		if (!name || !*name)
 			continue;
 		ef->syms[ef->nsyms++] = (struct esym){
@@ -197,6 +199,7 @@ void elf_file__free(struct elf_file *ef)
 {
 	if (!ef)
 		return;
+	elf_file__free(ef->debug);
 	if (ef->elf)
 		elf_end(ef->elf);
 	if (ef->fd >= 0)
@@ -210,7 +213,7 @@ void elf_file__free(struct elf_file *ef)
 static bool ensure_symbols(struct elf_file *ef)
 {
 	if (!ef->syms_state)
-		ef->syms_state = load_symbols(ef) ?: 1;
+		ef->syms_state = load_symbols(ef, ef->debug ? ef->debug->elf : ef->elf) ?: 1;
 	return ef->syms_state > 0;
 }
 
@@ -270,6 +273,111 @@ unsigned int elf_file__nsyms(struct elf_file *ef)
 {
 	ensure_symbols(ef);
 	return ef->nsyms;
+}
+
+static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh->sh_name);
+		if (name && !strcmp(name, want))
+			return scn;
+	}
+	return NULL;
+}
+
+bool elf_file__has_symtab(const struct elf_file *ef)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(ef->elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			return true;
+	return false;
+}
+
+size_t elf_file__build_id(const struct elf_file *ef, uint8_t *buf, size_t sz)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *d;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		d = elf_getdata(scn, NULL);
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)d->d_buf + noff, "GNU", 4))
+				continue;
+			if (nh.n_descsz > sz || !nh.n_descsz)
+				return 0;
+			memcpy(buf, (char *)d->d_buf + doff, nh.n_descsz);
+			return nh.n_descsz;
+		}
+	}
+	return 0;
+}
+
+const char *elf_file__debuglink(const struct elf_file *ef, uint32_t *crc)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(ef->elf, ".gnu_debuglink", &sh);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	size_t len;
+
+	if (!d || !d->d_buf || d->d_size < 8)
+		return NULL;
+	len = strnlen(d->d_buf, d->d_size);
+	/* name, NUL, padding to 4, then the CRC32 */
+	if (len + 1 + 4 > d->d_size)
+		return NULL;
+	memcpy(crc, (char *)d->d_buf + ((len + 4) & ~3UL), 4);
+	return d->d_buf;
+}
+
+int elf_file__crc32(const struct elf_file *ef, uint32_t *crc)
+{
+	unsigned char buf[65536];
+	uLong c = crc32(0L, Z_NULL, 0);
+	ssize_t n;
+	off_t off = 0;
+
+	while ((n = pread(ef->fd, buf, sizeof(buf), off)) > 0) {
+		c = crc32(c, buf, n);
+		off += n;
+	}
+	if (n < 0)
+		return -errno;
+	*crc = c;
+	return 0;
+}
+
+void elf_file__set_debug(struct elf_file *ef, struct elf_file *debug)
+{
+	elf_file__free(ef->debug);
+	ef->debug = debug;
+	ef->syms_state = 0;
+	free(ef->syms);
+	ef->syms = NULL;
+	ef->nsyms = 0;
+}
+
+bool elf_file__has_debug(const struct elf_file *ef)
+{
+	return ef->debug != NULL;
 }
 
 Elf *elf_file__elf(const struct elf_file *ef)

@@ -7,6 +7,7 @@
 #ifndef LT_ELF_FILE_H
 #define LT_ELF_FILE_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <libelf.h>
 
@@ -36,6 +37,21 @@ int elf_file__off_to_vaddr(const struct elf_file *ef, uint64_t off, uint64_t *va
 int elf_file__vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *off);
 
 unsigned int elf_file__nsyms(struct elf_file *ef);
+
+/* true when the file has a .symtab (not stripped). */
+bool elf_file__has_symtab(const struct elf_file *ef);
+/* GNU build-id into buf (at most sz bytes); its length, or 0 when none. */
+size_t elf_file__build_id(const struct elf_file *ef, uint8_t *buf, size_t sz);
+/* .gnu_debuglink file name and CRC, or NULL when none. Valid while ef lives. */
+const char *elf_file__debuglink(const struct elf_file *ef, uint32_t *crc);
+/* CRC32 of the whole file (the .gnu_debuglink checksum). 0 or -errno. */
+int elf_file__crc32(const struct elf_file *ef, uint32_t *crc);
+/*
+ * Take symbols from `debug` (a separate debug file of ef; owned by ef from
+ * now on) instead of ef's own .dynsym. Addresses stay ef's.
+ */
+void elf_file__set_debug(struct elf_file *ef, struct elf_file *debug);
+bool elf_file__has_debug(const struct elf_file *ef);
 /* The libelf handle, valid until elf_file__free(). */
 Elf *elf_file__elf(const struct elf_file *ef);
 

@@ -173,6 +173,91 @@ static struct lt_file *get_file(struct lt_symbolizer *s, const struct lt_mapping
 	return f;
 }
 
+/* Debug roots, as gdb's debug-file-directory: LATPROF_DEBUG_DIRS (colon-separated). */
+static const char *debug_dirs(void)
+{
+	const char *d = getenv("LATPROF_DEBUG_DIRS");
+
+	return d && *d ? d : "/usr/lib/debug";
+}
+
+/* Open a candidate debug file; with a build-id, it must match. */
+static struct elf_file *try_debug(const char *path, const uint8_t *id, size_t idlen,
+				  const uint32_t *crc)
+{
+	struct elf_file *d = elf_file__open(path);
+	uint8_t did[64];
+	uint32_t dcrc;
+
+	if (!d)
+		return NULL;
+	if (id && (elf_file__build_id(d, did, sizeof(did)) != idlen || memcmp(did, id, idlen)))
+		goto reject;
+	if (crc && (elf_file__crc32(d, &dcrc) || dcrc != *crc))
+		goto reject;
+	if (!elf_file__has_symtab(d))
+		goto reject;
+	return d;
+reject:
+	elf_file__free(d);
+	return NULL;
+}
+
+/*
+ * Separate debug info the way gdb finds it: DIR/.build-id/xx/rest.debug, then
+ * .gnu_debuglink next to the binary, in its .debug/, and under DIR/<its dir>,
+ * with the CRC checked. Each path is tried inside the process's root first.
+ */
+static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const char *path,
+				   size_t len)
+{
+	uint8_t id[64];
+	size_t idlen = elf_file__build_id(ef, id, sizeof(id));
+	const char *dirs = debug_dirs(), *link;
+	char root[64], cand[8192], hex[130];
+	struct elf_file *d = NULL;
+	uint32_t crc;
+	int dirlen;
+
+	snprintf(root, sizeof(root), "/proc/%u/root", f->tgid);
+	for (size_t i = 0; i < idlen; i++)
+		sprintf(hex + 2 * i, "%02x", id[i]);
+	for (const char *dp = dirs; idlen && *dp && !d;) {
+		size_t dl = strcspn(dp, ":");
+
+		for (int r = 0; r < 2 && !d; r++) {
+			snprintf(cand, sizeof(cand), "%s%.*s/.build-id/%.2s/%s.debug",
+				 r ? "" : root, (int)dl, dp, hex, hex + 2);
+			d = try_debug(cand, id, idlen, NULL);
+		}
+		dp += dl + (dp[dl] == ':');
+	}
+	link = d ? NULL : elf_file__debuglink(ef, &crc);
+	if (!link)
+		return d;
+	dirlen = (int)(strrchr(path, '/') ? strrchr(path, '/') - path : 0);
+	for (int r = 0; r < 2 && !d; r++) {
+		const char *pre = r ? "" : root;
+
+		snprintf(cand, sizeof(cand), "%s%.*s/%s", pre, dirlen, path, link);
+		d = try_debug(cand, NULL, 0, &crc);
+		if (!d) {
+			snprintf(cand, sizeof(cand), "%s%.*s/.debug/%s", pre, dirlen, path, link);
+			d = try_debug(cand, NULL, 0, &crc);
+		}
+		for (const char *dp = dirs; !d && *dp;) {
+			size_t dl = strcspn(dp, ":");
+
+			snprintf(cand, sizeof(cand), "%s%.*s%.*s/%s", pre, (int)dl, dp, dirlen,
+				 path, link);
+			d = try_debug(cand, NULL, 0, &crc);
+			dp += dl + (dp[dl] == ':');
+		}
+	}
+	(void)len;
+	return d;
+}
+
 /* Open a file's ELF: through the process's root first (containers), then the host path. */
 static struct elf_file *file_elf(struct lt_file *f)
 {
@@ -192,8 +277,18 @@ static struct elf_file *file_elf(struct lt_file *f)
 		f->ef = elf_file__open(path);
 	}
 	f->state = f->ef ? 1 : -errno;
-	if (!f->ef)
+	if (!f->ef) {
 		lt_info("cannot open '%s' for symbols: %s", f->path, strerror(errno));
+		return NULL;
+	}
+	if (!elf_file__has_symtab(f->ef)) {
+		struct elf_file *d = find_debug(f, f->ef, p, len);
+
+		if (d) {
+			elf_file__set_debug(f->ef, d);
+			lt_info("symbols of '%s' from its separate debug file", f->path);
+		}
+	}
 	return f->ef;
 }
 
@@ -333,7 +428,8 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 	}
 	ef = file_elf(m->file);
 	if (ef && !elf_file__off_to_vaddr(ef, off, &vaddr) && (name = elf_file__sym(ef, vaddr))) {
-		snprintf(buf, sz, "%s", name);
+		/* Symbol versions (clock_nanosleep@@GLIBC_2.17) are not part of the name. */
+		snprintf(buf, sz, "%.*s", (int)strcspn(name, "@"), name);
 		return buf;
 	}
 	snprintf(buf, sz, "%s+0x%" PRIx64, basename_of(m->file->path), off);

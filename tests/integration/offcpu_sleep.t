@@ -18,5 +18,14 @@ refute "no frame shows as a bare [unknown]" grep -q '\[unknown\]' "$TMP/s.folded
 refute "no BPF machinery frames" grep -Eq 'bpf_prog_|bpf_trace_run|__bpf_trace_' "$TMP/s.folded"
 check "summary names the stack on stderr" grep -q 'blocker_sleep' "$TMP/s.stderr"
 check "summary shows count 20" grep -Eq '^ +1(\.0)? s +20 ' "$TMP/s.stderr"
+# With libc6-dbg (make deps installs it), libc's internal frames have names.
+if dpkg-query -W -f='${Status}' libc6-dbg 2>/dev/null | grep -q "ok installed"; then
+	check "libc6-dbg: libc-internal frame named (__libc_start_call_main;main;blocker_sleep)" \
+		grep -q '__libc_start_call_main;main;blocker_sleep;' "$TMP/s.folded"
+	refute "libc6-dbg: no libc.so.6+0x frame on the blocker_sleep stack" \
+		grep -q 'libc.so.6+0x.*;blocker_sleep;' "$TMP/s.folded"
+else
+	ok 0 "# SKIP libc6-dbg not installed"
+fi
 grep -q 'blocker_sleep' "$TMP/s.folded" || diag < "$TMP/s.folded"
 done_testing
