@@ -47,7 +47,7 @@ CFLAGS     ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
 	-DLATPROF_VERSION='"$(VERSION) ($(GIT_REV))"'
-LDLIBS     := -l:libbpf.a -lelf -lz -lm
+LDLIBS     := -l:libbpf.a -l:libiberty.a -lelf -lz -lm
 LDFLAGS    ?=
 
 .PHONY: all
@@ -124,11 +124,14 @@ $(OUTPUT)/workloads/elfsyms-buildid: $(OUTPUT)/workloads/elfsyms-nopie
 	$(Q)objcopy --strip-all $< $@
 $(OUTPUT)/workloads/elfsyms-stripped: $(OUTPUT)/workloads/elfsyms-pie
 	$(Q)objcopy --strip-all $< $@
+$(OUTPUT)/workloads/cxxsyms: tests/workloads/cxxsyms.cc | $(OUTPUT)/workloads
+	$(call msg,CXX,$@)
+	$(Q)g++ -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror $< -o $@
 
 TEST_BINS := $(UNIT_BINS) $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
 	$(OUTPUT)/workloads/elfsyms-debuglink $(OUTPUT)/workloads/elfsyms-buildid \
-	$(OUTPUT)/workloads/elfsyms-stripped
+	$(OUTPUT)/workloads/elfsyms-stripped $(OUTPUT)/workloads/cxxsyms
 
 .PHONY: test-build
 test-build: latprof $(TEST_BINS)

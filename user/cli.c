@@ -14,6 +14,7 @@ enum {
 	OPT_TOP,
 	OPT_STACK_STORAGE,
 	OPT_MAX_DEPTH,
+	OPT_NO_DEMANGLE,
 };
 
 #define COMMON_SHORTOPTS "p:t:d:i:o:f:qvhUK"
@@ -35,6 +36,7 @@ static const struct option common_longopts[] = {
 	{ "kernel-stacks-only", no_argument, NULL, 'K' },
 	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
 	{ "perf-max-stack-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
 };
 
 static const char common_help[] =
@@ -56,7 +58,8 @@ static const char common_help[] =
 	"  -U, --user-stacks-only      only user stacks\n"
 	"  -K, --kernel-stacks-only    only kernel stacks\n"
 	"      --stack-storage-size N  unique stacks kept (default 16384)\n"
-	"      --perf-max-stack-depth N  frames kept per stack (default and max 127)\n";
+	"      --perf-max-stack-depth N  frames kept per stack (default and max 127)\n"
+	"      --no-demangle           keep C++ and Rust names mangled\n";
 
 int lt_parse_u64(const char *arg, const char *opt, unsigned long long min, unsigned long long max,
 		 unsigned long long *v)
@@ -143,6 +146,7 @@ static int parse_common(struct lt_common *c, int key, const char *arg)
 			return -EINVAL;
 		c->stacks.storage_size = v;
 		return 0;
+	case OPT_NO_DEMANGLE: c->no_demangle = true; return 0;
 	case OPT_MAX_DEPTH:
 		if (lt_parse_u64(arg, "--perf-max-stack-depth", 1, LT_MAX_STACK_DEPTH, &v))
 			return -EINVAL;

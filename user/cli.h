@@ -21,6 +21,7 @@ struct lt_common {
 	int verbose;
 	bool quiet;
 	bool user_only, kernel_only;
+	bool no_demangle;
 	struct lt_stack_opts stacks;
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libiberty/demangle.h>
 #include "err.h"
 #include "ksyms.h"
 #include "syms.h"
@@ -33,6 +34,7 @@ struct lt_proc {
 };
 
 struct lt_symbolizer {
+	bool no_demangle;
 	struct ksyms *ks;
 	int ks_state; /* 0 not tried, 1 loaded, -1 unavailable */
 	struct lt_proc **procs;
@@ -44,6 +46,25 @@ struct lt_symbolizer {
 struct lt_symbolizer *lt_symbolizer__new(void)
 {
 	return calloc(1, sizeof(struct lt_symbolizer));
+}
+
+void lt_symbolizer__set_demangle(struct lt_symbolizer *s, bool on)
+{
+	s->no_demangle = !on;
+}
+
+const char *lt_demangle(const char *name, char *buf, size_t sz)
+{
+	size_t len = strcspn(name, "@"); /* symbol version: not part of the name */
+	char *plain = strndup(name, len), *d = NULL;
+
+	/* _Z: C++ and Rust legacy; _R: Rust v0. */
+	if (plain && (!strncmp(plain, "_Z", 2) || !strncmp(plain, "_R", 2)))
+		d = cplus_demangle(plain, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+	snprintf(buf, sz, "%s", d ? d : plain ? plain : name);
+	free(d);
+	free(plain);
+	return buf;
 }
 
 void lt_symbolizer__free(struct lt_symbolizer *s)
@@ -429,7 +450,10 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 	ef = file_elf(m->file);
 	if (ef && !elf_file__off_to_vaddr(ef, off, &vaddr) && (name = elf_file__sym(ef, vaddr))) {
 		/* Symbol versions (clock_nanosleep@@GLIBC_2.17) are not part of the name. */
-		snprintf(buf, sz, "%.*s", (int)strcspn(name, "@"), name);
+		if (s->no_demangle)
+			snprintf(buf, sz, "%.*s", (int)strcspn(name, "@"), name);
+		else
+			lt_demangle(name, buf, sz);
 		return buf;
 	}
 	snprintf(buf, sz, "%s+0x%" PRIx64, basename_of(m->file->path), off);

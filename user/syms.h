@@ -16,6 +16,14 @@ struct lt_symbolizer;
 
 /* NULL on allocation failure. */
 struct lt_symbolizer *lt_symbolizer__new(void);
+/* C++ and Rust names are demangled unless turned off (--no-demangle). */
+void lt_symbolizer__set_demangle(struct lt_symbolizer *s, bool on);
+
+/*
+ * Demangle a C++ (Itanium) or Rust (legacy, v0) symbol into buf with
+ * libiberty; names that are not mangled are copied. Returns buf.
+ */
+const char *lt_demangle(const char *name, char *buf, size_t sz);
 void lt_symbolizer__free(struct lt_symbolizer *s);
 
 /*
