@@ -26,11 +26,20 @@ struct lt_map {
 	const char *name; /* "[vdso]", "[anon]", ... when file is NULL */
 };
 
+/* One line of a perf map: JIT code the runtime described. */
+struct lt_jit_sym {
+	uint64_t start, size;
+	char *name;
+};
+
 struct lt_proc {
 	uint32_t tgid;
 	struct lt_map *maps;
 	unsigned int n, cap;
 	bool resnapped; /* re-read once already after a miss */
+	struct lt_jit_sym *jit; /* perf map, sorted by start */
+	unsigned int njit;
+	int jit_state; /* 0 not read, 1 read, 2 re-read after a miss */
 };
 
 struct lt_symbolizer {
@@ -73,6 +82,9 @@ void lt_symbolizer__free(struct lt_symbolizer *s)
 		return;
 	ksyms__free(s->ks);
 	for (unsigned int i = 0; i < s->nprocs; i++) {
+		for (unsigned int j = 0; j < s->procs[i]->njit; j++)
+			free(s->procs[i]->jit[j].name);
+		free(s->procs[i]->jit);
 		free(s->procs[i]->maps);
 		free(s->procs[i]);
 	}
@@ -313,6 +325,8 @@ static struct elf_file *file_elf(struct lt_file *f)
 	return f->ef;
 }
 
+static void load_perf_map(struct lt_proc *p);
+
 static int cmp_map(const void *a, const void *b)
 {
 	const struct lt_map *x = a, *y = b;
@@ -381,6 +395,10 @@ int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_fi
 	}
 	fclose(fp);
 	qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
+	if (open_files && !p->jit_state) {
+		load_perf_map(p);
+		p->jit_state = 1;
+	}
 	return 0;
 }
 
@@ -410,6 +428,102 @@ static const char *basename_of(const char *path)
 	const char *b = strrchr(path, '/');
 
 	return b ? b + 1 : path;
+}
+
+static int cmp_jit(const void *a, const void *b)
+{
+	const struct lt_jit_sym *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The last NSpid of /proc/TGID/status: the pid inside its own namespace. */
+static uint32_t ns_pid(uint32_t tgid)
+{
+	char path[64], line[256];
+	uint32_t ns = tgid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", tgid);
+	f = fopen(path, "r");
+	if (!f)
+		return tgid;
+	while (fgets(line, sizeof(line), f)) {
+		char *t, *save = NULL;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (t = strtok_r(line + 6, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save))
+			ns = strtoul(t, NULL, 10);
+		break;
+	}
+	fclose(f);
+	return ns;
+}
+
+/*
+ * (Re)read the perf map of a process: /tmp/perf-PID.map, the convention of
+ * Node's --perf-basic-prof, perf-map-agent, LuaJIT... Looked up in the
+ * process's mount namespace under its own pid, then on the host.
+ */
+static void load_perf_map(struct lt_proc *p)
+{
+	char path[128], line[4400], name[4096];
+	unsigned long long start, size;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/root/tmp/perf-%u.map", p->tgid, ns_pid(p->tgid));
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(path, sizeof(path), "/tmp/perf-%u.map", p->tgid);
+		f = fopen(path, "r");
+	}
+	if (!f)
+		return;
+	for (unsigned int j = 0; j < p->njit; j++)
+		free(p->jit[j].name);
+	p->njit = 0;
+	while (fgets(line, sizeof(line), f)) {
+		struct lt_jit_sym *nj;
+
+		if (sscanf(line, "%llx %llx %4095[^\n]", &start, &size, name) != 3)
+			continue;
+		nj = realloc(p->jit, (p->njit + 1) * sizeof(*nj));
+		if (!nj)
+			break;
+		p->jit = nj;
+		p->jit[p->njit].start = start;
+		p->jit[p->njit].size = size;
+		p->jit[p->njit].name = strdup(name);
+		if (p->jit[p->njit].name)
+			p->njit++;
+	}
+	fclose(f);
+	qsort(p->jit, p->njit, sizeof(*p->jit), cmp_jit);
+}
+
+/* JIT symbol covering addr, reading (or re-reading once) the perf map. */
+static const char *jit_sym(struct lt_proc *p, uint64_t addr)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		unsigned int lo = 0, hi = p->njit;
+
+		if (p->jit_state == pass) {
+			load_perf_map(p);
+			p->jit_state = pass + 1;
+		}
+		while (lo < hi) {
+			unsigned int mid = lo + (hi - lo) / 2;
+
+			if (p->jit[mid].start <= addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo && addr < p->jit[lo - 1].start + p->jit[lo - 1].size)
+			return p->jit[lo - 1].name;
+	}
+	return NULL;
 }
 
 static struct lt_map *find_map(struct lt_proc *p, uint64_t addr)
@@ -444,7 +558,12 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 	}
 	off = look - m->start + m->pgoff;
 	if (!m->file) {
-		snprintf(buf, sz, "%s+0x%" PRIx64, m->name, look - m->start);
+		const char *jit = strcmp(m->name, "[anon]") ? NULL : jit_sym(p, look);
+
+		if (jit)
+			snprintf(buf, sz, "%s", jit);
+		else
+			snprintf(buf, sz, "%s+0x%" PRIx64, m->name, look - m->start);
 		return buf;
 	}
 	ef = file_elf(m->file);

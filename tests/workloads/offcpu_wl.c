@@ -14,8 +14,13 @@
  *            bottom of each
  *   preempt  nproc + 1 threads run spin_hard() for 1 s, so they preempt
  *            each other
+ *   jit      a fake JIT: jit_compiled_fn, machine code in anonymous executable
+ *            memory named in /tmp/perf-PID.map, calls jit_callback(), which
+ *            sleeps 10 x 50 ms
  *   nowait M run mode M at once, without waiting for SIGUSR1
  */
+#include <stdint.h>
+#include <sys/mman.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,6 +120,49 @@ static noinline void *spin_hard(void *arg)
 	return NULL;
 }
 
+static noinline void jit_callback(void)
+{
+	volatile int after = 0; /* no tail call: keep this frame */
+
+	blocker_sleep(10, 50);
+	after++;
+}
+
+/* x86-64: push rbp; mov rbp, rsp; movabs rax, fn; call rax; pop rbp; ret */
+static noinline void *jit_compile(void)
+{
+	unsigned char code[] = { 0x55, 0x48, 0x89, 0xe5, 0x48, 0xb8, 0,	   0,	 0,
+				 0,    0,    0,	   0,	 0,    0xff, 0xd0, 0x5d, 0xc3 };
+	uintptr_t fn = (uintptr_t)jit_callback;
+	unsigned char *mem;
+	char path[64];
+	FILE *f;
+
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		   0);
+	if (mem == MAP_FAILED)
+		return NULL;
+	memcpy(code + 6, &fn, sizeof(fn));
+	memcpy(mem + 64, code, sizeof(code));
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", getpid());
+	f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fprintf(f, "%lx %zx jit_compiled_fn\n", (unsigned long)(mem + 64), sizeof(code));
+	fclose(f);
+	return mem + 64;
+}
+
+static void *jit_code;
+
+static noinline void run_jit(void *code)
+{
+	volatile int after = 0; /* no tail call: keep this frame */
+
+	((void (*)(void))code)();
+	after++;
+}
+
 static void wait_for_go(void)
 {
 	sigset_t set;
@@ -137,6 +185,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (!strcmp(mode, "pipe") && pipe(pipefd))
 		return 1;
+	/* A JIT is warm before anyone attaches: compile before waiting. */
+	if (!strcmp(mode, "jit") || (argc > 2 && !strcmp(argv[2], "jit")))
+		jit_code = jit_compile();
 	printf("%d\n", getpid());
 	fflush(stdout);
 	if (!strcmp(mode, "nowait")) {
@@ -160,6 +211,10 @@ int main(int argc, char **argv)
 		long_nap();
 	} else if (!strcmp(mode, "exit")) {
 		blocker_sleep(10, 50);
+	} else if (!strcmp(mode, "jit")) {
+		if (!jit_code)
+			return 1;
+		run_jit(jit_code);
 	} else if (!strcmp(mode, "many")) {
 		for (int d = 1; d <= 100; d++)
 			recurse(d);

@@ -1,0 +1,38 @@
+#!/bin/bash
+# Frames that need more than the binary's own symbols: JIT code named by a
+# perf map, and a process in its own mount and PID namespace whose binary
+# exists only inside its private mount.
+. tests/integration/lib.sh
+need_bpf
+BS='main;blocker_sleep;nanosleep;clock_nanosleep;'
+
+start_wl jit
+trace "$TMP/j" offcpu -p "$WL_PID" -d 2 -o "$TMP/j.folded"
+rm -f "/tmp/perf-$WL_PID.map"
+x=$(fsum "$TMP/j.folded" ';main;run_jit;jit_compiled_fn;jit_callback;blocker_sleep;nanosleep;clock_nanosleep;')
+check "JIT frame named from /tmp/perf-PID.map: ${x} us (0.5 s +-10%)" within "$x" 500000 10
+grep -q jit_compiled_fn "$TMP/j.folded" || cut -c1-200 "$TMP/j.folded" | diag
+
+# A private tmpfs, mounted only inside the new mount namespace: the binary's
+# path does not exist on the host. The workload runs as pid 2 of its PID
+# namespace (pid 1 would ignore SIGUSR1, having no handler for it).
+if command -v unshare >/dev/null; then
+	mkdir -p "$TMP/priv"
+	unshare --mount --pid --fork sh -c "mount -t tmpfs none '$TMP/priv' &&
+		cp '$WL/offcpu_wl' '$TMP/priv/nswl' && '$TMP/priv/nswl' sleeper >'$TMP/ns.out'; :" &
+	ns=$!
+	_children="$_children $ns"
+	for _ in $(seq 100); do pgrep -x nswl >/dev/null && break; sleep 0.05; done
+	hp=$(pgrep -x nswl | head -1)
+	_children="$_children $hp"
+	check "host path of the namespaced binary does not exist" test ! -e "$TMP/priv/nswl"
+	WL_PID=$hp trace "$TMP/n" offcpu -p "$hp" -d 2.5 -o "$TMP/n.folded"
+	x=$(fsum "$TMP/n.folded" "^nswl;(.*;)?$BS")
+	check "namespaced process: stack named through /proc/PID/root (${x} us, 1 s +-10%)" \
+		within "$x" 1000000 10
+	grep -q blocker_sleep "$TMP/n.folded" || cut -c1-200 "$TMP/n.folded" | diag
+	wait $ns
+else
+	ok 0 "# SKIP unshare not installed"
+fi
+done_testing
