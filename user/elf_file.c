@@ -24,6 +24,8 @@ struct elf_file {
 	unsigned int nsegs;
 	int syms_state; /* 0 not loaded, 1 loaded, < 0 -errno */
 	struct elf_file *debug; /* separate debug file: symbols come from it */
+	void *image; /* in-memory image (vDSO), owned */
+	bool prefer_vdso; /* among aliases, prefer __vdso_ names */
 };
 
 static unsigned int underscores(const char *s)
@@ -129,6 +131,8 @@ static int load_symbols(struct elf_file *ef, Elf *elf)
 		if (n && ef->syms[n - 1].addr == ef->syms[i].addr) {
 			if (ef->syms[i].size > ef->syms[n - 1].size)
 				ef->syms[n - 1].size = ef->syms[i].size;
+			if (ef->prefer_vdso && !strncmp(ef->syms[i].name, "__vdso_", 7))
+				ef->syms[n - 1].name = ef->syms[i].name;
 			continue;
 		}
 		ef->syms[n++] = ef->syms[i];
@@ -195,6 +199,32 @@ err_free:
 	return NULL;
 }
 
+struct elf_file *elf_file__open_vdso(void *buf, size_t size)
+{
+	struct elf_file *ef;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		free(buf);
+		errno = EINVAL;
+		return NULL;
+	}
+	ef = calloc(1, sizeof(*ef));
+	if (!ef) {
+		free(buf);
+		return NULL;
+	}
+	ef->fd = -1;
+	ef->image = buf;
+	ef->prefer_vdso = true;
+	ef->elf = elf_memory(buf, size);
+	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || load_segments(ef)) {
+		elf_file__free(ef);
+		errno = ENOEXEC;
+		return NULL;
+	}
+	return ef;
+}
+
 void elf_file__free(struct elf_file *ef)
 {
 	if (!ef)
@@ -206,6 +236,7 @@ void elf_file__free(struct elf_file *ef)
 		close(ef->fd);
 	free(ef->syms);
 	free(ef->segs);
+	free(ef->image);
 	free(ef);
 }
 

@@ -21,6 +21,12 @@ struct elf_seg {
 /* Open `path` and index its segments (symbols load on first lookup). NULL with errno set (ENOEXEC: not ELF); caller frees. */
 struct elf_file *elf_file__open(const char *path);
 void elf_file__free(struct elf_file *ef);
+/*
+ * Index an ELF image in memory (a vDSO read from /proc/PID/mem); takes
+ * ownership of buf (malloc'd). Among aliases, `__vdso_` names are preferred,
+ * as perf shows them. NULL with errno set.
+ */
+struct elf_file *elf_file__open_vdso(void *buf, size_t size);
 
 /*
  * Name of the function containing link-time address vaddr, or NULL. A sized

@@ -2,7 +2,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +329,39 @@ static struct elf_file *file_elf(struct lt_file *f)
 
 static void load_perf_map(struct lt_proc *p);
 
+/*
+ * The vDSO, read from the process's own mapping. Shared by processes whose
+ * vDSO has the same size (one kernel, one image per ABI).
+ */
+static struct lt_file *vdso_file(struct lt_symbolizer *s, uint32_t tgid, const struct lt_mapping *m)
+{
+	struct lt_mapping key = *m;
+	size_t size = m->end - m->start;
+	struct lt_file *f;
+	char path[64];
+	void *buf;
+	int fd;
+
+	key.dev = 0;
+	key.ino = size; /* one entry per vDSO size */
+	f = get_file(s, &key, tgid);
+	if (!f || f->state)
+		return f;
+	f->state = -ENOENT;
+	buf = malloc(size);
+	snprintf(path, sizeof(path), "/proc/%u/mem", tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (buf && fd >= 0 && pread(fd, buf, size, m->start) == (ssize_t)size) {
+		f->ef = elf_file__open_vdso(buf, size);
+		buf = NULL;
+		f->state = f->ef ? 1 : -ENOEXEC;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return f;
+}
+
 static int cmp_map(const void *a, const void *b)
 {
 	const struct lt_map *x = a, *y = b;
@@ -389,6 +424,7 @@ int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_fi
 				file_elf(mp->file);
 		} else if (!strcmp(m.path, "[vdso]")) {
 			mp->name = "[vdso]";
+			mp->file = vdso_file(s, tgid, &m);
 		} else if (!strcmp(m.path, "[vsyscall]")) {
 			mp->name = "[vsyscall]";
 		}

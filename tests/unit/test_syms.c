@@ -4,6 +4,7 @@
  * executables and a shared library, each reporting where its functions are.
  * The same addresses must still resolve after the process has exited.
  */
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -135,6 +136,23 @@ int main(int argc, char **argv)
 		setenv("LATPROF_DEBUG_DIRS", "/nonexistent", 1);
 		run(bin, lib, "stripped, no debug info");
 		unsetenv("LATPROF_DEBUG_DIRS");
+	}
+	{
+		/* The vDSO, named from this process's own image: glibc registers it as
+		 * linux-vdso.so.1, so dlsym() gives the true address. */
+		void *h = dlopen("linux-vdso.so.1", RTLD_NOLOAD | RTLD_LAZY);
+		void *fn = h ? dlsym(h, "__vdso_clock_gettime") : NULL;
+		struct lt_symbolizer *s = lt_symbolizer__new();
+		char buf[256];
+
+		if (ok(fn != NULL, "found __vdso_clock_gettime through the dynamic linker")) {
+			lt_symbolizer__snapshot(s, getpid(), true);
+			is_str(lt_symbolizer__user(s, getpid(), (uint64_t)fn + 1, false, buf,
+						   sizeof(buf)),
+			       "__vdso_clock_gettime",
+			       "vDSO frame named from the process's own vDSO");
+		}
+		lt_symbolizer__free(s);
 	}
 	{
 		struct lt_mapping m;
