@@ -226,12 +226,16 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 		"COMM [PID/TID]; frames leaf first, user then [k]ernel");
 	for (size_t i = 0; i < n && i < top; i++) {
 		const struct lt_sample *s = l[i].first;
+		char ns[48];
 
 		lt_format_value(tot, sizeof(tot), (double)l[i].total, p->unit);
 		lt_format_value(p50, sizeof(p50), lt_hist_quantile(l[i].hist, 0.50), p->unit);
 		lt_format_value(p99, sizeof(p99), lt_hist_quantile(l[i].hist, 0.99), p->unit);
-		fprintf(f, "%10s %8llu %10s %10s  %s [%u/%u]%s\n", tot,
-			(unsigned long long)l[i].count, p50, p99, s->comm, s->tgid, s->pid,
+		ns[0] = 0;
+		if (s->nspid && s->nspid != s->tgid)
+			snprintf(ns, sizeof(ns), ", pid %u in its namespace", s->nspid);
+		fprintf(f, "%10s %8llu %10s %10s  %s [%u/%u%s]%s\n", tot,
+			(unsigned long long)l[i].count, p50, p99, s->comm, s->tgid, s->pid, ns,
 			l[i].nthreads > 1 ? " and other threads" : "");
 		print_frames(f, s);
 	}

@@ -231,6 +231,7 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *sy)
 			s->kernel[n++] = 1;
 		}
 		s->nframes = n;
+		s->nspid = lt_symbolizer__ns_pid(sy, s->tgid);
 		/* Addresses are not needed once named, and merging is done. */
 		free(s->ips);
 		s->ips = NULL;

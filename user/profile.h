@@ -16,6 +16,7 @@
 
 struct lt_sample {
 	uint32_t tgid, pid, aux;
+	uint32_t nspid; /* tgid inside its PID namespace (set when symbolized) */
 	char comm[LT_COMM_LEN];
 	uint64_t total, count;
 	struct lt_hist hist;

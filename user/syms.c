@@ -36,6 +36,7 @@ struct lt_jit_sym {
 
 struct lt_proc {
 	uint32_t tgid;
+	uint32_t nspid; /* pid inside its PID namespace */
 	struct lt_map *maps;
 	unsigned int n, cap;
 	bool resnapped; /* re-read once already after a miss */
@@ -149,6 +150,13 @@ static struct lt_proc *find_proc(const struct lt_symbolizer *s, uint32_t tgid)
 bool lt_symbolizer__has(const struct lt_symbolizer *s, uint32_t tgid)
 {
 	return find_proc(s, tgid) != NULL;
+}
+
+uint32_t lt_symbolizer__ns_pid(const struct lt_symbolizer *s, uint32_t tgid)
+{
+	const struct lt_proc *p = find_proc(s, tgid);
+
+	return p && p->nspid ? p->nspid : tgid;
 }
 
 static struct lt_proc *add_proc(struct lt_symbolizer *s, uint32_t tgid)
@@ -328,6 +336,7 @@ static struct elf_file *file_elf(struct lt_file *f)
 }
 
 static void load_perf_map(struct lt_proc *p);
+static uint32_t ns_pid(uint32_t tgid);
 
 /*
  * The vDSO, read from the process's own mapping. Shared by processes whose
@@ -431,6 +440,7 @@ int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_fi
 	}
 	fclose(fp);
 	qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
+	p->nspid = ns_pid(tgid);
 	if (open_files && !p->jit_state) {
 		load_perf_map(p);
 		p->jit_state = 1;

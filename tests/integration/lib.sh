@@ -10,7 +10,7 @@ _failed=0
 _children=""
 cleanup() {
 	for p in $_children; do kill -9 "$p" 2>/dev/null; done
-	rm -rf "$TMP"
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 

@@ -30,6 +30,9 @@ if command -v unshare >/dev/null; then
 	x=$(fsum "$TMP/n.folded" "^nswl;(.*;)?$BS")
 	check "namespaced process: stack named through /proc/PID/root (${x} us, 1 s +-10%)" \
 		within "$x" 1000000 10
+	nsp=$(head -1 "$TMP/ns.out") # the workload's getpid() inside its namespace
+	check "summary gives the host pid $hp and the pid in its namespace ($nsp)" \
+		grep -q "\[$hp/[0-9]*, pid $nsp in its namespace\]" "$TMP/n.stderr"
 	grep -q blocker_sleep "$TMP/n.folded" || cut -c1-200 "$TMP/n.folded" | diag
 	wait $ns
 else
