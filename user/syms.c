@@ -18,6 +18,7 @@ struct lt_file {
 	uint64_t ino;
 	char *path; /* as /proc/PID/maps names it */
 	uint32_t tgid; /* a process that mapped it, for /proc/TGID/root */
+	uint64_t start, end; /* one of its mappings there, for map_files */
 	struct elf_file *ef;
 	int state; /* 0 not tried, 1 open, -errno failed */
 };
@@ -212,6 +213,8 @@ static struct lt_file *get_file(struct lt_symbolizer *s, const struct lt_mapping
 	f->dev = m->dev;
 	f->ino = m->ino;
 	f->tgid = tgid;
+	f->start = m->start;
+	f->end = m->end;
 	s->files[s->nfiles++] = f;
 	return f;
 }
@@ -301,7 +304,10 @@ static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const
 	return d;
 }
 
-/* Open a file's ELF: through the process's root first (containers), then the host path. */
+/*
+ * Open a file's ELF: through /proc/TGID/map_files, then the process's root
+ * (containers), then the host path.
+ */
 static struct elf_file *file_elf(struct lt_file *f)
 {
 	char path[4200];
@@ -313,8 +319,14 @@ static struct elf_file *file_elf(struct lt_file *f)
 	/* " (deleted)": the file is still reachable through map_files or root only. */
 	if (len > 10 && !strcmp(p + len - 10, " (deleted)"))
 		len -= 10;
-	snprintf(path, sizeof(path), "/proc/%u/root%.*s", f->tgid, (int)len, p);
+	/* map_files reaches the very file mapped, even deleted or in another mount. */
+	snprintf(path, sizeof(path), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, f->tgid, f->start,
+		 f->end);
 	f->ef = elf_file__open(path);
+	if (!f->ef) {
+		snprintf(path, sizeof(path), "/proc/%u/root%.*s", f->tgid, (int)len, p);
+		f->ef = elf_file__open(path);
+	}
 	if (!f->ef) {
 		snprintf(path, sizeof(path), "%.*s", (int)len, p);
 		f->ef = elf_file__open(path);

@@ -13,6 +13,14 @@ x=$(fsum "$TMP/j.folded" ';main;run_jit;jit_compiled_fn;jit_callback;blocker_sle
 check "JIT frame named from /tmp/perf-PID.map: ${x} us (0.5 s +-10%)" within "$x" 500000 10
 grep -q jit_compiled_fn "$TMP/j.folded" || cut -c1-200 "$TMP/j.folded" | diag
 
+# A binary deleted after it started: only /proc/PID/map_files reaches it.
+cp "$WL/offcpu_wl" "$TMP/delwl"
+WL_BIN="$TMP/delwl" start_wl sleeper
+rm -f "$TMP/delwl"
+trace "$TMP/d" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/d.folded"
+x=$(fsum "$TMP/d.folded" "^delwl;(.*;)?$BS")
+check "deleted binary: stack named through map_files (${x} us, 1 s +-10%)" within "$x" 1000000 10
+
 # A private tmpfs, mounted only inside the new mount namespace: the binary's
 # path does not exist on the host. The workload runs as pid 2 of its PID
 # namespace (pid 1 would ignore SIGUSR1, having no handler for it).
