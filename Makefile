@@ -146,9 +146,14 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/demo
 	$(Q)scripts/demo.sh
 
+$(OUTPUT)/tests/symbench: tests/bench/symbench.c $(CORE_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
+
 .PHONY: bench
 bench: deps
-	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/pingpong $(OUTPUT)/workloads/stacks16k
+	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/pingpong \
+		$(OUTPUT)/workloads/stacks16k $(OUTPUT)/tests/symbench
 	$(Q)scripts/bench.sh
 
 .PHONY: format-check
