@@ -131,7 +131,8 @@ $(OUTPUT)/workloads/cxxsyms: tests/workloads/cxxsyms.cc | $(OUTPUT)/workloads
 TEST_BINS := $(UNIT_BINS) $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
 	$(OUTPUT)/workloads/elfsyms-debuglink $(OUTPUT)/workloads/elfsyms-buildid \
-	$(OUTPUT)/workloads/elfsyms-stripped $(OUTPUT)/workloads/cxxsyms
+	$(OUTPUT)/workloads/elfsyms-stripped $(OUTPUT)/workloads/cxxsyms \
+	$(OUTPUT)/tests/fuzz_elf
 
 .PHONY: test-build
 test-build: latprof $(TEST_BINS)
@@ -150,6 +151,19 @@ $(OUTPUT)/tests/symbench: tests/bench/symbench.c $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
+# Fuzzing: libFuzzer over the ELF and CFI readers (ASan + UBSan). `make fuzz`
+# runs FUZZ_SECONDS (default 300); `make test` runs it for 10 s.
+FUZZ_SECONDS ?= 300
+$(OUTPUT)/tests/fuzz_elf: tests/fuzz/fuzz_elf.c user/elf_file.c user/cfi.c user/elf_file.h \
+		user/cfi.h bpf/unwind.h | $(OUTPUT)/tests
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-D_GNU_SOURCE -I bpf -I user $(filter %.c,$^) -lelf -lz -o $@
+
+.PHONY: fuzz
+fuzz: $(OUTPUT)/tests/fuzz_elf $(WL_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
 .PHONY: bench
 bench: deps
 	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/pingpong \
@@ -158,7 +172,7 @@ bench: deps
 
 .PHONY: format-check
 format-check:
-	$(Q)clang-format --dry-run --Werror user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c
+	$(Q)clang-format --dry-run --Werror user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c tests/fuzz/*.c tests/bench/*.c
 
 .PHONY: clean
 clean:

@@ -101,6 +101,15 @@ struct cie {
 	const uint8_t *insns, *insns_end;
 };
 
+/*
+ * Factored offset * alignment factor. Hostile input may overflow: wrap in
+ * unsigned arithmetic (defined), and let the range checks reject the result.
+ */
+static int64_t scale(uint64_t v, int64_t factor)
+{
+	return (int64_t)(v * (uint64_t)factor);
+}
+
 /* The unwind state machine: only the registers latprof's unwinder uses. */
 struct cfa_state {
 	uint8_t reg; /* enum lt_cfa_reg */
@@ -170,7 +179,7 @@ static int run_insns(struct rd *r, const struct cie *c, uint64_t *loc, uint64_t 
 		switch (op >> 6) {
 		case 1: /* advance_loc */ adv = low * c->code_align; goto advance;
 		case 2: /* offset */
-			off = (int64_t)rd_uleb(r) * c->data_align;
+			off = scale(rd_uleb(r), c->data_align);
 			if (low == DW_REG_RBP)
 				s->rbp = off;
 			else if (low == DW_REG_RA)
@@ -200,9 +209,9 @@ static int run_insns(struct rd *r, const struct cie *c, uint64_t *loc, uint64_t 
 		case 0x11: /* offset_extended_sf */
 		case 0x2f: /* GNU_negative_offset_extended */
 			reg = rd_uleb(r);
-			off = op == 0x11 ? rd_sleb(r) * c->data_align :
-			      op == 0x05 ? (int64_t)rd_uleb(r) * c->data_align :
-					   -(int64_t)rd_uleb(r) * c->data_align;
+			off = op == 0x11 ? scale(rd_sleb(r), c->data_align) :
+			      op == 0x05 ? scale(rd_uleb(r), c->data_align) :
+					   scale(rd_uleb(r), -c->data_align);
 			if (reg == DW_REG_RBP)
 				s->rbp = off;
 			else if (reg == DW_REG_RA)
@@ -248,7 +257,7 @@ static int run_insns(struct rd *r, const struct cie *c, uint64_t *loc, uint64_t 
 		case 0x0c: /* def_cfa */
 		case 0x12: /* def_cfa_sf */
 			reg = rd_uleb(r);
-			off = op == 0x0c ? (int64_t)rd_uleb(r) : rd_sleb(r) * c->data_align;
+			off = op == 0x0c ? (int64_t)rd_uleb(r) : scale(rd_sleb(r), c->data_align);
 			s->reg = reg == DW_REG_RSP ? LT_CFA_RSP :
 				 reg == DW_REG_RBP ? LT_CFA_RBP :
 						     LT_CFA_UNDEF;
@@ -265,7 +274,9 @@ static int run_insns(struct rd *r, const struct cie *c, uint64_t *loc, uint64_t 
 				*uses_rbp = true;
 			continue;
 		case 0x0e: /* def_cfa_offset */ s->off = rd_uleb(r); continue;
-		case 0x13: /* def_cfa_offset_sf */ s->off = rd_sleb(r) * c->data_align; continue;
+		case 0x13: /* def_cfa_offset_sf */
+			s->off = scale(rd_sleb(r), c->data_align);
+			continue;
 		case 0x0f: /* def_cfa_expression */
 			len = rd_uleb(r);
 			if (r->bad || (uint64_t)(r->end - r->p) < len) {
@@ -388,6 +399,8 @@ static void finish_table(struct cfi_table *t)
 {
 	size_t n = 0;
 
+	if (!t->n)
+		return;
 	qsort(t->rows, t->n, sizeof(*t->rows), cmp_row);
 	for (size_t i = 0; i < t->n; i++) {
 		struct cfi_row *r = &t->rows[i];
@@ -402,7 +415,7 @@ static void finish_table(struct cfi_table *t)
 	t->n = n;
 }
 
-int cfi_table__build_raw(const uint8_t *data, size_t size, uint64_t vaddr, struct cfi_table *t)
+static int build_raw(const uint8_t *data, size_t size, uint64_t vaddr, struct cfi_table *t)
 {
 	const uint8_t *p = data, *end = data + size;
 	int err = 0;
@@ -495,6 +508,15 @@ int cfi_table__build_raw(const uint8_t *data, size_t size, uint64_t vaddr, struc
 	}
 	finish_table(t);
 	return 0;
+}
+
+int cfi_table__build_raw(const uint8_t *data, size_t size, uint64_t vaddr, struct cfi_table *t)
+{
+	int err = build_raw(data, size, vaddr, t);
+
+	if (err)
+		cfi_table__free(t); /* nothing half-built survives a failure */
+	return err;
 }
 
 int cfi_table__build(Elf *elf, struct cfi_table *t)

@@ -29,7 +29,10 @@ struct cfi_table {
 	unsigned int bad; /* entries skipped as malformed or unsupported */
 };
 
-/* Build the table of an ELF file's .eh_frame. 0, -ENOENT (no .eh_frame), -EINVAL. */
+/*
+ * Build the table of an ELF file's .eh_frame. 0, -ENOENT (no .eh_frame),
+ * -EINVAL or -ENOMEM; on failure t holds nothing to free.
+ */
 int cfi_table__build(Elf *elf, struct cfi_table *t);
 /* Build from a raw .eh_frame image loaded at link-time address `vaddr`. */
 int cfi_table__build_raw(const uint8_t *data, size_t size, uint64_t vaddr, struct cfi_table *t);

@@ -96,7 +96,8 @@ struct ksyms *ksyms__load(const char *path)
 		if (s->module)
 			s->module = ks->strs + (uintptr_t)s->module - 1;
 	}
-	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_ksym);
+	if (ks->n)
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_ksym);
 	ks->restricted = ks->n && !any_nonzero;
 	return ks;
 
