@@ -86,6 +86,7 @@ static int finish(const struct lt_tool_ops *ops, struct bpf_object *obj, struct 
 			fprintf(stderr, "latprof %s: wrote %s\n", ops->name, lt_output__path(out));
 	}
 	lt_stacks_report_lost(p);
+	lt_symbolizer__report(s);
 	return 0;
 }
 

@@ -46,7 +46,18 @@ struct lt_proc {
 	int jit_state; /* 0 not read, 1 read, 2 re-read after a miss */
 };
 
+/* Why frames were not named, for lt_symbolizer__report(). */
+struct lt_sym_stats {
+	unsigned long bad_file; /* frames in files that could not be opened or parsed */
+	unsigned long no_symbol; /* frames outside every symbol of their file */
+	unsigned long anon; /* frames in anonymous memory without a perf map entry */
+	unsigned long unmapped; /* frames outside every known mapping */
+	unsigned int files_failed; /* files that could not be opened */
+	unsigned int procs_gone; /* processes gone before their maps were read */
+};
+
 struct lt_symbolizer {
+	struct lt_sym_stats st;
 	bool no_demangle;
 	struct ksyms *ks;
 	int ks_state; /* 0 not tried, 1 loaded, -1 unavailable */
@@ -308,7 +319,7 @@ static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const
  * Open a file's ELF: through /proc/TGID/map_files, then the process's root
  * (containers), then the host path.
  */
-static struct elf_file *file_elf(struct lt_file *f)
+static struct elf_file *file_elf(struct lt_symbolizer *s, struct lt_file *f)
 {
 	char path[4200];
 	const char *p = f->path;
@@ -333,6 +344,7 @@ static struct elf_file *file_elf(struct lt_file *f)
 	}
 	f->state = f->ef ? 1 : -errno;
 	if (!f->ef) {
+		s->st.files_failed++;
 		lt_info("cannot open '%s' for symbols: %s", f->path, strerror(errno));
 		return NULL;
 	}
@@ -442,7 +454,7 @@ int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_fi
 		if (m.path[0] == '/') {
 			mp->file = get_file(s, &m, tgid);
 			if (mp->file && open_files)
-				file_elf(mp->file);
+				file_elf(s, mp->file);
 		} else if (!strcmp(m.path, "[vdso]")) {
 			mp->name = "[vdso]";
 			mp->file = vdso_file(s, tgid, &m);
@@ -611,6 +623,9 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 			m = find_map(p, look);
 	}
 	if (!m) {
+		s->st.unmapped++;
+		if (!p)
+			s->st.procs_gone++;
 		snprintf(buf, sz, "[unmapped]+0x%" PRIx64, addr);
 		return buf;
 	}
@@ -620,11 +635,13 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 
 		if (jit)
 			snprintf(buf, sz, "%s", jit);
-		else
+		else {
+			s->st.anon++;
 			snprintf(buf, sz, "%s+0x%" PRIx64, m->name, look - m->start);
+		}
 		return buf;
 	}
-	ef = file_elf(m->file);
+	ef = file_elf(s, m->file);
 	if (ef && !elf_file__off_to_vaddr(ef, off, &vaddr) && (name = elf_file__sym(ef, vaddr))) {
 		/* Symbol versions (clock_nanosleep@@GLIBC_2.17) are not part of the name. */
 		if (s->no_demangle)
@@ -633,8 +650,25 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 			lt_demangle(name, buf, sz);
 		return buf;
 	}
+	if (ef)
+		s->st.no_symbol++;
+	else
+		s->st.bad_file++;
 	snprintf(buf, sz, "%s+0x%" PRIx64, basename_of(m->file->path), off);
 	return buf;
+}
+
+void lt_symbolizer__report(const struct lt_symbolizer *s)
+{
+	const struct lt_sym_stats *t = &s->st;
+
+	if (!t->bad_file && !t->no_symbol && !t->anon && !t->unmapped)
+		return;
+	lt_info("frames not named: %lu in files that could not be opened or parsed (%u files), "
+		"%lu outside every symbol (stripped, no debug info), %lu in anonymous memory "
+		"without a perf map, %lu outside every known mapping (%u processes gone before "
+		"their maps were read)",
+		t->bad_file, t->files_failed, t->no_symbol, t->anon, t->unmapped, t->procs_gone);
 }
 
 static bool ensure_ksyms(struct lt_symbolizer *s)
@@ -698,7 +732,7 @@ int lt_symbolizer__foreach_file(struct lt_symbolizer *s, uint32_t tgid, lt_file_
 
 		if (p && !proc_maps_file(p, f))
 			continue;
-		ef = file_elf(f);
+		ef = file_elf(s, f);
 		if (!ef)
 			continue;
 		err = cb(f->dev, f->ino, f->path, ef, ctx);

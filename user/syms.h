@@ -55,6 +55,13 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
  */
 const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden, char *buf,
 				  size_t sz);
+/*
+ * One line, with -v, of why frames were not named: files that could not be
+ * opened or parsed, addresses outside any symbol, processes gone before their
+ * maps were read. Nothing when every frame was named.
+ */
+void lt_symbolizer__report(const struct lt_symbolizer *s);
+
 /* true when kallsyms could not be read or kptr_restrict hides addresses. */
 bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s);
 

@@ -21,6 +21,16 @@ trace "$TMP/d" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/d.folded"
 x=$(fsum "$TMP/d.folded" "^delwl;(.*;)?$BS")
 check "deleted binary: stack named through map_files (${x} us, 1 s +-10%)" within "$x" 1000000 10
 
+# A stripped binary with no debug info anywhere: its frames fall back to
+# module+0xoffset, the rest of the stack is still named, and -v says why.
+cp "$WL/offcpu_wl" "$TMP/strwl" && objcopy --strip-all "$TMP/strwl"
+WL_BIN="$TMP/strwl" start_wl sleeper
+LATPROF_DEBUG_DIRS=/nonexistent trace "$TMP/st" offcpu -v -p "$WL_PID" -d 2.5 -o "$TMP/st.folded"
+x=$(fsum "$TMP/st.folded" ';strwl\+0x[0-9a-f]+;nanosleep;clock_nanosleep;.*do_nanosleep_\[k\]')
+check "stripped, no debug info: strwl+0x... frames, libc and kernel still named (${x} us)" \
+	within "$x" 1000000 10
+check "-v reports the frames not named and why" grep -Eq 'frames not named: .*[1-9][0-9]* outside every symbol' "$TMP/st.stderr"
+
 # A private tmpfs, mounted only inside the new mount namespace: the binary's
 # path does not exist on the host. The workload runs as pid 2 of its PID
 # namespace (pid 1 would ignore SIGUSR1, having no handler for it).
