@@ -47,7 +47,7 @@ CFLAGS     ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
 	-DLATPROF_VERSION='"$(VERSION) ($(GIT_REV))"'
-LDLIBS     := -l:libbpf.a -l:libiberty.a -lelf -lz -lm
+LDLIBS     := -l:libbpf.a -l:libiberty.a -l:liblzma.a -lelf -lz -lm
 LDFLAGS    ?=
 
 .PHONY: all
@@ -124,6 +124,19 @@ $(OUTPUT)/workloads/elfsyms-buildid: $(OUTPUT)/workloads/elfsyms-nopie
 	$(Q)objcopy --strip-all $< $@
 $(OUTPUT)/workloads/elfsyms-stripped: $(OUTPUT)/workloads/elfsyms-pie
 	$(Q)objcopy --strip-all $< $@
+# MiniDebugInfo, the way Fedora builds it: the functions .dynsym lacks, in an
+# xz-compressed ELF in .gnu_debugdata (gdb's "MiniDebugInfo" recipe).
+$(OUTPUT)/workloads/elfsyms-minidebug: $(OUTPUT)/workloads/elfsyms-pie
+	$(Q)t=$@.tmp; nm -D $< --format=posix --defined-only | awk '{ print $$1 }' | sort >$$t.dyn; \
+	nm $< --format=posix --defined-only | awk '$$2 ~ /^[TtDd]$$/ { print $$1 }' | sort >$$t.fn; \
+	comm -13 $$t.dyn $$t.fn >$$t.keep; \
+	objcopy --only-keep-debug $< $$t.debug; \
+	objcopy -S --remove-section .gdb_index --remove-section .comment \
+		--keep-symbols=$$t.keep $$t.debug $$t.mini; \
+	rm -f $$t.mini.xz; xz $$t.mini; \
+	strip --strip-all -R .comment -o $@ $<; \
+	objcopy --add-section .gnu_debugdata=$$t.mini.xz $@; \
+	rm -f $$t.dyn $$t.fn $$t.keep $$t.debug $$t.mini.xz
 $(OUTPUT)/workloads/cxxsyms: tests/workloads/cxxsyms.cc | $(OUTPUT)/workloads
 	$(call msg,CXX,$@)
 	$(Q)g++ -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror $< -o $@
@@ -132,6 +145,7 @@ TEST_BINS := $(UNIT_BINS) $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
 	$(OUTPUT)/workloads/elfsyms-debuglink $(OUTPUT)/workloads/elfsyms-buildid \
 	$(OUTPUT)/workloads/elfsyms-stripped $(OUTPUT)/workloads/cxxsyms \
+	$(OUTPUT)/workloads/elfsyms-minidebug \
 	$(OUTPUT)/tests/fuzz_elf
 
 .PHONY: test-build
@@ -158,7 +172,7 @@ $(OUTPUT)/tests/fuzz_elf: tests/fuzz/fuzz_elf.c user/elf_file.c user/cfi.c user/
 		user/cfi.h bpf/unwind.h | $(OUTPUT)/tests
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-D_GNU_SOURCE -I bpf -I user $(filter %.c,$^) -lelf -lz -o $@
+		-D_GNU_SOURCE -I bpf -I user $(filter %.c,$^) -lelf -l:liblzma.a -lz -o $@
 
 .PHONY: fuzz
 fuzz: $(OUTPUT)/tests/fuzz_elf $(WL_BINS)

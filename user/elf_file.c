@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <lzma.h>
 #include <zlib.h>
 #include "elf_file.h"
 
@@ -27,6 +28,8 @@ struct elf_file {
 	void *image; /* in-memory image (vDSO), owned */
 	bool prefer_vdso; /* among aliases, prefer __vdso_ names */
 };
+
+static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *sh);
 
 static unsigned int underscores(const char *s)
 {
@@ -199,7 +202,8 @@ err_free:
 	return NULL;
 }
 
-struct elf_file *elf_file__open_vdso(void *buf, size_t size)
+/* Index an in-memory image; takes buf. */
+static struct elf_file *open_mem(void *buf, size_t size, bool prefer_vdso)
 {
 	struct elf_file *ef;
 
@@ -215,7 +219,7 @@ struct elf_file *elf_file__open_vdso(void *buf, size_t size)
 	}
 	ef->fd = -1;
 	ef->image = buf;
-	ef->prefer_vdso = true;
+	ef->prefer_vdso = prefer_vdso;
 	ef->elf = elf_memory(buf, size);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || load_segments(ef)) {
 		elf_file__free(ef);
@@ -223,6 +227,54 @@ struct elf_file *elf_file__open_vdso(void *buf, size_t size)
 		return NULL;
 	}
 	return ef;
+}
+
+struct elf_file *elf_file__open_vdso(void *buf, size_t size)
+{
+	return open_mem(buf, size, true);
+}
+
+struct elf_file *elf_file__open_minidebug(const struct elf_file *ef)
+{
+	lzma_stream strm = LZMA_STREAM_INIT;
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(ef->elf, ".gnu_debugdata", &sh);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	size_t cap = 1 << 16;
+	uint8_t *out;
+	lzma_ret r;
+
+	if (!d || !d->d_buf || !d->d_size || sh.sh_type == SHT_NOBITS)
+		return NULL;
+	if (lzma_stream_decoder(&strm, 256 << 20, 0) != LZMA_OK)
+		return NULL;
+	out = malloc(cap);
+	strm.next_in = d->d_buf;
+	strm.avail_in = d->d_size;
+	strm.next_out = out;
+	strm.avail_out = cap;
+	do {
+		if (out && !strm.avail_out) {
+			uint8_t *n = cap < (64U << 20) ? realloc(out, cap * 2) : NULL;
+
+			if (!n) {
+				free(out);
+				out = NULL;
+				break;
+			}
+			out = n;
+			strm.next_out = out + cap;
+			strm.avail_out = cap;
+			cap *= 2;
+		}
+		r = out ? lzma_code(&strm, LZMA_FINISH) : LZMA_MEM_ERROR;
+	} while (r == LZMA_OK);
+	lzma_end(&strm);
+	if (!out || r != LZMA_STREAM_END) {
+		free(out);
+		return NULL;
+	}
+	return open_mem(out, cap - strm.avail_out, false);
 }
 
 void elf_file__free(struct elf_file *ef)

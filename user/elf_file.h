@@ -58,6 +58,11 @@ int elf_file__crc32(const struct elf_file *ef, uint32_t *crc);
  */
 void elf_file__set_debug(struct elf_file *ef, struct elf_file *debug);
 bool elf_file__has_debug(const struct elf_file *ef);
+/*
+ * The MiniDebugInfo of ef: its xz-compressed .gnu_debugdata, a small ELF with
+ * a .symtab of the functions .dynsym lacks. NULL when there is none.
+ */
+struct elf_file *elf_file__open_minidebug(const struct elf_file *ef);
 /* The libelf handle, valid until elf_file__free(). */
 Elf *elf_file__elf(const struct elf_file *ef);
 

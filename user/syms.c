@@ -291,7 +291,7 @@ static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const
 	}
 	link = d ? NULL : elf_file__debuglink(ef, &crc);
 	if (!link)
-		return d;
+		return d ?: elf_file__open_minidebug(ef);
 	dirlen = (int)(strrchr(path, '/') ? strrchr(path, '/') - path : 0);
 	for (int r = 0; r < 2 && !d; r++) {
 		const char *pre = r ? "" : root;
@@ -312,7 +312,8 @@ static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const
 		}
 	}
 	(void)len;
-	return d;
+	/* Last resort: the MiniDebugInfo embedded in the file itself. */
+	return d ?: elf_file__open_minidebug(ef);
 }
 
 /*

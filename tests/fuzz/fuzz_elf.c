@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer harness over latprof's ELF reading: segments, symbols, build-id,
- * .gnu_debuglink and .eh_frame CFI from an in-memory image, plus the raw
+ * .gnu_debuglink, MiniDebugInfo and .eh_frame CFI from an in-memory image, plus the raw
  * .eh_frame parser on the same bytes. Truncated or corrupted files must
  * never crash latprof. Built with clang -fsanitize=fuzzer,address,undefined
  * (`make fuzz`; briefly in `make test`).
@@ -30,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		elf_file__build_id(ef, id, sizeof(id));
 		elf_file__debuglink(ef, &crc);
 		elf_file__has_symtab(ef);
+		elf_file__free(elf_file__open_minidebug(ef));
 		for (uint64_t a = 0; a < 0x20000; a += 0x3f1)
 			elf_file__sym(ef, a);
 		elf_file__off_to_vaddr(ef, 0x40, &v);

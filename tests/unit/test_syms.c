@@ -132,6 +132,8 @@ int main(int argc, char **argv)
 		snprintf(root, sizeof(root), "%s/%s/../debugroot", cwd, dir);
 		setenv("LATPROF_DEBUG_DIRS", root, 1);
 		run(bin, lib, "stripped, found by build-id only");
+		snprintf(bin, sizeof(bin), "%s/elfsyms-minidebug", dir);
+		run(bin, lib, "stripped, MiniDebugInfo (.gnu_debugdata)");
 		snprintf(bin, sizeof(bin), "%s/elfsyms-stripped", dir);
 		setenv("LATPROF_DEBUG_DIRS", "/nonexistent", 1);
 		run(bin, lib, "stripped, no debug info");
