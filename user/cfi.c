@@ -355,9 +355,9 @@ static int parse_cie(const uint8_t *p, const uint8_t *end, struct cie *c)
 	if (aug[0] == 'z') {
 		c->has_z = true;
 		zlen = rd_uleb(&r);
-		zend = r.p + zlen;
-		if (r.bad || zend > end)
+		if (r.bad || zlen > (uint64_t)(end - r.p))
 			return -EINVAL;
+		zend = r.p + zlen;
 		for (size_t i = 1; i < auglen; i++) {
 			switch (aug[i]) {
 			case 'R': c->fde_enc = rd_u(&r, 1); break;
