@@ -6,7 +6,7 @@
 cd "$(dirname "$0")/.." || exit 1
 tests=(.output/tests/test_* tests/integration/*.t)
 log=$(mktemp /tmp/latprof-prove.XXXXXX)
-prove --exec '' --timer "${tests[@]}" 2>&1 | tee "$log"
+prove --exec '' --timer --failures "${tests[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 total=$(grep -Eo 'Tests=[0-9]+' "$log" | tail -1 | cut -d= -f2)
 failed=$(grep -Eo 'Failed [0-9]+/[0-9]+ subtests' "$log" |

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cfi.h"
+#include "sorted.h"
 
 #define DW_REG_RBP 6
 #define DW_REG_RSP 7
@@ -554,16 +555,9 @@ bool cfi_table__has_frame_pointers(const struct cfi_table *t)
 
 const struct cfi_row *cfi_table__find(const struct cfi_table *t, uint64_t pc)
 {
-	size_t lo = 0, hi = t->n;
+	size_t lo =
+		lt_upper_bound(t->rows, t->n, sizeof(*t->rows), offsetof(struct cfi_row, pc), pc);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->rows[mid].pc <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!lo || t->rows[lo - 1].cfa_reg == LT_CFA_UNDEF)
 		return NULL;
 	return &t->rows[lo - 1];

@@ -8,6 +8,7 @@
 #include <lzma.h>
 #include <zlib.h>
 #include "elf_file.h"
+#include "sorted.h"
 
 struct esym {
 	uint64_t addr, size;
@@ -302,22 +303,13 @@ static bool ensure_symbols(struct elf_file *ef)
 
 const char *elf_file__sym(struct elf_file *ef, uint64_t vaddr)
 {
-	unsigned int lo, hi;
 	const struct esym *s;
+	size_t lo;
 
 	if (!ensure_symbols(ef))
 		return NULL;
-	lo = 0;
-	hi = ef->nsyms;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (ef->syms[mid].addr <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = lt_upper_bound(ef->syms, ef->nsyms, sizeof(*ef->syms), offsetof(struct esym, addr),
+			    vaddr);
 	if (!lo)
 		return NULL;
 	s = &ef->syms[lo - 1];

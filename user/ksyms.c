@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ksyms.h"
+#include "sorted.h"
 
 struct ksyms {
 	struct ksym *syms;
@@ -111,18 +112,11 @@ err_free:
 
 const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr)
 {
-	unsigned int lo = 0, hi = ks->n;
+	size_t lo;
 
 	if (ks->restricted)
 		return NULL;
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (ks->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = lt_upper_bound(ks->syms, ks->n, sizeof(*ks->syms), offsetof(struct ksym, addr), addr);
 	return lo ? &ks->syms[lo - 1] : NULL;
 }
 

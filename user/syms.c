@@ -11,6 +11,7 @@
 #include <libiberty/demangle.h>
 #include "err.h"
 #include "ksyms.h"
+#include "sorted.h"
 #include "syms.h"
 
 struct lt_file {
@@ -577,20 +578,14 @@ static void load_perf_map(struct lt_proc *p)
 static const char *jit_sym(struct lt_proc *p, uint64_t addr)
 {
 	for (int pass = 0; pass < 2; pass++) {
-		unsigned int lo = 0, hi = p->njit;
+		size_t lo;
 
 		if (p->jit_state == pass) {
 			load_perf_map(p);
 			p->jit_state = pass + 1;
 		}
-		while (lo < hi) {
-			unsigned int mid = lo + (hi - lo) / 2;
-
-			if (p->jit[mid].start <= addr)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+		lo = lt_upper_bound(p->jit, p->njit, sizeof(*p->jit),
+				    offsetof(struct lt_jit_sym, start), addr);
 		if (lo && addr < p->jit[lo - 1].start + p->jit[lo - 1].size)
 			return p->jit[lo - 1].name;
 	}
