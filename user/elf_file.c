@@ -344,12 +344,6 @@ int elf_file__vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *
 	return -ENOENT;
 }
 
-unsigned int elf_file__nsyms(struct elf_file *ef)
-{
-	ensure_symbols(ef);
-	return ef->nsyms;
-}
-
 static Elf_Scn *find_section(Elf *elf, const char *want, GElf_Shdr *sh)
 {
 	Elf_Scn *scn = NULL;
@@ -448,11 +442,6 @@ void elf_file__set_debug(struct elf_file *ef, struct elf_file *debug)
 	free(ef->syms);
 	ef->syms = NULL;
 	ef->nsyms = 0;
-}
-
-bool elf_file__has_debug(const struct elf_file *ef)
-{
-	return ef->debug != NULL;
 }
 
 Elf *elf_file__elf(const struct elf_file *ef)

@@ -42,8 +42,6 @@ int elf_file__off_to_vaddr(const struct elf_file *ef, uint64_t off, uint64_t *va
 /* Link-time address -> file offset. 0 or -ENOENT. */
 int elf_file__vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *off);
 
-unsigned int elf_file__nsyms(struct elf_file *ef);
-
 /* true when the file has a .symtab (not stripped). */
 bool elf_file__has_symtab(const struct elf_file *ef);
 /* GNU build-id into buf (at most sz bytes); its length, or 0 when none. */
@@ -57,7 +55,6 @@ int elf_file__crc32(const struct elf_file *ef, uint32_t *crc);
  * now on) instead of ef's own .dynsym. Addresses stay ef's.
  */
 void elf_file__set_debug(struct elf_file *ef, struct elf_file *debug);
-bool elf_file__has_debug(const struct elf_file *ef);
 /*
  * The MiniDebugInfo of ef: its xz-compressed .gnu_debugdata, a small ELF with
  * a .symtab of the functions .dynsym lacks. NULL when there is none.

@@ -9,11 +9,6 @@ void lt_set_verbose(int level)
 	verbose = level;
 }
 
-int lt_verbose(void)
-{
-	return verbose;
-}
-
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "latprof: %s", prefix);

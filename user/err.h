@@ -15,7 +15,6 @@
 
 /* 0 quiet, 1 -v (attach details, libbpf warnings), 2 -vv (libbpf debug). */
 void lt_set_verbose(int level);
-int lt_verbose(void);
 
 /* "latprof: error: ..." on stderr. Cannot fail. */
 void lt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -160,11 +160,6 @@ static struct lt_proc *find_proc(const struct lt_symbolizer *s, uint32_t tgid)
 	return NULL;
 }
 
-bool lt_symbolizer__has(const struct lt_symbolizer *s, uint32_t tgid)
-{
-	return find_proc(s, tgid) != NULL;
-}
-
 uint32_t lt_symbolizer__ns_pid(const struct lt_symbolizer *s, uint32_t tgid)
 {
 	const struct lt_proc *p = find_proc(s, tgid);

@@ -36,7 +36,6 @@ void lt_symbolizer__free(struct lt_symbolizer *s);
 int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_files);
 /* Snapshot every process in /proc (files opened lazily). Returns the count. */
 int lt_symbolizer__snapshot_all(struct lt_symbolizer *s);
-bool lt_symbolizer__has(const struct lt_symbolizer *s, uint32_t tgid);
 /* The pid of tgid inside its own PID namespace (as seen at its snapshot). */
 uint32_t lt_symbolizer__ns_pid(const struct lt_symbolizer *s, uint32_t tgid);
 
