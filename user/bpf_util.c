@@ -33,8 +33,15 @@ bool lt_proc_status(uint32_t pid, const char *key, int base, unsigned long long 
 	while (!found && fgets(line, sizeof(line), f)) {
 		if (strncmp(line, key, klen) || line[klen] != ':')
 			continue;
-		*v = strtoull(line + klen + 1, NULL, base);
-		found = true;
+		/* The last value: fields like NSpid list one per namespace level. */
+		for (char *p = line + klen + 1, *end;; p = end) {
+			unsigned long long x = strtoull(p, &end, base);
+
+			if (end == p)
+				break;
+			*v = x;
+			found = true;
+		}
 	}
 	fclose(f);
 	return found;

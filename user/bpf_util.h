@@ -30,8 +30,10 @@ int lt_map_fd(struct bpf_object *obj, const char *name);
 int lt_map_resize(struct bpf_object *obj, const char *name, unsigned int n);
 
 /*
- * Field `key` ("Tgid", "CapEff") of /proc/PID/status (pid 0: self), parsed in
- * `base`. false when the process or the field does not exist.
+ * Field `key` ("Tgid", "CapEff", "NSpid") of /proc/PID/status (pid 0: self),
+ * parsed in `base`; of a field with several values, the last (NSpid: the pid
+ * in the innermost namespace). false when the process or the field does not
+ * exist.
  */
 bool lt_proc_status(uint32_t pid, const char *key, int base, unsigned long long *v);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libiberty/demangle.h>
+#include "bpf_util.h"
 #include "err.h"
 #include "ksyms.h"
 #include "sorted.h"
@@ -507,25 +508,9 @@ static int cmp_jit(const void *a, const void *b)
 /* The last NSpid of /proc/TGID/status: the pid inside its own namespace. */
 static uint32_t ns_pid(uint32_t tgid)
 {
-	char path[64], line[256];
-	uint32_t ns = tgid;
-	FILE *f;
+	unsigned long long ns;
 
-	snprintf(path, sizeof(path), "/proc/%u/status", tgid);
-	f = fopen(path, "r");
-	if (!f)
-		return tgid;
-	while (fgets(line, sizeof(line), f)) {
-		char *t, *save = NULL;
-
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		for (t = strtok_r(line + 6, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save))
-			ns = strtoul(t, NULL, 10);
-		break;
-	}
-	fclose(f);
-	return ns;
+	return lt_proc_status(tgid, "NSpid", 10, &ns) ? (uint32_t)ns : tgid;
 }
 
 /*
