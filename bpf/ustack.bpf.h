@@ -86,6 +86,7 @@ struct lt_walk {
 	__u8 have_file;
 	__u8 truncated;
 	struct task_struct *task;
+	struct lt_ustack *st; /* the per-CPU frame buffer, looked up once per walk */
 };
 
 static long lt_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
@@ -253,16 +254,12 @@ static long lt_walk_step(__u32 i, void *data)
 	__u32 slot = i + 1;
 	__u64 pc = i == 0 ? w->pc : w->pc - 1; /* return address -> call insn */
 	__u64 cfa, ra;
-	__u32 zero = 0;
-	struct lt_ustack *st;
+	struct lt_ustack *st = w->st;
 
 	if (slot >= lt_ustack_depth || slot >= LT_MAX_STACK_DEPTH) {
 		w->truncated = 1;
 		return 1;
 	}
-	st = bpf_map_lookup_elem(&lt_ustack_scratch, &zero);
-	if (!st)
-		return 1;
 
 	lt_walk_vma(w, pc);
 	if (w->tab_nrows) {
@@ -389,6 +386,7 @@ static __always_inline __u64 lt_ustack_get(void *ctx)
 			return LT_NO_USTACK;
 		}
 		w.task = task;
+		w.st = st;
 		w.tgid = bpf_get_current_pid_tgid() >> 32;
 		w.pc = regs->ip;
 		w.sp = regs->sp;
