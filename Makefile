@@ -47,7 +47,7 @@ CFLAGS     ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
 	-DLATPROF_VERSION='"$(VERSION) ($(GIT_REV))"'
-LDLIBS     := -l:libbpf.a -l:libiberty.a -l:liblzma.a -lelf -lz -lm
+LDLIBS     := -l:libbpf.a -l:libiberty.a -l:liblzma.a -ldw -lelf -lz -lm
 LDFLAGS    ?=
 
 .PHONY: all
@@ -165,14 +165,14 @@ $(OUTPUT)/tests/symbench: tests/bench/symbench.c $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
 
-# Fuzzing: libFuzzer over the ELF and CFI readers (ASan + UBSan). `make fuzz`
+# Fuzzing: libFuzzer over the ELF, DWARF-line and CFI readers (ASan + UBSan). `make fuzz`
 # runs FUZZ_SECONDS (default 300); `make test` runs it for 10 s.
 FUZZ_SECONDS ?= 300
-$(OUTPUT)/tests/fuzz_elf: tests/fuzz/fuzz_elf.c user/elf_file.c user/cfi.c user/elf_file.h \
-		user/cfi.h bpf/unwind.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/fuzz_elf: tests/fuzz/fuzz_elf.c user/elf_file.c user/cfi.c user/srcline.c \
+		user/elf_file.h user/cfi.h user/srcline.h bpf/unwind.h | $(OUTPUT)/tests
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-D_GNU_SOURCE -I bpf -I user $(filter %.c,$^) -lelf -l:liblzma.a -lz -o $@
+		-D_GNU_SOURCE -I bpf -I user $(filter %.c,$^) -ldw -lelf -l:liblzma.a -lz -o $@
 
 .PHONY: fuzz
 fuzz: $(OUTPUT)/tests/fuzz_elf $(WL_BINS)

@@ -15,6 +15,7 @@ enum {
 	OPT_STACK_STORAGE,
 	OPT_MAX_DEPTH,
 	OPT_NO_DEMANGLE,
+	OPT_LINES,
 };
 
 #define COMMON_SHORTOPTS "p:t:d:i:o:f:qvhUK"
@@ -37,6 +38,7 @@ static const struct option common_longopts[] = {
 	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
 	{ "perf-max-stack-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
+	{ "lines", no_argument, NULL, OPT_LINES },
 };
 
 static const char common_help[] =
@@ -59,7 +61,9 @@ static const char common_help[] =
 	"  -K, --kernel-stacks-only    only kernel stacks\n"
 	"      --stack-storage-size N  unique stacks kept (default 16384)\n"
 	"      --perf-max-stack-depth N  frames kept per stack (default and max 127)\n"
-	"      --no-demangle           keep C++ and Rust names mangled\n";
+	"      --no-demangle           keep C++ and Rust names mangled\n"
+	"      --lines                 user frames with source file:line, and inlined\n"
+	"                              functions as frames of their own (DWARF)\n";
 
 int lt_parse_u64(const char *arg, const char *opt, unsigned long long min, unsigned long long max,
 		 unsigned long long *v)
@@ -147,6 +151,7 @@ static int parse_common(struct lt_common *c, int key, const char *arg)
 		c->stacks.storage_size = v;
 		return 0;
 	case OPT_NO_DEMANGLE: c->no_demangle = true; return 0;
+	case OPT_LINES: c->lines = true; return 0;
 	case OPT_MAX_DEPTH:
 		if (lt_parse_u64(arg, "--perf-max-stack-depth", 1, LT_MAX_STACK_DEPTH, &v))
 			return -EINVAL;

@@ -22,6 +22,7 @@ struct lt_common {
 	bool quiet;
 	bool user_only, kernel_only;
 	bool no_demangle;
+	bool lines; /* --lines: DWARF file:line and inlined frames */
 	struct lt_stack_opts stacks;
 };
 

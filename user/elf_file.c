@@ -448,3 +448,8 @@ Elf *elf_file__elf(const struct elf_file *ef)
 {
 	return ef->elf;
 }
+
+const struct elf_file *elf_file__debug(const struct elf_file *ef)
+{
+	return ef->debug;
+}

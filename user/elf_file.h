@@ -60,6 +60,8 @@ void elf_file__set_debug(struct elf_file *ef, struct elf_file *debug);
  * a .symtab of the functions .dynsym lacks. NULL when there is none.
  */
 struct elf_file *elf_file__open_minidebug(const struct elf_file *ef);
+/* The separate debug file set by elf_file__set_debug(), or NULL. Owned by ef. */
+const struct elf_file *elf_file__debug(const struct elf_file *ef);
 /* The libelf handle, valid until elf_file__free(). */
 Elf *elf_file__elf(const struct elf_file *ef);
 

@@ -183,11 +183,11 @@ static void print_frames(FILE *f, const struct lt_sample *s)
 	int first_k = -1, ushown = 0;
 
 	for (uint32_t i = 0; i < s->nframes; i++)
-		if (s->kernel[i] == 1 && first_k < 0)
+		if (s->kind[i] == LT_FRAME_KERNEL && first_k < 0)
 			first_k = i;
 	fputs("      ", f);
 	for (int i = (first_k < 0 ? (int)s->nframes : first_k) - 1; i >= 0 && ushown < 6; i--) {
-		if (s->kernel[i] == 2)
+		if (s->kind[i] == LT_FRAME_PSEUDO)
 			continue;
 		fprintf(f, "%s%s", ushown ? " <- " : "", s->frames[i]);
 		ushown++;

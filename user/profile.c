@@ -19,7 +19,7 @@ void lt_profile__free(struct lt_profile *p)
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->samples[i].ips);
 		free(p->samples[i].frames);
-		free(p->samples[i].kernel);
+		free(p->samples[i].kind);
 	}
 	for (size_t i = 0; i < p->strs_cap; i++)
 		free(p->strs[i]);
@@ -192,54 +192,103 @@ static void sanitize(char *s)
 			*s = ':';
 }
 
+/* Scratch space for one sample's frames while it is named. */
+struct frame_buf {
+	const char **frames;
+	uint8_t *kind;
+	uint32_t n, cap;
+};
+
+static int push_frame(struct lt_profile *p, struct frame_buf *b, const char *name, uint8_t kind)
+{
+	if (b->n == b->cap) {
+		uint32_t cap = b->cap ? b->cap * 2 : 256;
+		const char **f = realloc(b->frames, cap * sizeof(*f));
+		uint8_t *k = f ? realloc(b->kind, cap) : NULL;
+
+		if (f)
+			b->frames = f;
+		if (!k)
+			return -ENOMEM;
+		b->kind = k;
+		b->cap = cap;
+	}
+	if (kind != LT_FRAME_PSEUDO) {
+		char tmp[sizeof(((struct lt_sym_frame *)0)->name)];
+
+		snprintf(tmp, sizeof(tmp), "%s", name);
+		sanitize(tmp);
+		name = intern(p, tmp);
+		if (!name)
+			return -ENOMEM;
+	}
+	b->frames[b->n] = name;
+	b->kind[b->n++] = kind;
+	return 0;
+}
+
+/* Name one sample into b, root first. */
+static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt_sample *s,
+		       struct frame_buf *b)
+{
+	const char *aux = p->aux_frame ? p->aux_frame(s->aux) : NULL;
+	struct lt_sym_frame uf[LT_SYM_MAX_INLINE + 1];
+	char buf[512];
+	int err = 0;
+
+	b->n = 0;
+	if (aux)
+		err = push_frame(p, b, aux, LT_FRAME_PSEUDO);
+	/* User frames from the outermost; an address's inlined frames leaf first. */
+	for (uint32_t k = s->nuser; !err && k-- > 0;) {
+		int n = lt_symbolizer__user_frames(sy, s->tgid, s->ips[k], k > 0, uf,
+						   LT_SYM_MAX_INLINE + 1);
+
+		while (!err && n-- > 0)
+			err = push_frame(p, b, uf[n].name,
+					 uf[n].inlined ? LT_FRAME_INLINED : LT_FRAME_USER);
+	}
+	for (uint32_t k = s->nkern; !err && k-- > 0;) {
+		bool hidden;
+
+		lt_symbolizer__kernel(sy, s->ips[s->nuser + k], &hidden, buf, sizeof(buf));
+		if (!hidden)
+			err = push_frame(p, b, buf, LT_FRAME_KERNEL);
+	}
+	return err;
+}
+
 int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *sy)
 {
-	char buf[512];
+	struct frame_buf b = { 0 };
+	int err = 0;
 
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = 0; i < p->n && !err; i++) {
 		struct lt_sample *s = &p->samples[i];
-		uint32_t max = s->nuser + s->nkern + 1, n = 0;
-		const char *aux = p->aux_frame ? p->aux_frame(s->aux) : NULL;
 
+		err = name_sample(p, sy, s, &b);
 		free(s->frames);
-		free(s->kernel);
-		s->frames = calloc(max, sizeof(*s->frames));
-		s->kernel = calloc(max, 1);
-		if (!s->frames || !s->kernel)
-			return -ENOMEM;
-		if (aux) {
-			s->kernel[n] = 2;
-			s->frames[n++] = aux;
-		}
-		/* Root first: user frames from the outermost, then kernel frames. */
-		for (uint32_t k = s->nuser; k-- > 0;) {
-			lt_symbolizer__user(sy, s->tgid, s->ips[k], k > 0, buf, sizeof(buf));
-			sanitize(buf);
-			if (!(s->frames[n] = intern(p, buf)))
-				return -ENOMEM;
-			s->kernel[n++] = 0;
-		}
-		for (uint32_t k = s->nkern; k-- > 0;) {
-			bool hidden;
-
-			lt_symbolizer__kernel(sy, s->ips[s->nuser + k], &hidden, buf, sizeof(buf));
-			if (hidden)
-				continue;
-			sanitize(buf);
-			if (!(s->frames[n] = intern(p, buf)))
-				return -ENOMEM;
-			s->kernel[n++] = 1;
-		}
-		s->nframes = n;
+		free(s->kind);
+		s->frames = err ? NULL : malloc((b.n + 1) * sizeof(*s->frames));
+		s->kind = err ? NULL : malloc(b.n + 1);
+		if (!err && (!s->frames || !s->kind))
+			err = -ENOMEM;
+		if (err)
+			break;
+		memcpy(s->frames, b.frames, b.n * sizeof(*b.frames));
+		memcpy(s->kind, b.kind, b.n);
+		s->nframes = b.n;
 		s->nspid = lt_symbolizer__ns_pid(sy, s->tgid);
 		/* Addresses are not needed once named, and merging is done. */
 		free(s->ips);
 		s->ips = NULL;
 	}
+	free(b.frames);
+	free(b.kind);
 	free(p->slots);
 	p->slots = NULL;
 	p->nslots = 0;
-	return 0;
+	return err;
 }
 
 /* Lines merge samples whose comm, frames and frame kinds are equal. */
@@ -248,7 +297,7 @@ static uint64_t line_hash(const struct lt_sample *s)
 	uint64_t h = str_hash(s->comm);
 
 	for (uint32_t i = 0; i < s->nframes; i++)
-		h = mix(h, (uintptr_t)s->frames[i] * 3 + s->kernel[i]);
+		h = mix(h, (uintptr_t)s->frames[i] * 5 + s->kind[i]);
 	return h;
 }
 
@@ -256,7 +305,7 @@ static bool same_line(const struct lt_sample *a, const struct lt_sample *b)
 {
 	return a->nframes == b->nframes && !strncmp(a->comm, b->comm, LT_COMM_LEN) &&
 	       !memcmp(a->frames, b->frames, a->nframes * sizeof(*a->frames)) &&
-	       !memcmp(a->kernel, b->kernel, a->nframes);
+	       !memcmp(a->kind, b->kind, a->nframes);
 }
 
 /* Deterministic order for equal totals: comm, then frames by name. */
@@ -265,7 +314,7 @@ static int cmp_frames(const struct lt_sample *a, const struct lt_sample *b)
 	int c = strncmp(a->comm, b->comm, LT_COMM_LEN);
 
 	for (uint32_t i = 0; !c && i < a->nframes && i < b->nframes; i++)
-		c = strcmp(a->frames[i], b->frames[i]) ?: a->kernel[i] - b->kernel[i];
+		c = strcmp(a->frames[i], b->frames[i]) ?: a->kind[i] - b->kind[i];
 	return c ?: (int)a->nframes - (int)b->nframes;
 }
 
@@ -348,6 +397,9 @@ int lt_stack_line__fold(FILE *f, const struct lt_stack_line *l)
 	for (const char *c = s->comm; *c && c < s->comm + LT_COMM_LEN; c++)
 		fputc(*c == ';' || *c == ' ' ? '_' : *c, f);
 	for (uint32_t i = 0; i < s->nframes; i++)
-		fprintf(f, ";%s%s", s->frames[i], s->kernel[i] == 1 ? "_[k]" : "");
+		fprintf(f, ";%s%s", s->frames[i],
+			s->kind[i] == LT_FRAME_KERNEL  ? "_[k]" :
+			s->kind[i] == LT_FRAME_INLINED ? "_[i]" :
+							 "");
 	return ferror(f) ? -EIO : 0;
 }

@@ -14,6 +14,14 @@
 #include "stack_agg.h"
 #include "syms.h"
 
+/* What a frame is; the folded writer marks kernel `_[k]` and inlined `_[i]`. */
+enum lt_frame_kind {
+	LT_FRAME_USER = 0,
+	LT_FRAME_KERNEL = 1,
+	LT_FRAME_PSEUDO = 2, /* a tool's [marker], not code */
+	LT_FRAME_INLINED = 3, /* user, inlined into the frame before it (--lines) */
+};
+
 struct lt_sample {
 	uint32_t tgid, pid, aux;
 	uint32_t nspid; /* tgid inside its PID namespace (set when symbolized) */
@@ -24,7 +32,7 @@ struct lt_sample {
 	uint64_t *ips; /* nuser user frames, then nkern kernel frames, each leaf first */
 	/* Filled by lt_profile__symbolize(): root first, pooled strings. */
 	const char **frames;
-	uint8_t *kernel; /* per frame: 1 kernel, 0 user, 2 pseudo-frame */
+	uint8_t *kind; /* per frame: enum lt_frame_kind */
 	uint32_t nframes;
 };
 

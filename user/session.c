@@ -117,6 +117,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 		goto out_output;
 	}
 	lt_symbolizer__set_demangle(syms, !c->no_demangle);
+	lt_symbolizer__set_lines(syms, c->lines);
 	snapshot_targets(syms, &c->target);
 
 	err = ops->load(tool, c);

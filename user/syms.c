@@ -13,6 +13,7 @@
 #include "err.h"
 #include "ksyms.h"
 #include "sorted.h"
+#include "srcline.h"
 #include "syms.h"
 
 struct lt_file {
@@ -23,6 +24,8 @@ struct lt_file {
 	uint64_t start, end; /* one of its mappings there, for map_files */
 	struct elf_file *ef;
 	int state; /* 0 not tried, 1 open, -errno failed */
+	struct lt_srcline *lines; /* DWARF for --lines */
+	int lines_state; /* 0 not tried, 1 open, -1 none */
 };
 
 struct lt_map {
@@ -54,6 +57,7 @@ struct lt_sym_stats {
 	unsigned long no_symbol; /* frames outside every symbol of their file */
 	unsigned long anon; /* frames in anonymous memory without a perf map entry */
 	unsigned long unmapped; /* frames outside every known mapping */
+	unsigned long no_lines; /* with --lines: named frames without DWARF line info */
 	unsigned int files_failed; /* files that could not be opened */
 	unsigned int procs_gone; /* processes gone before their maps were read */
 };
@@ -61,6 +65,7 @@ struct lt_sym_stats {
 struct lt_symbolizer {
 	struct lt_sym_stats st;
 	bool no_demangle;
+	bool lines;
 	struct ksyms *ks;
 	int ks_state; /* 0 not tried, 1 loaded, -1 unavailable */
 	struct lt_proc **procs;
@@ -77,6 +82,11 @@ struct lt_symbolizer *lt_symbolizer__new(void)
 void lt_symbolizer__set_demangle(struct lt_symbolizer *s, bool on)
 {
 	s->no_demangle = !on;
+}
+
+void lt_symbolizer__set_lines(struct lt_symbolizer *s, bool on)
+{
+	s->lines = on;
 }
 
 const char *lt_demangle(const char *name, char *buf, size_t sz)
@@ -106,6 +116,7 @@ void lt_symbolizer__free(struct lt_symbolizer *s)
 		free(s->procs[i]);
 	}
 	for (unsigned int i = 0; i < s->nfiles; i++) {
+		lt_srcline__free(s->files[i]->lines); /* before the Elf it reads */
 		elf_file__free(s->files[i]->ef);
 		free(s->files[i]->path);
 		free(s->files[i]);
@@ -580,8 +591,12 @@ static struct lt_map *find_map(struct lt_proc *p, uint64_t addr)
 	return NULL;
 }
 
-const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr,
-				bool ret_addr, char *buf, size_t sz)
+/*
+ * Name user address addr of tgid into buf (never fails). When the name came
+ * from an ELF symbol, *fp and *vaddrp say which file and link-time address.
+ */
+static const char *user_sym(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr, bool ret_addr,
+			    char *buf, size_t sz, struct lt_file **fp, uint64_t *vaddrp)
 {
 	uint64_t look = ret_addr && addr ? addr - 1 : addr, off, vaddr;
 	struct lt_proc *p = find_proc(s, tgid);
@@ -589,6 +604,7 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 	struct lt_map *m;
 	const char *name;
 
+	*fp = NULL;
 	if (!p && !lt_symbolizer__snapshot(s, tgid, false))
 		p = find_proc(s, tgid);
 	m = find_map(p, look);
@@ -624,6 +640,8 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 			snprintf(buf, sz, "%.*s", (int)strcspn(name, "@"), name);
 		else
 			lt_demangle(name, buf, sz);
+		*fp = m->file;
+		*vaddrp = vaddr;
 		return buf;
 	}
 	if (ef)
@@ -634,10 +652,102 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 	return buf;
 }
 
+const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr,
+				bool ret_addr, char *buf, size_t sz)
+{
+	struct lt_file *f;
+	uint64_t vaddr;
+
+	return user_sym(s, tgid, addr, ret_addr, buf, sz, &f, &vaddr);
+}
+
+/*
+ * The DWARF of a file: its separate debug file's, its own, or, when the file
+ * has a .symtab but no DWARF (so no debug file was looked for), a debug file
+ * found now. NULL when there is none.
+ */
+static struct lt_srcline *file_lines(struct lt_file *f)
+{
+	const struct elf_file *dbg = elf_file__debug(f->ef);
+	size_t len = strlen(f->path);
+	struct elf_file *d;
+
+	if (f->lines_state)
+		return f->lines;
+	f->lines_state = -1;
+	if (dbg)
+		f->lines = lt_srcline__open(elf_file__elf(dbg));
+	if (!f->lines)
+		f->lines = lt_srcline__open(elf_file__elf(f->ef));
+	if (!f->lines && !dbg) {
+		if (len > 10 && !strcmp(f->path + len - 10, " (deleted)"))
+			len -= 10;
+		d = find_debug(f, f->ef, f->path, len);
+		f->lines = d ? lt_srcline__open(elf_file__elf(d)) : NULL;
+		if (f->lines)
+			elf_file__set_debug(f->ef, d); /* now owns d, whose Elf lines reads */
+		else
+			elf_file__free(d);
+	}
+	if (f->lines)
+		f->lines_state = 1;
+	return f->lines;
+}
+
+static void frame_name(struct lt_symbolizer *s, const char *func, const struct lt_srcframe *sf,
+		       char *buf, size_t sz)
+{
+	char dm[512];
+	int n;
+
+	if (!s->no_demangle)
+		func = lt_demangle(func, dm, sizeof(dm));
+	n = snprintf(buf, sz, "%s", func);
+	if (sf->line && sf->file && n >= 0 && (size_t)n < sz)
+		snprintf(buf + n, sz - n, " %s:%u", basename_of(sf->file), sf->line);
+}
+
+int lt_symbolizer__user_frames(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr, bool ret_addr,
+			       struct lt_sym_frame *out, int max)
+{
+	struct lt_srcframe sf[LT_SYM_MAX_INLINE + 1];
+	struct lt_srcline *sl;
+	struct lt_file *f;
+	uint64_t vaddr;
+	char name[sizeof(out->name)];
+	int n;
+
+	if (max < 1)
+		return 0;
+	out[0].inlined = false;
+	user_sym(s, tgid, addr, ret_addr, out[0].name, sizeof(out[0].name), &f, &vaddr);
+	if (!s->lines || !f)
+		return 1;
+	if (max > LT_SYM_MAX_INLINE + 1)
+		max = LT_SYM_MAX_INLINE + 1;
+	sl = file_lines(f);
+	n = sl ? lt_srcline__lookup(sl, vaddr, sf, max) : 0;
+	if (!n) {
+		s->st.no_lines++;
+		return 1;
+	}
+	snprintf(name, sizeof(name), "%s", out[0].name);
+	for (int i = 0; i < n; i++) {
+		out[i].inlined = sf[i].func != NULL;
+		frame_name(s, sf[i].func ? sf[i].func : name, &sf[i], out[i].name,
+			   sizeof(out[i].name));
+	}
+	return n;
+}
+
 void lt_symbolizer__report(const struct lt_symbolizer *s)
 {
 	const struct lt_sym_stats *t = &s->st;
 
+	if (t->no_lines)
+		lt_info("frames without source lines: %lu (their files have no DWARF, and no debug "
+			"file with it was found)",
+			t->no_lines);
 	if (!t->bad_file && !t->no_symbol && !t->anon && !t->unmapped)
 		return;
 	lt_info("frames not named: %lu in files that could not be opened or parsed (%u files), "

@@ -20,6 +20,12 @@ struct lt_symbolizer *lt_symbolizer__new(void);
 void lt_symbolizer__set_demangle(struct lt_symbolizer *s, bool on);
 
 /*
+ * With lines on (--lines), lt_symbolizer__user_frames() adds source file:line
+ * and a frame per inlined function, from DWARF.
+ */
+void lt_symbolizer__set_lines(struct lt_symbolizer *s, bool on);
+
+/*
  * Demangle a C++ (Itanium) or Rust (legacy, v0) symbol into buf with
  * libiberty; names that are not mangled are copied. Returns buf.
  */
@@ -46,6 +52,24 @@ uint32_t lt_symbolizer__ns_pid(const struct lt_symbolizer *s, uint32_t tgid);
  */
 const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr,
 				bool ret_addr, char *buf, size_t sz);
+
+/* Most inlined frames one address expands to under --lines (innermost cut first). */
+#define LT_SYM_MAX_INLINE 16
+
+struct lt_sym_frame {
+	char name[512];
+	bool inlined; /* a function inlined into the next frame */
+};
+
+/*
+ * The frames of user address addr: as lt_symbolizer__user() names it, or,
+ * with lines on and DWARF found, "func file.c:LINE" for each inlined function
+ * (innermost first, inlined set) and then for the function holding them.
+ * Writes at most max frames; returns how many (1 unless lines add some; 0
+ * only when max < 1). Cannot fail.
+ */
+int lt_symbolizer__user_frames(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr, bool ret_addr,
+			       struct lt_sym_frame *out, int max);
 
 /*
  * Name of kernel address `addr` into buf ("name" or "name [module]" style

@@ -14,10 +14,10 @@ static const char *aux_frame(uint32_t aux)
 static void frames(struct lt_sample *s, const char **names, const uint8_t *kernel, int n)
 {
 	s->frames = calloc(n + 1, sizeof(*s->frames));
-	s->kernel = calloc(n + 1, 1);
+	s->kind = calloc(n + 1, 1);
 	for (int i = 0; i < n; i++) {
 		s->frames[i] = names[i];
-		s->kernel[i] = kernel[i];
+		s->kind[i] = kernel[i];
 	}
 	s->nframes = n;
 }
@@ -30,7 +30,7 @@ int main(void)
 	const char *n1[] = { "main", "work", "read", "vfs_read" };
 	const uint8_t kk1[] = { 0, 0, 0, 1 };
 	const char *n3[] = { "[preempted]", "main", "spin" };
-	const uint8_t kk3[] = { 2, 0, 0 };
+	const uint8_t kk3[] = { LT_FRAME_PSEUDO, LT_FRAME_USER, LT_FRAME_INLINED };
 	char buf[4096] = "";
 	FILE *f;
 
@@ -79,8 +79,9 @@ int main(void)
 	fclose(f);
 	is_str(buf,
 	       "app;main;work;read;vfs_read_[k] 175\n"
-	       "app;[preempted];main;spin 7\n",
-	       "threads with one stack merge; kernel frames get _[k]; pseudo-frame after comm");
+	       "app;[preempted];main;spin_[i] 7\n",
+	       "threads with one stack merge; kernel frames get _[k], inlined _[i]; pseudo-frame "
+	       "after comm");
 	{
 		struct lt_stack_line *l;
 		size_t n;
@@ -95,9 +96,9 @@ int main(void)
 	}
 	for (size_t i = 0; i < 3; i++) {
 		free(p.samples[i].frames);
-		free(p.samples[i].kernel);
+		free(p.samples[i].kind);
 		p.samples[i].frames = NULL;
-		p.samples[i].kernel = NULL;
+		p.samples[i].kind = NULL;
 	}
 	lt_profile__free(&p);
 	return tap_done();

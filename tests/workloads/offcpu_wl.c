@@ -17,6 +17,9 @@
  *   jit      a fake JIT: jit_compiled_fn, machine code in anonymous executable
  *            memory named in /tmp/perf-PID.map, calls jit_callback(), which
  *            sleeps 10 x 50 ms
+ *   inlined  inlined_outer() sleeps 20 x 50 ms through two always_inline
+ *            functions, inlined_middle() and inlined_inner(); the lines
+ *            marked LT-LINE are where each call is (for --lines tests)
  *   nowait M run mode M at once, without waiting for SIGUSR1
  */
 #include <stdint.h>
@@ -163,6 +166,27 @@ static noinline void run_jit(void *code)
 	after++;
 }
 
+static inline __attribute__((always_inline)) void inlined_inner(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL); /* LT-LINE inner */
+}
+
+static inline __attribute__((always_inline)) void inlined_middle(long ms)
+{
+	inlined_inner(ms); /* LT-LINE middle */
+	__asm__ volatile("" ::: "memory");
+}
+
+static noinline void inlined_outer(int n, long ms)
+{
+	for (int i = 0; i < n; i++) {
+		inlined_middle(ms); /* LT-LINE outer */
+		__asm__ volatile("" ::: "memory");
+	}
+}
+
 static void wait_for_go(void)
 {
 	sigset_t set;
@@ -215,6 +239,8 @@ int main(int argc, char **argv)
 		if (!jit_code)
 			return 1;
 		run_jit(jit_code);
+	} else if (!strcmp(mode, "inlined")) {
+		inlined_outer(20, 50); /* LT-LINE main */
 	} else if (!strcmp(mode, "many")) {
 		for (int d = 1; d <= 100; d++)
 			recurse(d);
