@@ -111,6 +111,10 @@ $(OUTPUT)/workloads/elfsyms-pie: tests/workloads/elfsyms.c | $(OUTPUT)/workloads
 	$(Q)$(CC) $(WL_CFLAGS) -pie -fpie $< -o $@
 $(OUTPUT)/workloads/libltshared.so: tests/workloads/libltshared.c.in | $(OUTPUT)/workloads
 	$(Q)$(CC) $(WL_CFLAGS) -x c -shared -fpic $< -o $@
+# As prelink(8) left libraries: linked at a fixed non-zero base address, so
+# link-time addresses differ from file offsets by 0x30000000 wherever it loads.
+$(OUTPUT)/workloads/libltshared-prelink.so: tests/workloads/libltshared.c.in | $(OUTPUT)/workloads
+	$(Q)$(CC) $(WL_CFLAGS) -x c -shared -fpic -Wl,-Ttext-segment=0x30000000 $< -o $@
 
 # Stripped copies: debug info next to it via .gnu_debuglink; only by build-id
 # under a test debug root; none at all.
@@ -143,6 +147,7 @@ $(OUTPUT)/workloads/cxxsyms: tests/workloads/cxxsyms.cc | $(OUTPUT)/workloads
 
 TEST_BINS := $(UNIT_BINS) $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
+	$(OUTPUT)/workloads/libltshared-prelink.so \
 	$(OUTPUT)/workloads/elfsyms-debuglink $(OUTPUT)/workloads/elfsyms-buildid \
 	$(OUTPUT)/workloads/elfsyms-stripped $(OUTPUT)/workloads/cxxsyms \
 	$(OUTPUT)/workloads/elfsyms-minidebug \

@@ -5,6 +5,7 @@
  * The same addresses must still resolve after the process has exited.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -120,6 +121,21 @@ int main(int argc, char **argv)
 	}
 	run(nopie, lib, "non-PIE");
 	run(pie, lib, "PIE");
+	{
+		/* Prelinked: the library's link-time addresses start at 0x30000000. */
+		char plib[1024];
+		struct elf_file *ef;
+		uint64_t v = 0;
+		int err;
+
+		snprintf(plib, sizeof(plib), "%.*s-prelink.so", (int)(strlen(lib) - 3), lib);
+		ef = elf_file__open(plib);
+		err = ef ? elf_file__off_to_vaddr(ef, 0, &v) : -ENOENT;
+		ok(!err && v == 0x30000000, "prelinked library: file offset 0 is link-time 0x%llx",
+		   (unsigned long long)v);
+		elf_file__free(ef);
+		run(pie, plib, "PIE with a prelinked library");
+	}
 	{
 		char bin[512], root[1024], cwd[256] = ".";
 
