@@ -91,7 +91,7 @@ install: latprof
 # ---- tests ---------------------------------------------------------------
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-WL_SRCS    := $(wildcard tests/workloads/*.c)
+WL_SRCS    := $(filter-out %.bpf.c tests/workloads/bpfwait.c,$(wildcard tests/workloads/*.c))
 WL_BINS    := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
 WL_CFLAGS  := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -pthread -Wall -Wextra -Werror
 
@@ -103,6 +103,16 @@ $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/tap.h $(CORE_OBJS) | $(OUTPUT)/test
 $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WL_CFLAGS) $< -o $@
+
+# A workload with a BPF program of its own (a named BPF frame in its stacks).
+$(OUTPUT)/workloads/bpfwait.bpf.o: tests/workloads/bpfwait.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT)/workloads check-toolchain
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUTPUT)/workloads/bpfwait.skel.h: $(OUTPUT)/workloads/bpfwait.bpf.o
+	$(Q)$(BPFTOOL) gen skeleton $< name bpfwait_bpf > $@
+$(OUTPUT)/workloads/bpfwait: tests/workloads/bpfwait.c $(OUTPUT)/workloads/bpfwait.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WL_CFLAGS) -I $(OUTPUT)/workloads $< -l:libbpf.a -lelf -lz -o $@
 
 # Extra binaries the ELF symbol tests inspect: non-PIE, PIE, a shared library.
 $(OUTPUT)/workloads/elfsyms-nopie: tests/workloads/elfsyms.c | $(OUTPUT)/workloads
@@ -147,7 +157,7 @@ $(OUTPUT)/workloads/cxxsyms: tests/workloads/cxxsyms.cc | $(OUTPUT)/workloads
 
 TEST_BINS := $(UNIT_BINS) $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
-	$(OUTPUT)/workloads/libltshared-prelink.so \
+	$(OUTPUT)/workloads/libltshared-prelink.so $(OUTPUT)/workloads/bpfwait \
 	$(OUTPUT)/workloads/elfsyms-debuglink $(OUTPUT)/workloads/elfsyms-buildid \
 	$(OUTPUT)/workloads/elfsyms-stripped $(OUTPUT)/workloads/cxxsyms \
 	$(OUTPUT)/workloads/elfsyms-minidebug \

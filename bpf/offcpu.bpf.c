@@ -159,8 +159,16 @@ int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct t
 	pid = next->pid;
 	if (!pid || !lt_ids_selected(next->tgid, pid))
 		return 0;
-	t = bpf_task_storage_get(&start_task, next, 0, 0);
-	if (!t || !t->ts)
+	/*
+	 * Create rather than look up, so NULL only means the storage could not
+	 * be reached (its lock busy on this CPU, or no memory): count that.
+	 */
+	t = bpf_task_storage_get(&start_task, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t) {
+		lt_stat_inc(LT_STAT_END_LOST);
+		return 0;
+	}
+	if (!t->ts)
 		return 0;
 	/* Direct loads: next is a BTF pointer, no helper call needed. */
 	*(__u64 *)&key.comm[0] = *(__u64 *)&next->comm[0];

@@ -48,6 +48,7 @@ enum lt_stat {
 	LT_STAT_UNWIND_UNKNOWN, /* process mappings not yet published: unwound by FP */
 	LT_STAT_AGG_FULL, /* aggregation map full: the event was not counted */
 	LT_STAT_START_FULL, /* too many tasks in flight: the event was not timed */
+	LT_STAT_END_LOST, /* the start record could not be read back: the event was not timed */
 	LT_STAT_EVENTS, /* events aggregated */
 	LT_STAT_NR,
 };

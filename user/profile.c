@@ -234,6 +234,8 @@ static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt
 	const char *aux = p->aux_frame ? p->aux_frame(s->aux) : NULL;
 	struct lt_sym_frame uf[LT_SYM_MAX_INLINE + 1];
 	char buf[512];
+	uint32_t cut = 0;
+	bool hidden = true;
 	int err = 0;
 
 	b->n = 0;
@@ -248,12 +250,18 @@ static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt
 			err = push_frame(p, b, uf[n].name,
 					 uf[n].inlined ? LT_FRAME_INLINED : LT_FRAME_USER);
 	}
-	for (uint32_t k = s->nkern; !err && k-- > 0;) {
-		bool hidden;
-
+	/*
+	 * The tracer's own program and the trampoline that ran it sit at the
+	 * leaf of every kernel stack it takes: drop that run only. A BPF
+	 * program deeper in a stack is the workload's, and shown by name.
+	 */
+	while (cut < s->nkern && hidden) {
+		lt_symbolizer__kernel(sy, s->ips[s->nuser + cut], &hidden, buf, sizeof(buf));
+		cut += hidden;
+	}
+	for (uint32_t k = s->nkern; !err && k-- > cut;) {
 		lt_symbolizer__kernel(sy, s->ips[s->nuser + k], &hidden, buf, sizeof(buf));
-		if (!hidden)
-			err = push_frame(p, b, buf, LT_FRAME_KERNEL);
+		err = push_frame(p, b, buf, LT_FRAME_KERNEL);
 	}
 	return err;
 }

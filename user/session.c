@@ -99,7 +99,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	struct bpf_object *obj;
 	unsigned char gone[LT_TARGET_MAX] = {};
 	char how[256] = "";
-	double t0, next_iv;
+	double t0, next_iv, next_bpf;
 	int err;
 
 	lt_profile__init(&prof, ops->name, ops->unit, ops->what);
@@ -142,6 +142,9 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	err = ops->attach(tool, how, sizeof(how));
 	if (err)
 		goto out_tool;
+	/* BPF programs in kernel stacks keep their names even if unloaded later. */
+	if (!c->user_only)
+		lt_symbolizer__snapshot_bpf(syms);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -156,6 +159,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 
 	t0 = now_s();
 	next_iv = c->interval ? t0 + c->interval : 0;
+	next_bpf = t0 + 1;
 	while (!lt_exiting) {
 		double now = now_s();
 
@@ -178,6 +182,10 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 			next_iv += c->interval;
 		}
 		watch_targets(&c->target, gone, c->quiet);
+		if (!c->user_only && now >= next_bpf) {
+			lt_symbolizer__snapshot_bpf(syms);
+			next_bpf = now + 1;
+		}
 		if (unw && (err = lt_unwinder__refresh(unw, syms)))
 			goto out_tool;
 		usleep(50 * 1000);

@@ -134,6 +134,7 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 		{ LT_STAT_AGG_FULL, "events not counted, aggregation map full",
 		  "raise --stack-storage-size" },
 		{ LT_STAT_START_FULL, "events not timed, too many threads off-CPU at once", NULL },
+		{ LT_STAT_END_LOST, "events not timed, task storage busy at switch-in", NULL },
 		{ LT_STAT_KSTACK_COLLISION, "kernel stacks lost to hash collisions",
 		  "raise --stack-storage-size" },
 		{ LT_STAT_KSTACK_FULL, "kernel stacks lost, stack map full",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libiberty/demangle.h>
+#include "bpf_progs.h"
 #include "bpf_util.h"
 #include "err.h"
 #include "ksyms.h"
@@ -68,6 +69,8 @@ struct lt_symbolizer {
 	bool lines;
 	struct ksyms *ks;
 	int ks_state; /* 0 not tried, 1 loaded, -1 unavailable */
+	struct lt_bpf_progs *bpf; /* BPF programs seen, for exact [bpf] names */
+	bool bpf_final; /* refreshed once more at the first kernel lookup */
 	struct lt_proc **procs;
 	unsigned int nprocs, procs_cap;
 	struct lt_file **files;
@@ -108,6 +111,7 @@ void lt_symbolizer__free(struct lt_symbolizer *s)
 	if (!s)
 		return;
 	ksyms__free(s->ks);
+	lt_bpf_progs__free(s->bpf);
 	for (unsigned int i = 0; i < s->nprocs; i++) {
 		for (unsigned int j = 0; j < s->procs[i]->njit; j++)
 			free(s->procs[i]->jit[j].name);
@@ -778,14 +782,39 @@ bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s)
 	return !ensure_ksyms(s);
 }
 
+int lt_symbolizer__snapshot_bpf(struct lt_symbolizer *s)
+{
+	int n;
+
+	if (!s->bpf && !(s->bpf = lt_bpf_progs__new()))
+		return -ENOMEM;
+	n = lt_bpf_progs__refresh(s->bpf);
+	if (n < 0 && n != -ENOMEM)
+		lt_info("cannot list BPF programs: %s; BPF frames are named from kallsyms only",
+			strerror(-n));
+	return n;
+}
+
 const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden, char *buf,
 				  size_t sz)
 {
+	uint64_t look = addr ? addr - 1 : 0;
 	const struct ksym *k = NULL;
+	const char *bpf;
 
 	*hidden = false;
+	/* Programs loaded since the last snapshot; those unloaded are kept. */
+	if (s->bpf && !s->bpf_final) {
+		s->bpf_final = true;
+		lt_bpf_progs__refresh(s->bpf);
+	}
+	if (s->bpf && (bpf = lt_bpf_progs__find(s->bpf, look))) {
+		*hidden = true;
+		snprintf(buf, sz, "%s", bpf);
+		return buf;
+	}
 	if (ensure_ksyms(s))
-		k = ksyms__find(s->ks, addr ? addr - 1 : 0);
+		k = ksyms__find(s->ks, look);
 	if (!k) {
 		snprintf(buf, sz, "[kernel]+0x%" PRIx64, addr);
 		return buf;
@@ -793,7 +822,14 @@ const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *
 	if (!strncmp(k->name, "bpf_prog_", 9) || !strncmp(k->name, "bpf_trace_run", 13) ||
 	    !strncmp(k->name, "__bpf_trace_", 12) || (k->module && !strcmp(k->module, "bpf")))
 		*hidden = true;
-	snprintf(buf, sz, "%s", k->name);
+	/*
+	 * kallsyms has no sizes: for code of a BPF program unloaded before now,
+	 * its nearest symbol is another program's. Only the snapshot names BPF.
+	 */
+	if (s->bpf && k->module && !strcmp(k->module, "bpf"))
+		snprintf(buf, sz, "[bpf]+0x%" PRIx64, addr);
+	else
+		snprintf(buf, sz, "%s", k->name);
 	return buf;
 }
 

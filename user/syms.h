@@ -72,9 +72,19 @@ int lt_symbolizer__user_frames(struct lt_symbolizer *s, uint32_t tgid, uint64_t 
 			       struct lt_sym_frame *out, int max);
 
 /*
- * Name of kernel address `addr` into buf ("name" or "name [module]" style
- * `name` only for vmlinux). Sets *hidden for frames of the BPF machinery
- * (bpf_prog_*, bpf_trace_run*, __bpf_trace_*), which are never shown.
+ * Note the BPF programs loaded now (JITed ranges and names), so that frames
+ * of programs unloaded before the output is written are still named. Call
+ * at attach and now and then; the first kernel lookup takes a last one.
+ * Returns how many programs were new, or -errno (logged with -v).
+ */
+int lt_symbolizer__snapshot_bpf(struct lt_symbolizer *s);
+
+/*
+ * Name of kernel address `addr` into buf ("name", or "[kernel]+0xADDR" when
+ * kallsyms cannot name it; BPF code by the snapshot, "[bpf]+0xADDR" for a
+ * program it never saw). Sets *hidden for frames of the BPF machinery
+ * (bpf_prog_*, anything in [bpf], bpf_trace_run*, __bpf_trace_*): callers
+ * drop them at the leaf, where the tracer's own program runs.
  */
 const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden, char *buf,
 				  size_t sz);

@@ -36,12 +36,16 @@ else
 	ok 0 "# SKIP setpriv not installed"
 fi
 
-# tracefs: latprof mounts it when it is missing.
-if mountpoint -q /sys/kernel/tracing && umount /sys/kernel/tracing 2>/dev/null; then
+# tracefs: latprof mounts it when it is missing. It may also be reachable
+# under debugfs (mounted by hand, or automounted with debugfs): unmount both.
+for m in /sys/kernel/debug/tracing /sys/kernel/tracing; do
+	mountpoint -q "$m" && umount "$m" 2>/dev/null
+done
+if ! mountpoint -q /sys/kernel/tracing && ! test -d /sys/kernel/debug/tracing/events; then
 	"$LATPROF" offcpu -p $$ -d 0.2 -q -o /dev/null 2>"$TMP/err"
 	check "tracefs unmounted: latprof mounts it and runs" mountpoint -q /sys/kernel/tracing
 else
-	check "tracefs is mounted (by an earlier latprof run or the system)" \
-		test -d /sys/kernel/tracing/events
+	check "tracefs is mounted and cannot be unmounted here (busy)" \
+		test -d /sys/kernel/tracing/events -o -d /sys/kernel/debug/tracing/events
 fi
 done_testing
