@@ -16,6 +16,7 @@
 #define LT_USTACK_BPF_H
 #include <bpf/bpf_helpers.h>
 #include "stack_agg.bpf.h"
+#include "target.bpf.h"
 #include "unwind.h"
 
 #define PF_KTHREAD 0x00200000
@@ -313,13 +314,21 @@ store:
 	return 0;
 }
 
-/* An exec replaces every mapping: forget the published list. */
+/*
+ * An exec replaces every mapping: forget the published list, and have user
+ * space snapshot a target's new image now, for its unwind tables and its
+ * symbols, rather than at its first stack (it may be gone by the output).
+ */
 SEC("tracepoint/sched/sched_process_exec")
 int lt_unwind_exec(void *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	__u8 one = 1;
 
 	bpf_map_delete_elem(&lt_unwind_procs, &tgid);
+	if (lt_current_selected(tgid, (__u32)id))
+		bpf_map_update_elem(&lt_unwind_want, &tgid, &one, BPF_ANY);
 	return 0;
 }
 
@@ -361,6 +370,7 @@ static __always_inline __u64 lt_ustack_get(void *ctx)
 	struct pt_regs *regs;
 	struct lt_hash_ctx hc = { .h = 0x9e3779b97f4a7c15ULL };
 	__u32 zero = 0, n;
+	__u8 one = 1;
 	__u64 h;
 	long err;
 
@@ -379,6 +389,10 @@ static __always_inline __u64 lt_ustack_get(void *ctx)
 			return LT_NO_USTACK;
 		}
 		n = sz / sizeof(__u64);
+		/* Not snapshotted yet (forked after attach): ask user space to, for symbols. */
+		w.tgid = bpf_get_current_pid_tgid() >> 32;
+		if (!bpf_map_lookup_elem(&lt_unwind_procs, &w.tgid))
+			bpf_map_update_elem(&lt_unwind_want, &w.tgid, &one, BPF_NOEXIST);
 	} else {
 		regs = (struct pt_regs *)bpf_task_pt_regs(task);
 		if (!regs) {

@@ -31,4 +31,17 @@ x=$(fsum "$TMP/x.folded" "^offcpu_wl$BS|^offcpu_wl;(.*;)?main;blocker_sleep;nano
 check "exec'd mid-trace: new image unwound and named, ${x} us (>= 0.9 s)" \
 	[ "$x" -ge 900000 -a "$x" -le 1100000 ]
 cat "$TMP/x.folded" | cut -c1-200 | diag
+
+# Frame pointers only (no CFI walk, so no bpf_find_vma to notice the new
+# process): the exec hook alone must have its image snapshotted while it
+# lives; it exits 0.5 s later, long before the output is written.
+LATPROF_UNWIND=fp "$LATPROF" offcpu --comm offcpu_wl -d 2.5 -o "$TMP/f.folded" 2>"$TMP/f.stderr" &
+lp=$!
+for _ in $(seq 600); do grep -q attached "$TMP/f.stderr" && break; sleep 0.05; done
+"$WL/offcpu_wl" nowait exit >/dev/null
+wait $lp
+x=$(fsum "$TMP/f.folded" '^offcpu_wl;(.*;)?main;(.*;)?clock_nanosleep;.*do_nanosleep_\[k\]')
+check "FP unwinder, exec'd and exited mid-trace: named from its exec-time snapshot, ${x} us (0.5 s +-10%)" \
+	within "$x" 500000 10
+refute "no [unmapped] frames" grep -q '\[unmapped\]' "$TMP/f.folded"
 done_testing
