@@ -16,6 +16,9 @@ enum {
 	OPT_MAX_DEPTH,
 	OPT_NO_DEMANGLE,
 	OPT_LINES,
+	OPT_ICICLE,
+	OPT_MINWIDTH,
+	OPT_TITLE,
 };
 
 #define COMMON_SHORTOPTS "p:t:d:i:o:f:qvhUK"
@@ -39,6 +42,9 @@ static const struct option common_longopts[] = {
 	{ "perf-max-stack-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
 	{ "lines", no_argument, NULL, OPT_LINES },
+	{ "icicle", no_argument, NULL, OPT_ICICLE },
+	{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
+	{ "title", required_argument, NULL, OPT_TITLE },
 };
 
 static const char common_help[] =
@@ -52,7 +58,10 @@ static const char common_help[] =
 	"  -i, --interval SECONDS      print a summary of each interval while tracing\n"
 	"Output:\n"
 	"  -o, --output FILE           write to FILE atomically (default: stdout)\n"
-	"  -f, --format FORMAT         output format: folded (default)\n"
+	"  -f, --format FORMAT         output format: folded (default), svg\n"
+	"      --title TEXT            svg: title (default: the tool's)\n"
+	"      --icicle                svg: root at the top (icicle graph)\n"
+	"      --minwidth PX|PCT%      svg: leave out frames narrower (default 0.1 px)\n"
 	"      --top N                 stacks in the summary on stderr (default 10)\n"
 	"  -q, --quiet                 no summary on stderr\n"
 	"  -v, --verbose               attach details and libbpf messages (-vv: debug)\n"
@@ -152,6 +161,22 @@ static int parse_common(struct lt_common *c, int key, const char *arg)
 		return 0;
 	case OPT_NO_DEMANGLE: c->no_demangle = true; return 0;
 	case OPT_LINES: c->lines = true; return 0;
+	case OPT_ICICLE: c->out.icicle = true; return 0;
+	case OPT_TITLE: c->out.title = arg; return 0;
+	case OPT_MINWIDTH: {
+		char *end;
+		double v = strtod(arg, &end);
+
+		c->out.minwidth_pct = *end == '%';
+		if (end == arg || (*end && strcmp(end, "%")) || v < 0 || v != v ||
+		    (c->out.minwidth_pct && v > 100)) {
+			lt_err("invalid --minwidth '%s': expected pixels (0.1) or a percentage (0.5%%)",
+			       arg);
+			return -EINVAL;
+		}
+		c->out.minwidth = v;
+		return 0;
+	}
 	case OPT_MAX_DEPTH:
 		if (lt_parse_u64(arg, "--perf-max-stack-depth", 1, LT_MAX_STACK_DEPTH, &v))
 			return -EINVAL;
@@ -171,6 +196,7 @@ int lt_cli_parse(int argc, char **argv, const struct lt_cli_tool *t, struct lt_c
 
 	memset(c, 0, sizeof(*c));
 	c->format = "folded";
+	c->out.minwidth = 0.1;
 	c->top = 10;
 	c->stacks.storage_size = LT_DEFAULT_STACK_STORAGE;
 	c->stacks.max_depth = LT_MAX_STACK_DEPTH;

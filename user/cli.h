@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include "output.h"
 #include "stacks.h"
 #include "target.h"
 
@@ -17,6 +18,7 @@ struct lt_common {
 	double interval; /* seconds, 0: none */
 	const char *output;
 	const char *format;
+	struct lt_out_opts out; /* --icicle, --minwidth, --title */
 	unsigned int top;
 	int verbose;
 	bool quiet;

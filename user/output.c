@@ -11,15 +11,17 @@
 
 struct lt_format {
 	const char *name;
-	int (*write)(FILE *f, const struct lt_profile *p);
+	int (*write)(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
 };
 
 static const struct lt_format formats[] = {
 	{ "folded", lt_write_folded },
+	{ "svg", lt_write_svg },
 };
 
 struct lt_output {
 	const struct lt_format *fmt;
+	struct lt_out_opts opts;
 	char *path; /* NULL: stdout */
 	char *tmp;
 	FILE *f;
@@ -41,10 +43,11 @@ bool lt_output_format_known(const char *name)
 
 const char *lt_output_formats(void)
 {
-	return "folded";
+	return "folded, svg";
 }
 
-int lt_output__open(const char *path, const char *format, struct lt_output **out)
+int lt_output__open(const char *path, const char *format, const struct lt_out_opts *opts,
+		    struct lt_output **out)
 {
 	struct lt_output *o = calloc(1, sizeof(*o));
 	int fd, err;
@@ -58,6 +61,8 @@ int lt_output__open(const char *path, const char *format, struct lt_output **out
 		free(o);
 		return -EINVAL;
 	}
+	if (opts)
+		o->opts = *opts;
 	if (!path || !strcmp(path, "-")) {
 		o->f = stdout;
 		*out = o;
@@ -95,7 +100,7 @@ err_free:
 
 int lt_output__write(struct lt_output *o, const struct lt_profile *p)
 {
-	int err = o->fmt->write(o->f, p);
+	int err = o->fmt->write(o->f, p, &o->opts);
 
 	if (fflush(o->f) && !err)
 		err = -errno;
@@ -142,12 +147,13 @@ void lt_output__close(struct lt_output *o)
 	free(o);
 }
 
-int lt_write_folded(FILE *f, const struct lt_profile *p)
+int lt_write_folded(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o)
 {
 	struct lt_stack_line *l;
 	size_t n;
 	int err = lt_profile__lines(p, &l, &n);
 
+	(void)o;
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++) {

@@ -13,6 +13,14 @@
 
 struct lt_output;
 
+/* Options of the writers that have any (svg). */
+struct lt_out_opts {
+	bool icicle; /* --icicle: root at the top */
+	double minwidth; /* --minwidth: frames narrower are left out (pixels, or %) */
+	bool minwidth_pct;
+	const char *title; /* --title, or NULL for the tool's */
+};
+
 /* Known format name? */
 bool lt_output_format_known(const char *name);
 /* Comma-separated list of format names, for usage text. */
@@ -22,7 +30,8 @@ const char *lt_output_formats(void);
  * Prepare output to `path` (NULL or "-": stdout) in `format`. Creates the temp
  * file now. 0 or -errno (printed). Caller frees with lt_output__close().
  */
-int lt_output__open(const char *path, const char *format, struct lt_output **out);
+int lt_output__open(const char *path, const char *format, const struct lt_out_opts *opts,
+		    struct lt_output **out);
 /* Write the profile and, for a file, rename it into place. 0 or -errno (printed). */
 int lt_output__write(struct lt_output *o, const struct lt_profile *p);
 /* Path written, or NULL for stdout. */
@@ -33,8 +42,10 @@ void lt_output__close(struct lt_output *o);
 /* Top-N stacks with total, count and p50/p99, for people. Cannot fail. */
 void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top);
 
-/* Folded stacks writer, exposed for tests. 0 or -errno. */
-int lt_write_folded(FILE *f, const struct lt_profile *p);
+/* The writers, exposed for tests. 0 or -errno. */
+int lt_write_folded(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
+/* A self-contained interactive flame graph (out_svg.c). */
+int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
 
 /* Format a value of the profile's unit for people: "1.23 s", "52.4 ms". */
 void lt_format_value(char *buf, size_t sz, double v, const char *unit);

@@ -108,7 +108,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 
 	err = lt_env_check();
 	err = err ?: lt_target_validate(&c->target);
-	err = err ?: lt_output__open(c->output, c->format, &out);
+	err = err ?: lt_output__open(c->output, c->format, &c->out, &out);
 	if (err)
 		goto out_profile;
 	syms = lt_symbolizer__new();

@@ -73,7 +73,7 @@ int main(void)
 		size_t n = p.n;
 
 		p.n = 3;
-		ok(lt_write_folded(f, &p) == 0, "folded writer succeeds");
+		ok(lt_write_folded(f, &p, NULL) == 0, "folded writer succeeds");
 		p.n = n;
 	}
 	fclose(f);
