@@ -8,6 +8,7 @@
  * arrays read once at load, so 50k frames stay responsive.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -244,10 +245,20 @@ static void xml_escape(FILE *f, const char *s, size_t max)
 	}
 }
 
+static long label_chars(double w)
+{
+	return (long)((w - 6) / (FONT_SIZE * FONT_WIDTH));
+}
+
+static bool label_fits(double w)
+{
+	return label_chars(w) >= 3;
+}
+
 /* The label that fits w pixels: the name, or its start with "..", or nothing. */
 static void label(FILE *f, const char *name, double w)
 {
-	long fit = (long)((w - 6) / (FONT_SIZE * FONT_WIDTH));
+	long fit = label_chars(w);
 	size_t len = strlen(name);
 
 	if (fit < 3)
@@ -285,14 +296,19 @@ static void draw(struct svg_ctx *c, uint32_t i, double x)
 	fputs("<g><title>", c->f);
 	xml_escape(c->f, n->name, SIZE_MAX);
 	fprintf(c->f,
-		"%s (%s, %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\" ry=\"2\" data-k=\"%u\"/><text x=\"%.2f\" y=\"%.0f\">",
+		"%s (%s, %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"/>",
 		n->kind == LT_FRAME_KERNEL  ? " [k]" :
 		n->kind == LT_FRAME_INLINED ? " [i]" :
 					      "",
 		val, 100.0 * (double)n->value / (double)c->t->n[0].value, x, y, w, FRAME_H - 1,
-		fill, n->kind, x + 3, y + FRAME_H - 4.5);
-	label(c->f, n->name, w);
-	fputs("</text></g>\n", c->f);
+		fill);
+	/* No <text> where no label fits: most frames of a big graph; made on zoom. */
+	if (label_fits(w)) {
+		fprintf(c->f, "<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + FRAME_H - 4.5);
+		label(c->f, n->name, w);
+		fputs("</text>", c->f);
+	}
+	fputs("</g>\n", c->f);
 	c->drawn++;
 	for (uint32_t k = 0; k < n->nchild; k++) {
 		uint32_t kid = c->t->kids[n->first + k];
@@ -304,13 +320,13 @@ static void draw(struct svg_ctx *c, uint32_t i, double x)
 
 /* The script: zoom, search, details, label refit. Kept small and dependency-free. */
 static const char svg_script[] =
-	"var W,PAD,FS,FW,ICICLE,fr=[],details,matched,unzoomBtn,searchBtn,term=null,zoomed=null;\n"
+	"var SVGNS='http://www.w3.org/2000/svg',W,PAD,FS,FW,FH,ICICLE,fr=[],details,matched,unzoomBtn,searchBtn,term=null,zoomed=null;\n"
 	"function init(){var s=document.documentElement;W=+s.getAttribute('width');\n"
-	" PAD=+s.getAttribute('data-pad');FS=+s.getAttribute('data-fs');FW=+s.getAttribute('data-fw');\n"
+	" PAD=+s.getAttribute('data-pad');FS=+s.getAttribute('data-fs');FW=+s.getAttribute('data-fw');FH=+s.getAttribute('data-fh');\n"
 	" ICICLE=s.getAttribute('data-icicle')=='1';details=document.getElementById('details');\n"
 	" matched=document.getElementById('matched');unzoomBtn=document.getElementById('unzoom');\n"
 	" searchBtn=document.getElementById('search');var gs=document.getElementById('frames').children;\n"
-	" for(var i=0;i<gs.length;i++){var g=gs[i],r=g.children[1],t=g.children[2],ti=g.children[0].textContent;\n"
+	" for(var i=0;i<gs.length;i++){var g=gs[i],r=g.children[1],t=g.children[2]||null,ti=g.children[0].textContent;\n"
 	"  var p=ti.lastIndexOf(' (');var nm=p>0?ti.substring(0,p):ti;\n"
 	"  if(nm.endsWith(' [k]')||nm.endsWith(' [i]'))nm=nm.substring(0,nm.length-4);\n"
 	"  g._i=i;fr.push({g:g,r:r,t:t,title:ti,name:nm,x:+r.getAttribute('x'),w:+r.getAttribute('width'),\n"
@@ -329,7 +345,9 @@ static const char svg_script[] =
 	"function fit(f,w){var n=Math.floor((w-6)/(FS*FW));if(n<3)return '';\n"
 	" return f.name.length<=n?f.name:f.name.substring(0,n-2)+'..';}\n"
 	"function place(f,x,w,parent){f.r.setAttribute('x',x.toFixed(2));f.r.setAttribute('width',w.toFixed(2));\n"
-	" f.t.setAttribute('x',(x+3).toFixed(2));f.t.textContent=fit(f,w);f.g.style.display='';\n"
+	" var l=fit(f,w);if(l&&!f.t){f.t=document.createElementNS(SVGNS,'text');\n"
+	"  f.t.setAttribute('y',(f.y+FH-4.5).toFixed(1));f.g.appendChild(f.t);}\n"
+	" if(f.t){f.t.setAttribute('x',(x+3).toFixed(2));f.t.textContent=l;}f.g.style.display='';\n"
 	" f.g.style.opacity=parent?'0.6':'';}\n"
 	"function zoom(n){var x0=n.x,w0=n.w,ratio=(W-2*PAD)/w0,e=1e-6;zoomed=n;\n"
 	" for(var i=0;i<fr.length;i++){var f=fr[i],inside=f.x>=x0-e&&f.x+f.w<=x0+w0+e;\n"
@@ -387,13 +405,13 @@ int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *
 	fprintf(f,
 		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
 		"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		"xmlns=\"http://www.w3.org/2000/svg\" data-pad=\"%d\" data-fs=\"%d\" "
+		"xmlns=\"http://www.w3.org/2000/svg\" data-pad=\"%d\" data-fs=\"%d\" data-fh=\"%d\" "
 		"data-fw=\"%.2f\" data-icicle=\"%d\" onload=\"init(evt)\">\n",
-		SVG_WIDTH, c.height, SVG_WIDTH, c.height, SVG_PAD, FONT_SIZE, FONT_WIDTH,
+		SVG_WIDTH, c.height, SVG_WIDTH, c.height, SVG_PAD, FONT_SIZE, FRAME_H, FONT_WIDTH,
 		c.o->icicle ? 1 : 0);
 	fprintf(f,
 		"<style>text{font-family:Verdana,sans-serif;font-size:%dpx;fill:#000}"
-		"#frames text{pointer-events:none}#frames rect{stroke:#fff;stroke-width:0.5}"
+		"#frames text{pointer-events:none}#frames rect{stroke:#fff;stroke-width:0.5;rx:2px;ry:2px}"
 		"#frames g:hover rect{stroke:#000;stroke-width:0.8;cursor:pointer}"
 		".btn{cursor:pointer;fill:#246}#title{font-size:17px}#subtitle{fill:#555}"
 		"</style>\n<script><![CDATA[\n%s]]></script>\n",
