@@ -17,6 +17,10 @@ status=0
 kill "$demo" 2>/dev/null || true
 wait "$demo" 2>/dev/null || true
 [ "$status" -eq 0 ] || exit "$status"
+svg=.output/demo-offcpu.svg
+./latprof report -q --palette offcpu --title "Off-CPU time of the demo service" \
+	-f svg -o "$svg" "$out"
 echo
-echo "demo: folded stacks in $out ($(wc -l <"$out") stacks); make a flame graph with"
-echo "      flamegraph.pl --color=io --countname=us $out > offcpu.svg"
+echo "demo: folded stacks in $out ($(wc -l <"$out") stacks)"
+echo "demo: flame graph in $svg (open it in a browser: click to zoom, Search to highlight)"
+echo "demo: top functions: ./latprof report $out"

@@ -95,6 +95,22 @@ bad:
 	return -EINVAL;
 }
 
+int lt_parse_minwidth(const char *arg, struct lt_out_opts *o)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	o->minwidth_pct = *end == '%';
+	if (end == arg || (*end && strcmp(end, "%")) || v < 0 || v != v ||
+	    (o->minwidth_pct && v > 100)) {
+		lt_err("invalid --minwidth '%s': expected pixels (0.1) or a percentage (0.5%%)",
+		       arg);
+		return -EINVAL;
+	}
+	o->minwidth = v;
+	return 0;
+}
+
 int lt_parse_seconds(const char *arg, const char *opt, double *v)
 {
 	char *end;
@@ -163,20 +179,7 @@ static int parse_common(struct lt_common *c, int key, const char *arg)
 	case OPT_LINES: c->lines = true; return 0;
 	case OPT_ICICLE: c->out.icicle = true; return 0;
 	case OPT_TITLE: c->out.title = arg; return 0;
-	case OPT_MINWIDTH: {
-		char *end;
-		double v = strtod(arg, &end);
-
-		c->out.minwidth_pct = *end == '%';
-		if (end == arg || (*end && strcmp(end, "%")) || v < 0 || v != v ||
-		    (c->out.minwidth_pct && v > 100)) {
-			lt_err("invalid --minwidth '%s': expected pixels (0.1) or a percentage (0.5%%)",
-			       arg);
-			return -EINVAL;
-		}
-		c->out.minwidth = v;
-		return 0;
-	}
+	case OPT_MINWIDTH: return lt_parse_minwidth(arg, &c->out);
 	case OPT_MAX_DEPTH:
 		if (lt_parse_u64(arg, "--perf-max-stack-depth", 1, LT_MAX_STACK_DEPTH, &v))
 			return -EINVAL;

@@ -58,5 +58,7 @@ void lt_cli_usage(FILE *f, const struct lt_cli_tool *t);
 int lt_parse_u64(const char *arg, const char *opt, unsigned long long min, unsigned long long max,
 		 unsigned long long *v);
 int lt_parse_seconds(const char *arg, const char *opt, double *v);
+/* --minwidth PX or PCT% into o. */
+int lt_parse_minwidth(const char *arg, struct lt_out_opts *o);
 
 #endif

@@ -399,7 +399,11 @@ int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *
 				     c.o->minwidth;
 	gmtime_r(&p->start, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	snprintf(dur, sizeof(dur), "%.1f s", p->duration_s);
+	/* Read-back profiles (report) have no duration of their own. */
+	if (p->duration_s > 0)
+		snprintf(dur, sizeof(dur), " \xc2\xb7 %.1f s", p->duration_s);
+	else
+		dur[0] = 0;
 	lt_format_value(tot, sizeof(tot), (double)t.n[0].value, p->unit);
 
 	fprintf(f,
@@ -434,8 +438,8 @@ int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *
 	xml_escape(f, p->tool, SIZE_MAX);
 	fputs(" \xc2\xb7 ", f);
 	xml_escape(f, p->target[0] ? p->target : "all tasks", SIZE_MAX);
-	fprintf(f, " \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 total %s \xc2\xb7 unit %s</text>\n", dur,
-		when, tot, p->unit);
+	fprintf(f, "%s \xc2\xb7 %s \xc2\xb7 total %s \xc2\xb7 unit %s</text>\n", dur, when, tot,
+		p->unit);
 	fprintf(f,
 		"<text id=\"unzoom\" class=\"btn\" x=\"%d\" y=\"24\" style=\"opacity:0\">"
 		"Reset Zoom</text>\n",

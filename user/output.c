@@ -169,22 +169,39 @@ int lt_write_folded(FILE *f, const struct lt_profile *p, const struct lt_out_opt
 	return err;
 }
 
-void lt_format_value(char *buf, size_t sz, double v, const char *unit)
+/* Three significant digits, without an exponent for big numbers. */
+static void scaled(char *buf, size_t sz, double v, const char *unit)
 {
-	if (!strcmp(unit, "us")) {
-		if (v >= 1e6)
-			snprintf(buf, sz, "%.3g s", v / 1e6);
-		else if (v >= 1e3)
-			snprintf(buf, sz, "%.3g ms", v / 1e3);
-		else
-			snprintf(buf, sz, "%.3g us", v);
-		return;
-	}
-	snprintf(buf, sz, "%.3g %s", v, unit);
+	snprintf(buf, sz, v >= 1000 ? "%.0f %s" : "%.3g %s", v, unit);
 }
 
-/* The user frames nearest the leaf and the kernel frame that blocked. */
-static void print_frames(FILE *f, const struct lt_sample *s)
+void lt_format_value(char *buf, size_t sz, double v, const char *unit)
+{
+	static const char *const bytes[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+
+	if (!strcmp(unit, "us")) {
+		if (v >= 1e6)
+			scaled(buf, sz, v / 1e6, "s");
+		else if (v >= 1e3)
+			scaled(buf, sz, v / 1e3, "ms");
+		else
+			scaled(buf, sz, v, "us");
+		return;
+	}
+	if (!strcmp(unit, "bytes")) {
+		size_t i = 0;
+
+		while (v >= 1024 && i + 1 < sizeof(bytes) / sizeof(bytes[0])) {
+			v /= 1024;
+			i++;
+		}
+		scaled(buf, sz, v, bytes[i]);
+		return;
+	}
+	scaled(buf, sz, v, unit);
+}
+
+void lt_print_frames(FILE *f, const struct lt_sample *s)
 {
 	int first_k = -1, ushown = 0;
 
@@ -243,7 +260,7 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 		fprintf(f, "%10s %8llu %10s %10s  %s [%u/%u%s]%s\n", tot,
 			(unsigned long long)l[i].count, p50, p99, s->comm, s->tgid, s->pid, ns,
 			l[i].nthreads > 1 ? " and other threads" : "");
-		print_frames(f, s);
+		lt_print_frames(f, s);
 	}
 	if (n > top)
 		fprintf(f, "  ... %zu more stacks in the output\n", n - top);

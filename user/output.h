@@ -44,10 +44,17 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top);
 
 /* The writers, exposed for tests. 0 or -errno. */
 int lt_write_folded(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
+/*
+ * A stack on one line for people: up to 6 user frames leaf first, then
+ * "[k]" and the 3 kernel frames nearest the leaf; indented, newline-ended.
+ */
+void lt_print_frames(FILE *f, const struct lt_sample *s);
+/* Top stacks and top functions (self, total), for report (out_table.c). */
+int lt_write_tables(FILE *f, const struct lt_profile *p, unsigned int top);
 /* A self-contained interactive flame graph (out_svg.c). */
 int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
 
-/* Format a value of the profile's unit for people: "1.23 s", "52.4 ms". */
+/* Format a value of the profile's unit for people: "1.23 s", "52.4 ms", "12 KiB". */
 void lt_format_value(char *buf, size_t sz, double v, const char *unit);
 
 #endif

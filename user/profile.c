@@ -299,6 +299,48 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *sy)
 	return err;
 }
 
+struct lt_sample *lt_profile__add_named(struct lt_profile *p, uint32_t tgid, uint32_t pid,
+					const char *comm, const char *const *frames,
+					const uint8_t *kinds, uint32_t n)
+{
+	struct lt_sample *s;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+		struct lt_sample *ns = realloc(p->samples, cap * sizeof(*ns));
+
+		if (!ns)
+			return NULL;
+		p->samples = ns;
+		p->cap = cap;
+	}
+	s = &p->samples[p->n];
+	memset(s, 0, sizeof(*s));
+	s->frames = malloc((n + 1) * sizeof(*s->frames));
+	s->kind = malloc(n + 1);
+	if (!s->frames || !s->kind) {
+		free(s->frames);
+		free(s->kind);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		s->frames[i] = intern(p, frames[i]);
+		if (!s->frames[i]) {
+			free(s->frames);
+			free(s->kind);
+			return NULL;
+		}
+		s->kind[i] = kinds[i];
+	}
+	s->nframes = n;
+	s->tgid = tgid;
+	s->pid = pid;
+	s->nspid = tgid;
+	strncpy(s->comm, comm, LT_COMM_LEN - 1);
+	p->n++;
+	return s;
+}
+
 /* Lines merge samples whose comm, frames and frame kinds are equal. */
 static uint64_t line_hash(const struct lt_sample *s)
 {

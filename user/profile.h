@@ -77,6 +77,15 @@ void lt_profile__free(struct lt_profile *p);
 struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t pid, uint32_t aux,
 				  const char *comm, const uint64_t *uips, uint32_t nuser,
 				  const uint64_t *kips, uint32_t nkern);
+/*
+ * A sample already named (read back from a file): comm, then n frames root
+ * first with their kinds; names are interned. Always a new sample (lines
+ * merge equal stacks). NULL on allocation failure. The caller sets total and
+ * count. Call only on profiles built this way, or after symbolize.
+ */
+struct lt_sample *lt_profile__add_named(struct lt_profile *p, uint32_t tgid, uint32_t pid,
+					const char *comm, const char *const *frames,
+					const uint8_t *kinds, uint32_t n);
 /* Add every sample of src into dst. 0 or -ENOMEM. */
 int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src);
 

@@ -7,5 +7,7 @@
 extern const struct lt_cli_tool offcpu_cli;
 /* argv[0] is the tool name. Returns the exit code. */
 int offcpu_main(int argc, char **argv);
+extern const struct lt_cli_tool report_cli;
+int report_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,69 @@
+#!/bin/bash
+# latprof report over folded files whose values the test writes itself, so
+# every expected number is computed from the input. No root needed.
+. tests/integration/lib.sh
+cat >"$TMP/a.folded" <<'X'
+app;main;foo;bar 300
+app;main;foo;baz 100
+# a comment, and a blank line
+
+svc;main;qux;read;vfs_read_[k] 600
+X
+printf 'app;main;foo;bar 50\nsvc;[preempted];spin 25\n' >"$TMP/b.folded"
+R() { "$LATPROF" report "$@"; }
+
+R "$TMP/a.folded" >"$TMP/t.out" 2>"$TMP/t.err"
+check "report exits 0" [ $? -eq 0 ]
+check "total of the file: 1000 us" grep -q '3 stacks, total 1 ms' "$TMP/t.out"
+check "top stack: svc's 600 us, 60.00%" grep -Eq '^ +600 us +60\.00%  svc$' "$TMP/t.out"
+check "function main: total 1 ms (100%), self 0" grep -Eq '^ +1 ms 100\.00% +0 us +0\.00%  main$' "$TMP/t.out"
+check "function foo: total 400 us (40%)" grep -Eq '^ +400 us +40\.00% +0 us +0\.00%  foo$' "$TMP/t.out"
+check "kernel frame vfs_read keeps its [k] mark, self 600 us" \
+	grep -Eq '^ +600 us +60\.00% +600 us +60\.00%  vfs_read \[k\]$' "$TMP/t.out"
+
+R -q -o "$TMP/m.folded" "$TMP/a.folded" "$TMP/b.folded"
+check "two files merge: app;main;foo;bar = 300 + 50" grep -qx 'app;main;foo;bar 350' "$TMP/m.folded"
+check "pseudo-frame kept: svc;[preempted];spin 25" grep -qx 'svc;\[preempted\];spin 25' "$TMP/m.folded"
+check "kernel mark written back: ...;vfs_read_[k] 600" grep -qx 'svc;main;qux;read;vfs_read_\[k\] 600' "$TMP/m.folded"
+sum=$(awk '{ s += $NF } END { print s }' "$TMP/m.folded")
+check "merged total is the inputs' total (1075): $sum" [ "$sum" = 1075 ]
+
+t() { R -q -o "$TMP/f.folded" "$@" "$TMP/a.folded" && awk '{ s += $NF } END { print s + 0 }' "$TMP/f.folded"; }
+check "--grep foo keeps 400" [ "$(t --grep foo)" = 400 ]
+check "--grep 'vfs_read' matches a kernel frame: 600" [ "$(t --grep vfs_read)" = 600 ]
+check "--exclude foo keeps 600" [ "$(t --exclude foo)" = 600 ]
+check "--comm app keeps 400" [ "$(t --comm app)" = 400 ]
+check "--min-share 20 drops baz (10%): 900" [ "$(t --min-share 20)" = 900 ]
+check "--grep main --exclude qux --min-share 50: bar (75% of 400) alone, 300" \
+	[ "$(t --grep main --exclude qux --min-share 50)" = 300 ]
+
+R -q -f svg -o "$TMP/r.svg" --palette offcpu "$TMP/a.folded"
+check "to svg: well-formed" xmllint --noout "$TMP/r.svg"
+check "to svg: foo's frame says 400 us, 40.00%" grep -q '<title>foo (400 us, 40.00%)</title>' "$TMP/r.svg"
+
+# Malformed input: one error with file:line, exit 1, nothing written.
+bad() { # bad NAME FILE PATTERN
+	rm -f "$TMP/x.folded"
+	R -q -o "$TMP/x.folded" "$2" 2>"$TMP/bad.err"
+	local rc=$?
+	check "$1: exit 1 ($rc)" [ $rc -eq 1 ]
+	check "$1: error says '$3'" grep -q -- "$3" "$TMP/bad.err"
+	check "$1: one line of error" [ "$(wc -l <"$TMP/bad.err")" -eq 1 ]
+	refute "$1: no output written" test -e "$TMP/x.folded"
+}
+printf 'a;b 1\na;c\n' >"$TMP/nocount"
+bad "missing count" "$TMP/nocount" "nocount:2: no count"
+printf 'a;b 1\na;b 1\na;c 12x\n' >"$TMP/badcount"
+bad "bad count" "$TMP/badcount" "badcount:3: bad count '12x'"
+head -c 4096 "$LATPROF" >"$TMP/binary"
+bad "binary file" "$TMP/binary" "binary data"
+bad "missing file" "$TMP/nonexistent" "cannot read '$TMP/nonexistent': No such file"
+mkfifo "$TMP/huge"
+(yes a | tr -d '\n' | head -c 1073741824 >"$TMP/huge") 2>/dev/null &
+bad "a 1 GiB line" "$TMP/huge" "huge:1: line longer than 4 MiB"
+kill %1 2>/dev/null
+R 2>"$TMP/u.err"; check "no files: usage error, exit 2" [ $? -eq 2 ]
+R --min-share 200 "$TMP/a.folded" 2>/dev/null; check "--min-share 200: usage error" [ $? -eq 2 ]
+R --grep '(' "$TMP/a.folded" 2>"$TMP/g.err"
+check "bad regex: usage error naming --grep" grep -q "invalid --grep '('" "$TMP/g.err"
+done_testing
