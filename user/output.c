@@ -17,6 +17,7 @@ struct lt_format {
 static const struct lt_format formats[] = {
 	{ "folded", lt_write_folded },
 	{ "svg", lt_write_svg },
+	{ "json", lt_write_json },
 };
 
 struct lt_output {
@@ -43,7 +44,7 @@ bool lt_output_format_known(const char *name)
 
 const char *lt_output_formats(void)
 {
-	return "folded, svg";
+	return "folded, svg, json";
 }
 
 int lt_output__open(const char *path, const char *format, const struct lt_out_opts *opts,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "err.h"
 #include "folded.h"
+#include "json_read.h"
 #include "output.h"
 #include "report.h"
 #include "tools.h"
@@ -17,13 +18,15 @@
 static const char report_help[] =
 	"Usage: latprof report [options] FILE...\n"
 	"\n"
-	"Read folded stacks (latprof's, or any flamegraph.pl-compatible file; '-' is\n"
-	"stdin), merge them, filter, print the top stacks and functions, and convert.\n"
+	"Read profiles (latprof's -f json, or folded stacks from latprof or any\n"
+	"flamegraph.pl-compatible tool; '-' is stdin), merge them, filter, print the\n"
+	"top stacks and functions, and convert.\n"
 	"\n"
 	"Filters (a stack is kept when it passes all):\n"
 	"      --grep REGEX          a frame or the comm matches REGEX (POSIX extended)\n"
 	"      --exclude REGEX       no frame and not the comm matches REGEX\n"
 	"      --comm NAME           the comm is NAME\n"
+	"      --pid PID             of process PID (JSON input: folded stacks carry no pids)\n"
 	"      --min-share PCT       at least PCT%% of the total (after the filters above)\n"
 	"Output:\n"
 	"  -f, --format FORMAT       convert to FORMAT (%s) on -o or stdout;\n"
@@ -44,6 +47,7 @@ enum {
 	OPT_GREP = 0x100,
 	OPT_EXCLUDE,
 	OPT_COMM,
+	OPT_PID,
 	OPT_MIN_SHARE,
 	OPT_TOP,
 	OPT_UNIT,
@@ -57,6 +61,7 @@ static const struct option report_longopts[] = {
 	{ "grep", required_argument, NULL, OPT_GREP },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "pid", required_argument, NULL, OPT_PID },
 	{ "min-share", required_argument, NULL, OPT_MIN_SHARE },
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
@@ -76,18 +81,42 @@ const struct lt_cli_tool report_cli = {
 	.summary = "read saved profiles: top stacks and functions, filter, convert",
 };
 
-int lt_report_read(int nfiles, char **files, struct lt_profile *p)
+int lt_report_read(int nfiles, char **files, struct lt_profile *p, struct lt_report_meta *meta)
 {
+	memset(meta, 0, sizeof(*meta));
 	for (int i = 0; i < nfiles; i++) {
 		bool is_stdin = !strcmp(files[i], "-");
+		const char *name = is_stdin ? "<stdin>" : files[i];
 		FILE *f = is_stdin ? stdin : fopen(files[i], "r");
-		int err;
+		struct lt_json_meta jm;
+		int c, err;
 
 		if (!f) {
 			lt_err("cannot read '%s': %s", files[i], strerror(errno));
 			return -errno;
 		}
-		err = lt_folded_read(f, is_stdin ? "<stdin>" : files[i], p);
+		/* JSON starts with '{'; folded stacks never do. */
+		while ((c = getc(f)) == ' ' || c == '\n' || c == '\t' || c == '\r')
+			;
+		if (c != EOF)
+			ungetc(c, f);
+		if (c == '{') {
+			err = lt_json_read(f, name, p, &jm);
+			if (!err && meta->unit[0] && strcmp(meta->unit, jm.unit)) {
+				lt_err("%s: values in %s, other files in %s: cannot merge", name,
+				       jm.unit, meta->unit);
+				err = -EINVAL;
+			}
+			if (!err) {
+				memcpy(meta->unit, jm.unit, sizeof(meta->unit));
+				if (!meta->tool[0])
+					memcpy(meta->tool, jm.tool, sizeof(meta->tool));
+				meta->has_pids = true;
+			}
+		} else {
+			err = lt_folded_read(f, name, p);
+			meta->has_folded = true;
+		}
 		if (!is_stdin)
 			fclose(f);
 		if (err)
@@ -100,6 +129,7 @@ struct report_filter {
 	regex_t grep, exclude;
 	bool has_grep, has_exclude;
 	const char *comm;
+	long long pid; /* -1: any */
 	double min_share; /* percent */
 };
 
@@ -134,6 +164,7 @@ static int filter(const struct lt_profile *src, const struct report_filter *f,
 		const struct lt_sample *s = l[i].first;
 
 		keep[i] = (!f->comm || !strcmp(s->comm, f->comm)) &&
+			  (f->pid < 0 || s->tgid == f->pid) &&
 			  (!f->has_grep || any_match(&f->grep, s)) &&
 			  (!f->has_exclude || !any_match(&f->exclude, s));
 		if (keep[i])
@@ -175,7 +206,9 @@ static int compile(regex_t *re, const char *arg, const char *opt)
 
 int report_main(int argc, char **argv)
 {
-	struct report_filter flt = { 0 };
+	struct report_filter flt = { .pid = -1 };
+	struct lt_report_meta meta;
+	bool unit_given = false;
 	struct lt_out_opts oo = { .minwidth = 0.1 };
 	const char *format = NULL, *output = NULL, *unit = "us", *palette = NULL;
 	struct lt_profile in, out;
@@ -199,6 +232,13 @@ int report_main(int argc, char **argv)
 			flt.has_exclude = !err;
 			break;
 		case OPT_COMM: flt.comm = optarg; break;
+		case OPT_PID: {
+			unsigned long long v;
+
+			err = lt_parse_u64(optarg, "--pid", 1, 0x7fffffff, &v);
+			flt.pid = (long long)v;
+			break;
+		}
 		case OPT_MIN_SHARE: {
 			char *end;
 
@@ -221,7 +261,10 @@ int report_main(int argc, char **argv)
 			break;
 		case 'o': output = optarg; break;
 		case OPT_TOP: err = lt_parse_u64(optarg, "--top", 0, 100000, &top); break;
-		case OPT_UNIT: unit = optarg; break;
+		case OPT_UNIT:
+			unit = optarg;
+			unit_given = true;
+			break;
 		case OPT_PALETTE: palette = optarg; break;
 		case OPT_TITLE: oo.title = optarg; break;
 		case OPT_ICICLE: oo.icicle = true; break;
@@ -248,11 +291,20 @@ int report_main(int argc, char **argv)
 		goto out;
 	}
 	rc = LT_EXIT_FAIL;
-	in.unit = out.unit = unit;
-	out.tool = palette ? palette : "report";
 	if ((format || output) && lt_output__open(output, format ? format : "folded", &oo, &o))
 		goto out;
-	err = lt_report_read(argc - optind, argv + optind, &in);
+	err = lt_report_read(argc - optind, argv + optind, &in, &meta);
+	if (!err && flt.pid >= 0 && !meta.has_pids) {
+		lt_err("--pid: the input has no pids (folded stacks carry none; trace with -f json "
+		       "to keep them)");
+		err = -EINVAL;
+	}
+	if (!err && !unit_given && meta.unit[0])
+		unit = meta.unit;
+	if (!palette && meta.tool[0])
+		palette = meta.tool;
+	in.unit = out.unit = unit;
+	out.tool = palette ? palette : "report";
 	err = err ?: filter(&in, &flt, &out);
 	if (err) {
 		if (err == -ENOMEM)

@@ -2,12 +2,21 @@
 /* Saved profiles read back (report, diff). */
 #ifndef LT_REPORT_H
 #define LT_REPORT_H
+#include <stdbool.h>
 #include "profile.h"
 
+struct lt_report_meta {
+	char unit[32]; /* from JSON input: the values' unit ("" when folded only) */
+	char tool[32]; /* the tool that wrote the first JSON input */
+	bool has_pids; /* some input was JSON, so samples carry pids */
+	bool has_folded;
+};
+
 /*
- * Read and merge files (folded stacks; "-" is stdin) into p. 0, or -errno
- * with one error printed (the file and line of a malformed line).
+ * Read and merge files into p: latprof's JSON (told by its leading '{') or
+ * folded stacks; "-" is stdin. 0, or -errno with one error printed (the file
+ * and line of a malformed line; JSON inputs whose units differ).
  */
-int lt_report_read(int nfiles, char **files, struct lt_profile *p);
+int lt_report_read(int nfiles, char **files, struct lt_profile *p, struct lt_report_meta *meta);
 
 #endif

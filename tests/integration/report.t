@@ -41,6 +41,35 @@ R -q -f svg -o "$TMP/r.svg" --palette offcpu "$TMP/a.folded"
 check "to svg: well-formed" xmllint --noout "$TMP/r.svg"
 check "to svg: foo's frame says 400 us, 40.00%" grep -q '<title>foo (400 us, 40.00%)</title>' "$TMP/r.svg"
 
+# JSON: written by -f json, read back by report; values survive the round trip.
+R -q -f json -o "$TMP/a.json" "$TMP/a.folded"
+quiet() { "$@" >/dev/null; }
+check "-f json is valid JSON (jq)" quiet jq -e . "$TMP/a.json"
+check "json: format and unit" [ "$(jq -r '.format + " " + .unit' "$TMP/a.json")" = "latprof-profile us" ]
+check "json: foo;bar stack has total 300, frames root first" \
+	[ "$(jq -c '[.stacks[] | select(.total == 300) | .frames[][0]]' "$TMP/a.json")" = '["main","foo","bar"]' ]
+check "json: vfs_read is a kernel frame" \
+	[ "$(jq -r '.stacks[].frames[] | select(.[0] == "vfs_read") | .[1]' "$TMP/a.json")" = kernel ]
+R -q -o "$TMP/rt.folded" "$TMP/a.json"
+sort "$TMP/rt.folded" >"$TMP/rt.s"
+grep -v '^#' "$TMP/a.folded" | grep . | sort >"$TMP/a.s"
+check "json -> folded gives back the input stacks and values" cmp -s "$TMP/a.s" "$TMP/rt.s"
+cat >"$TMP/p.json" <<'X'
+{"format":"latprof-profile","version":1,"tool":"offcpu","unit":"us","stacks":[
+{"comm":"a","pid":10,"tid":11,"total":70,"count":2,"frames":[["main","user"],["wait","user"]],"hist":[[32,64,2]]},
+{"comm":"a","pid":20,"tid":20,"total":30,"count":1,"frames":[["main","user"]],"hist":[]}]}
+X
+R -q -o "$TMP/p.folded" --pid 10 "$TMP/p.json"
+check "--pid 10 over JSON keeps that process: a;main;wait 70" grep -qx 'a;main;wait 70' "$TMP/p.folded"
+refute "--pid 10 drops pid 20" grep -q 'a;main 30' "$TMP/p.folded"
+R -q --pid 10 "$TMP/a.folded" 2>"$TMP/pid.err"
+check "--pid over folded input: exit 1, says folded stacks carry no pids" \
+	grep -q 'folded stacks carry none' "$TMP/pid.err"
+R -q -f json -o "$TMP/p2.json" "$TMP/p.json"
+check "json -> json keeps pid and histogram" \
+	quiet jq -e '.stacks[] | select(.pid == 10) | .hist == [[32,64,2]]' "$TMP/p2.json"
+printf '{"format":"latprof-profile",\n"stacks":[\n{"comm":"a",]}\n' >"$TMP/bad.json"
+
 # Malformed input: one error with file:line, exit 1, nothing written.
 bad() { # bad NAME FILE PATTERN
 	rm -f "$TMP/x.folded"
@@ -53,6 +82,7 @@ bad() { # bad NAME FILE PATTERN
 }
 printf 'a;b 1\na;c\n' >"$TMP/nocount"
 bad "missing count" "$TMP/nocount" "nocount:2: no count"
+bad "invalid JSON" "$TMP/bad.json" "bad.json:3: not valid JSON: expected a key"
 printf 'a;b 1\na;b 1\na;c 12x\n' >"$TMP/badcount"
 bad "bad count" "$TMP/badcount" "badcount:3: bad count '12x'"
 head -c 4096 "$LATPROF" >"$TMP/binary"

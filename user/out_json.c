@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * -f json: the profile for scripts. One object; every sample (thread and
+ * stack) with its frames root first, its total, count and histogram. The
+ * schema is in docs/OUTPUT.md; "format" and "version" name it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include "output.h"
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static const char *kind_name(uint8_t k)
+{
+	switch (k) {
+	case LT_FRAME_KERNEL: return "kernel";
+	case LT_FRAME_PSEUDO: return "pseudo";
+	case LT_FRAME_INLINED: return "inlined";
+	default: return "user";
+	}
+}
+
+int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o)
+{
+	char when[32];
+	struct tm tm;
+
+	(void)o;
+	gmtime_r(&p->start, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fputs("{\"format\":\"latprof-profile\",\"version\":1,\"tool\":", f);
+	json_str(f, p->tool);
+	fputs(",\"unit\":", f);
+	json_str(f, p->unit);
+	fputs(",\"what\":", f);
+	json_str(f, p->what ? p->what : "");
+	fputs(",\"target\":", f);
+	json_str(f, p->target);
+	fprintf(f, ",\"start\":\"%s\",\"duration_s\":%.3f,", when, p->duration_s);
+	fprintf(f, "\"histogram\":{\"buckets\":\"log2\",\"unit\":");
+	json_str(f, p->unit);
+	fprintf(f, "},\"events\":%" PRIu64 ",\"lost\":{", p->stats[LT_STAT_EVENTS]);
+	{
+		static const struct {
+			enum lt_stat st;
+			const char *name;
+		} lost[] = {
+			{ LT_STAT_AGG_FULL, "aggregation_full" },
+			{ LT_STAT_START_FULL, "start_full" },
+			{ LT_STAT_END_LOST, "end_lost" },
+			{ LT_STAT_KSTACK_COLLISION, "kernel_stack_collisions" },
+			{ LT_STAT_KSTACK_FULL, "kernel_stacks_full" },
+			{ LT_STAT_KSTACK_FAULT, "kernel_stack_faults" },
+			{ LT_STAT_USTACK_FULL, "user_stacks_full" },
+			{ LT_STAT_USTACK_FAULT, "user_stack_faults" },
+			{ LT_STAT_USTACK_TRUNC, "user_stacks_truncated" },
+			{ LT_STAT_UNWIND_UNKNOWN, "user_stacks_fp_fallback" },
+		};
+
+		for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
+			fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", lost[i].name,
+				p->stats[lost[i].st]);
+	}
+	fputs("},\n\"stacks\":[", f);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct lt_sample *s = &p->samples[i];
+		bool first = true;
+
+		fprintf(f, "%s\n{\"comm\":", i ? "," : "");
+		json_str(f, s->comm);
+		fprintf(f,
+			",\"pid\":%u,\"tid\":%u,\"nspid\":%u,\"total\":%" PRIu64
+			",\"count\":%" PRIu64 ",\"frames\":[",
+			s->tgid, s->pid, s->nspid ? s->nspid : s->tgid, s->total, s->count);
+		for (uint32_t k = 0; k < s->nframes; k++) {
+			fprintf(f, "%s[", k ? "," : "");
+			json_str(f, s->frames[k]);
+			fprintf(f, ",\"%s\"]", kind_name(s->kind[k]));
+		}
+		fputs("],\"hist\":[", f);
+		for (unsigned int b = 0; b < LT_HIST_SLOTS; b++) {
+			if (!s->hist.slots[b])
+				continue;
+			fprintf(f, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", first ? "" : ",",
+				lt_hist_slot_lo(b), lt_hist_slot_hi(b), s->hist.slots[b]);
+			first = false;
+		}
+		fputs("]}", f);
+	}
+	fputs("\n]}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
