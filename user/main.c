@@ -12,6 +12,7 @@ static const struct cmd {
 } cmds[] = {
 	{ &offcpu_cli, offcpu_main },
 	{ &report_cli, report_main },
+	{ &diff_cli, diff_main },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -25,6 +25,7 @@
 struct fnode {
 	const char *name;
 	uint64_t value;
+	double before; /* diff: the BEFORE profile's value, scaled */
 	uint32_t parent, first, nchild, depth;
 	uint8_t kind;
 };
@@ -151,8 +152,7 @@ static void tree_free(struct ftree *t)
 	free(t->kids);
 }
 
-/* root ("all") -> comm -> frames, root first; values add up the tree. */
-static int tree_build(struct ftree *t, const struct lt_stack_line *l, size_t nl)
+static int tree_init(struct ftree *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->cap = 1024;
@@ -161,15 +161,32 @@ static int tree_build(struct ftree *t, const struct lt_stack_line *l, size_t nl)
 		return -ENOMEM;
 	t->n[0] = (struct fnode){ .name = "all", .kind = LT_FRAME_PSEUDO };
 	t->len = 1;
+	return 0;
+}
+
+/*
+ * root ("all") -> comm -> frames, root first; values add up the tree. With
+ * `before`, the lines add (times scale) to the nodes' before values instead.
+ */
+static int tree_add(struct ftree *t, const struct lt_stack_line *l, size_t nl, bool before,
+		    double scale)
+{
 	for (size_t i = 0; i < nl; i++) {
 		const struct lt_sample *s = l[i].first;
-		long at = tree_child(t, 0, s->comm[0] ? s->comm : "?", LT_FRAME_PSEUDO);
+		long at;
 
 		if (!l[i].total)
 			continue;
-		t->n[0].value += l[i].total;
+		at = tree_child(t, 0, s->comm[0] ? s->comm : "?", LT_FRAME_PSEUDO);
+		if (before)
+			t->n[0].before += (double)l[i].total * scale;
+		else
+			t->n[0].value += l[i].total;
 		for (uint32_t k = 0; at >= 0; k++) {
-			t->n[at].value += l[i].total;
+			if (before)
+				t->n[at].before += (double)l[i].total * scale;
+			else
+				t->n[at].value += l[i].total;
 			if (k == s->nframes)
 				break;
 			at = tree_child(t, at, s->frames[k], s->kind[k]);
@@ -177,6 +194,30 @@ static int tree_build(struct ftree *t, const struct lt_stack_line *l, size_t nl)
 		if (at < 0)
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+static int tree_build(struct ftree *t, const struct lt_profile *after,
+		      const struct lt_profile *before, double scale)
+{
+	struct lt_stack_line *l;
+	size_t nl;
+	int err = tree_init(t);
+
+	for (int pass = 0; !err && pass < (before ? 2 : 1); pass++) {
+		err = lt_profile__lines(pass ? before : after, &l, &nl);
+		if (err)
+			break;
+		err = tree_add(t, l, nl, pass == 1, scale);
+		lt_stack_lines__free(l, nl);
+	}
+	if (err)
+		return err;
+	/* Only what is drawn counts for the height: stacks only BEFORE had are not. */
+	t->maxdepth = 0;
+	for (size_t i = 0; i < t->len; i++)
+		if (t->n[i].value && t->n[i].depth > t->maxdepth)
+			t->maxdepth = t->n[i].depth;
 	return tree_link(t);
 }
 
@@ -203,6 +244,26 @@ static const struct {
 };
 
 static const struct hue grey = { 180, 40, 180, 40, 180, 40 };
+
+/* Differential: red grew, blue shrank, white unchanged; full at +-100%. */
+static void diff_colour(const struct fnode *n, char *buf, size_t sz)
+{
+	double d = (double)n->value - n->before;
+	double r = n->before > 0 ? d / n->before : (n->value ? 1.0 : 0.0);
+	int fade;
+
+	if (r > 1)
+		r = 1;
+	if (r < -1)
+		r = -1;
+	fade = 245 - (int)(190 * (r < 0 ? -r : r));
+	if (r > 0.005)
+		snprintf(buf, sz, "rgb(255,%d,%d)", fade, fade);
+	else if (r < -0.005)
+		snprintf(buf, sz, "rgb(%d,%d,255)", fade, fade);
+	else
+		snprintf(buf, sz, "rgb(245,245,245)");
+}
 
 static void colour(const struct fnode *n, const char *tool, char *buf, size_t sz)
 {
@@ -273,6 +334,7 @@ static void label(FILE *f, const char *name, double w)
 
 struct svg_ctx {
 	FILE *f;
+	bool diff; /* differential: colours and titles compare with before */
 	const struct ftree *t;
 	const struct lt_profile *p;
 	const struct lt_out_opts *o;
@@ -285,23 +347,39 @@ static void draw(struct svg_ctx *c, uint32_t i, double x)
 {
 	const struct fnode *n = &c->t->n[i];
 	double w = (double)n->value * c->scale, y;
-	char val[48], fill[32];
+	char val[48], fill[48];
 
-	if (w < c->minw)
+	if (!n->value || w < c->minw)
 		return;
 	y = c->o->icicle ? TOP_H + (double)n->depth * FRAME_H :
 			   c->height - BOTTOM_H - (double)(n->depth + 1) * FRAME_H;
 	lt_format_value(val, sizeof(val), (double)n->value, c->p->unit);
-	colour(n, c->p->tool, fill, sizeof(fill));
+	if (c->diff)
+		diff_colour(n, fill, sizeof(fill));
+	else
+		colour(n, c->p->tool, fill, sizeof(fill));
 	fputs("<g><title>", c->f);
 	xml_escape(c->f, n->name, SIZE_MAX);
-	fprintf(c->f,
-		"%s (%s, %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"/>",
+	fprintf(c->f, "%s (%s, %.2f%%",
 		n->kind == LT_FRAME_KERNEL  ? " [k]" :
 		n->kind == LT_FRAME_INLINED ? " [i]" :
 					      "",
-		val, 100.0 * (double)n->value / (double)c->t->n[0].value, x, y, w, FRAME_H - 1,
-		fill);
+		val, 100.0 * (double)n->value / (double)c->t->n[0].value);
+	if (c->diff) {
+		char b[48], d[48];
+		double delta = (double)n->value - n->before;
+
+		lt_format_value(b, sizeof(b), n->before, c->p->unit);
+		lt_format_value(d, sizeof(d), delta < 0 ? -delta : delta, c->p->unit);
+		if (n->before > 0)
+			fprintf(c->f, "; before %s, %s%s, %+.1f%%", b, delta < 0 ? "-" : "+", d,
+				100.0 * delta / n->before);
+		else
+			fprintf(c->f, "; new");
+	}
+	fprintf(c->f,
+		")</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"/>",
+		x, y, w, FRAME_H - 1, fill);
 	/* No <text> where no label fits: most frames of a big graph; made on zoom. */
 	if (label_fits(w)) {
 		fprintf(c->f, "<text x=\"%.2f\" y=\"%.1f\">", x + 3, y + FRAME_H - 4.5);
@@ -372,22 +450,17 @@ static const char svg_script[] =
 	"function resetSearch(){term=null;for(var i=0;i<fr.length;i++)fr[i].r.setAttribute('fill',fr[i].fill);\n"
 	" matched.textContent=' ';document.getElementById('reset').style.opacity='0';}\n";
 
-int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o)
+static int write_svg(FILE *f, const struct lt_profile *p, const struct lt_profile *before,
+		     double scale, const struct lt_out_opts *o)
 {
 	static const struct lt_out_opts defaults = { .minwidth = 0.1 };
-	struct lt_stack_line *l;
 	struct ftree t;
-	struct svg_ctx c = { .f = f, .p = p, .o = o ? o : &defaults };
+	struct svg_ctx c = { .f = f, .p = p, .o = o ? o : &defaults, .diff = before != NULL };
 	char when[64], dur[48], tot[48];
 	struct tm tm;
-	size_t nl;
 	int err;
 
-	err = lt_profile__lines(p, &l, &nl);
-	if (err)
-		return err;
-	err = tree_build(&t, l, nl);
-	lt_stack_lines__free(l, nl);
+	err = tree_build(&t, p, before, scale);
 	if (err) {
 		tree_free(&t);
 		return err;
@@ -430,7 +503,7 @@ int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *
 		snprintf(what, sizeof(what), "%s", p->what ? p->what : p->tool);
 		if (what[0] >= 'a' && what[0] <= 'z')
 			what[0] -= 'a' - 'A';
-		fprintf(f, "%s flame graph", what);
+		fprintf(f, "%s %sflame graph", what, c.diff ? "differential " : "");
 	}
 	fprintf(f,
 		"</text>\n<text id=\"subtitle\" x=\"%d\" y=\"44\" text-anchor=\"middle\">latprof ",
@@ -461,4 +534,15 @@ int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *
 	fputs("</g>\n</svg>\n", f);
 	tree_free(&t);
 	return ferror(f) ? -EIO : 0;
+}
+
+int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o)
+{
+	return write_svg(f, p, NULL, 1.0, o);
+}
+
+int lt_write_svg_diff(FILE *f, const struct lt_profile *after, const struct lt_profile *before,
+		      double scale, const struct lt_out_opts *o)
+{
+	return write_svg(f, after, before, scale, o);
 }

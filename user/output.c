@@ -12,12 +12,15 @@
 struct lt_format {
 	const char *name;
 	int (*write)(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
+	/* Before/after, for diff; NULL when the format cannot show one. */
+	int (*write_diff)(FILE *f, const struct lt_profile *after, const struct lt_profile *before,
+			  double scale, const struct lt_out_opts *o);
 };
 
 static const struct lt_format formats[] = {
-	{ "folded", lt_write_folded },
-	{ "svg", lt_write_svg },
-	{ "json", lt_write_json },
+	{ "folded", lt_write_folded, lt_write_folded_diff },
+	{ "svg", lt_write_svg, lt_write_svg_diff },
+	{ "json", lt_write_json, NULL },
 };
 
 struct lt_output {
@@ -99,10 +102,31 @@ err_free:
 	return err;
 }
 
+/* Flush, and for a file sync, close and rename into place. 0 or -errno (printed). */
+static int commit(struct lt_output *o, int err);
+
 int lt_output__write(struct lt_output *o, const struct lt_profile *p)
 {
-	int err = o->fmt->write(o->f, p, &o->opts);
+	return commit(o, o->fmt->write(o->f, p, &o->opts));
+}
 
+bool lt_output__can_diff(const struct lt_output *o)
+{
+	return o->fmt->write_diff != NULL;
+}
+
+int lt_output__write_diff(struct lt_output *o, const struct lt_profile *after,
+			  const struct lt_profile *before, double scale)
+{
+	if (!o->fmt->write_diff) {
+		lt_err("format '%s' cannot show a diff: use folded or svg", o->fmt->name);
+		return -EINVAL;
+	}
+	return commit(o, o->fmt->write_diff(o->f, after, before, scale, &o->opts));
+}
+
+static int commit(struct lt_output *o, int err)
+{
 	if (fflush(o->f) && !err)
 		err = -errno;
 	if (err) {

@@ -34,6 +34,11 @@ int lt_output__open(const char *path, const char *format, const struct lt_out_op
 		    struct lt_output **out);
 /* Write the profile and, for a file, rename it into place. 0 or -errno (printed). */
 int lt_output__write(struct lt_output *o, const struct lt_profile *p);
+/* Write before/after (diff), before's values times scale. 0 or -errno (printed). */
+int lt_output__write_diff(struct lt_output *o, const struct lt_profile *after,
+			  const struct lt_profile *before, double scale);
+/* Can the chosen format show a diff? */
+bool lt_output__can_diff(const struct lt_output *o);
 /* Path written, or NULL for stdout. */
 const char *lt_output__path(const struct lt_output *o);
 /* Remove the temp file if nothing was committed; free. */
@@ -53,8 +58,27 @@ void lt_print_frames(FILE *f, const struct lt_sample *s);
 int lt_write_tables(FILE *f, const struct lt_profile *p, unsigned int top);
 /* Every sample with frames, totals and histogram, for scripts (out_json.c). */
 int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
+/*
+ * Before/after tables for diff: stacks and functions (total) by change,
+ * with before, after, delta and delta %; before's values times scale.
+ */
+int lt_write_diff_tables(FILE *f, const struct lt_profile *after, const struct lt_profile *before,
+			 double scale, unsigned int top);
+/*
+ * Before/after folded stacks, "stack BEFORE AFTER" per line: the input
+ * flamegraph.pl draws a differential graph from (its difffolded.pl's output).
+ */
+int lt_write_folded_diff(FILE *f, const struct lt_profile *after, const struct lt_profile *before,
+			 double scale, const struct lt_out_opts *o);
 /* A self-contained interactive flame graph (out_svg.c). */
 int lt_write_svg(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
+/*
+ * A differential flame graph: widths from after, colour and titles from the
+ * change against before (its values times scale: 1, or after/before totals
+ * with --normalize). Red grew, blue shrank.
+ */
+int lt_write_svg_diff(FILE *f, const struct lt_profile *after, const struct lt_profile *before,
+		      double scale, const struct lt_out_opts *o);
 
 /* Format a value of the profile's unit for people: "1.23 s", "52.4 ms", "12 KiB". */
 void lt_format_value(char *buf, size_t sz, double v, const char *unit);

@@ -9,5 +9,7 @@ extern const struct lt_cli_tool offcpu_cli;
 int offcpu_main(int argc, char **argv);
 extern const struct lt_cli_tool report_cli;
 int report_main(int argc, char **argv);
+extern const struct lt_cli_tool diff_cli;
+int diff_main(int argc, char **argv);
 
 #endif
