@@ -58,7 +58,7 @@ static const char common_help[] =
 	"  -i, --interval SECONDS      print a summary of each interval while tracing\n"
 	"Output:\n"
 	"  -o, --output FILE           write to FILE atomically (default: stdout)\n"
-	"  -f, --format FORMAT         output format: folded (default), svg, json\n"
+	"  -f, --format FORMAT         output format: folded (default), svg, json, pprof\n"
 	"      --title TEXT            svg: title (default: the tool's)\n"
 	"      --icicle                svg: root at the top (icicle graph)\n"
 	"      --minwidth PX|PCT%      svg: leave out frames narrower (default 0.1 px)\n"

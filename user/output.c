@@ -21,6 +21,7 @@ static const struct lt_format formats[] = {
 	{ "folded", lt_write_folded, lt_write_folded_diff },
 	{ "svg", lt_write_svg, lt_write_svg_diff },
 	{ "json", lt_write_json, NULL },
+	{ "pprof", lt_write_pprof, NULL },
 };
 
 struct lt_output {
@@ -47,7 +48,7 @@ bool lt_output_format_known(const char *name)
 
 const char *lt_output_formats(void)
 {
-	return "folded, svg, json";
+	return "folded, svg, json, pprof";
 }
 
 int lt_output__open(const char *path, const char *format, const struct lt_out_opts *opts,

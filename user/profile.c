@@ -20,7 +20,13 @@ void lt_profile__free(struct lt_profile *p)
 		free(p->samples[i].ips);
 		free(p->samples[i].frames);
 		free(p->samples[i].kind);
+		free(p->samples[i].mod);
 	}
+	for (size_t i = 0; i < p->nmods; i++) {
+		free(p->mods[i].path);
+		free(p->mods[i].build_id);
+	}
+	free(p->mods);
 	for (size_t i = 0; i < p->strs_cap; i++)
 		free(p->strs[i]);
 	free(p->strs);
@@ -196,21 +202,64 @@ static void sanitize(char *s)
 struct frame_buf {
 	const char **frames;
 	uint8_t *kind;
+	uint32_t *mod;
 	uint32_t n, cap;
+	/* last module looked up, by the symbolizer's stable pointers */
+	const char *last_path, *last_bid;
+	uint32_t last_mod;
 };
 
-static int push_frame(struct lt_profile *p, struct frame_buf *b, const char *name, uint8_t kind)
+/* The index + 1 of module (path, build_id) in p; 0 on ENOMEM. */
+static uint32_t module_of(struct lt_profile *p, struct frame_buf *b, const char *path,
+			  const char *bid, bool named)
+{
+	size_t i;
+
+	if (path == b->last_path && bid == b->last_bid) {
+		i = b->last_mod - 1;
+		goto found;
+	}
+	for (i = 0; i < p->nmods; i++)
+		if (!strcmp(p->mods[i].path, path) && !strcmp(p->mods[i].build_id, bid ? bid : ""))
+			goto found;
+	if (p->nmods == p->mods_cap) {
+		size_t cap = p->mods_cap ? p->mods_cap * 2 : 16;
+		struct lt_module *m = realloc(p->mods, cap * sizeof(*m));
+
+		if (!m)
+			return 0;
+		p->mods = m;
+		p->mods_cap = cap;
+	}
+	p->mods[i] = (struct lt_module){ .path = strdup(path), .build_id = strdup(bid ? bid : "") };
+	if (!p->mods[i].path || !p->mods[i].build_id)
+		return 0;
+	p->nmods++;
+found:
+	b->last_path = path;
+	b->last_bid = bid;
+	b->last_mod = i + 1;
+	if (!named)
+		p->mods[i].unnamed = true;
+	return i + 1;
+}
+
+static int push_frame(struct lt_profile *p, struct frame_buf *b, const char *name, uint8_t kind,
+		      uint32_t mod)
 {
 	if (b->n == b->cap) {
 		uint32_t cap = b->cap ? b->cap * 2 : 256;
 		const char **f = realloc(b->frames, cap * sizeof(*f));
 		uint8_t *k = f ? realloc(b->kind, cap) : NULL;
+		uint32_t *m = k ? realloc(b->mod, cap * sizeof(*m)) : NULL;
 
 		if (f)
 			b->frames = f;
-		if (!k)
+		if (k)
+			b->kind = k;
+		if (!m)
 			return -ENOMEM;
-		b->kind = k;
+		b->mod = m;
 		b->cap = cap;
 	}
 	if (kind != LT_FRAME_PSEUDO) {
@@ -223,6 +272,7 @@ static int push_frame(struct lt_profile *p, struct frame_buf *b, const char *nam
 			return -ENOMEM;
 	}
 	b->frames[b->n] = name;
+	b->mod[b->n] = mod;
 	b->kind[b->n++] = kind;
 	return 0;
 }
@@ -240,15 +290,24 @@ static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt
 
 	b->n = 0;
 	if (aux)
-		err = push_frame(p, b, aux, LT_FRAME_PSEUDO);
+		err = push_frame(p, b, aux, LT_FRAME_PSEUDO, 0);
 	/* User frames from the outermost; an address's inlined frames leaf first. */
 	for (uint32_t k = s->nuser; !err && k-- > 0;) {
 		int n = lt_symbolizer__user_frames(sy, s->tgid, s->ips[k], k > 0, uf,
 						   LT_SYM_MAX_INLINE + 1);
 
-		while (!err && n-- > 0)
-			err = push_frame(p, b, uf[n].name,
-					 uf[n].inlined ? LT_FRAME_INLINED : LT_FRAME_USER);
+		while (!err && n-- > 0) {
+			uint32_t mod = uf[n].module ? module_of(p, b, uf[n].module, uf[n].build_id,
+								uf[n].named) :
+						      0;
+
+			if (uf[n].module && !mod)
+				err = -ENOMEM;
+			else
+				err = push_frame(p, b, uf[n].name,
+						 uf[n].inlined ? LT_FRAME_INLINED : LT_FRAME_USER,
+						 mod);
+		}
 	}
 	/*
 	 * The tracer's own program and the trampoline that ran it sit at the
@@ -260,8 +319,11 @@ static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt
 		cut += hidden;
 	}
 	for (uint32_t k = s->nkern; !err && k-- > cut;) {
+		uint32_t mod = module_of(p, b, "[kernel.kallsyms]",
+					 lt_symbolizer__kernel_build_id(sy), true);
+
 		lt_symbolizer__kernel(sy, s->ips[s->nuser + k], &hidden, buf, sizeof(buf));
-		err = push_frame(p, b, buf, LT_FRAME_KERNEL);
+		err = mod ? push_frame(p, b, buf, LT_FRAME_KERNEL, mod) : -ENOMEM;
 	}
 	return err;
 }
@@ -277,14 +339,17 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *sy)
 		err = name_sample(p, sy, s, &b);
 		free(s->frames);
 		free(s->kind);
+		free(s->mod);
 		s->frames = err ? NULL : malloc((b.n + 1) * sizeof(*s->frames));
 		s->kind = err ? NULL : malloc(b.n + 1);
-		if (!err && (!s->frames || !s->kind))
+		s->mod = err ? NULL : malloc((b.n + 1) * sizeof(*s->mod));
+		if (!err && (!s->frames || !s->kind || !s->mod))
 			err = -ENOMEM;
 		if (err)
 			break;
 		memcpy(s->frames, b.frames, b.n * sizeof(*b.frames));
 		memcpy(s->kind, b.kind, b.n);
+		memcpy(s->mod, b.mod, b.n * sizeof(*b.mod));
 		s->nframes = b.n;
 		s->nspid = lt_symbolizer__ns_pid(sy, s->tgid);
 		/* Addresses are not needed once named, and merging is done. */
@@ -293,6 +358,7 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *sy)
 	}
 	free(b.frames);
 	free(b.kind);
+	free(b.mod);
 	free(p->slots);
 	p->slots = NULL;
 	p->nslots = 0;

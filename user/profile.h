@@ -33,7 +33,15 @@ struct lt_sample {
 	/* Filled by lt_profile__symbolize(): root first, pooled strings. */
 	const char **frames;
 	uint8_t *kind; /* per frame: enum lt_frame_kind */
+	uint32_t *mod; /* per frame: index + 1 into the profile's modules; 0 none */
 	uint32_t nframes;
+};
+
+/* A file frames came from, for formats that keep it (pprof mappings). */
+struct lt_module {
+	char *path; /* "/usr/lib/.../libc.so.6", "[kernel.kallsyms]", "[anon]" */
+	char *build_id; /* hex, "" when unknown */
+	bool unnamed; /* some of its frames were not named by a symbol */
 };
 
 struct lt_profile {
@@ -53,6 +61,8 @@ struct lt_profile {
 	size_t nslots;
 	char **strs; /* open-addressing set */
 	size_t nstrs, strs_cap;
+	struct lt_module *mods;
+	size_t nmods, mods_cap;
 };
 
 /*

@@ -27,6 +27,8 @@ struct lt_file {
 	int state; /* 0 not tried, 1 open, -errno failed */
 	struct lt_srcline *lines; /* DWARF for --lines */
 	int lines_state; /* 0 not tried, 1 open, -1 none */
+	char build_id[129]; /* hex, "" when none or not read yet */
+	bool build_id_read;
 };
 
 struct lt_map {
@@ -70,6 +72,8 @@ struct lt_symbolizer {
 	struct ksyms *ks;
 	int ks_state; /* 0 not tried, 1 loaded, -1 unavailable */
 	struct lt_bpf_progs *bpf; /* BPF programs seen, for exact [bpf] names */
+	char kernel_build_id[129];
+	bool kernel_build_id_read;
 	bool bpf_final; /* refreshed once more at the first kernel lookup */
 	struct lt_proc **procs;
 	unsigned int nprocs, procs_cap;
@@ -599,8 +603,23 @@ static struct lt_map *find_map(struct lt_proc *p, uint64_t addr)
  * Name user address addr of tgid into buf (never fails). When the name came
  * from an ELF symbol, *fp and *vaddrp say which file and link-time address.
  */
+static const char *file_build_id(struct lt_file *f)
+{
+	uint8_t id[64];
+	size_t n;
+
+	if (!f->build_id_read && f->ef) {
+		f->build_id_read = true;
+		n = elf_file__build_id(f->ef, id, sizeof(id));
+		for (size_t i = 0; i < n; i++)
+			sprintf(f->build_id + 2 * i, "%02x", id[i]);
+	}
+	return f->build_id;
+}
+
 static const char *user_sym(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr, bool ret_addr,
-			    char *buf, size_t sz, struct lt_file **fp, uint64_t *vaddrp)
+			    char *buf, size_t sz, struct lt_file **fp, uint64_t *vaddrp,
+			    struct lt_sym_frame *where)
 {
 	uint64_t look = ret_addr && addr ? addr - 1 : addr, off, vaddr;
 	struct lt_proc *p = find_proc(s, tgid);
@@ -618,6 +637,8 @@ static const char *user_sym(struct lt_symbolizer *s, uint32_t tgid, uint64_t add
 		if (!lt_symbolizer__snapshot(s, tgid, false))
 			m = find_map(p, look);
 	}
+	where->module = where->build_id = NULL;
+	where->named = false;
 	if (!m) {
 		s->st.unmapped++;
 		if (!p)
@@ -629,6 +650,8 @@ static const char *user_sym(struct lt_symbolizer *s, uint32_t tgid, uint64_t add
 	if (!m->file) {
 		const char *jit = strcmp(m->name, "[anon]") ? NULL : jit_sym(p, look);
 
+		where->module = m->name;
+		where->named = jit != NULL;
 		if (jit)
 			snprintf(buf, sz, "%s", jit);
 		else {
@@ -638,7 +661,10 @@ static const char *user_sym(struct lt_symbolizer *s, uint32_t tgid, uint64_t add
 		return buf;
 	}
 	ef = file_elf(s, m->file);
+	where->module = m->file->path;
+	where->build_id = file_build_id(m->file);
 	if (ef && !elf_file__off_to_vaddr(ef, off, &vaddr) && (name = elf_file__sym(ef, vaddr))) {
+		where->named = true;
 		/* Symbol versions (clock_nanosleep@@GLIBC_2.17) are not part of the name. */
 		if (s->no_demangle)
 			snprintf(buf, sz, "%.*s", (int)strcspn(name, "@"), name);
@@ -659,10 +685,11 @@ static const char *user_sym(struct lt_symbolizer *s, uint32_t tgid, uint64_t add
 const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t addr,
 				bool ret_addr, char *buf, size_t sz)
 {
+	struct lt_sym_frame where;
 	struct lt_file *f;
 	uint64_t vaddr;
 
-	return user_sym(s, tgid, addr, ret_addr, buf, sz, &f, &vaddr);
+	return user_sym(s, tgid, addr, ret_addr, buf, sz, &f, &vaddr, &where);
 }
 
 /*
@@ -724,7 +751,7 @@ int lt_symbolizer__user_frames(struct lt_symbolizer *s, uint32_t tgid, uint64_t 
 	if (max < 1)
 		return 0;
 	out[0].inlined = false;
-	user_sym(s, tgid, addr, ret_addr, out[0].name, sizeof(out[0].name), &f, &vaddr);
+	user_sym(s, tgid, addr, ret_addr, out[0].name, sizeof(out[0].name), &f, &vaddr, &out[0]);
 	if (!s->lines || !f)
 		return 1;
 	if (max > LT_SYM_MAX_INLINE + 1)
@@ -738,6 +765,9 @@ int lt_symbolizer__user_frames(struct lt_symbolizer *s, uint32_t tgid, uint64_t 
 	snprintf(name, sizeof(name), "%s", out[0].name);
 	for (int i = 0; i < n; i++) {
 		out[i].inlined = sf[i].func != NULL;
+		out[i].module = out[0].module;
+		out[i].build_id = out[0].build_id;
+		out[i].named = true;
 		frame_name(s, sf[i].func ? sf[i].func : name, &sf[i], out[i].name,
 			   sizeof(out[i].name));
 	}
@@ -780,6 +810,41 @@ static bool ensure_ksyms(struct lt_symbolizer *s)
 bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s)
 {
 	return !ensure_ksyms(s);
+}
+
+/* The running kernel's GNU build-id, from its ELF notes in /sys/kernel/notes. */
+const char *lt_symbolizer__kernel_build_id(struct lt_symbolizer *s)
+{
+	unsigned char buf[4096];
+	size_t n = 0, off = 0;
+	FILE *f;
+
+	if (s->kernel_build_id_read)
+		return s->kernel_build_id;
+	s->kernel_build_id_read = true;
+	f = fopen("/sys/kernel/notes", "r");
+	if (f) {
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+	}
+	while (off + 12 <= n) {
+		uint32_t namesz, descsz, type;
+		size_t name_at = off + 12, desc_at;
+
+		memcpy(&namesz, buf + off, 4);
+		memcpy(&descsz, buf + off + 4, 4);
+		memcpy(&type, buf + off + 8, 4);
+		desc_at = name_at + ((namesz + 3) & ~3U);
+		if (desc_at + descsz > n || namesz > n || descsz > n)
+			break;
+		if (type == 3 && namesz == 4 && !memcmp(buf + name_at, "GNU", 4) && descsz <= 64) {
+			for (uint32_t i = 0; i < descsz; i++)
+				sprintf(s->kernel_build_id + 2 * i, "%02x", buf[desc_at + i]);
+			break;
+		}
+		off = desc_at + ((descsz + 3) & ~3U);
+	}
+	return s->kernel_build_id;
 }
 
 int lt_symbolizer__snapshot_bpf(struct lt_symbolizer *s)

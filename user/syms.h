@@ -59,6 +59,11 @@ const char *lt_symbolizer__user(struct lt_symbolizer *s, uint32_t tgid, uint64_t
 struct lt_sym_frame {
 	char name[512];
 	bool inlined; /* a function inlined into the next frame */
+	bool named; /* by a symbol (not module+0xoffset) */
+	/* The file it is in (as /proc/PID/maps names it; "[anon]", "[vdso]"),
+	 * and its GNU build-id in hex ("" when none); NULL when unmapped. Valid
+	 * while the symbolizer lives. */
+	const char *module, *build_id;
 };
 
 /*
@@ -94,6 +99,9 @@ const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *
  * maps were read. Nothing when every frame was named.
  */
 void lt_symbolizer__report(const struct lt_symbolizer *s);
+
+/* The running kernel's GNU build-id in hex, "" when unknown. Cannot fail. */
+const char *lt_symbolizer__kernel_build_id(struct lt_symbolizer *s);
 
 /* true when kallsyms could not be read or kptr_restrict hides addresses. */
 bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s);
