@@ -45,13 +45,11 @@ static __always_inline void lt_stat_inc(enum lt_stat s)
 		(*v)++;
 }
 
-/* Slot i holds [2^(i-1), 2^i); 0 holds 0. Mirrors lt_hist_slot() in user/hist.c. */
-static __always_inline __u32 lt_log2_slot(__u64 v)
+/* floor(log2(v)) for v > 0, branch-free. */
+static __always_inline __u32 lt_log2(__u64 v)
 {
 	__u32 r = 0, shift;
 
-	if (!v)
-		return 0;
 	shift = (v > 0xFFFFFFFFULL) << 5;
 	v >>= shift;
 	r |= shift;
@@ -68,8 +66,19 @@ static __always_inline __u32 lt_log2_slot(__u64 v)
 	v >>= shift;
 	r |= shift;
 	r |= (v >> 1);
-	r += 1;
-	return r < LT_HIST_SLOTS ? r : LT_HIST_SLOTS - 1;
+	return r;
+}
+
+/* Log-linear slot of v (see LT_HIST_SUB). Mirrors lt_hist_slot() in user/hist.c. */
+static __always_inline __u32 lt_hist_slot_bpf(__u64 v)
+{
+	__u32 msb, s;
+
+	if (v < LT_HIST_SUB)
+		return (__u32)v;
+	msb = lt_log2(v);
+	s = (msb - 2) * LT_HIST_SUB + ((v >> (msb - 3)) & (LT_HIST_SUB - 1));
+	return s < LT_HIST_SLOTS ? s : LT_HIST_SLOTS - 1;
 }
 
 /* Kernel stack of the current task; LT_NO_KSTACK on failure (counted). */
@@ -107,7 +116,7 @@ static __always_inline void lt_agg_add(struct lt_stack_key *key, __u64 value)
 			return;
 		}
 	}
-	slot = lt_log2_slot(value);
+	slot = lt_hist_slot_bpf(value);
 	/* Keep the bound visible to the verifier after the compiler's rewrites. */
 	asm volatile("" : "+r"(slot));
 	if (slot >= LT_HIST_SLOTS)

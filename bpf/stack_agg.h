@@ -2,7 +2,7 @@
 /*
  * The stack aggregator's contract between BPF and user space, shared by every
  * tool: one map keyed by (tgid, pid, comm, user stack, kernel stack, aux)
- * holding total, count and a log2 histogram of the tool's value, plus the
+ * holding total, count and a log-linear histogram of the tool's value, plus the
  * per-CPU counters of events that could not be recorded.
  */
 #ifndef LT_STACK_AGG_H
@@ -11,7 +11,13 @@
 
 #define LT_COMM_LEN 16
 #define LT_MAX_STACK_DEPTH 127 /* perf's default kernel.perf_event_max_stack */
-#define LT_HIST_SLOTS 48 /* log2 buckets: slot i holds values in [2^(i-1), 2^i) */
+/*
+ * Log-linear buckets, 8 per power of two (LT_HIST_SUB): slots 0..7 hold the
+ * values 0..7; above, slot (msb - 2) * 8 + the 3 bits below the leading one.
+ * 256 slots reach 2^34 (4.8 hours in us); larger values go to the last.
+ */
+#define LT_HIST_SUB 8
+#define LT_HIST_SLOTS 256
 
 /* No stack captured (filtered by -U/-K, kernel thread, or lost: see stats). */
 #define LT_NO_KSTACK (-1)

@@ -319,7 +319,8 @@ static int add_stack(const struct jv *st, struct lt_profile *p, const char **fra
 			*why = "a histogram bucket is [lo, hi, count]";
 			return -EINVAL;
 		}
-		lt_hist_add(&s->hist, e->kids[0].u, e->kids[2].u);
+		if (lt_hist_add(&s->hist, e->kids[0].u, e->kids[2].u))
+			return -ENOMEM;
 	}
 	return 0;
 }

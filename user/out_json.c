@@ -57,7 +57,7 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 	fputs(",\"target\":", f);
 	json_str(f, p->target);
 	fprintf(f, ",\"start\":\"%s\",\"duration_s\":%.3f,", when, p->duration_s);
-	fprintf(f, "\"histogram\":{\"buckets\":\"log2\",\"unit\":");
+	fprintf(f, "\"histogram\":{\"buckets\":\"log-linear, 8 per power of two\",\"unit\":");
 	json_str(f, p->unit);
 	fprintf(f, "},\"events\":%" PRIu64 ",\"lost\":{", p->stats[LT_STAT_EVENTS]);
 	{
@@ -98,11 +98,11 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			fprintf(f, ",\"%s\"]", kind_name(s->kind[k]));
 		}
 		fputs("],\"hist\":[", f);
-		for (unsigned int b = 0; b < LT_HIST_SLOTS; b++) {
-			if (!s->hist.slots[b])
-				continue;
+		for (uint32_t b = 0; b < s->hist.n; b++) {
+			unsigned int slot = s->hist.b[b].slot;
+
 			fprintf(f, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", first ? "" : ",",
-				lt_hist_slot_lo(b), lt_hist_slot_hi(b), s->hist.slots[b]);
+				lt_hist_slot_lo(slot), lt_hist_slot_hi(slot), s->hist.b[b].count);
 			first = false;
 		}
 		fputs("]}", f);

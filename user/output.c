@@ -22,6 +22,7 @@ static const struct lt_format formats[] = {
 	{ "svg", lt_write_svg, lt_write_svg_diff },
 	{ "json", lt_write_json, NULL },
 	{ "pprof", lt_write_pprof, NULL },
+	{ "hist", lt_write_hist, NULL },
 };
 
 struct lt_output {
@@ -48,7 +49,7 @@ bool lt_output_format_known(const char *name)
 
 const char *lt_output_formats(void)
 {
-	return "folded, svg, json, pprof";
+	return "folded, svg, json, pprof, hist";
 }
 
 int lt_output__open(const char *path, const char *format, const struct lt_out_opts *opts,
@@ -290,6 +291,6 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 	}
 	if (n > top)
 		fprintf(f, "  ... %zu more stacks in the output\n", n - top);
-	fprintf(f, "  (P50/P99 estimated from log2 buckets: exact to within a factor of 2)\n");
+	fprintf(f, "  (P50/P99 %s)\n", LT_HIST_METHOD);
 	lt_stack_lines__free(l, n);
 }

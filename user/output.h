@@ -56,6 +56,8 @@ int lt_write_folded(FILE *f, const struct lt_profile *p, const struct lt_out_opt
 void lt_print_frames(FILE *f, const struct lt_sample *s);
 /* Top stacks and top functions (self, total), for report (out_table.c). */
 int lt_write_tables(FILE *f, const struct lt_profile *p, unsigned int top);
+/* Per-process BCC-style histograms with p50..max (out_hist.c). */
+int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
 /* gzipped profile.proto for go tool pprof, Pyroscope, Parca (out_pprof.c). */
 int lt_write_pprof(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o);
 /* Every sample with frames, totals and histogram, for scripts (out_json.c). */

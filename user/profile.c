@@ -21,6 +21,7 @@ void lt_profile__free(struct lt_profile *p)
 		free(p->samples[i].frames);
 		free(p->samples[i].kind);
 		free(p->samples[i].mod);
+		lt_hist_free(&p->samples[i].hist);
 	}
 	for (size_t i = 0; i < p->nmods; i++) {
 		free(p->mods[i].path);
@@ -143,7 +144,8 @@ int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src)
 			return -ENOMEM;
 		d->total += s->total;
 		d->count += s->count;
-		lt_hist_merge(&d->hist, &s->hist);
+		if (lt_hist_merge(&d->hist, &s->hist))
+			return -ENOMEM;
 	}
 	for (int i = 0; i < LT_STAT_NR; i++)
 		dst->stats[i] = src->stats[i] > dst->stats[i] ? src->stats[i] : dst->stats[i];
@@ -476,10 +478,15 @@ int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, si
 			d->own_hist = malloc(sizeof(*d->own_hist));
 			if (!d->own_hist)
 				goto err_nomem;
-			*d->own_hist = d->first->hist;
+			if (lt_hist_copy(d->own_hist, &d->first->hist)) {
+				free(d->own_hist);
+				d->own_hist = NULL;
+				goto err_nomem;
+			}
 			d->hist = d->own_hist;
 		}
-		lt_hist_merge(d->own_hist, &s->hist);
+		if (lt_hist_merge(d->own_hist, &s->hist))
+			goto err_nomem;
 		d->total += s->total;
 		d->count += s->count;
 		if (s->pid != d->first->pid)
@@ -499,8 +506,11 @@ err_nomem:
 
 void lt_stack_lines__free(struct lt_stack_line *l, size_t n)
 {
-	for (size_t i = 0; l && i < n; i++)
+	for (size_t i = 0; l && i < n; i++) {
+		if (l[i].own_hist)
+			lt_hist_free(l[i].own_hist);
 		free(l[i].own_hist);
+	}
 	free(l);
 }
 

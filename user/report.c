@@ -184,7 +184,10 @@ static int filter(const struct lt_profile *src, const struct report_filter *f,
 		}
 		d->total = l[i].total;
 		d->count = l[i].count;
-		d->hist = *l[i].hist;
+		if (lt_hist_copy(&d->hist, l[i].hist)) {
+			err = -ENOMEM;
+			break;
+		}
 	}
 	free(keep);
 	lt_stack_lines__free(l, n);

@@ -112,8 +112,10 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
 		}
 		smp->total += val.total;
 		smp->count += val.count;
-		for (int j = 0; j < LT_HIST_SLOTS; j++)
-			smp->hist.slots[j] += val.hist[j];
+		for (int j = 0; j < LT_HIST_SLOTS && !err; j++)
+			err = lt_hist_add_slot(&smp->hist, j, val.hist[j]);
+		if (err)
+			break;
 	}
 	if (err)
 		lt_err("cannot collect stacks: %s", strerror(-err));

@@ -56,7 +56,7 @@ grep -v '^#' "$TMP/a.folded" | grep . | sort >"$TMP/a.s"
 check "json -> folded gives back the input stacks and values" cmp -s "$TMP/a.s" "$TMP/rt.s"
 cat >"$TMP/p.json" <<'X'
 {"format":"latprof-profile","version":1,"tool":"offcpu","unit":"us","stacks":[
-{"comm":"a","pid":10,"tid":11,"total":70,"count":2,"frames":[["main","user"],["wait","user"]],"hist":[[32,64,2]]},
+{"comm":"a","pid":10,"tid":11,"total":70,"count":2,"frames":[["main","user"],["wait","user"]],"hist":[[32,36,2]]},
 {"comm":"a","pid":20,"tid":20,"total":30,"count":1,"frames":[["main","user"]],"hist":[]}]}
 X
 R -q -o "$TMP/p.folded" --pid 10 "$TMP/p.json"
@@ -67,7 +67,7 @@ check "--pid over folded input: exit 1, says folded stacks carry no pids" \
 	grep -q 'folded stacks carry none' "$TMP/pid.err"
 R -q -f json -o "$TMP/p2.json" "$TMP/p.json"
 check "json -> json keeps pid and histogram" \
-	quiet jq -e '.stacks[] | select(.pid == 10) | .hist == [[32,64,2]]' "$TMP/p2.json"
+	quiet jq -e '.stacks[] | select(.pid == 10) | .hist == [[32,36,2]]' "$TMP/p2.json"
 printf '{"format":"latprof-profile",\n"stacks":[\n{"comm":"a",]}\n' >"$TMP/bad.json"
 
 # Malformed input: one error with file:line, exit 1, nothing written.
