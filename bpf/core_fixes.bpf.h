@@ -38,4 +38,30 @@ static __always_inline __u32 lt_task_state_btf(struct task_struct *task)
 	return ((struct task_struct___o *)(void *)task)->state;
 }
 
+/*
+ * Commit f3fa33acca9f ("block: remove the ->rq_disk field in struct
+ * request", v5.17): a request's disk is rq->q->disk since (that backpointer
+ * came with d152c682f03c, v5.15).
+ */
+struct request___o {
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct gendisk *lt_rq_disk(struct request *rq)
+{
+	struct request___o *o = (void *)rq;
+
+	if (bpf_core_field_exists(o->rq_disk))
+		return BPF_CORE_READ(o, rq_disk);
+	return BPF_CORE_READ(rq, q, disk);
+}
+
+/*
+ * Commit a54895fa057c ("block: remove the request_queue to argument request
+ * based tracepoints", v5.11): block_rq_insert and block_rq_issue took
+ * (q, rq) before, (rq) since. User space reads the tracepoint's BTF
+ * prototype and sets lt_rq_arg to the request's argument index.
+ */
+const volatile __u32 lt_rq_arg = 0;
+
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The stack aggregator's contract between BPF and user space, shared by every
- * tool: one map keyed by (tgid, pid, comm, user stack, kernel stack, aux)
+ * tool: one map keyed by (tgid, pid, comm, user stack, kernel stack, aux, aux2)
  * holding total, count and a log-linear histogram of the tool's value, plus the
  * per-CPU counters of events that could not be recorded.
  */
@@ -29,6 +29,7 @@ struct lt_stack_key {
 	__u32 tgid;
 	__u32 pid;
 	__u32 aux; /* tool-specific dimension (offcpu: enum offcpu_class) */
+	__u32 aux2; /* a second one (io: the device, major << 20 | minor) */
 	char comm[LT_COMM_LEN];
 };
 

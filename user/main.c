@@ -11,6 +11,7 @@ static const struct cmd {
 	int (*main)(int argc, char **argv);
 } cmds[] = {
 	{ &offcpu_cli, offcpu_main },
+	{ &io_cli, io_main },
 	{ &report_cli, report_main },
 	{ &diff_cli, diff_main },
 };

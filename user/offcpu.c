@@ -236,7 +236,7 @@ static void offcpu_destroy(void *tool)
 	t->skel = NULL;
 }
 
-static const char *offcpu_aux_frame(uint32_t aux)
+static const char *offcpu_aux_frame(uint64_t aux)
 {
 	return aux == OFFCPU_PREEMPT ? "[preempted]" : NULL;
 }

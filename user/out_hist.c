@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * -f hist: a text histogram per process, in the BCC style (power-of-two rows
+ * -f hist: a text histogram per process (and the tool's aux: offcpu's
+ * [preempted], io's device and operation), in the BCC style (power-of-two rows
  * with bars), plus p50/p90/p99/p99.9/max estimated from the profile's
  * log-linear buckets, which are finer than the rows shown.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "output.h"
@@ -12,6 +14,7 @@
 struct hkey {
 	uint32_t tgid;
 	char comm[LT_COMM_LEN];
+	const char *label; /* the tool's name for the sample's aux ("" none), interned */
 	uint64_t total;
 	struct lt_hist h;
 };
@@ -74,6 +77,7 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 	struct lt_hist all = { 0 };
 	uint64_t events = 0, total = 0;
 	size_t nk = 0;
+	bool same_label = true;
 	char v[48];
 	int err = 0;
 
@@ -82,14 +86,23 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n && !err; i++) {
 		const struct lt_sample *s = &p->samples[i];
+		const char *label = p->aux_frame ? p->aux_frame(s->aux) : NULL;
 		size_t j;
 
+		/* Keys compare by text: aux_frame may reuse one buffer. */
+		label = label ? label : "";
 		for (j = 0; j < nk; j++)
-			if (k[j].tgid == s->tgid && !strncmp(k[j].comm, s->comm, LT_COMM_LEN))
+			if (k[j].tgid == s->tgid && !strncmp(k[j].comm, s->comm, LT_COMM_LEN) &&
+			    !strcmp(k[j].label, label))
 				break;
 		if (j == nk) {
 			k[nk].tgid = s->tgid;
 			memcpy(k[nk].comm, s->comm, LT_COMM_LEN);
+			k[nk].label = strdup(label);
+			if (!k[nk].label) {
+				err = -ENOMEM;
+				break;
+			}
 			nk++;
 		}
 		k[j].total += s->total;
@@ -106,8 +119,14 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 		fprintf(f, "no histograms: the profile has no events (folded stacks carry none)\n");
 		goto out;
 	}
-	fprintf(f, "\nall:\n");
-	print_hist(f, &all, p->unit);
+	/* A sum over different labels (io's queued and device time) would mean nothing. */
+	for (size_t j = 1; j < nk; j++)
+		if (strcmp(k[j].label, k[0].label))
+			same_label = false;
+	if (nk > 1 && same_label) {
+		fprintf(f, "\nall:\n");
+		print_hist(f, &all, p->unit);
+	}
 	qsort(k, nk, sizeof(*k), cmp_hkey);
 	for (size_t j = 0; j < nk; j++) {
 		uint64_t n = lt_hist_count(&k[j].h);
@@ -115,15 +134,20 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 		if (!n)
 			continue;
 		lt_format_value(v, sizeof(v), (double)k[j].total, p->unit);
-		fprintf(f, "\n%s [pid %u]: %llu events, total %s\n", k[j].comm[0] ? k[j].comm : "?",
-			k[j].tgid, (unsigned long long)n, v);
+		fprintf(f, "\n%s", k[j].comm[0] ? k[j].comm : "?");
+		if (k[j].tgid)
+			fprintf(f, " [pid %u]", k[j].tgid);
+		fprintf(f, "%s%s: %llu events, total %s\n", k[j].label[0] ? " " : "", k[j].label,
+			(unsigned long long)n, v);
 		print_hist(f, &k[j].h, p->unit);
 	}
 	fprintf(f, "\nPercentiles are %s; rows above are powers of two.\n", LT_HIST_METHOD);
 	err = ferror(f) ? -EIO : 0;
 out:
-	for (size_t j = 0; j < nk; j++)
+	for (size_t j = 0; j < nk; j++) {
 		lt_hist_free(&k[j].h);
+		free((char *)k[j].label);
+	}
 	lt_hist_free(&all);
 	free(k);
 	return err;

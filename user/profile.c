@@ -42,7 +42,7 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h * 0xff51afd7ed558ccdULL;
 }
 
-static uint64_t sample_hash(uint32_t tgid, uint32_t pid, uint32_t aux, const char *comm,
+static uint64_t sample_hash(uint32_t tgid, uint32_t pid, uint64_t aux, const char *comm,
 			    const uint64_t *uips, uint32_t nu, const uint64_t *kips, uint32_t nk)
 {
 	uint64_t h = mix(mix(mix(1, tgid), pid), aux);
@@ -58,7 +58,7 @@ static uint64_t sample_hash(uint32_t tgid, uint32_t pid, uint32_t aux, const cha
 	return h;
 }
 
-static bool same_key(const struct lt_sample *s, uint32_t tgid, uint32_t pid, uint32_t aux,
+static bool same_key(const struct lt_sample *s, uint32_t tgid, uint32_t pid, uint64_t aux,
 		     const char *comm, const uint64_t *uips, uint32_t nu, const uint64_t *kips,
 		     uint32_t nk)
 {
@@ -91,7 +91,7 @@ static int reindex(struct lt_profile *p, size_t nslots)
 	return 0;
 }
 
-struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t pid, uint32_t aux,
+struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t pid, uint64_t aux,
 				  const char *comm, const uint64_t *uips, uint32_t nuser,
 				  const uint64_t *kips, uint32_t nkern)
 {
@@ -264,7 +264,7 @@ static int push_frame(struct lt_profile *p, struct frame_buf *b, const char *nam
 		b->mod = m;
 		b->cap = cap;
 	}
-	if (kind != LT_FRAME_PSEUDO) {
+	{
 		char tmp[sizeof(((struct lt_sym_frame *)0)->name)];
 
 		snprintf(tmp, sizeof(tmp), "%s", name);

@@ -23,7 +23,8 @@ enum lt_frame_kind {
 };
 
 struct lt_sample {
-	uint32_t tgid, pid, aux;
+	uint32_t tgid, pid;
+	uint64_t aux; /* the key's aux2 << 32 | aux */
 	uint32_t nspid; /* tgid inside its PID namespace (set when symbolized) */
 	char comm[LT_COMM_LEN];
 	uint64_t total, count;
@@ -52,7 +53,7 @@ struct lt_profile {
 	time_t start;
 	double duration_s;
 	/* Pseudo-frame placed right after comm for a sample's aux, or NULL. */
-	const char *(*aux_frame)(uint32_t aux);
+	const char *(*aux_frame)(uint64_t aux);
 	uint64_t stats[LT_STAT_NR];
 	struct lt_sample *samples;
 	size_t n, cap;
@@ -84,7 +85,7 @@ void lt_profile__free(struct lt_profile *p);
  * The sample with this key, created empty (ips copied) when new. The caller
  * adds to its total, count and histogram. NULL on allocation failure.
  */
-struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t pid, uint32_t aux,
+struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t pid, uint64_t aux,
 				  const char *comm, const uint64_t *uips, uint32_t nuser,
 				  const uint64_t *kips, uint32_t nkern);
 /*

@@ -15,7 +15,7 @@ struct lt_tool_ops {
 	const char *name;
 	const char *unit; /* of the aggregated value: "us" */
 	const char *what; /* "off-CPU time" */
-	const char *(*aux_frame)(uint32_t aux);
+	const char *(*aux_frame)(uint64_t aux);
 	/* Open, set rodata and map sizes, load. 0 or -errno (printed). */
 	int (*load)(void *tool, const struct lt_common *c);
 	/* The loaded object (maps shared by the core live in it). */

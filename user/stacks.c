@@ -104,8 +104,8 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
 			continue;
 		nu = read_ustack(ufd, key->ustack, uips);
 		nk = read_kstack(kfd, key->kstack, kips);
-		smp = lt_profile__get(p, key->tgid, key->pid, key->aux, key->comm, uips, nu, kips,
-				      nk);
+		smp = lt_profile__get(p, key->tgid, key->pid, (uint64_t)key->aux2 << 32 | key->aux,
+				      key->comm, uips, nu, kips, nk);
 		if (!smp) {
 			err = -ENOMEM;
 			break;

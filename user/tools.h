@@ -11,5 +11,7 @@ extern const struct lt_cli_tool report_cli;
 int report_main(int argc, char **argv);
 extern const struct lt_cli_tool diff_cli;
 int diff_main(int argc, char **argv);
+extern const struct lt_cli_tool io_cli;
+int io_main(int argc, char **argv);
 
 #endif

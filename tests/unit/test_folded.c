@@ -5,7 +5,7 @@
 #include "profile.h"
 #include "tap.h"
 
-static const char *aux_frame(uint32_t aux)
+static const char *aux_frame(uint64_t aux)
 {
 	return aux == 2 ? "[preempted]" : NULL;
 }

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Ground-truth workload for `latprof io`. Prints its pid, waits for SIGUSR1
+ * (unless the first argument is "nowait"), then:
+ *
+ *   direct N FILE  writer_direct(): N writes of 4 KiB with O_DIRECT, each its
+ *                  own pwrite() at a new offset, so N block write requests
+ *   sync K FILE    writer_sync(): K times, a 4 KiB buffered pwrite() to a new
+ *                  offset, then fdatasync()
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define noinline __attribute__((noinline, noclone))
+#define BLK 4096
+
+static noinline int writer_direct(const char *path, int n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_DIRECT, 0644);
+	void *buf;
+
+	if (fd < 0 || posix_memalign(&buf, BLK, BLK))
+		return 1;
+	memset(buf, 'd', BLK);
+	for (int i = 0; i < n; i++)
+		if (pwrite(fd, buf, BLK, (off_t)i * BLK) != BLK)
+			return 1;
+	free(buf);
+	return close(fd) != 0;
+}
+
+static noinline int writer_sync(const char *path, int k)
+{
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+	char buf[BLK];
+
+	if (fd < 0)
+		return 1;
+	memset(buf, 's', BLK);
+	for (int i = 0; i < k; i++)
+		if (pwrite(fd, buf, BLK, (off_t)i * BLK) != BLK || fdatasync(fd))
+			return 1;
+	return close(fd) != 0;
+}
+
+int main(int argc, char **argv)
+{
+	int a = 1, n, sig;
+	sigset_t set;
+
+	if (argc > 1 && !strcmp(argv[1], "nowait"))
+		a++;
+	if (argc < a + 3) {
+		fprintf(stderr, "usage: iowl [nowait] direct|sync N FILE\n");
+		return 2;
+	}
+	n = atoi(argv[a + 1]);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("%d\n", getpid());
+	fflush(stdout);
+	if (a == 1)
+		sigwait(&set, &sig);
+	if (!strcmp(argv[a], "direct"))
+		return writer_direct(argv[a + 2], n);
+	if (!strcmp(argv[a], "sync"))
+		return writer_sync(argv[a + 2], n);
+	fprintf(stderr, "unknown mode '%s'\n", argv[a]);
+	return 2;
+}
