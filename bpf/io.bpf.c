@@ -253,3 +253,232 @@ int io_rq_complete_raw(struct bpf_raw_tracepoint_args *ctx)
 	rq_complete((struct request *)ctx->args[0]);
 	return 0;
 }
+
+/* ---- syscall mode (--syscalls) ---------------------------------------- */
+
+const volatile __u8 sys_mode = 0;
+const volatile __u64 slower_ns = 0; /* --slower: send operations at least this slow */
+
+/* A syscall in flight, by thread. */
+struct io_call {
+	__u64 ts;
+	__u64 ustack;
+	__s64 offset;
+	__u32 op;
+	__u32 file;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384); /* threads inside a timed syscall at once */
+	__type(key, __u32);
+	__type(value, struct io_call);
+} io_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192); /* files seen */
+	__type(key, __u32);
+	__type(value, struct io_file);
+} io_files SEC(".maps");
+
+/* A file record is too big for the BPF stack: built here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct io_file);
+} io_file_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} io_slow SEC(".maps");
+
+/* The raw layout of syscalls:sys_enter_* and sys_exit_* records. */
+struct sys_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+static __always_inline int sys_op(__s32 nr)
+{
+	switch (nr) { /* x86_64 */
+	case 0: return IO_SYS_READ;
+	case 1: return IO_SYS_WRITE;
+	case 17: return IO_SYS_PREAD64;
+	case 18: return IO_SYS_PWRITE64;
+	case 19: return IO_SYS_READV;
+	case 20: return IO_SYS_WRITEV;
+	case 295: return IO_SYS_PREADV;
+	case 296: return IO_SYS_PWRITEV;
+	case 74: return IO_SYS_FSYNC;
+	case 75: return IO_SYS_FDATASYNC;
+	case 277: return IO_SYS_SYNC_FILE_RANGE;
+	case 257: return IO_SYS_OPENAT;
+	case 426: return IO_SYS_IO_URING_ENTER;
+	default: return -1;
+	}
+}
+
+static __always_inline __u32 file_id(__u32 dev, __u64 ino)
+{
+	__u64 h = (ino ^ ((__u64)dev << 40)) * 0x9e3779b97f4a7c15ULL;
+
+	return (__u32)(h >> 32) ?: 1;
+}
+
+/* Name the file behind fd of the current task, once per file. Returns its id, 0 if none. */
+static __always_inline __u32 note_fd(__u32 tgid, __s32 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file **fds, *file;
+	struct io_file *f;
+	struct dentry *de;
+	struct inode *inode;
+	__u32 id, zero = 0;
+	__u64 ino;
+	__u32 dev;
+
+	if (fd < 0)
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	ino = BPF_CORE_READ(inode, i_ino);
+	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	id = file_id(dev, ino);
+	if (bpf_map_lookup_elem(&io_files, &id))
+		return id;
+	f = bpf_map_lookup_elem(&io_file_scratch, &zero);
+	if (!f)
+		return id;
+	f->ino = ino;
+	f->dev = dev;
+	f->tgid = tgid;
+	f->fd = fd;
+	f->depth = 0;
+	f->at_root = 0;
+	de = BPF_CORE_READ(file, f_path.dentry);
+	/* The names up to the filesystem's root, whose parent is itself. */
+	for (int i = 0; i < IO_PATH_DEPTH; i++) {
+		struct dentry *up = BPF_CORE_READ(de, d_parent);
+
+		if (!up || up == de) {
+			f->at_root = 1;
+			break;
+		}
+		bpf_probe_read_kernel_str(f->names[i], IO_NAME_LEN, BPF_CORE_READ(de, d_name.name));
+		f->depth = i + 1;
+		de = up;
+	}
+	if (!f->at_root) {
+		struct dentry *up = BPF_CORE_READ(de, d_parent);
+
+		f->at_root = !up || up == de;
+	}
+	bpf_map_update_elem(&io_files, &id, f, BPF_NOEXIST);
+	return id;
+}
+
+/*
+ * A tracepoint program may only read as far into the record as its smallest
+ * attach point has: fsync's holds one argument. So io_sys_enter reads the fd
+ * only, and io_sys_enter_pos, on the calls with an offset (4 arguments or
+ * more), reads the offset too.
+ */
+static __always_inline void sys_enter(struct sys_enter_ctx *ctx, bool has_pos)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, pid = (__u32)id;
+	struct io_call c = {};
+	int op = sys_op(ctx->nr);
+
+	if (op < 0 || !lt_current_selected(tgid, pid))
+		return;
+	c.op = op;
+	c.offset = -1;
+	if (has_pos) {
+		__u64 a1 = ctx->args[1], a3 = ctx->args[3];
+
+		/* Two fixed loads: the verifier takes no computed context offsets. */
+		asm volatile("" : "+r"(a1), "+r"(a3));
+		c.offset = (__s64)(op == IO_SYS_SYNC_FILE_RANGE ? a1 : a3);
+	}
+	if (op != IO_SYS_OPENAT)
+		c.file = note_fd(tgid, (__s32)ctx->args[0]);
+	c.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	c.ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&io_calls, &pid, &c, BPF_ANY))
+		lt_stat_inc(LT_STAT_START_FULL);
+}
+
+SEC("tracepoint")
+int io_sys_enter(struct sys_enter_ctx *ctx)
+{
+	sys_enter(ctx, false);
+	return 0;
+}
+
+SEC("tracepoint")
+int io_sys_enter_pos(struct sys_enter_ctx *ctx)
+{
+	sys_enter(ctx, true);
+	return 0;
+}
+
+SEC("tracepoint")
+int io_sys_exit(struct sys_exit_ctx *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), lat;
+	__u32 tgid = id >> 32, pid = (__u32)id;
+	struct lt_stack_key k = {};
+	struct io_call *c = bpf_map_lookup_elem(&io_calls, &pid);
+	struct io_slow_event *e;
+
+	if (!c)
+		return 0;
+	lat = now - c->ts;
+	if (c->op == IO_SYS_OPENAT && ctx->ret >= 0)
+		c->file = note_fd(tgid, (__s32)ctx->ret); /* the file it opened */
+	if (lat >= min_lat_ns) {
+		k.tgid = tgid;
+		k.pid = pid;
+		k.ustack = c->ustack;
+		k.kstack = LT_NO_KSTACK;
+		k.aux = c->op | (ctx->ret < 0 ? IO_SYS_AUX_FAILED : 0);
+		k.aux2 = c->file;
+		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		lt_agg_add2(&k, lat / 1000,
+			    ctx->ret > 0 && c->op != IO_SYS_OPENAT ? (__u64)ctx->ret : 0);
+	}
+	if (slower_ns && lat >= slower_ns) {
+		e = bpf_ringbuf_reserve(&io_slow, sizeof(*e), 0);
+		if (!e) {
+			lt_stat_inc(LT_STAT_RINGBUF_LOST);
+		} else {
+			e->ts_ns = now;
+			e->lat_ns = lat;
+			e->ret = ctx->ret;
+			e->offset = c->offset;
+			e->tgid = tgid;
+			e->pid = pid;
+			e->op = c->op;
+			e->file = c->file;
+			bpf_get_current_comm(e->comm, sizeof(e->comm));
+			bpf_ringbuf_submit(e, 0);
+		}
+	}
+	bpf_map_delete_elem(&io_calls, &pid);
+	return 0;
+}

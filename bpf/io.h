@@ -7,6 +7,7 @@
 #ifndef LT_IO_H
 #define LT_IO_H
 #include "lt_types.h"
+#include "stack_agg.h"
 
 /* The operation of a request, from REQ_OP_* (cmd_flags & REQ_OP_MASK). */
 enum io_op {
@@ -35,6 +36,57 @@ enum io_phase {
 #define IO_AUX_OP(aux) ((aux)&0xff)
 #define IO_AUX_FLAGS(aux) (((aux) >> 8) & 0xff)
 #define IO_AUX_PHASE(aux) (((aux) >> 16) & 0xff)
+
+/* Syscall mode: the operations timed, and their x86_64 syscall numbers. */
+enum io_sys_op {
+	IO_SYS_READ,
+	IO_SYS_WRITE,
+	IO_SYS_PREAD64,
+	IO_SYS_PWRITE64,
+	IO_SYS_READV,
+	IO_SYS_WRITEV,
+	IO_SYS_PREADV,
+	IO_SYS_PWRITEV,
+	IO_SYS_FSYNC,
+	IO_SYS_FDATASYNC,
+	IO_SYS_SYNC_FILE_RANGE,
+	IO_SYS_OPENAT,
+	IO_SYS_IO_URING_ENTER,
+	IO_SYS_NR_OPS,
+};
+
+#define IO_SYS_AUX_FAILED 0x100 /* lt_stack_key.aux: the call returned an error */
+
+#define IO_PATH_DEPTH 8 /* dentry names kept, from the file up */
+#define IO_NAME_LEN 48
+
+/*
+ * What user space needs to name a file (lt_stack_key.aux2 in syscall mode):
+ * the names of its dentry and its parents up to its filesystem's root, which
+ * /proc/PID/mountinfo then places under a mount point.
+ */
+struct io_file {
+	__u64 ino;
+	__u32 dev; /* the superblock's, MKDEV layout */
+	__u32 tgid; /* a process that had it open, and as which fd */
+	__s32 fd;
+	__u32 depth; /* names filled; IO_PATH_DEPTH and not at the root: cut */
+	__u32 at_root; /* the last name is a child of the filesystem's root */
+	__u32 pad;
+	char names[IO_PATH_DEPTH][IO_NAME_LEN]; /* names[0]: the file's own */
+};
+
+/* --slower: one operation, sent through the ring buffer as it completes. */
+struct io_slow_event {
+	__u64 ts_ns; /* CLOCK_MONOTONIC at completion */
+	__u64 lat_ns;
+	__s64 ret; /* bytes, or -errno */
+	__s64 offset; /* pread/pwrite/preadv/pwritev/sync_file_range, else -1 */
+	__u32 tgid, pid;
+	__u32 op;
+	__u32 file; /* as lt_stack_key.aux2 */
+	char comm[LT_COMM_LEN];
+};
 
 /* lt_stack_key.aux2: the whole disk's device number, the kernel's MKDEV layout. */
 #define IO_DEV(major, minor) ((major) << 20 | (minor))

@@ -97,8 +97,8 @@ static __always_inline __s32 lt_kstack_get(void *ctx)
 	return LT_NO_KSTACK;
 }
 
-/* Add one event of `value` (tool's unit) to the stack in `key`. */
-static __always_inline void lt_agg_add(struct lt_stack_key *key, __u64 value)
+/* Add one event of `value` (tool's unit), and value2 (its second unit), to the stack in `key`. */
+static __always_inline void lt_agg_add2(struct lt_stack_key *key, __u64 value, __u64 value2)
 {
 	struct lt_stack_val *val = bpf_map_lookup_elem(&lt_agg, key);
 	__u32 slot;
@@ -123,8 +123,15 @@ static __always_inline void lt_agg_add(struct lt_stack_key *key, __u64 value)
 		slot = LT_HIST_SLOTS - 1;
 	__sync_fetch_and_add(&val->total, value);
 	__sync_fetch_and_add(&val->count, 1);
+	if (value2)
+		__sync_fetch_and_add(&val->total2, value2);
 	__sync_fetch_and_add(&val->hist[slot], 1);
 	lt_stat_inc(LT_STAT_EVENTS);
+}
+
+static __always_inline void lt_agg_add(struct lt_stack_key *key, __u64 value)
+{
+	lt_agg_add2(key, value, 0);
 }
 
 #endif

@@ -36,6 +36,7 @@ struct lt_stack_key {
 struct lt_stack_val {
 	__u64 total; /* sum of the tool's value, in its unit */
 	__u64 count;
+	__u64 total2; /* a second sum, in the tool's second unit (io: bytes); 0 if none */
 	__u32 hist[LT_HIST_SLOTS];
 };
 
@@ -56,6 +57,7 @@ enum lt_stat {
 	LT_STAT_AGG_FULL, /* aggregation map full: the event was not counted */
 	LT_STAT_START_FULL, /* too many tasks in flight: the event was not timed */
 	LT_STAT_END_LOST, /* the start record could not be read back: the event was not timed */
+	LT_STAT_RINGBUF_LOST, /* event stream (io --slower) full: the event was not sent */
 	LT_STAT_EVENTS, /* events aggregated */
 	LT_STAT_NR,
 };

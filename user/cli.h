@@ -25,6 +25,7 @@ struct lt_common {
 	bool user_only, kernel_only;
 	bool no_demangle;
 	bool lines; /* --lines: DWARF file:line and inlined frames */
+	bool no_profile_output; /* set by a tool whose stdout is an event stream */
 	struct lt_stack_opts stacks;
 };
 

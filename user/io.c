@@ -5,11 +5,16 @@
  * submitted it. A thin driver over the core, as offcpu is.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "bpf_util.h"
 #include "err.h"
@@ -25,7 +30,15 @@ struct io_opts {
 	const char *dev; /* --dev as given */
 	uint32_t dev_id; /* IO_DEV of it, 0 for all */
 	unsigned long long min_lat_us;
+	double slower_ms; /* --slower, 0: off */
 	bool stacks;
+	bool syscalls;
+};
+
+/* A file seen in syscall mode, named once (see name_file()). */
+struct io_fname {
+	uint32_t id;
+	char *path;
 };
 
 struct io_tool {
@@ -33,16 +46,32 @@ struct io_tool {
 	const struct lt_common *c;
 	struct io_bpf *skel;
 	const char *flavour;
+	struct bpf_link *links[2 * IO_SYS_NR_OPS];
+	struct ring_buffer *rb;
+	struct io_fname *files; /* sorted by id */
+	size_t nfiles, files_cap;
+	char frame[PATH_MAX + 64];
+	unsigned long long slow_printed;
+	unsigned int named_proc, named_kernel; /* how file paths were found */
+};
+
+static const char *const sys_ops[IO_SYS_NR_OPS] = {
+	"read",	   "write", "pread64",	 "pwrite64",	    "readv",  "writev",		"preadv",
+	"pwritev", "fsync", "fdatasync", "sync_file_range", "openat", "io_uring_enter",
 };
 
 enum {
 	OPT_DEV = LT_OPT_TOOL,
 	OPT_STACKS,
 	OPT_BLOCK,
+	OPT_SYSCALLS,
+	OPT_SLOWER,
 };
 
 static const struct option io_longopts[] = {
 	{ "block", no_argument, NULL, OPT_BLOCK },
+	{ "syscalls", no_argument, NULL, OPT_SYSCALLS },
+	{ "slower", required_argument, NULL, OPT_SLOWER },
 	{ "dev", required_argument, NULL, OPT_DEV },
 	{ "stacks", no_argument, NULL, OPT_STACKS },
 	{ "min-lat", required_argument, NULL, 'm' },
@@ -88,6 +117,18 @@ static int io_parse(void *topts, int key, const char *arg)
 
 	switch (key) {
 	case OPT_BLOCK: return 0;
+	case OPT_SYSCALLS: o->syscalls = true; return 0;
+	case OPT_SLOWER: {
+		char *end;
+
+		o->slower_ms = strtod(arg, &end);
+		if (end == arg || *end || !(o->slower_ms > 0)) {
+			lt_err("invalid --slower '%s': expected milliseconds above 0", arg);
+			return -EINVAL;
+		}
+		o->syscalls = true;
+		return 0;
+	}
 	case OPT_DEV: o->dev = arg; return 0;
 	case OPT_STACKS: o->stacks = true; return 0;
 	case 'm': return lt_parse_u64(arg, "--min-lat", 0, ~0ULL / 1000, &o->min_lat_us);
@@ -100,6 +141,11 @@ static int io_check(void *topts, const struct lt_common *c)
 	struct io_opts *o = topts;
 
 	(void)c;
+	if (o->syscalls && (o->dev || o->stacks)) {
+		lt_err("--dev and --stacks are block-mode options; --syscalls and --slower take "
+		       "stacks from the calling thread already");
+		return -EINVAL;
+	}
 	return o->dev ? resolve_dev(o->dev, &o->dev_id) : 0;
 }
 
@@ -160,11 +206,17 @@ static int try_load(struct io_tool *t, const char *flavour)
 
 		/* block_bio_queue is only needed to know who submitted. */
 		if (strstr(n, "bio_queue") && !t->o.stacks &&
-		    !!lt_target_is_system_wide(&t->c->target))
+		    lt_target_is_system_wide(&t->c->target))
+			mine = false;
+		if (!strncmp(n, "io_sys_", 7))
+			mine = t->o.syscalls;
+		else if (t->o.syscalls)
 			mine = false;
 		if (!strncmp(n, "io_", 3))
 			bpf_program__set_autoload(p, mine);
 	}
+	t->skel->rodata->sys_mode = t->o.syscalls;
+	t->skel->rodata->slower_ns = (uint64_t)(t->o.slower_ms * 1e6);
 	t->skel->rodata->want_stacks = t->o.stacks;
 	t->skel->rodata->want_ustack = !t->c->kernel_only;
 	t->skel->rodata->want_kstack = !t->c->user_only;
@@ -191,7 +243,8 @@ static int io_load(void *tool, const struct lt_common *c)
 
 	t->c = c;
 	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
-		if (env && *env && strcmp(env, flavours[i]))
+		/* Syscall mode is tracepoints only: one flavour. */
+		if ((env && *env && strcmp(env, flavours[i])) || (t->o.syscalls && i))
 			continue;
 		err = try_load(t, flavours[i]);
 		if (!err) {
@@ -211,10 +264,63 @@ static struct bpf_object *io_object(void *tool)
 	return ((struct io_tool *)tool)->skel->obj;
 }
 
+static int slow_event(void *ctx, void *data, size_t len);
+
+/* Syscall mode: the two programs on each syscall's enter and exit tracepoints. */
+static int attach_syscalls(struct io_tool *t)
+{
+	char name[64];
+	int n = 0;
+
+	for (int i = 0; i < IO_SYS_NR_OPS; i++)
+		for (int exit = 0; exit < 2; exit++) {
+			bool pos = i == IO_SYS_PREAD64 || i == IO_SYS_PWRITE64 ||
+				   i == IO_SYS_PREADV || i == IO_SYS_PWRITEV ||
+				   i == IO_SYS_SYNC_FILE_RANGE;
+			struct bpf_program *p = exit ? t->skel->progs.io_sys_exit :
+						pos  ? t->skel->progs.io_sys_enter_pos :
+						       t->skel->progs.io_sys_enter;
+
+			snprintf(name, sizeof(name), "sys_%s_%s", exit ? "exit" : "enter",
+				 sys_ops[i]);
+			t->links[n] = bpf_program__attach_tracepoint(p, "syscalls", name);
+			if (!t->links[n]) {
+				int err = -errno;
+
+				lt_err("cannot attach to tracepoint syscalls:%s: %s", name,
+				       strerror(-err));
+				return err;
+			}
+			n++;
+		}
+	if (t->o.slower_ms) {
+		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.io_slow), slow_event, t, NULL);
+		if (!t->rb) {
+			lt_err("cannot read the event stream: %s", strerror(errno));
+			return -errno;
+		}
+		printf("%-8s %-16s %-7s %-7s %-15s %10s %10s %10s  %s\n", "TIME", "COMM", "PID",
+		       "TID", "OP", "BYTES", "OFF_KB", "LAT(ms)", "FILE");
+		fflush(stdout);
+	}
+	return 0;
+}
+
 static int io_attach(void *tool, char *how, size_t sz)
 {
 	struct io_tool *t = tool;
-	int err = io_bpf__attach(t->skel);
+	int err;
+
+	if (t->o.syscalls) {
+		err = attach_syscalls(t);
+		if (!err) {
+			snprintf(how, sz, "syscalls: %d tracepoints%s", 2 * IO_SYS_NR_OPS,
+				 t->o.slower_ms ? "; slow calls as they happen" : "");
+			lt_info("attached: %s", how);
+		}
+		return err;
+	}
+	err = io_bpf__attach(t->skel);
 
 	if (err) {
 		lt_err("cannot attach to the block tracepoints (%s): %s", t->flavour,
@@ -230,8 +336,196 @@ static void io_destroy(void *tool)
 {
 	struct io_tool *t = tool;
 
+	ring_buffer__free(t->rb);
+	t->rb = NULL;
+	for (size_t i = 0; i < sizeof(t->links) / sizeof(t->links[0]); i++) {
+		bpf_link__destroy(t->links[i]);
+		t->links[i] = NULL;
+	}
+	for (size_t i = 0; i < t->nfiles; i++)
+		free(t->files[i].path);
+	free(t->files);
+	t->files = NULL;
+	t->nfiles = 0;
 	io_bpf__destroy(t->skel);
 	t->skel = NULL;
+}
+
+static struct io_fname *find_file(struct io_tool *t, uint32_t id)
+{
+	size_t lo = 0, hi = t->nfiles;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->files[mid].id == id)
+			return &t->files[mid];
+		if (t->files[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * The path of a file from the names the kernel recorded (its dentry and
+ * parents up to its filesystem's root), placed under the mount point of that
+ * filesystem in the process's /proc/PID/mountinfo (ours when it is gone):
+ * the mount whose root is the longest prefix of the path inside the
+ * filesystem. Into buf; false when no mount matches.
+ */
+static bool path_from_names(const struct io_file *f, char *buf, size_t sz)
+{
+	char fspath[IO_PATH_DEPTH * (IO_NAME_LEN + 1) + 8] = "", line[4096], mi[64];
+	char best_mnt[PATH_MAX] = "", root[PATH_MAX], mnt[PATH_MAX];
+	size_t n = 0, best = 0;
+	bool found = false;
+	unsigned int maj, min;
+	FILE *m;
+
+	if (!f->at_root)
+		n += snprintf(fspath, sizeof(fspath), "/...");
+	for (int i = (int)f->depth - 1; i >= 0; i--)
+		n += snprintf(fspath + n, sizeof(fspath) - n, "/%.*s", IO_NAME_LEN, f->names[i]);
+	if (!f->depth)
+		snprintf(fspath, sizeof(fspath), "/");
+	snprintf(mi, sizeof(mi), "/proc/%u/mountinfo", f->tgid);
+	m = fopen(mi, "r");
+	if (!m)
+		m = fopen("/proc/self/mountinfo", "r");
+	while (m && fgets(line, sizeof(line), m)) {
+		size_t rl;
+
+		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &maj, &min, root, mnt) != 4 ||
+		    IO_DEV(maj, min) != f->dev)
+			continue;
+		rl = strcmp(root, "/") ? strlen(root) : 0;
+		if (rl && (strncmp(fspath, root, rl) || (fspath[rl] && fspath[rl] != '/')))
+			continue;
+		if (!found || rl > best) {
+			found = true;
+			best = rl;
+			snprintf(best_mnt, sizeof(best_mnt), "%s", strcmp(mnt, "/") ? mnt : "");
+		}
+	}
+	if (m)
+		fclose(m);
+	if (!found)
+		return false;
+	snprintf(buf, sz, "%s%s", best_mnt, fspath[best] ? fspath + best : "/");
+	return true;
+}
+
+/*
+ * Name file id, once: from /proc/TGID/fd/FD while the process still has it
+ * open and it is the same inode (the exact path, and pipe:[N] or socket:[N]
+ * for what has none); else from the names the kernel recorded.
+ */
+static const char *name_file(struct io_tool *t, uint32_t id)
+{
+	struct io_fname *n = find_file(t, id);
+	char link[64], path[PATH_MAX], *name;
+	struct io_file f;
+	struct stat st;
+	ssize_t len;
+	size_t i;
+
+	if (n)
+		return n->path;
+	if (!id || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.io_files), &id, &f))
+		return "?";
+	snprintf(link, sizeof(link), "/proc/%u/fd/%d", f.tgid, f.fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len > 0)
+		path[len] = 0;
+	if (len > 0 && !stat(link, &st) && st.st_ino == f.ino &&
+	    IO_DEV(major(st.st_dev), minor(st.st_dev)) == f.dev) {
+		name = strdup(path);
+		t->named_proc++;
+	} else if (path_from_names(&f, path, sizeof(path))) {
+		name = strdup(path);
+		t->named_kernel++;
+	} else if (asprintf(&name, "[dev %u:%u inode %llu]", IO_DEV_MAJOR(f.dev),
+			    IO_DEV_MINOR(f.dev), (unsigned long long)f.ino) < 0) {
+		name = NULL;
+	}
+	if (!name)
+		return "?";
+	if (t->nfiles == t->files_cap) {
+		size_t cap = t->files_cap ? t->files_cap * 2 : 64;
+		struct io_fname *nf = realloc(t->files, cap * sizeof(*nf));
+
+		if (!nf) {
+			free(name);
+			return "?";
+		}
+		t->files = nf;
+		t->files_cap = cap;
+	}
+	for (i = t->nfiles; i > 0 && t->files[i - 1].id > id; i--)
+		t->files[i] = t->files[i - 1];
+	t->files[i] = (struct io_fname){ .id = id, .path = name };
+	t->nfiles++;
+	return name;
+}
+
+/* Every file the kernel noted, named while its process most likely still has it open. */
+static void name_new_files(struct io_tool *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.io_files);
+	uint32_t key, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		name_file(t, key);
+		prev = &key;
+	}
+}
+
+static int slow_event(void *ctx, void *data, size_t len)
+{
+	struct io_tool *t = ctx;
+	const struct io_slow_event *e = data;
+	char when[16], bytes[24], off[24];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (len < sizeof(*e))
+		return 0;
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (e->op == IO_SYS_OPENAT || e->op == IO_SYS_FSYNC || e->op == IO_SYS_FDATASYNC ||
+	    e->op == IO_SYS_SYNC_FILE_RANGE)
+		snprintf(bytes, sizeof(bytes), "%s", e->ret < 0 ? "error" : "-");
+	else
+		snprintf(bytes, sizeof(bytes), "%lld", (long long)e->ret);
+	if (e->offset >= 0)
+		snprintf(off, sizeof(off), "%lld", (long long)(e->offset / 1024));
+	else
+		snprintf(off, sizeof(off), "-");
+	printf("%-8s %-16.16s %-7u %-7u %-15s %10s %10s %10.2f  %s\n", when, e->comm, e->tgid,
+	       e->pid, e->op < IO_SYS_NR_OPS ? sys_ops[e->op] : "?", bytes, off,
+	       (double)e->lat_ns / 1e6, name_file(t, e->file));
+	t->slow_printed++;
+	return 0;
+}
+
+static int io_tick(void *tool, bool final)
+{
+	struct io_tool *t = tool;
+
+	if (!t->o.syscalls)
+		return 0;
+	if (t->rb && ring_buffer__poll(t->rb, 0) < 0 && errno != EINTR)
+		return -errno;
+	name_new_files(t);
+	if (t->rb)
+		fflush(stdout);
+	if (final && t->nfiles)
+		lt_info("file paths: %u from /proc/PID/fd while open, %u from the kernel's dentry "
+			"names under their mount point",
+			t->named_proc, t->named_kernel);
+	return 0;
 }
 
 /* The disk's name from /sys/dev/block/MAJ:MIN/uevent (DEVNAME=), cached. */
@@ -261,13 +555,24 @@ static const char *dev_name(uint32_t dev)
 }
 
 /* "[vda write,sync queued]": the disk, operation, flags and phase of a sample. */
-static const char *io_aux_frame(uint64_t aux)
+static const char *io_aux_frame(void *tool, uint64_t aux)
 {
+	struct io_tool *t = tool;
+
 	static const char *const ops[] = { "read",    "write",	      "flush",
 					   "discard", "write-zeroes", "other" };
 	static char buf[128];
 	uint32_t a = (uint32_t)aux, fl = IO_AUX_FLAGS(a), op = IO_AUX_OP(a);
 
+	/* Syscall mode: "[pread64 /var/lib/db/data]", with "failed" for errors. */
+	if (t->o.syscalls) {
+		uint32_t sop = a & 0xff;
+
+		snprintf(t->frame, sizeof(t->frame), "[%s%s %s]",
+			 sop < IO_SYS_NR_OPS ? sys_ops[sop] : "?",
+			 a & IO_SYS_AUX_FAILED ? " failed" : "", name_file(t, aux >> 32));
+		return t->frame;
+	}
 	snprintf(buf, sizeof(buf), "[%s %s%s%s%s%s %s]", dev_name(aux >> 32), ops[op < 6 ? op : 5],
 		 fl & IO_F_SYNC ? ",sync" : "", fl & IO_F_META ? ",meta" : "",
 		 fl & IO_F_FUA ? ",fua" : "", fl & IO_F_PREFLUSH ? ",preflush" : "",
@@ -283,6 +588,20 @@ static const struct lt_tool_ops io_ops = {
 	.load = io_load,
 	.object = io_object,
 	.attach = io_attach,
+	.tick = io_tick,
+	.destroy = io_destroy,
+};
+
+static const struct lt_tool_ops io_sys_ops = {
+	.name = "io",
+	.unit = "us",
+	.unit2 = "bytes",
+	.what = "I/O syscall latency",
+	.aux_frame = io_aux_frame,
+	.load = io_load,
+	.object = io_object,
+	.attach = io_attach,
+	.tick = io_tick,
 	.destroy = io_destroy,
 };
 
@@ -295,6 +614,14 @@ int io_main(int argc, char **argv)
 	if (err)
 		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
 	lt_set_verbose(c.verbose);
+	if (t.o.syscalls) {
+		/* The calling thread's user stack: the kernel side is only syscall entry. */
+		c.user_only = true;
+		c.kernel_only = false;
+		/* --slower: stdout is the event stream; the profile goes to -o only. */
+		c.no_profile_output = t.o.slower_ms > 0;
+		return lt_session_run(&io_sys_ops, &t, &c);
+	}
 	/* Without --stacks there are no stacks to take or name. */
 	if (!t.o.stacks) {
 		c.kernel_only = true;

@@ -311,6 +311,7 @@ static int add_stack(const struct jv *st, struct lt_profile *p, const char **fra
 	if (!s)
 		return -ENOMEM;
 	s->total = total;
+	get_u64(st, "total2", &s->total2);
 	s->count = count;
 	for (size_t b = 0; h && h->t == J_ARR && b < h->n; b++) {
 		const struct jv *e = &h->kids[b];

@@ -236,8 +236,9 @@ static void offcpu_destroy(void *tool)
 	t->skel = NULL;
 }
 
-static const char *offcpu_aux_frame(uint64_t aux)
+static const char *offcpu_aux_frame(void *tool, uint64_t aux)
 {
+	(void)tool;
 	return aux == OFFCPU_PREEMPT ? "[preempted]" : NULL;
 }
 

@@ -86,7 +86,7 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n && !err; i++) {
 		const struct lt_sample *s = &p->samples[i];
-		const char *label = p->aux_frame ? p->aux_frame(s->aux) : NULL;
+		const char *label = p->aux_frame ? p->aux_frame(p->aux_ctx, s->aux) : NULL;
 		size_t j;
 
 		/* Keys compare by text: aux_frame may reuse one buffer. */

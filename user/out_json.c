@@ -52,6 +52,10 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 	json_str(f, p->tool);
 	fputs(",\"unit\":", f);
 	json_str(f, p->unit);
+	if (p->unit2) {
+		fputs(",\"unit2\":", f);
+		json_str(f, p->unit2);
+	}
 	fputs(",\"what\":", f);
 	json_str(f, p->what ? p->what : "");
 	fputs(",\"target\":", f);
@@ -68,6 +72,7 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			{ LT_STAT_AGG_FULL, "aggregation_full" },
 			{ LT_STAT_START_FULL, "start_full" },
 			{ LT_STAT_END_LOST, "end_lost" },
+			{ LT_STAT_RINGBUF_LOST, "event_stream_lost" },
 			{ LT_STAT_KSTACK_COLLISION, "kernel_stack_collisions" },
 			{ LT_STAT_KSTACK_FULL, "kernel_stacks_full" },
 			{ LT_STAT_KSTACK_FAULT, "kernel_stack_faults" },
@@ -90,8 +95,11 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 		json_str(f, s->comm);
 		fprintf(f,
 			",\"pid\":%u,\"tid\":%u,\"nspid\":%u,\"total\":%" PRIu64
-			",\"count\":%" PRIu64 ",\"frames\":[",
+			",\"count\":%" PRIu64,
 			s->tgid, s->pid, s->nspid ? s->nspid : s->tgid, s->total, s->count);
+		if (p->unit2)
+			fprintf(f, ",\"total2\":%" PRIu64, s->total2);
+		fputs(",\"frames\":[", f);
 		for (uint32_t k = 0; k < s->nframes; k++) {
 			fprintf(f, "%s[", k ? "," : "");
 			json_str(f, s->frames[k]);

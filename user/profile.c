@@ -143,6 +143,7 @@ int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src)
 		if (!d)
 			return -ENOMEM;
 		d->total += s->total;
+		d->total2 += s->total2;
 		d->count += s->count;
 		if (lt_hist_merge(&d->hist, &s->hist))
 			return -ENOMEM;
@@ -283,7 +284,7 @@ static int push_frame(struct lt_profile *p, struct frame_buf *b, const char *nam
 static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt_sample *s,
 		       struct frame_buf *b)
 {
-	const char *aux = p->aux_frame ? p->aux_frame(s->aux) : NULL;
+	const char *aux = p->aux_frame ? p->aux_frame(p->aux_ctx, s->aux) : NULL;
 	struct lt_sym_frame uf[LT_SYM_MAX_INLINE + 1];
 	char buf[512];
 	uint32_t cut = 0;
@@ -468,6 +469,7 @@ int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, si
 			slots[j] = ++n;
 			l[n - 1] = (struct lt_stack_line){ .first = s,
 							   .total = s->total,
+							   .total2 = s->total2,
 							   .count = s->count,
 							   .hist = &s->hist,
 							   .nthreads = 1 };
@@ -488,6 +490,7 @@ int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, si
 		if (lt_hist_merge(d->own_hist, &s->hist))
 			goto err_nomem;
 		d->total += s->total;
+		d->total2 += s->total2;
 		d->count += s->count;
 		if (s->pid != d->first->pid)
 			d->nthreads++;

@@ -28,6 +28,7 @@ struct lt_sample {
 	uint32_t nspid; /* tgid inside its PID namespace (set when symbolized) */
 	char comm[LT_COMM_LEN];
 	uint64_t total, count;
+	uint64_t total2; /* in the profile's unit2 (io: bytes), 0 if none */
 	struct lt_hist hist;
 	uint32_t nuser, nkern;
 	uint64_t *ips; /* nuser user frames, then nkern kernel frames, each leaf first */
@@ -48,12 +49,17 @@ struct lt_module {
 struct lt_profile {
 	const char *tool; /* "offcpu" */
 	const char *unit; /* unit of total and the histogram: "us" */
+	const char *unit2; /* unit of total2 ("bytes"), or NULL when the tool has none */
 	const char *what; /* what the value measures: "off-CPU time" */
 	char target[256];
 	time_t start;
 	double duration_s;
-	/* Pseudo-frame placed right after comm for a sample's aux, or NULL. */
-	const char *(*aux_frame)(uint64_t aux);
+	/*
+	 * Pseudo-frame placed right after comm for a sample's aux, or NULL; the
+	 * string may be reused by the next call. aux_ctx is its first argument.
+	 */
+	const char *(*aux_frame)(void *ctx, uint64_t aux);
+	void *aux_ctx;
 	uint64_t stats[LT_STAT_NR];
 	struct lt_sample *samples;
 	size_t n, cap;
@@ -72,7 +78,7 @@ struct lt_profile {
  */
 struct lt_stack_line {
 	const struct lt_sample *first; /* a representative sample */
-	uint64_t total, count;
+	uint64_t total, count, total2;
 	const struct lt_hist *hist; /* first's, or merged (owned) */
 	struct lt_hist *own_hist;
 	uint32_t nthreads;

@@ -183,6 +183,7 @@ static int filter(const struct lt_profile *src, const struct report_filter *f,
 			break;
 		}
 		d->total = l[i].total;
+		d->total2 = l[i].total2;
 		d->count = l[i].count;
 		if (lt_hist_copy(&d->hist, l[i].hist)) {
 			err = -ENOMEM;

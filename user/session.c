@@ -63,12 +63,13 @@ static void watch_targets(const struct lt_target *t, unsigned char *gone, bool q
 	}
 }
 
-static int finish(const struct lt_tool_ops *ops, struct bpf_object *obj, struct lt_profile *p,
-		  struct lt_symbolizer *s, struct lt_output *out, const struct lt_common *c,
-		  double t0)
+static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *obj,
+		  struct lt_profile *p, struct lt_symbolizer *s, struct lt_output *out,
+		  const struct lt_common *c, double t0)
 {
-	int err = lt_stacks_collect(obj, p, c->interval > 0);
+	int err = ops->tick ? ops->tick(tool, true) : 0;
 
+	err = err ?: lt_stacks_collect(obj, p, c->interval > 0);
 	p->duration_s = now_s() - t0;
 	if (err)
 		return err;
@@ -77,12 +78,12 @@ static int finish(const struct lt_tool_ops *ops, struct bpf_object *obj, struct 
 		lt_err("cannot symbolize stacks: %s", strerror(-err));
 		return err;
 	}
-	err = lt_output__write(out, p);
+	err = out ? lt_output__write(out, p) : 0;
 	if (err)
 		return err;
 	if (!c->quiet) {
 		lt_summary_print(stderr, p, c->top);
-		if (lt_output__path(out))
+		if (out && lt_output__path(out))
 			fprintf(stderr, "latprof %s: wrote %s\n", ops->name, lt_output__path(out));
 	}
 	lt_stacks_report_lost(p);
@@ -104,11 +105,15 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 
 	lt_profile__init(&prof, ops->name, ops->unit, ops->what);
 	prof.aux_frame = ops->aux_frame;
+	prof.aux_ctx = tool;
+	prof.unit2 = ops->unit2;
 	lt_target_describe(&c->target, prof.target, sizeof(prof.target));
 
 	err = lt_env_check();
 	err = err ?: lt_target_validate(&c->target);
-	err = err ?: lt_output__open(c->output, c->format, &c->out, &out);
+	/* A tool whose output is its event stream writes the profile only to -o. */
+	if (!c->no_profile_output || c->output)
+		err = err ?: lt_output__open(c->output, c->format, &c->out, &out);
 	if (err)
 		goto out_profile;
 	syms = lt_symbolizer__new();
@@ -170,6 +175,8 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 
 			lt_profile__init(&iv, ops->name, ops->unit, ops->what);
 			iv.aux_frame = ops->aux_frame;
+			iv.aux_ctx = tool;
+			iv.unit2 = ops->unit2;
 			memcpy(iv.target, prof.target, sizeof(iv.target));
 			iv.duration_s = c->interval;
 			err = lt_stacks_collect(obj, &iv, true);
@@ -182,6 +189,8 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 			next_iv += c->interval;
 		}
 		watch_targets(&c->target, gone, c->quiet);
+		if (ops->tick && (err = ops->tick(tool, false)))
+			goto out_tool;
 		if (!c->user_only && now >= next_bpf) {
 			lt_symbolizer__snapshot_bpf(syms);
 			next_bpf = now + 1;
@@ -190,7 +199,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 			goto out_tool;
 		usleep(50 * 1000);
 	}
-	err = finish(ops, obj, &prof, syms, out, c, t0);
+	err = finish(ops, tool, obj, &prof, syms, out, c, t0);
 
 out_tool:
 	lt_unwinder__free(unw);

@@ -14,14 +14,22 @@
 struct lt_tool_ops {
 	const char *name;
 	const char *unit; /* of the aggregated value: "us" */
+	const char *unit2; /* of the second sum ("bytes"), or NULL */
 	const char *what; /* "off-CPU time" */
-	const char *(*aux_frame)(uint64_t aux);
+	/* Pseudo-frame for a sample's aux (ctx: the tool), or NULL. */
+	const char *(*aux_frame)(void *tool, uint64_t aux);
 	/* Open, set rodata and map sizes, load. 0 or -errno (printed). */
 	int (*load)(void *tool, const struct lt_common *c);
 	/* The loaded object (maps shared by the core live in it). */
 	struct bpf_object *(*object)(void *tool);
 	/* Attach; describe the attach points chosen into buf. 0 or -errno (printed). */
 	int (*attach)(void *tool, char *how, size_t sz);
+	/*
+	 * Optional: called every ~50 ms while tracing and once after (final
+	 * true), for tools with more to do (io --slower: print events). 0 or
+	 * -errno (printed), which stops the session.
+	 */
+	int (*tick)(void *tool, bool final);
 	void (*destroy)(void *tool);
 };
 

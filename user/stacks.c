@@ -111,6 +111,7 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
 			break;
 		}
 		smp->total += val.total;
+		smp->total2 += val.total2;
 		smp->count += val.count;
 		for (int j = 0; j < LT_HIST_SLOTS && !err; j++)
 			err = lt_hist_add_slot(&smp->hist, j, val.hist[j]);
@@ -137,6 +138,7 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 		  "raise --stack-storage-size" },
 		{ LT_STAT_START_FULL, "events not timed, too many threads off-CPU at once", NULL },
 		{ LT_STAT_END_LOST, "events not timed, task storage busy at switch-in", NULL },
+		{ LT_STAT_RINGBUF_LOST, "slow operations not printed, event stream full", NULL },
 		{ LT_STAT_KSTACK_COLLISION, "kernel stacks lost to hash collisions",
 		  "raise --stack-storage-size" },
 		{ LT_STAT_KSTACK_FULL, "kernel stacks lost, stack map full",

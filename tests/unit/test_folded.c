@@ -5,8 +5,9 @@
 #include "profile.h"
 #include "tap.h"
 
-static const char *aux_frame(uint64_t aux)
+static const char *aux_frame(void *ctx, uint64_t aux)
 {
+	(void)ctx;
 	return aux == 2 ? "[preempted]" : NULL;
 }
 

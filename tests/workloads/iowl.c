@@ -7,6 +7,11 @@
  *                  own pwrite() at a new offset, so N block write requests
  *   sync K FILE    writer_sync(): K times, a 4 KiB buffered pwrite() to a new
  *                  offset, then fdatasync()
+ *   read N FILE    reader(): N preads of 4 KiB from FILE (which must hold
+ *                  N x 4 KiB)
+ *   slow K FILE    writer_slow(): K times, 64 MiB of buffered writes in 256
+ *                  KiB pieces (each fast) and then fsync() (slow: it writes the
+ *                  64 MiB to the disk)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -48,6 +53,39 @@ static noinline int writer_sync(const char *path, int k)
 	return close(fd) != 0;
 }
 
+static noinline int reader(const char *path, int n)
+{
+	int fd = open(path, O_RDONLY);
+	char buf[BLK];
+
+	if (fd < 0)
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (pread(fd, buf, BLK, (off_t)i * BLK) != BLK)
+			return 1;
+	return close(fd) != 0;
+}
+
+static noinline int writer_slow(const char *path, int k)
+{
+	enum { PIECE = 256 << 10, TOTAL = 64 << 20 };
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+	char *buf = malloc(PIECE);
+
+	if (fd < 0 || !buf)
+		return 1;
+	memset(buf, 'w', PIECE);
+	for (int i = 0; i < k; i++) {
+		for (int off = 0; off < TOTAL; off += PIECE)
+			if (pwrite(fd, buf, PIECE, (off_t)i * TOTAL + off) != PIECE)
+				return 1;
+		if (fsync(fd))
+			return 1;
+	}
+	free(buf);
+	return close(fd) != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int a = 1, n, sig;
@@ -56,7 +94,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "nowait"))
 		a++;
 	if (argc < a + 3) {
-		fprintf(stderr, "usage: iowl [nowait] direct|sync N FILE\n");
+		fprintf(stderr, "usage: iowl [nowait] direct|sync|read|slow N FILE\n");
 		return 2;
 	}
 	n = atoi(argv[a + 1]);
@@ -71,6 +109,10 @@ int main(int argc, char **argv)
 		return writer_direct(argv[a + 2], n);
 	if (!strcmp(argv[a], "sync"))
 		return writer_sync(argv[a + 2], n);
+	if (!strcmp(argv[a], "read"))
+		return reader(argv[a + 2], n);
+	if (!strcmp(argv[a], "slow"))
+		return writer_slow(argv[a + 2], n);
 	fprintf(stderr, "unknown mode '%s'\n", argv[a]);
 	return 2;
 }

@@ -1,0 +1,44 @@
+#!/bin/bash
+# latprof io --syscalls and --slower against iowl's known calls, on files in
+# a directory on disk (not tmpfs). Ground truth: writer_sync() does 1 openat,
+# 10 pwrite64 of 4 KiB and 10 fdatasync; reader() 20 pread64 of 4 KiB;
+# writer_slow() 3 x (256 pwrite64 of 256 KiB, each well under 1 ms, then an
+# fsync of the 64 MiB, tens of ms).
+. tests/integration/lib.sh
+need_bpf
+D=$(mktemp -d /var/tmp/latprof-io.XXXXXX)
+trap 'rm -rf "$D"; cleanup' EXIT
+F=$D/sync.dat
+sum() { jq "[.stacks[] | select($1) | .$2] | add // 0" "$3"; }
+on() { printf '.frames[0][0] == "[%s %s]"' "$1" "$2"; }
+has() { printf '([.frames[][0]] | index("%s"))' "$1"; }
+
+WL_BIN="$WL/iowl" start_wl sync 10 "$F"
+trace "$TMP/s" io --syscalls -p "$WL_PID" -d 2.5 -f json -o "$TMP/s.json"
+check "10 pwrite64 on $F" [ "$(sum "$(on pwrite64 "$F")" count "$TMP/s.json")" = 10 ]
+check "their bytes: 10 x 4096" [ "$(sum "$(on pwrite64 "$F")" total2 "$TMP/s.json")" = 40960 ]
+check "10 fdatasync on $F" [ "$(sum "$(on fdatasync "$F")" count "$TMP/s.json")" = 10 ]
+check "1 openat of $F" [ "$(sum "$(on openat "$F")" count "$TMP/s.json")" = 1 ]
+check "all charged to main;writer_sync" \
+	[ "$(sum "$(has writer_sync)" count "$TMP/s.json")" = 21 ]
+check "the profile names its second unit" [ "$(jq -r .unit2 "$TMP/s.json")" = bytes ]
+bad=$(jq '[.stacks[] | select(([.hist[][2]] | add // 0) != .count)] | length' "$TMP/s.json")
+check "every histogram's buckets sum to its count ($bad differ)" [ "$bad" = 0 ]
+
+R=$D/read.dat
+dd if=/dev/zero of="$R" bs=4096 count=20 2>/dev/null
+WL_BIN="$WL/iowl" start_wl read 20 "$R"
+trace "$TMP/r" io --syscalls -p "$WL_PID" -d 2.5 -f json -o "$TMP/r.json"
+check "20 pread64 on $R, 81920 bytes, from reader" \
+	[ "$(sum "$(on pread64 "$R") and $(has reader)" count "$TMP/r.json")/$(sum "$(on pread64 "$R")" total2 "$TMP/r.json")" = 20/81920 ]
+
+S=$D/slow.dat
+WL_BIN="$WL/iowl" start_wl slow 3 "$S"
+trace "$TMP/w" io --slower 5 -p "$WL_PID" -d 4
+lines=$(grep -c " fsync .* $S\$" "$TMP/w.stdout")
+check "--slower 5: the 3 slow fsyncs printed, with their file ($lines)" [ "$lines" = 3 ]
+others=$(tail -n +2 "$TMP/w.stdout" | grep -vc " fsync ")
+check "--slower 5: nothing else (768 fast pwrite64 calls): $others other lines" [ "$others" = 0 ]
+check "--slower: a header names the columns" grep -q '^TIME .*LAT(ms) *FILE$' "$TMP/w.stdout"
+grep -q fsync "$TMP/w.stdout" || head -5 "$TMP/w.stdout" "$TMP/w.stderr" | diag
+done_testing
