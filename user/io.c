@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <stdio.h>
@@ -510,12 +513,48 @@ static int slow_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/*
+ * Block mode sees only I/O that reaches a disk. A target whose open files all
+ * live on tmpfs (or ramfs) does none: say so, and what would see its I/O.
+ */
+static void warn_tmpfs(const struct lt_target *tg)
+{
+	for (unsigned int i = 0; i < tg->npids; i++) {
+		unsigned int files = 0, mem = 0;
+		char dir[64], fd[320];
+		struct dirent *de;
+		struct statfs sf;
+		struct stat st;
+		DIR *d;
+
+		snprintf(dir, sizeof(dir), "/proc/%u/fd", tg->pids[i]);
+		d = opendir(dir);
+		while (d && (de = readdir(d))) {
+			snprintf(fd, sizeof(fd), "%s/%s", dir, de->d_name);
+			if (de->d_name[0] == '.' || stat(fd, &st) || !S_ISREG(st.st_mode) ||
+			    statfs(fd, &sf))
+				continue;
+			files++;
+			mem += sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC;
+		}
+		if (d)
+			closedir(d);
+		if (files && mem == files)
+			lt_warn("pid %u: its open files are all on tmpfs, which does no block I/O; "
+				"'latprof io --syscalls' times its reads and writes",
+				tg->pids[i]);
+	}
+}
+
 static int io_tick(void *tool, bool final)
 {
 	struct io_tool *t = tool;
 
-	if (!t->o.syscalls)
+	if (!t->o.syscalls) {
+		if (final)
+			warn_tmpfs(&t->c->target);
 		return 0;
+	}
 	if (t->rb && ring_buffer__poll(t->rb, 0) < 0 && errno != EINTR)
 		return -errno;
 	name_new_files(t);

@@ -32,6 +32,7 @@ struct lt_output {
 	char *tmp;
 	FILE *f;
 	bool committed;
+	bool direct; /* written in place (not a regular file): f is ours to close */
 };
 
 static const struct lt_format *find_format(const char *name)
@@ -73,6 +74,27 @@ int lt_output__open(const char *path, const char *format, const struct lt_out_op
 		o->f = stdout;
 		*out = o;
 		return 0;
+	}
+	/*
+	 * Only a regular file (or a new one) is written to a temp file and renamed
+	 * into place: /dev/null, a FIFO or a terminal must be written as it is,
+	 * never replaced.
+	 */
+	{
+		struct stat st;
+
+		if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+			o->f = fopen(path, "w");
+			if (!o->f) {
+				err = -errno;
+				lt_err("cannot write output '%s': %s", path, strerror(errno));
+				free(o);
+				return err;
+			}
+			o->direct = true;
+			*out = o;
+			return 0;
+		}
 	}
 	o->path = strdup(path);
 	if (!o->path || asprintf(&o->tmp, "%s.tmp.XXXXXX", path) < 0) {
@@ -163,6 +185,8 @@ void lt_output__close(struct lt_output *o)
 {
 	if (!o)
 		return;
+	if (o->direct && o->f)
+		fclose(o->f);
 	if (o->path) {
 		if (o->f)
 			fclose(o->f);

@@ -49,6 +49,21 @@ trace "$TMP/g" io --stacks --dev "$DEV" -p "$WL_PID" -d 2.5 -f json -o "$TMP/g.j
 n=$(sum '([.frames[][0]] | index("writer_sync")) and (.frames[0][0] | test("write.* in device"))' "$TMP/g.json")
 check "--stacks: the 10 data writes charged to writer_sync: $n" [ "$n" = 10 ]
 
+# A process whose files are all on tmpfs does no block I/O: latprof says so.
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+	S=$(mktemp -d /dev/shm/latprof.XXXXXX)
+	sh -c "echo \$\$ >'$S/pid'; exec sleep 5 0</dev/null 1>'$S/out' 2>&1 3>'$S/data'" &
+	_children="$_children $!"
+	for _ in $(seq 50); do [ -s "$S/pid" ] && break; sleep 0.05; done
+	"$LATPROF" io -p "$(cat "$S/pid")" -d 0.5 -q -o /dev/null 2>"$TMP/tmpfs.err"
+	check "files only on tmpfs: says no block I/O can be seen there" \
+		grep -q "open files are all on tmpfs, which does no block I/O" "$TMP/tmpfs.err"
+	kill "$(cat "$S/pid")" 2>/dev/null
+	rm -rf "$S"
+else
+	ok 0 "# SKIP /dev/shm is not tmpfs here"
+fi
+
 "$LATPROF" io --dev nosuchdisk -d 1 2>"$TMP/dev.err"
 check "--dev that names no disk: usage error" [ $? -eq 2 ]
 check "--dev error says so" grep -q "invalid --dev 'nosuchdisk': no such disk" "$TMP/dev.err"

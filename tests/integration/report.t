@@ -70,6 +70,16 @@ check "json -> json keeps pid and histogram" \
 	quiet jq -e '.stacks[] | select(.pid == 10) | .hist == [[32,36,2]]' "$TMP/p2.json"
 printf '{"format":"latprof-profile",\n"stacks":[\n{"comm":"a",]}\n' >"$TMP/bad.json"
 
+# -o onto what is not a regular file is written in place, never replaced.
+R -q -o /dev/null "$TMP/a.folded"
+check "-o /dev/null: exit 0, and /dev/null is still a character device" test -c /dev/null
+mkfifo "$TMP/out.fifo"
+cat "$TMP/out.fifo" >"$TMP/fifo.got" &
+R -q -o "$TMP/out.fifo" "$TMP/a.folded"
+wait $!
+check "-o FIFO: the stacks come through the FIFO" grep -qx 'app;main;foo;bar 300' "$TMP/fifo.got"
+check "-o FIFO: the FIFO is still a FIFO" test -p "$TMP/out.fifo"
+
 # Malformed input: one error with file:line, exit 1, nothing written.
 bad() { # bad NAME FILE PATTERN
 	rm -f "$TMP/x.folded"
