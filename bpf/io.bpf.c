@@ -155,6 +155,8 @@ static __always_inline __u32 flags_of(__u32 flags)
 		f |= IO_F_FUA;
 	if (flags & (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH)))
 		f |= IO_F_PREFLUSH;
+	if (flags & (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_BACKGROUND)))
+		f |= IO_F_WRITEBACK;
 	return f;
 }
 
@@ -177,6 +179,11 @@ static __always_inline void rq_complete(struct request *rq)
 	fl = flags_of(cmd);
 	k.aux2 = disk_dev(disk);
 	k.kstack = LT_NO_KSTACK;
+	/* Flusher threads (kworker/...) write back what others dirtied. */
+	if (r->owner.known && r->owner.comm[0] == 'k' && r->owner.comm[1] == 'w' &&
+	    r->owner.comm[2] == 'o' && r->owner.comm[3] == 'r' && r->owner.comm[4] == 'k' &&
+	    r->owner.comm[5] == 'e' && r->owner.comm[6] == 'r')
+		fl |= IO_F_WRITEBACK;
 	if (want_stacks && r->owner.known) {
 		k.tgid = r->owner.tgid;
 		k.pid = r->owner.pid;

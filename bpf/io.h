@@ -19,11 +19,13 @@ enum io_op {
 	IO_OP_OTHER,
 };
 
-/* Request flags latprof reports: REQ_SYNC, REQ_META, REQ_FUA, REQ_PREFLUSH. */
+/* Request flags latprof reports: REQ_SYNC, REQ_META, REQ_FUA, REQ_PREFLUSH, REQ_BACKGROUND. */
 #define IO_F_SYNC 0x1
 #define IO_F_META 0x2
 #define IO_F_FUA 0x4
 #define IO_F_PREFLUSH 0x8
+/* REQ_BACKGROUND (background or periodic writeback), or submitted by a kworker */
+#define IO_F_WRITEBACK 0x10
 
 /* Where the time went: queued (insert to issue) or in the device (issue to completion). */
 enum io_phase {

@@ -612,9 +612,10 @@ static const char *io_aux_frame(void *tool, uint64_t aux)
 			 a & IO_SYS_AUX_FAILED ? " failed" : "", name_file(t, aux >> 32));
 		return t->frame;
 	}
-	snprintf(buf, sizeof(buf), "[%s %s%s%s%s%s %s]", dev_name(aux >> 32), ops[op < 6 ? op : 5],
-		 fl & IO_F_SYNC ? ",sync" : "", fl & IO_F_META ? ",meta" : "",
+	snprintf(buf, sizeof(buf), "[%s %s%s%s%s%s%s %s]", dev_name(aux >> 32),
+		 ops[op < 6 ? op : 5], fl & IO_F_SYNC ? ",sync" : "", fl & IO_F_META ? ",meta" : "",
 		 fl & IO_F_FUA ? ",fua" : "", fl & IO_F_PREFLUSH ? ",preflush" : "",
+		 fl & IO_F_WRITEBACK ? ",writeback" : "",
 		 IO_AUX_PHASE(a) == IO_PHASE_QUEUE ? "queued" : "in device");
 	return buf;
 }
