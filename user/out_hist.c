@@ -15,7 +15,7 @@ struct hkey {
 	uint32_t tgid;
 	char comm[LT_COMM_LEN];
 	const char *label; /* the tool's name for the sample's aux ("" none), interned */
-	uint64_t total;
+	uint64_t total, total2;
 	struct lt_hist h;
 };
 
@@ -106,6 +106,7 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			nk++;
 		}
 		k[j].total += s->total;
+		k[j].total2 += s->total2;
 		total += s->total;
 		err = lt_hist_merge(&k[j].h, &s->hist) ?: lt_hist_merge(&all, &s->hist);
 	}
@@ -137,8 +138,13 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 		fprintf(f, "\n%s", k[j].comm[0] ? k[j].comm : "?");
 		if (k[j].tgid)
 			fprintf(f, " [pid %u]", k[j].tgid);
-		fprintf(f, "%s%s: %llu events, total %s\n", k[j].label[0] ? " " : "", k[j].label,
+		fprintf(f, "%s%s: %llu events, total %s", k[j].label[0] ? " " : "", k[j].label,
 			(unsigned long long)n, v);
+		if (p->unit2) {
+			lt_format_value(v, sizeof(v), (double)k[j].total2, p->unit2);
+			fprintf(f, ", %s", v);
+		}
+		fputc('\n', f);
 		print_hist(f, &k[j].h, p->unit);
 	}
 	fprintf(f, "\nPercentiles are %s; rows above are powers of two.\n", LT_HIST_METHOD);

@@ -309,6 +309,8 @@ int lt_write_pprof(FILE *f, const struct lt_profile *p, const struct lt_out_opts
 	sample_types(p, &t0, &u0, &mul, &t1);
 	value_type(&pp, P_SAMPLE_TYPE, t0, u0);
 	value_type(&pp, P_SAMPLE_TYPE, t1, "count");
+	if (p->unit2) /* io --syscalls: bytes */
+		value_type(&pp, P_SAMPLE_TYPE, p->unit2, p->unit2);
 	for (size_t i = 0; i < p->n && !pp.out.oom; i++) {
 		const struct lt_sample *s = &p->samples[i];
 		size_t n = 0;
@@ -334,6 +336,8 @@ int lt_write_pprof(FILE *f, const struct lt_profile *p, const struct lt_out_opts
 			pk.n = 0;
 			varint(&pk, s->total * mul);
 			varint(&pk, s->count);
+			if (p->unit2)
+				varint(&pk, s->total2);
 			field_bytes(&smp, 2, pk.b, pk.n);
 			free(pk.b);
 			label(&smp, &pp, "comm", s->comm[0] ? s->comm : "?", 0);
