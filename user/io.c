@@ -249,6 +249,14 @@ static int io_load(void *tool, const struct lt_common *c)
 		/* Syscall mode is tracepoints only: one flavour. */
 		if ((env && *env && strcmp(env, flavours[i])) || (t->o.syscalls && i))
 			continue;
+		/*
+		 * Before v5.11 the request is the second argument: tp_btf would
+		 * type the first (the queue) as the request and load fine.
+		 */
+		if (!i && !t->o.syscalls && rq_issue_has_queue()) {
+			lt_info("block_rq_issue takes (q, rq) on this kernel: raw_tp only");
+			continue;
+		}
 		err = try_load(t, flavours[i]);
 		if (!err) {
 			t->flavour = flavours[i];

@@ -35,6 +35,13 @@ n=$(sum '([.frames[][0]] | index("writer_direct")) and (.frames[0][0] | test("wr
 check "--stacks: all 64 charged to main;writer_direct;pwrite: $n" [ "$n" = 64 ]
 check "--stacks: the comm is the workload's" [ "$(jq -r '.stacks[0].comm' "$TMP/s.json")" = iowl ]
 
+# The raw_tp fallback (kernels without tp_btf) counts the same.
+WL_BIN="$WL/iowl" start_wl direct 64 "$D/mnt/direct3"
+LATPROF_ATTACH=raw_tp trace "$TMP/r" io -v --dev "$DEV" -p "$WL_PID" -d 2.5 -f json -o "$TMP/r.json"
+n=$(sum '.frames[0][0] | test("write.* in device")' "$TMP/r.json")
+check "raw_tp flavour: the same 64 write requests ($n)" [ "$n" = 64 ]
+check "raw_tp flavour: -v says which was attached" grep -q 'attached: block: raw_tp' "$TMP/r.stderr"
+
 # fdatasync: the data write is issued by the task; the journal commit and its
 # cache flushes by jbd2. ext4 commits with REQ_PREFLUSH|REQ_FUA; a loop device
 # has no FUA, so the block layer sends a flush before and one after the commit
