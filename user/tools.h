@@ -13,5 +13,7 @@ extern const struct lt_cli_tool diff_cli;
 int diff_main(int argc, char **argv);
 extern const struct lt_cli_tool io_cli;
 int io_main(int argc, char **argv);
+extern const struct lt_cli_tool tcp_cli;
+int tcp_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * latprof tcp: connect latency from SYN_SENT to ESTABLISHED (or to CLOSE,
+ * for failed connects), charged to the connecting task's stacks and the
+ * peer, from sock:inet_sock_set_state; retransmits and resets counted per
+ * connection from the tcp tracepoints. Addresses are read from the socket
+ * with CO-RE, not from the tracepoint records, whose layout changed.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "core_fixes.bpf.h"
+#include "target.bpf.h"
+#include "stack_agg.bpf.h"
+#include "ustack.bpf.h"
+#include "tcp.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+
+const volatile __u8 want_ustack = 1;
+const volatile __u8 want_kstack = 1;
+const volatile __u16 filter_lport = 0; /* -L */
+const volatile __u16 filter_rport = 0; /* -D */
+
+/* A connect in flight: who, from where, since when. */
+struct tcp_start {
+	__u64 ts;
+	__u64 ustack;
+	__s32 kstack;
+	__u32 tgid, pid;
+	char comm[LT_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384); /* connects in flight */
+	__type(key, __u64);
+	__type(value, struct tcp_start);
+} tcp_starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct tcp_peer);
+} tcp_peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tcp_count_key);
+	__type(value, __u64);
+} tcp_counts SEC(".maps");
+
+static __always_inline void sk_addrs(const struct sock *sk, struct tcp_addr *local,
+				     struct tcp_addr *remote)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	local->family = remote->family = family;
+	local->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	remote->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET6) {
+		BPF_CORE_READ_INTO(&local->addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&remote->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)local->addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)remote->addr, sk, __sk_common.skc_daddr);
+	}
+}
+
+static __always_inline bool ports_wanted(const struct tcp_addr *l, const struct tcp_addr *r)
+{
+	return (!filter_lport || l->port == filter_lport) &&
+	       (!filter_rport || r->port == filter_rport);
+}
+
+static __always_inline __u32 peer_id(const struct tcp_addr *r)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	struct tcp_peer p = {};
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ r->addr[i]) * 0x100000001b3ULL;
+	h = (h ^ r->port) * 0x100000001b3ULL;
+	h = (h ^ r->family) * 0x100000001b3ULL;
+	p.remote = *r;
+	bpf_map_update_elem(&tcp_peers, &(__u32){ (__u32)(h >> 32) ?: 1 }, &p, BPF_NOEXIST);
+	return (__u32)(h >> 32) ?: 1;
+}
+
+static __always_inline void set_state(void *ctx, const struct sock *sk, int old, int new)
+{
+	__u64 key = (__u64)sk, id, now;
+	struct tcp_addr l, r;
+	struct lt_stack_key k = {};
+	struct tcp_start *s, st = {};
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	if (new == TCP_SYN_SENT) {
+		/* connect(): the connecting task is current. */
+		id = bpf_get_current_pid_tgid();
+		st.tgid = id >> 32;
+		st.pid = (__u32)id;
+		if (!lt_current_selected(st.tgid, st.pid))
+			return;
+		bpf_get_current_comm(st.comm, sizeof(st.comm));
+		st.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
+		st.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+		st.ts = bpf_ktime_get_ns();
+		if (bpf_map_update_elem(&tcp_starts, &key, &st, BPF_ANY))
+			lt_stat_inc(LT_STAT_START_FULL);
+		return;
+	}
+	if (old != TCP_SYN_SENT)
+		return;
+	s = bpf_map_lookup_elem(&tcp_starts, &key);
+	if (!s)
+		return;
+	now = bpf_ktime_get_ns();
+	sk_addrs(sk, &l, &r);
+	if (ports_wanted(&l, &r)) {
+		k.tgid = s->tgid;
+		k.pid = s->pid;
+		k.ustack = s->ustack;
+		k.kstack = s->kstack;
+		__builtin_memcpy(k.comm, s->comm, sizeof(k.comm));
+		k.aux2 = peer_id(&r);
+		if (new == TCP_ESTABLISHED)
+			k.aux = TCP_AUX(TCP_EV_CONNECT, 0);
+		else /* CLOSE: refused, reset, timed out: the socket's error says which */
+			k.aux = TCP_AUX(TCP_EV_CONNECT_FAILED, BPF_CORE_READ(sk, sk_err) & 0xffff);
+		lt_agg_add(&k, (now - s->ts) / 1000);
+	}
+	bpf_map_delete_elem(&tcp_starts, &key);
+}
+
+/* Retransmits and resets: counted per connection, in the state it was in. */
+static __always_inline void count(const struct sock *sk, __u32 event)
+{
+	struct tcp_count_key k = {};
+	__u64 one = 1, *v;
+
+	if (!sk)
+		return; /* a reset sent for no socket */
+	sk_addrs(sk, &k.local, &k.remote);
+	if (!ports_wanted(&k.local, &k.remote))
+		return;
+	k.event = event;
+	k.state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	v = bpf_map_lookup_elem(&tcp_counts, &k);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else if (bpf_map_update_elem(&tcp_counts, &k, &one, BPF_NOEXIST))
+		lt_stat_inc(LT_STAT_AGG_FULL);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_state_btf, const struct sock *sk, int old, int new)
+{
+	set_state(ctx, sk, old, new);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_btf, const struct sock *sk)
+{
+	count(sk, TCP_EV_RETRANSMIT);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tcp_send_reset_btf, const struct sock *sk)
+{
+	count(sk, TCP_EV_SEND_RESET);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tcp_recv_reset_btf, const struct sock *sk)
+{
+	count(sk, TCP_EV_RECV_RESET);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int tcp_state_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	set_state(ctx, (const struct sock *)ctx->args[0], (int)ctx->args[1], (int)ctx->args[2]);
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int tcp_retransmit_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	count((const struct sock *)ctx->args[0], TCP_EV_RETRANSMIT);
+	return 0;
+}
+
+SEC("raw_tp/tcp_send_reset")
+int tcp_send_reset_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	count((const struct sock *)ctx->args[0], TCP_EV_SEND_RESET);
+	return 0;
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int tcp_recv_reset_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	count((const struct sock *)ctx->args[0], TCP_EV_RECV_RESET);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * latprof tcp: what crosses between its BPF program and user space. Connect
+ * latency aggregates into the shared stack map with aux = event and error,
+ * aux2 = the peer (an id into tcp_peers); counted events (retransmits,
+ * resets) go to their own map, per connection.
+ */
+#ifndef LT_TCP_H
+#define LT_TCP_H
+#include "lt_types.h"
+
+enum tcp_event {
+	TCP_EV_CONNECT, /* SYN_SENT -> ESTABLISHED: latency */
+	TCP_EV_CONNECT_FAILED, /* SYN_SENT -> CLOSE: time to failure; aux has the errno */
+	TCP_EV_RETRANSMIT,
+	TCP_EV_SEND_RESET,
+	TCP_EV_RECV_RESET,
+};
+
+#define TCP_AUX(ev, err) ((ev) | (err) << 8)
+#define TCP_AUX_EV(aux) ((aux)&0xff)
+#define TCP_AUX_ERR(aux) (((aux) >> 8) & 0xffff)
+
+/* An endpoint: IPv4 addresses are in the first 4 bytes of addr. */
+struct tcp_addr {
+	__u8 addr[16];
+	__u16 port; /* host order */
+	__u16 family; /* AF_INET, AF_INET6 */
+};
+
+/* tcp_peers: lt_stack_key.aux2 -> the remote endpoint. */
+struct tcp_peer {
+	struct tcp_addr remote;
+};
+
+/* tcp_counts key: one event kind on one connection, in one TCP state. */
+struct tcp_count_key {
+	struct tcp_addr local, remote;
+	__u32 event; /* enum tcp_event */
+	__u32 state; /* TCP_ESTABLISHED, TCP_SYN_SENT, ... as the kernel numbers them */
+};
+
+#endif

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Ground-truth workload for `latprof tcp`, on loopback. Prints its pid,
+ * waits for SIGUSR1 (unless the first argument is "nowait"), then runs a
+ * mode; "-6" before the mode uses ::1 instead of 127.0.0.1.
+ *
+ *   synretry PORT   a listener with backlog 0 that accepts nothing for 300 ms:
+ *                   connect_fill() takes the one queue slot, connect_slow()'s
+ *                   SYN is dropped and completes on the 1 s SYN retransmit
+ *   refused PORT    connect_refused() to a port nobody listens on
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define noinline __attribute__((noinline, noclone))
+
+static int v6;
+static int port;
+
+static socklen_t addr_of(struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		a->sin6_addr = in6addr_loopback;
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sizeof(*a);
+}
+
+static int listener(int backlog)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(&ss);
+	int one = 1, fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) || listen(fd, backlog))
+		return -1;
+	return fd;
+}
+
+/* One blocking connect; the fd, or -errno. */
+static noinline int do_connect(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(&ss);
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/*
+ * `after` keeps each caller's frame (no tail call to do_connect()); its
+ * different increments keep GCC from folding the three into one (-fipa-icf).
+ */
+static noinline int connect_fill(void)
+{
+	volatile int after = 0, r = do_connect();
+
+	after++;
+	return r;
+}
+
+static noinline int connect_slow(void)
+{
+	volatile int after = 0, r = do_connect();
+
+	after += 2;
+	return r;
+}
+
+static noinline int connect_refused(void)
+{
+	volatile int after = 0, r = do_connect();
+
+	after += 3;
+	return r;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void *late_accept(void *arg)
+{
+	int lfd = *(int *)arg;
+
+	nap_ms(300);
+	for (int i = 0; i < 2; i++)
+		accept(lfd, NULL, NULL);
+	return NULL;
+}
+
+static int synretry(void)
+{
+	int lfd = listener(0), a, b;
+	pthread_t th;
+
+	if (lfd < 0)
+		return 1;
+	a = connect_fill();
+	pthread_create(&th, NULL, late_accept, &lfd);
+	b = connect_slow();
+	pthread_join(th, NULL);
+	fprintf(stderr, "synretry: fill %d slow %d\n", a, b);
+	return a < 0 || b < 0;
+}
+
+int main(int argc, char **argv)
+{
+	int a = 1, sig;
+	sigset_t set;
+
+	if (argc > a && !strcmp(argv[a], "nowait"))
+		a++;
+	if (argc > a && !strcmp(argv[a], "-6")) {
+		v6 = 1;
+		a++;
+	}
+	if (argc < a + 2) {
+		fprintf(stderr, "usage: tcpwl [nowait] [-6] synretry|refused PORT\n");
+		return 2;
+	}
+	port = atoi(argv[a + 1]);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("%d\n", getpid());
+	fflush(stdout);
+	if (strcmp(argv[1], "nowait"))
+		sigwait(&set, &sig);
+	if (!strcmp(argv[a], "synretry"))
+		return synretry();
+	if (!strcmp(argv[a], "refused"))
+		return connect_refused() != -ECONNREFUSED;
+	fprintf(stderr, "unknown mode '%s'\n", argv[a]);
+	return 2;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * latprof tcp: connect latency per peer and connecting stack, failed
+ * connects with their reason, and retransmits and resets per connection and
+ * per peer. A thin driver over the core, as offcpu is.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include "bpf_util.h"
+#include "err.h"
+#include "stack_agg.h"
+#include "tcp.h"
+#include "unwind.h"
+#include "tcp.skel.h"
+#include "session.h"
+#include "stacks.h"
+#include "tools.h"
+
+struct tcp_opts {
+	unsigned long long lport, rport; /* -L, -D; 0: any */
+};
+
+struct tcp_tool {
+	struct tcp_opts o;
+	const struct lt_common *c;
+	struct tcp_bpf *skel;
+	const char *flavour;
+	char frame[160];
+};
+
+static const struct option tcp_longopts[] = {
+	{ "local-port", required_argument, NULL, 'L' },
+	{ "remote-port", required_argument, NULL, 'D' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int tcp_parse(void *topts, int key, const char *arg)
+{
+	struct tcp_opts *o = topts;
+
+	switch (key) {
+	case 'L': return lt_parse_u64(arg, "--local-port", 1, 65535, &o->lport);
+	case 'D': return lt_parse_u64(arg, "--remote-port", 1, 65535, &o->rport);
+	}
+	return -EINVAL;
+}
+
+const struct lt_cli_tool tcp_cli = {
+	.name = "tcp",
+	.summary = "TCP connect latency per peer and stack; retransmits and resets",
+	.synopsis = "[-p PID ...] [-L PORT] [-D PORT] [-d SECONDS] [options]",
+	.help = "  -L, --local-port PORT       only connections with this local port\n"
+		"  -D, --remote-port PORT      only connections to this remote port\n",
+	.examples = "  latprof tcp -p 4242 -d 30 -f hist          # connect latency per peer\n"
+		    "  latprof tcp -D 5432 -d 60 -o connects.folded\n",
+	.shortopts = "L:D:",
+	.longopts = tcp_longopts,
+	.parse = tcp_parse,
+};
+
+static const char *const flavours[] = { "tp_btf", "raw_tp" };
+
+static int try_load(struct tcp_tool *t, const char *flavour)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = lt_btf_custom_path());
+	struct bpf_program *p;
+	uint8_t mode = 0;
+	int err;
+
+	t->skel = tcp_bpf__open_opts(&oo);
+	if (!t->skel)
+		return -errno;
+	bpf_object__for_each_program (p, t->skel->obj) {
+		const char *n = bpf_program__name(p);
+
+		if (!strncmp(n, "tcp_", 4))
+			bpf_program__set_autoload(
+				p, strstr(n, !strcmp(flavour, "tp_btf") ? "_btf" : "_raw") != NULL);
+	}
+	t->skel->rodata->want_ustack = !t->c->kernel_only;
+	t->skel->rodata->want_kstack = !t->c->user_only;
+	t->skel->rodata->filter_lport = (uint16_t)t->o.lport;
+	t->skel->rodata->filter_rport = (uint16_t)t->o.rport;
+	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
+	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
+	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
+	err = err ?: tcp_bpf__load(t->skel);
+	if (err) {
+		tcp_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+	return err;
+}
+
+static int tcp_load(void *tool, const struct lt_common *c)
+{
+	struct tcp_tool *t = tool;
+	const char *env = getenv("LATPROF_ATTACH");
+	int err = -ENOENT;
+
+	t->c = c;
+	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
+		if (env && *env && strcmp(env, flavours[i]))
+			continue;
+		err = try_load(t, flavours[i]);
+		if (!err) {
+			t->flavour = flavours[i];
+			return 0;
+		}
+		lt_info("loading the tcp tracepoints as %s failed: %s", flavours[i],
+			strerror(-err));
+	}
+	lt_err("cannot load the tcp BPF program: %s (run with -v for the verifier log)",
+	       strerror(-err));
+	return err;
+}
+
+static struct bpf_object *tcp_object(void *tool)
+{
+	return ((struct tcp_tool *)tool)->skel->obj;
+}
+
+static int tcp_attach(void *tool, char *how, size_t sz)
+{
+	struct tcp_tool *t = tool;
+	int err = tcp_bpf__attach(t->skel);
+
+	if (err) {
+		lt_err("cannot attach to the tcp tracepoints (%s): %s", t->flavour, strerror(-err));
+		return err;
+	}
+	snprintf(how, sz, "inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: %s", t->flavour);
+	lt_info("attached: %s", how);
+	return 0;
+}
+
+/* "10.0.0.5:5432", "[::1]:8080" */
+static void addr_str(const struct tcp_addr *a, char *buf, size_t sz)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->addr, ip, sizeof(ip));
+	snprintf(buf, sz, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, a->port);
+}
+
+static const char *errno_name(unsigned int e)
+{
+	switch (e) {
+	case ECONNREFUSED: return "refused";
+	case ECONNRESET: return "reset";
+	case ETIMEDOUT: return "timed out";
+	case EHOSTUNREACH: return "host unreachable";
+	case ENETUNREACH: return "network unreachable";
+	case ECONNABORTED: return "aborted";
+	case 0: return "closed";
+	default: return strerror((int)e);
+	}
+}
+
+/* "[connect 127.0.0.1:8080]", "[connect failed (refused) 127.0.0.1:9]" */
+static const char *tcp_aux_frame(void *tool, uint64_t aux)
+{
+	struct tcp_tool *t = tool;
+	uint32_t a = (uint32_t)aux, id = aux >> 32;
+	struct tcp_peer p;
+	char peer[80] = "?";
+
+	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.tcp_peers), &id, &p))
+		addr_str(&p.remote, peer, sizeof(peer));
+	if (TCP_AUX_EV(a) == TCP_EV_CONNECT_FAILED)
+		snprintf(t->frame, sizeof(t->frame), "[connect failed (%s) %s]",
+			 errno_name(TCP_AUX_ERR(a)), peer);
+	else
+		snprintf(t->frame, sizeof(t->frame), "[connect %s]", peer);
+	return t->frame;
+}
+
+static const char *event_name(uint32_t ev)
+{
+	return ev == TCP_EV_RETRANSMIT ? "retransmit" :
+	       ev == TCP_EV_SEND_RESET ? "reset sent" :
+	       ev == TCP_EV_RECV_RESET ? "reset received" :
+					 "?";
+}
+
+static const char *state_name(uint32_t s)
+{
+	static const char *const names[] = { "?",	    "ESTABLISHED", "SYN_SENT",	"SYN_RECV",
+					     "FIN_WAIT1",   "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
+					     "CLOSE_WAIT",  "LAST_ACK",	   "LISTEN",	"CLOSING",
+					     "NEW_SYN_RECV" };
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+/* Retransmits and resets at the end: per connection, then per peer. */
+static void print_counts(struct tcp_tool *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.tcp_counts);
+	struct tcp_count_key key, *prev = NULL;
+	struct {
+		struct tcp_addr remote;
+		uint64_t n[3];
+	} peers[256];
+	size_t np = 0, rows = 0;
+	char l[80], r[80];
+	uint64_t v;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		if (!rows++)
+			fprintf(stderr,
+				"latprof tcp: retransmits and resets, per connection\n"
+				"%8s  %-15s %-12s %-24s %s\n",
+				"COUNT", "EVENT", "STATE", "LOCAL", "REMOTE");
+		addr_str(&key.local, l, sizeof(l));
+		addr_str(&key.remote, r, sizeof(r));
+		fprintf(stderr, "%8llu  %-15s %-12s %-24s %s\n", (unsigned long long)v,
+			event_name(key.event), state_name(key.state), l, r);
+		for (size_t i = 0; i <= np && i < 256; i++) {
+			if (i == np) {
+				peers[np].remote = key.remote;
+				memset(peers[np].n, 0, sizeof(peers[np].n));
+				np++;
+			} else if (memcmp(&peers[i].remote, &key.remote, sizeof(key.remote))) {
+				continue;
+			}
+			if (key.event >= TCP_EV_RETRANSMIT && key.event <= TCP_EV_RECV_RESET)
+				peers[i].n[key.event - TCP_EV_RETRANSMIT] += v;
+			break;
+		}
+	}
+	if (!np)
+		return;
+	fprintf(stderr, "per peer\n%11s %11s %14s  %s\n", "RETRANSMITS", "RESETS SENT",
+		"RESETS RECEIVED", "PEER");
+	for (size_t i = 0; i < np; i++) {
+		addr_str(&peers[i].remote, r, sizeof(r));
+		fprintf(stderr, "%11llu %11llu %14llu  %s\n", (unsigned long long)peers[i].n[0],
+			(unsigned long long)peers[i].n[1], (unsigned long long)peers[i].n[2], r);
+	}
+}
+
+static int tcp_tick(void *tool, bool final)
+{
+	struct tcp_tool *t = tool;
+
+	if (final && !t->c->quiet)
+		print_counts(t);
+	return 0;
+}
+
+static void tcp_destroy(void *tool)
+{
+	struct tcp_tool *t = tool;
+
+	tcp_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+static const struct lt_tool_ops tcp_ops = {
+	.name = "tcp",
+	.unit = "us",
+	.what = "TCP connect latency",
+	.aux_frame = tcp_aux_frame,
+	.load = tcp_load,
+	.object = tcp_object,
+	.attach = tcp_attach,
+	.tick = tcp_tick,
+	.destroy = tcp_destroy,
+};
+
+int tcp_main(int argc, char **argv)
+{
+	struct tcp_tool t = { 0 };
+	struct lt_common c;
+	int err = lt_cli_parse(argc, argv, &tcp_cli, &c, &t.o);
+
+	if (err)
+		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
+	lt_set_verbose(c.verbose);
+	return lt_session_run(&tcp_ops, &t, &c);
+}
