@@ -28,6 +28,31 @@ const volatile __u8 want_ustack = 1;
 const volatile __u8 want_kstack = 1;
 const volatile __u16 filter_lport = 0; /* -L */
 const volatile __u16 filter_rport = 0; /* -D */
+const volatile __u8 life_mode = 0; /* --life */
+
+/* --life: a connection's birth and the task it belongs to, by socket. */
+struct tcp_birth {
+	__u64 ts;
+	__u32 tgid, pid;
+	char comm[LT_COMM_LEN];
+	struct tcp_addr local, remote; /* at ESTABLISHED: by CLOSE the local port is gone */
+	__u8 active; /* opened by connect(): the SYN is in bytes_acked */
+	__u8 fin_out_acked; /* our FIN was acknowledged: it is in bytes_acked */
+	__u8 fin_in; /* the peer's FIN arrived: it is in bytes_received */
+	__u8 have_addrs;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* connections open at once */
+	__type(key, __u64);
+	__type(value, struct tcp_birth);
+} tcp_births SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} tcp_events SEC(".maps");
 
 /* A connect in flight: who, from where, since when. */
 struct tcp_start {
@@ -96,6 +121,92 @@ static __always_inline __u32 peer_id(const struct tcp_addr *r)
 	return (__u32)(h >> 32) ?: 1;
 }
 
+#define TCP_FIN_WAIT1 4
+#define TCP_FIN_WAIT2 5
+#define TCP_TIME_WAIT 6
+#define TCP_CLOSE_WAIT 8
+#define TCP_LAST_ACK 9
+#define TCP_CLOSING 11
+
+/*
+ * --life, as tcplife does it: born at the first state change, owned by the
+ * task seen in process context (connect() going to SYN_SENT, or close()
+ * going to FIN_WAIT1 or LAST_ACK), reported when it reaches CLOSE.
+ */
+static __always_inline void life(const struct sock *sk, int old, int new)
+{
+	__u64 key = (__u64)sk, id = bpf_get_current_pid_tgid();
+	struct tcp_birth *b, nb = {};
+	struct tcp_life_event *e;
+	struct tcp_addr l, r;
+	struct tcp_sock *tp;
+
+	b = bpf_map_lookup_elem(&tcp_births, &key);
+	if (new != TCP_CLOSE) {
+		if (!b) {
+			nb.ts = bpf_ktime_get_ns();
+			if (bpf_map_update_elem(&tcp_births, &key, &nb, BPF_NOEXIST))
+				lt_stat_inc(LT_STAT_START_FULL);
+			b = bpf_map_lookup_elem(&tcp_births, &key);
+			if (!b)
+				return;
+		}
+		if (!b->tgid &&
+		    (new == TCP_SYN_SENT || new == TCP_FIN_WAIT1 || new == TCP_LAST_ACK) &&
+		    id >> 32) {
+			b->tgid = id >> 32;
+			b->pid = (__u32)id;
+			bpf_get_current_comm(b->comm, sizeof(b->comm));
+		}
+		if (new == TCP_SYN_SENT)
+			b->active = 1;
+		if (new == TCP_ESTABLISHED) {
+			sk_addrs(sk, &b->local, &b->remote);
+			b->have_addrs = 1;
+		}
+		/* The SYN and FIN take a sequence number each: the byte counters
+		 * include them. Which were exchanged shows in the states passed. */
+		if (new == TCP_FIN_WAIT2 || (old == TCP_CLOSING && new == TCP_TIME_WAIT))
+			b->fin_out_acked = 1;
+		if (new == TCP_CLOSE_WAIT || new == TCP_CLOSING || new == TCP_TIME_WAIT)
+			b->fin_in = 1;
+		return;
+	}
+	if (!b)
+		return; /* born before attach */
+	if (old == TCP_LAST_ACK)
+		b->fin_out_acked = 1; /* LAST_ACK ends when our FIN is acknowledged */
+	if (old == TCP_FIN_WAIT2)
+		b->fin_in = 1; /* FIN_WAIT2 ends with the peer's FIN (or its timeout) */
+	if (b->have_addrs) {
+		l = b->local;
+		r = b->remote;
+	} else {
+		sk_addrs(sk, &l, &r);
+	}
+	if (old == TCP_SYN_SENT || !ports_wanted(&l, &r) ||
+	    (b->tgid && !lt_ids_selected(b->tgid, b->pid)) ||
+	    (!b->tgid && lt_targ_ntgids + lt_targ_ntids))
+		goto out; /* a failed connect is no lifetime; or filtered */
+	e = bpf_ringbuf_reserve(&tcp_events, sizeof(*e), 0);
+	if (!e) {
+		lt_stat_inc(LT_STAT_RINGBUF_LOST);
+		goto out;
+	}
+	tp = (struct tcp_sock *)sk;
+	e->local = l;
+	e->remote = r;
+	e->duration_ns = bpf_ktime_get_ns() - b->ts;
+	e->tx_bytes = BPF_CORE_READ(tp, bytes_acked) - b->active - b->fin_out_acked;
+	e->rx_bytes = BPF_CORE_READ(tp, bytes_received) - b->fin_in;
+	e->tgid = b->tgid;
+	e->pid = b->pid;
+	__builtin_memcpy(e->comm, b->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+out:
+	bpf_map_delete_elem(&tcp_births, &key);
+}
+
 static __always_inline void set_state(void *ctx, const struct sock *sk, int old, int new)
 {
 	__u64 key = (__u64)sk, id, now;
@@ -105,6 +216,10 @@ static __always_inline void set_state(void *ctx, const struct sock *sk, int old,
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return;
+	if (life_mode) {
+		life(sk, old, new);
+		return;
+	}
 	if (new == TCP_SYN_SENT) {
 		/* connect(): the connecting task is current. */
 		id = bpf_get_current_pid_tgid();

@@ -8,6 +8,7 @@
 #ifndef LT_TCP_H
 #define LT_TCP_H
 #include "lt_types.h"
+#include "stack_agg.h"
 
 enum tcp_event {
 	TCP_EV_CONNECT, /* SYN_SENT -> ESTABLISHED: latency */
@@ -38,6 +39,16 @@ struct tcp_count_key {
 	struct tcp_addr local, remote;
 	__u32 event; /* enum tcp_event */
 	__u32 state; /* TCP_ESTABLISHED, TCP_SYN_SENT, ... as the kernel numbers them */
+};
+
+/* --life: one closed connection, sent through the ring buffer. */
+struct tcp_life_event {
+	struct tcp_addr local, remote;
+	__u64 duration_ns; /* first state change to CLOSE */
+	__u64 tx_bytes; /* payload sent and acknowledged (bytes_acked less SYN and FIN) */
+	__u64 rx_bytes; /* payload received (bytes_received less FIN) */
+	__u32 tgid, pid; /* 0 when no task of it was seen */
+	char comm[LT_COMM_LEN];
 };
 
 #endif

@@ -23,6 +23,7 @@
 
 struct tcp_opts {
 	unsigned long long lport, rport; /* -L, -D; 0: any */
+	bool life;
 };
 
 struct tcp_tool {
@@ -31,9 +32,15 @@ struct tcp_tool {
 	struct tcp_bpf *skel;
 	const char *flavour;
 	char frame[160];
+	struct ring_buffer *rb;
+};
+
+enum {
+	OPT_LIFE = LT_OPT_TOOL,
 };
 
 static const struct option tcp_longopts[] = {
+	{ "life", no_argument, NULL, OPT_LIFE },
 	{ "local-port", required_argument, NULL, 'L' },
 	{ "remote-port", required_argument, NULL, 'D' },
 	{ NULL, 0, NULL, 0 },
@@ -46,6 +53,7 @@ static int tcp_parse(void *topts, int key, const char *arg)
 	switch (key) {
 	case 'L': return lt_parse_u64(arg, "--local-port", 1, 65535, &o->lport);
 	case 'D': return lt_parse_u64(arg, "--remote-port", 1, 65535, &o->rport);
+	case OPT_LIFE: o->life = true; return 0;
 	}
 	return -EINVAL;
 }
@@ -53,8 +61,11 @@ static int tcp_parse(void *topts, int key, const char *arg)
 const struct lt_cli_tool tcp_cli = {
 	.name = "tcp",
 	.summary = "TCP connect latency per peer and stack; retransmits and resets",
-	.synopsis = "[-p PID ...] [-L PORT] [-D PORT] [-d SECONDS] [options]",
-	.help = "  -L, --local-port PORT       only connections with this local port\n"
+	.synopsis = "[--life] [-p PID ...] [-L PORT] [-D PORT] [-d SECONDS] [options]",
+	.help = "      --life                  one line per closed connection (like tcplife):\n"
+		"                              pid, comm, addresses, bytes sent and received,\n"
+		"                              duration\n"
+		"  -L, --local-port PORT       only connections with this local port\n"
 		"  -D, --remote-port PORT      only connections to this remote port\n",
 	.examples = "  latprof tcp -p 4242 -d 30 -f hist          # connect latency per peer\n"
 		    "  latprof tcp -D 5432 -d 60 -o connects.folded\n",
@@ -86,6 +97,7 @@ static int try_load(struct tcp_tool *t, const char *flavour)
 	t->skel->rodata->want_kstack = !t->c->user_only;
 	t->skel->rodata->filter_lport = (uint16_t)t->o.lport;
 	t->skel->rodata->filter_rport = (uint16_t)t->o.rport;
+	t->skel->rodata->life_mode = t->o.life;
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
 	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
 	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
@@ -125,6 +137,8 @@ static struct bpf_object *tcp_object(void *tool)
 	return ((struct tcp_tool *)tool)->skel->obj;
 }
 
+static int life_event(void *ctx, void *data, size_t len);
+
 static int tcp_attach(void *tool, char *how, size_t sz)
 {
 	struct tcp_tool *t = tool;
@@ -133,6 +147,18 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 	if (err) {
 		lt_err("cannot attach to the tcp tracepoints (%s): %s", t->flavour, strerror(-err));
 		return err;
+	}
+	if (t->o.life) {
+		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.tcp_events), life_event, t,
+					 NULL);
+		if (!t->rb) {
+			err = -errno;
+			lt_err("cannot read the event stream: %s", strerror(-err));
+			return err;
+		}
+		printf("%-7s %-16s %-39s %-39s %12s %12s %10s\n", "PID", "COMM", "LOCAL", "REMOTE",
+		       "TX_BYTES", "RX_BYTES", "MS");
+		fflush(stdout);
 	}
 	snprintf(how, sz, "inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: %s", t->flavour);
 	lt_info("attached: %s", how);
@@ -248,10 +274,31 @@ static void print_counts(struct tcp_tool *t)
 	}
 }
 
+static int life_event(void *ctx, void *data, size_t len)
+{
+	const struct tcp_life_event *e = data;
+	char l[80], r[80];
+
+	(void)ctx;
+	if (len < sizeof(*e))
+		return 0;
+	addr_str(&e->local, l, sizeof(l));
+	addr_str(&e->remote, r, sizeof(r));
+	printf("%-7u %-16.16s %-39s %-39s %12llu %12llu %10.2f\n", e->tgid, e->tgid ? e->comm : "?",
+	       l, r, (unsigned long long)e->tx_bytes, (unsigned long long)e->rx_bytes,
+	       (double)e->duration_ns / 1e6);
+	return 0;
+}
+
 static int tcp_tick(void *tool, bool final)
 {
 	struct tcp_tool *t = tool;
 
+	if (t->rb) {
+		if (ring_buffer__poll(t->rb, 0) < 0 && errno != EINTR)
+			return -errno;
+		fflush(stdout);
+	}
 	if (final && !t->c->quiet)
 		print_counts(t);
 	return 0;
@@ -261,6 +308,8 @@ static void tcp_destroy(void *tool)
 {
 	struct tcp_tool *t = tool;
 
+	ring_buffer__free(t->rb);
+	t->rb = NULL;
 	tcp_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
@@ -286,5 +335,7 @@ int tcp_main(int argc, char **argv)
 	if (err)
 		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
 	lt_set_verbose(c.verbose);
+	/* --life: stdout is the stream of closed connections; the profile goes to -o only. */
+	c.no_profile_output = t.o.life;
 	return lt_session_run(&tcp_ops, &t, &c);
 }

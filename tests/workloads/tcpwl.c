@@ -8,6 +8,9 @@
  *                   connect_fill() takes the one queue slot, connect_slow()'s
  *                   SYN is dropped and completes on the 1 s SYN retransmit
  *   refused PORT    connect_refused() to a port nobody listens on
+ *   life N M PORT   client_life() sends exactly N bytes to a server thread
+ *                   that reads them all, answers exactly M bytes and closes;
+ *                   the client reads the M bytes and closes
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -136,6 +139,62 @@ static int synretry(void)
 	return a < 0 || b < 0;
 }
 
+static long life_n, life_m;
+
+static int io_all(int fd, char *buf, long n, int writing)
+{
+	while (n > 0) {
+		long chunk = n > 65536 ? 65536 : n;
+		ssize_t r = writing ? write(fd, buf, chunk) : read(fd, buf, chunk);
+
+		if (r <= 0)
+			return -1;
+		n -= r;
+	}
+	return 0;
+}
+
+static void *life_server(void *arg)
+{
+	static char buf[65536];
+	int lfd = *(int *)arg, fd = accept(lfd, NULL, NULL);
+
+	if (fd >= 0) {
+		io_all(fd, buf, life_n, 0);
+		io_all(fd, buf, life_m, 1);
+		close(fd);
+	}
+	return NULL;
+}
+
+static noinline int client_life(void)
+{
+	static char buf[65536];
+	int fd = do_connect(), err;
+
+	if (fd < 0)
+		return 1;
+	memset(buf, 'x', sizeof(buf));
+	err = io_all(fd, buf, life_n, 1) || io_all(fd, buf, life_m, 0);
+	close(fd);
+	return err;
+}
+
+static int life(void)
+{
+	int lfd = listener(8), err;
+	pthread_t th;
+
+	if (lfd < 0)
+		return 1;
+	pthread_create(&th, NULL, life_server, &lfd);
+	err = client_life();
+	pthread_join(th, NULL);
+	close(lfd);
+	nap_ms(100); /* the last FIN and ACK */
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	int a = 1, sig;
@@ -151,7 +210,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tcpwl [nowait] [-6] synretry|refused PORT\n");
 		return 2;
 	}
-	port = atoi(argv[a + 1]);
+	if (!strcmp(argv[a], "life")) {
+		if (argc < a + 4) {
+			fprintf(stderr, "usage: tcpwl [nowait] [-6] life N M PORT\n");
+			return 2;
+		}
+		life_n = atol(argv[a + 1]);
+		life_m = atol(argv[a + 2]);
+		port = atoi(argv[a + 3]);
+	} else {
+		port = atoi(argv[a + 1]);
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -163,6 +232,8 @@ int main(int argc, char **argv)
 		return synretry();
 	if (!strcmp(argv[a], "refused"))
 		return connect_refused() != -ECONNREFUSED;
+	if (!strcmp(argv[a], "life"))
+		return life();
 	fprintf(stderr, "unknown mode '%s'\n", argv[a]);
 	return 2;
 }
