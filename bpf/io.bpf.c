@@ -17,6 +17,7 @@
 #include "target.bpf.h"
 #include "stack_agg.bpf.h"
 #include "ustack.bpf.h"
+#include "syscall_lat.bpf.h"
 #include "io.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -266,22 +267,6 @@ int io_rq_complete_raw(struct bpf_raw_tracepoint_args *ctx)
 const volatile __u8 sys_mode = 0;
 const volatile __u64 slower_ns = 0; /* --slower: send operations at least this slow */
 
-/* A syscall in flight, by thread. */
-struct io_call {
-	__u64 ts;
-	__u64 ustack;
-	__s64 offset;
-	__u32 op;
-	__u32 file;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384); /* threads inside a timed syscall at once */
-	__type(key, __u32);
-	__type(value, struct io_call);
-} io_calls SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192); /* files seen */
@@ -301,21 +286,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
 } io_slow SEC(".maps");
-
-/* The raw layout of syscalls:sys_enter_* and sys_exit_* records. */
-struct sys_enter_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__u64 args[6];
-};
-
-struct sys_exit_ctx {
-	__u64 common;
-	__s32 nr;
-	__u32 pad;
-	__s64 ret;
-};
 
 static __always_inline int sys_op(__s32 nr)
 {
@@ -404,11 +374,11 @@ static __always_inline __u32 note_fd(__u32 tgid, __s32 fd)
  * only, and io_sys_enter_pos, on the calls with an offset (4 arguments or
  * more), reads the offset too.
  */
-static __always_inline void sys_enter(struct sys_enter_ctx *ctx, bool has_pos)
+static __always_inline void sys_enter(struct lt_sys_enter_ctx *ctx, bool has_pos)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, pid = (__u32)id;
-	struct io_call c = {};
+	struct lt_call c = {};
 	int op = sys_op(ctx->nr);
 
 	if (op < 0 || !lt_current_selected(tgid, pid))
@@ -423,49 +393,40 @@ static __always_inline void sys_enter(struct sys_enter_ctx *ctx, bool has_pos)
 		c.offset = (__s64)(op == IO_SYS_SYNC_FILE_RANGE ? a1 : a3);
 	}
 	if (op != IO_SYS_OPENAT)
-		c.file = note_fd(tgid, (__s32)ctx->args[0]);
-	c.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
-	c.ts = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&io_calls, &pid, &c, BPF_ANY))
-		lt_stat_inc(LT_STAT_START_FULL);
+		c.obj = note_fd(tgid, (__s32)ctx->args[0]);
+	lt_call_begin(ctx, &c, want_ustack);
 }
 
 SEC("tracepoint")
-int io_sys_enter(struct sys_enter_ctx *ctx)
+int io_sys_enter(struct lt_sys_enter_ctx *ctx)
 {
 	sys_enter(ctx, false);
 	return 0;
 }
 
 SEC("tracepoint")
-int io_sys_enter_pos(struct sys_enter_ctx *ctx)
+int io_sys_enter_pos(struct lt_sys_enter_ctx *ctx)
 {
 	sys_enter(ctx, true);
 	return 0;
 }
 
 SEC("tracepoint")
-int io_sys_exit(struct sys_exit_ctx *ctx)
+int io_sys_exit(struct lt_sys_exit_ctx *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), lat;
 	__u32 tgid = id >> 32, pid = (__u32)id;
 	struct lt_stack_key k = {};
-	struct io_call *c = bpf_map_lookup_elem(&io_calls, &pid);
+	struct lt_call *c = lt_call_get();
 	struct io_slow_event *e;
 
 	if (!c)
 		return 0;
 	lat = now - c->ts;
 	if (c->op == IO_SYS_OPENAT && ctx->ret >= 0)
-		c->file = note_fd(tgid, (__s32)ctx->ret); /* the file it opened */
+		c->obj = note_fd(tgid, (__s32)ctx->ret); /* the file it opened */
 	if (lat >= min_lat_ns) {
-		k.tgid = tgid;
-		k.pid = pid;
-		k.ustack = c->ustack;
-		k.kstack = LT_NO_KSTACK;
-		k.aux = c->op | (ctx->ret < 0 ? IO_SYS_AUX_FAILED : 0);
-		k.aux2 = c->file;
-		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		lt_call_key(c, &k, c->op | (ctx->ret < 0 ? IO_SYS_AUX_FAILED : 0));
 		lt_agg_add2(&k, lat / 1000,
 			    ctx->ret > 0 && c->op != IO_SYS_OPENAT ? (__u64)ctx->ret : 0);
 	}
@@ -481,11 +442,11 @@ int io_sys_exit(struct sys_exit_ctx *ctx)
 			e->tgid = tgid;
 			e->pid = pid;
 			e->op = c->op;
-			e->file = c->file;
+			e->file = c->obj;
 			bpf_get_current_comm(e->comm, sizeof(e->comm));
 			bpf_ringbuf_submit(e, 0);
 		}
 	}
-	bpf_map_delete_elem(&io_calls, &pid);
+	lt_call_end();
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "target.bpf.h"
 #include "stack_agg.bpf.h"
 #include "ustack.bpf.h"
+#include "syscall_lat.bpf.h"
 #include "tcp.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -331,5 +332,124 @@ SEC("raw_tp/tcp_receive_reset")
 int tcp_recv_reset_raw(struct bpf_raw_tracepoint_args *ctx)
 {
 	count((const struct sock *)ctx->args[0], TCP_EV_RECV_RESET);
+	return 0;
+}
+
+/* ---- --wait: socket calls by stack and peer ---------------------------- */
+
+const volatile __u8 wait_mode = 0;
+
+static __always_inline int wait_op(__s32 nr)
+{
+	switch (nr) { /* x86_64 */
+	case 0: return TCP_W_READ;
+	case 1: return TCP_W_WRITE;
+	case 7: return TCP_W_POLL;
+	case 19: return TCP_W_READV;
+	case 20: return TCP_W_WRITEV;
+	case 23: return TCP_W_SELECT;
+	case 42: return TCP_W_CONNECT;
+	case 43: return TCP_W_ACCEPT;
+	case 44: return TCP_W_SENDTO;
+	case 45: return TCP_W_RECVFROM;
+	case 46: return TCP_W_SENDMSG;
+	case 47: return TCP_W_RECVMSG;
+	case 232: return TCP_W_EPOLL_WAIT;
+	case 270: return TCP_W_PSELECT6;
+	case 271: return TCP_W_PPOLL;
+	case 281: return TCP_W_EPOLL_PWAIT;
+	case 288: return TCP_W_ACCEPT4;
+	case 299: return TCP_W_RECVMMSG;
+	case 307: return TCP_W_SENDMMSG;
+	case 441: return TCP_W_EPOLL_PWAIT2;
+	default: return -1;
+	}
+}
+
+static __always_inline bool fd_op(int op)
+{
+	return op != TCP_W_POLL && op != TCP_W_SELECT && op != TCP_W_EPOLL_WAIT &&
+	       op != TCP_W_PSELECT6 && op != TCP_W_PPOLL && op != TCP_W_EPOLL_PWAIT &&
+	       op != TCP_W_EPOLL_PWAIT2;
+}
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+/* The TCP socket behind fd of the current task, or NULL. */
+static __always_inline struct sock *fd_sock(__s32 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file **fds, *file;
+	struct socket *so;
+	struct sock *sk;
+
+	if (fd < 0)
+		return NULL;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	so = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+SEC("tracepoint")
+int tcp_sys_enter(struct lt_sys_enter_ctx *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct lt_call c = {};
+	int op = wait_op(ctx->nr);
+
+	if (op < 0 || !lt_current_selected(id >> 32, (__u32)id))
+		return 0;
+	c.op = op;
+	c.offset = fd_op(op) ? (__s64)(__s32)ctx->args[0] : -1; /* the fd */
+	/* read/write and friends on something other than a TCP socket: not ours. */
+	if (c.offset >= 0 && op != TCP_W_ACCEPT && op != TCP_W_ACCEPT4 && !fd_sock(c.offset))
+		return 0;
+	lt_call_begin(ctx, &c, want_ustack);
+	return 0;
+}
+
+SEC("tracepoint")
+int tcp_sys_exit(struct lt_sys_exit_ctx *ctx)
+{
+	struct lt_call *c = lt_call_get();
+	struct lt_stack_key k = {};
+	struct tcp_addr l, r;
+	struct sock *sk = NULL;
+	__u64 lat;
+	__u32 aux;
+
+	if (!c)
+		return 0;
+	lat = bpf_ktime_get_ns() - c->ts;
+	/* The peer: the accepted connection's, or the socket's it was called on. */
+	if ((c->op == TCP_W_ACCEPT || c->op == TCP_W_ACCEPT4) && ctx->ret >= 0)
+		sk = fd_sock((__s32)ctx->ret);
+	else if (c->offset >= 0)
+		sk = fd_sock((__s32)c->offset);
+	if (sk) {
+		sk_addrs(sk, &l, &r);
+		if (!ports_wanted(&l, &r))
+			goto out;
+		c->obj = r.port ? peer_id(&r) : 0;
+	} else if (filter_lport || filter_rport) {
+		goto out;
+	}
+	aux = TCP_EV_WAIT | c->op | (ctx->ret < 0 ? TCP_WAIT_FAILED << 8 : 0);
+	lt_call_key(c, &k, aux);
+	lt_agg_add2(&k, lat / 1000,
+		    ctx->ret > 0 && c->op != TCP_W_ACCEPT && c->op != TCP_W_ACCEPT4 &&
+				    c->op != TCP_W_CONNECT && fd_op(c->op) ?
+			    (__u64)ctx->ret :
+			    0);
+out:
+	lt_call_end();
 	return 0;
 }

@@ -18,6 +18,34 @@ enum tcp_event {
 	TCP_EV_RECV_RESET,
 };
 
+/* --wait: the socket calls timed (their names, in this order, are in user/tcp.c). */
+enum tcp_wait_op {
+	TCP_W_READ,
+	TCP_W_WRITE,
+	TCP_W_POLL,
+	TCP_W_READV,
+	TCP_W_WRITEV,
+	TCP_W_SELECT,
+	TCP_W_CONNECT,
+	TCP_W_ACCEPT,
+	TCP_W_SENDTO,
+	TCP_W_RECVFROM,
+	TCP_W_SENDMSG,
+	TCP_W_RECVMSG,
+	TCP_W_EPOLL_WAIT,
+	TCP_W_PSELECT6,
+	TCP_W_PPOLL,
+	TCP_W_EPOLL_PWAIT,
+	TCP_W_ACCEPT4,
+	TCP_W_RECVMMSG,
+	TCP_W_SENDMMSG,
+	TCP_W_EPOLL_PWAIT2,
+	TCP_W_NR,
+};
+
+#define TCP_EV_WAIT 0x80 /* aux: a --wait sample; the low bits are the tcp_wait_op */
+#define TCP_WAIT_FAILED 0x40 /* aux: the call returned an error */
+
 #define TCP_AUX(ev, err) ((ev) | (err) << 8)
 #define TCP_AUX_EV(aux) ((aux)&0xff)
 #define TCP_AUX_ERR(aux) (((aux) >> 8) & 0xffff)

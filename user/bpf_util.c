@@ -205,3 +205,21 @@ unsigned long long lt_percpu_sum(int map_fd, unsigned int key)
 	free(vals);
 	return sum;
 }
+
+int lt_attach_syscall_tps(struct bpf_program *prog, const char *dir, const char *const *names,
+			  int n, struct bpf_link **links)
+{
+	char tp[64];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(tp, sizeof(tp), "sys_%s_%s", dir, names[i]);
+		links[i] = bpf_program__attach_tracepoint(prog, "syscalls", tp);
+		if (!links[i]) {
+			int err = -errno;
+
+			lt_err("cannot attach to tracepoint syscalls:%s: %s", tp, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}

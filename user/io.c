@@ -280,30 +280,20 @@ static int slow_event(void *ctx, void *data, size_t len);
 /* Syscall mode: the two programs on each syscall's enter and exit tracepoints. */
 static int attach_syscalls(struct io_tool *t)
 {
-	char name[64];
-	int n = 0;
+	int err = lt_attach_syscall_tps(t->skel->progs.io_sys_exit, "exit", sys_ops, IO_SYS_NR_OPS,
+					t->links);
 
-	for (int i = 0; i < IO_SYS_NR_OPS; i++)
-		for (int exit = 0; exit < 2; exit++) {
-			bool pos = i == IO_SYS_PREAD64 || i == IO_SYS_PWRITE64 ||
-				   i == IO_SYS_PREADV || i == IO_SYS_PWRITEV ||
-				   i == IO_SYS_SYNC_FILE_RANGE;
-			struct bpf_program *p = exit ? t->skel->progs.io_sys_exit :
-						pos  ? t->skel->progs.io_sys_enter_pos :
-						       t->skel->progs.io_sys_enter;
+	/* The calls with an offset get the enter program that reads it. */
+	for (int i = 0; i < IO_SYS_NR_OPS && !err; i++) {
+		bool pos = i == IO_SYS_PREAD64 || i == IO_SYS_PWRITE64 || i == IO_SYS_PREADV ||
+			   i == IO_SYS_PWRITEV || i == IO_SYS_SYNC_FILE_RANGE;
 
-			snprintf(name, sizeof(name), "sys_%s_%s", exit ? "exit" : "enter",
-				 sys_ops[i]);
-			t->links[n] = bpf_program__attach_tracepoint(p, "syscalls", name);
-			if (!t->links[n]) {
-				int err = -errno;
-
-				lt_err("cannot attach to tracepoint syscalls:%s: %s", name,
-				       strerror(-err));
-				return err;
-			}
-			n++;
-		}
+		err = lt_attach_syscall_tps(pos ? t->skel->progs.io_sys_enter_pos :
+						  t->skel->progs.io_sys_enter,
+					    "enter", &sys_ops[i], 1, &t->links[IO_SYS_NR_OPS + i]);
+	}
+	if (err)
+		return err;
 	if (t->o.slower_ms) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.io_slow), slow_event, t, NULL);
 		if (!t->rb) {

@@ -24,6 +24,7 @@
 struct tcp_opts {
 	unsigned long long lport, rport; /* -L, -D; 0: any */
 	bool life;
+	bool wait;
 };
 
 struct tcp_tool {
@@ -33,14 +34,23 @@ struct tcp_tool {
 	const char *flavour;
 	char frame[160];
 	struct ring_buffer *rb;
+	struct bpf_link *links[2 * TCP_W_NR];
+};
+
+static const char *const wait_ops[TCP_W_NR] = {
+	"read",	  "write",	 "poll",     "readv",	 "writev",   "select",	     "connect",
+	"accept", "sendto",	 "recvfrom", "sendmsg",	 "recvmsg",  "epoll_wait",   "pselect6",
+	"ppoll",  "epoll_pwait", "accept4",  "recvmmsg", "sendmmsg", "epoll_pwait2",
 };
 
 enum {
 	OPT_LIFE = LT_OPT_TOOL,
+	OPT_WAIT,
 };
 
 static const struct option tcp_longopts[] = {
 	{ "life", no_argument, NULL, OPT_LIFE },
+	{ "wait", no_argument, NULL, OPT_WAIT },
 	{ "local-port", required_argument, NULL, 'L' },
 	{ "remote-port", required_argument, NULL, 'D' },
 	{ NULL, 0, NULL, 0 },
@@ -54,17 +64,33 @@ static int tcp_parse(void *topts, int key, const char *arg)
 	case 'L': return lt_parse_u64(arg, "--local-port", 1, 65535, &o->lport);
 	case 'D': return lt_parse_u64(arg, "--remote-port", 1, 65535, &o->rport);
 	case OPT_LIFE: o->life = true; return 0;
+	case OPT_WAIT: o->wait = true; return 0;
 	}
 	return -EINVAL;
+}
+
+static int tcp_check(void *topts, const struct lt_common *c)
+{
+	struct tcp_opts *o = topts;
+
+	(void)c;
+	if (o->life && o->wait) {
+		lt_err("--life and --wait are different views: choose one");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 const struct lt_cli_tool tcp_cli = {
 	.name = "tcp",
 	.summary = "TCP connect latency per peer and stack; retransmits and resets",
-	.synopsis = "[--life] [-p PID ...] [-L PORT] [-D PORT] [-d SECONDS] [options]",
+	.synopsis = "[--life | --wait] [-p PID ...] [-L PORT] [-D PORT] [-d SECONDS] [options]",
 	.help = "      --life                  one line per closed connection (like tcplife):\n"
 		"                              pid, comm, addresses, bytes sent and received,\n"
 		"                              duration\n"
+		"      --wait                  time in socket calls (accept, connect, recv*,\n"
+		"                              send*, read/write on sockets, poll, select,\n"
+		"                              epoll_wait) by user stack and peer\n"
 		"  -L, --local-port PORT       only connections with this local port\n"
 		"  -D, --remote-port PORT      only connections to this remote port\n",
 	.examples = "  latprof tcp -p 4242 -d 30 -f hist          # connect latency per peer\n"
@@ -72,6 +98,7 @@ const struct lt_cli_tool tcp_cli = {
 	.shortopts = "L:D:",
 	.longopts = tcp_longopts,
 	.parse = tcp_parse,
+	.check = tcp_check,
 };
 
 static const char *const flavours[] = { "tp_btf", "raw_tp" };
@@ -89,10 +116,17 @@ static int try_load(struct tcp_tool *t, const char *flavour)
 	bpf_object__for_each_program (p, t->skel->obj) {
 		const char *n = bpf_program__name(p);
 
+		bool mine = strstr(n, !strcmp(flavour, "tp_btf") ? "_btf" : "_raw") != NULL;
+
+		/* --wait times syscalls; connect latency would count connect twice. */
+		if (!strncmp(n, "tcp_sys_", 8))
+			mine = t->o.wait;
+		else if (!strncmp(n, "tcp_state", 9) && t->o.wait)
+			mine = false;
 		if (!strncmp(n, "tcp_", 4))
-			bpf_program__set_autoload(
-				p, strstr(n, !strcmp(flavour, "tp_btf") ? "_btf" : "_raw") != NULL);
+			bpf_program__set_autoload(p, mine);
 	}
+	t->skel->rodata->wait_mode = t->o.wait;
 	t->skel->rodata->want_ustack = !t->c->kernel_only;
 	t->skel->rodata->want_kstack = !t->c->user_only;
 	t->skel->rodata->filter_lport = (uint16_t)t->o.lport;
@@ -148,6 +182,18 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 		lt_err("cannot attach to the tcp tracepoints (%s): %s", t->flavour, strerror(-err));
 		return err;
 	}
+	for (int i = 0; t->o.wait && i < TCP_W_NR; i++) {
+		/* A call this kernel has no tracepoint for (epoll_pwait2 before 5.11): skipped. */
+		err = lt_attach_syscall_tps(t->skel->progs.tcp_sys_enter, "enter", &wait_ops[i], 1,
+					    &t->links[2 * i]);
+		err = err   ?:
+			      lt_attach_syscall_tps(t->skel->progs.tcp_sys_exit, "exit",
+						    &wait_ops[i], 1, &t->links[2 * i + 1]);
+		if (err == -ENOENT)
+			err = 0;
+		if (err)
+			return err;
+	}
 	if (t->o.life) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.tcp_events), life_event, t,
 					 NULL);
@@ -160,7 +206,13 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 		       "TX_BYTES", "RX_BYTES", "MS");
 		fflush(stdout);
 	}
-	snprintf(how, sz, "inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: %s", t->flavour);
+	if (t->o.wait)
+		snprintf(how, sz,
+			 "socket syscalls: tracepoints; tcp_retransmit_skb, tcp_*_reset: %s",
+			 t->flavour);
+	else
+		snprintf(how, sz, "inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: %s",
+			 t->flavour);
 	lt_info("attached: %s", how);
 	return 0;
 }
@@ -198,6 +250,15 @@ static const char *tcp_aux_frame(void *tool, uint64_t aux)
 
 	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.tcp_peers), &id, &p))
 		addr_str(&p.remote, peer, sizeof(peer));
+	if (a & TCP_EV_WAIT) { /* "[recvfrom 10.0.0.5:5432]", "[epoll_wait]" */
+		uint32_t op = a & 0x3f;
+
+		snprintf(t->frame, sizeof(t->frame), "[%s%s%s%s]",
+			 op < TCP_W_NR ? wait_ops[op] : "?",
+			 a & (TCP_WAIT_FAILED << 8) ? " failed" : "", id ? " " : "",
+			 id ? peer : "");
+		return t->frame;
+	}
 	if (TCP_AUX_EV(a) == TCP_EV_CONNECT_FAILED)
 		snprintf(t->frame, sizeof(t->frame), "[connect failed (%s) %s]",
 			 errno_name(TCP_AUX_ERR(a)), peer);
@@ -310,9 +371,26 @@ static void tcp_destroy(void *tool)
 
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
+	for (size_t i = 0; i < sizeof(t->links) / sizeof(t->links[0]); i++) {
+		bpf_link__destroy(t->links[i]);
+		t->links[i] = NULL;
+	}
 	tcp_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
+
+static const struct lt_tool_ops tcp_wait_ops = {
+	.name = "tcp",
+	.unit = "us",
+	.unit2 = "bytes",
+	.what = "time in socket calls",
+	.aux_frame = tcp_aux_frame,
+	.load = tcp_load,
+	.object = tcp_object,
+	.attach = tcp_attach,
+	.tick = tcp_tick,
+	.destroy = tcp_destroy,
+};
 
 static const struct lt_tool_ops tcp_ops = {
 	.name = "tcp",
@@ -337,5 +415,10 @@ int tcp_main(int argc, char **argv)
 	lt_set_verbose(c.verbose);
 	/* --life: stdout is the stream of closed connections; the profile goes to -o only. */
 	c.no_profile_output = t.o.life;
+	if (t.o.wait) {
+		c.user_only = true; /* the caller's stack: the kernel side is syscall entry */
+		c.kernel_only = false;
+		return lt_session_run(&tcp_wait_ops, &t, &c);
+	}
 	return lt_session_run(&tcp_ops, &t, &c);
 }

@@ -11,6 +11,9 @@
  *   life N M PORT   client_life() sends exactly N bytes to a server thread
  *                   that reads them all, answers exactly M bytes and closes;
  *                   the client reads the M bytes and closes
+ *   delay K PORT    K requests of 1 byte to a server thread that answers each
+ *                   200 ms later: the client blocks in recv() inside
+ *                   wait_reply() 200 ms per request
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -180,6 +183,52 @@ static noinline int client_life(void)
 	return err;
 }
 
+static int delay_k;
+
+static void *delay_server(void *arg)
+{
+	int lfd = *(int *)arg, fd = accept(lfd, NULL, NULL);
+	char c;
+
+	for (int i = 0; fd >= 0 && i < delay_k; i++) {
+		if (read(fd, &c, 1) != 1)
+			break;
+		nap_ms(200);
+		if (write(fd, &c, 1) != 1)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static noinline int wait_reply(int fd)
+{
+	volatile int after = 0;
+	char c = 'q';
+	int r = send(fd, &c, 1, 0) == 1 && recv(fd, &c, 1, 0) == 1 ? 0 : 1;
+
+	after++;
+	return r;
+}
+
+static int delay(void)
+{
+	int lfd = listener(8), fd, err = 0;
+	pthread_t th;
+
+	if (lfd < 0)
+		return 1;
+	pthread_create(&th, NULL, delay_server, &lfd);
+	fd = do_connect();
+	for (int i = 0; fd >= 0 && i < delay_k && !err; i++)
+		err = wait_reply(fd);
+	if (fd >= 0)
+		close(fd);
+	pthread_join(th, NULL);
+	return fd < 0 || err;
+}
+
 static int life(void)
 {
 	int lfd = listener(8), err;
@@ -218,6 +267,13 @@ int main(int argc, char **argv)
 		life_n = atol(argv[a + 1]);
 		life_m = atol(argv[a + 2]);
 		port = atoi(argv[a + 3]);
+	} else if (!strcmp(argv[a], "delay")) {
+		if (argc < a + 3) {
+			fprintf(stderr, "usage: tcpwl [nowait] [-6] delay K PORT\n");
+			return 2;
+		}
+		delay_k = atoi(argv[a + 1]);
+		port = atoi(argv[a + 2]);
 	} else {
 		port = atoi(argv[a + 1]);
 	}
@@ -234,6 +290,8 @@ int main(int argc, char **argv)
 		return connect_refused() != -ECONNREFUSED;
 	if (!strcmp(argv[a], "life"))
 		return life();
+	if (!strcmp(argv[a], "delay"))
+		return delay();
 	fprintf(stderr, "unknown mode '%s'\n", argv[a]);
 	return 2;
 }
