@@ -453,3 +453,43 @@ out:
 	lt_call_end();
 	return 0;
 }
+
+/* ---- --rtt: smoothed RTT per peer ------------------------------------- */
+
+const volatile __u8 rtt_mode = 0;
+
+/* Each segment received on an established connection: its srtt, per peer. */
+static __always_inline void rtt_sample(const struct sock *sk)
+{
+	struct lt_stack_key k = {};
+	struct tcp_addr l, r;
+	__u32 srtt;
+
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	sk_addrs(sk, &l, &r);
+	if (!ports_wanted(&l, &r))
+		return;
+	srtt = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3; /* stored << 3 */
+	if (!srtt)
+		return;
+	k.kstack = LT_NO_KSTACK;
+	k.aux = TCP_AUX(TCP_EV_RTT, 0);
+	k.aux2 = peer_id(&r);
+	__builtin_memcpy(k.comm, "[rtt]", 6);
+	lt_agg_add(&k, srtt);
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(tcp_probe_btf, struct sock *sk)
+{
+	rtt_sample(sk);
+	return 0;
+}
+
+SEC("raw_tp/tcp_probe")
+int tcp_probe_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	rtt_sample((const struct sock *)ctx->args[0]);
+	return 0;
+}

@@ -16,6 +16,7 @@ enum tcp_event {
 	TCP_EV_RETRANSMIT,
 	TCP_EV_SEND_RESET,
 	TCP_EV_RECV_RESET,
+	TCP_EV_RTT, /* --rtt: a smoothed RTT sample of the peer, in us */
 };
 
 /* --wait: the socket calls timed (their names, in this order, are in user/tcp.c). */

@@ -25,6 +25,7 @@ struct tcp_opts {
 	unsigned long long lport, rport; /* -L, -D; 0: any */
 	bool life;
 	bool wait;
+	bool rtt;
 };
 
 struct tcp_tool {
@@ -46,11 +47,13 @@ static const char *const wait_ops[TCP_W_NR] = {
 enum {
 	OPT_LIFE = LT_OPT_TOOL,
 	OPT_WAIT,
+	OPT_RTT,
 };
 
 static const struct option tcp_longopts[] = {
 	{ "life", no_argument, NULL, OPT_LIFE },
 	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "rtt", no_argument, NULL, OPT_RTT },
 	{ "local-port", required_argument, NULL, 'L' },
 	{ "remote-port", required_argument, NULL, 'D' },
 	{ NULL, 0, NULL, 0 },
@@ -65,6 +68,7 @@ static int tcp_parse(void *topts, int key, const char *arg)
 	case 'D': return lt_parse_u64(arg, "--remote-port", 1, 65535, &o->rport);
 	case OPT_LIFE: o->life = true; return 0;
 	case OPT_WAIT: o->wait = true; return 0;
+	case OPT_RTT: o->rtt = true; return 0;
 	}
 	return -EINVAL;
 }
@@ -73,9 +77,13 @@ static int tcp_check(void *topts, const struct lt_common *c)
 {
 	struct tcp_opts *o = topts;
 
-	(void)c;
-	if (o->life && o->wait) {
-		lt_err("--life and --wait are different views: choose one");
+	if (o->rtt && !lt_target_is_system_wide(&c->target)) {
+		lt_err("--rtt samples arrive in softirq, not in a task: pick connections with "
+		       "-L/-D instead of -p/-t/--comm/--cgroup");
+		return -EINVAL;
+	}
+	if (o->life + o->wait + o->rtt > 1) {
+		lt_err("--life, --wait and --rtt are different views: choose one");
 		return -EINVAL;
 	}
 	return 0;
@@ -91,6 +99,8 @@ const struct lt_cli_tool tcp_cli = {
 		"      --wait                  time in socket calls (accept, connect, recv*,\n"
 		"                              send*, read/write on sockets, poll, select,\n"
 		"                              epoll_wait) by user stack and peer\n"
+		"      --rtt                   smoothed RTT per remote peer (tcp_probe): use\n"
+		"                              -f hist for its distribution\n"
 		"  -L, --local-port PORT       only connections with this local port\n"
 		"  -D, --remote-port PORT      only connections to this remote port\n",
 	.examples = "  latprof tcp -p 4242 -d 30 -f hist          # connect latency per peer\n"
@@ -121,12 +131,15 @@ static int try_load(struct tcp_tool *t, const char *flavour)
 		/* --wait times syscalls; connect latency would count connect twice. */
 		if (!strncmp(n, "tcp_sys_", 8))
 			mine = t->o.wait;
-		else if (!strncmp(n, "tcp_state", 9) && t->o.wait)
+		else if (!strncmp(n, "tcp_state", 9) && (t->o.wait || t->o.rtt))
 			mine = false;
+		else if (!strncmp(n, "tcp_probe", 9))
+			mine = mine && t->o.rtt;
 		if (!strncmp(n, "tcp_", 4))
 			bpf_program__set_autoload(p, mine);
 	}
 	t->skel->rodata->wait_mode = t->o.wait;
+	t->skel->rodata->rtt_mode = t->o.rtt;
 	t->skel->rodata->want_ustack = !t->c->kernel_only;
 	t->skel->rodata->want_kstack = !t->c->user_only;
 	t->skel->rodata->filter_lport = (uint16_t)t->o.lport;
@@ -257,6 +270,10 @@ static const char *tcp_aux_frame(void *tool, uint64_t aux)
 			 op < TCP_W_NR ? wait_ops[op] : "?",
 			 a & (TCP_WAIT_FAILED << 8) ? " failed" : "", id ? " " : "",
 			 id ? peer : "");
+		return t->frame;
+	}
+	if (TCP_AUX_EV(a) == TCP_EV_RTT) {
+		snprintf(t->frame, sizeof(t->frame), "[rtt %s]", peer);
 		return t->frame;
 	}
 	if (TCP_AUX_EV(a) == TCP_EV_CONNECT_FAILED)
@@ -392,6 +409,18 @@ static const struct lt_tool_ops tcp_wait_ops = {
 	.destroy = tcp_destroy,
 };
 
+static const struct lt_tool_ops tcp_rtt_ops = {
+	.name = "tcp",
+	.unit = "us",
+	.what = "smoothed RTT samples",
+	.aux_frame = tcp_aux_frame,
+	.load = tcp_load,
+	.object = tcp_object,
+	.attach = tcp_attach,
+	.tick = tcp_tick,
+	.destroy = tcp_destroy,
+};
+
 static const struct lt_tool_ops tcp_ops = {
 	.name = "tcp",
 	.unit = "us",
@@ -415,6 +444,11 @@ int tcp_main(int argc, char **argv)
 	lt_set_verbose(c.verbose);
 	/* --life: stdout is the stream of closed connections; the profile goes to -o only. */
 	c.no_profile_output = t.o.life;
+	if (t.o.rtt) {
+		c.kernel_only = true; /* per peer: no stacks (segments arrive in softirq) */
+		c.user_only = false;
+		return lt_session_run(&tcp_rtt_ops, &t, &c);
+	}
 	if (t.o.wait) {
 		c.user_only = true; /* the caller's stack: the kernel side is syscall entry */
 		c.kernel_only = false;

@@ -20,6 +20,17 @@ check "each call's bucket starts within 10% below 200 ms ($p50 us)" \
 	awk -v v="$p50" 'BEGIN { exit !(v >= 180000 && v <= 205000) }'
 check "the server's accept is named with the client's address" \
 	[ "$(jq -r '[.stacks[].frames[0][0] | select(startswith("[accept 127.0.0.1:"))] | length' "$TMP/w.json")" -ge 1 ]
+# --rtt: the smoothed RTT of the same traffic, per peer; loopback's is tens of us.
+WL_BIN="$WL/tcpwl" start_wl delay 5 "$((PORT + 1))"
+trace "$TMP/r" tcp --rtt -D "$((PORT + 1))" -d 2.5 -f json -o "$TMP/r.json"
+rsel=".frames[0][0] == \"[rtt 127.0.0.1:$((PORT + 1))]\""
+n=$(sum "$rsel" count "$TMP/r.json")
+check "--rtt: RTT samples for 127.0.0.1:$((PORT + 1)) ($n, at least the 5 replies)" [ "$n" -ge 5 ]
+hi=$(jq "[.stacks[] | select($rsel) | .hist[] | .[1]] | max" "$TMP/r.json")
+check "--rtt: loopback RTT under 1 ms (highest bucket ends at $hi us)" [ "${hi:-999999}" -le 1000 ]
+"$LATPROF" tcp --rtt -p 1 -d 1 2>"$TMP/rp.err"
+check "--rtt with -p: usage error saying to use -L/-D" grep -q "pick connections with -L/-D" "$TMP/rp.err"
+
 "$LATPROF" tcp --wait --life -d 1 2>"$TMP/u.err"
 check "--wait with --life: usage error" [ $? -eq 2 ]
 done_testing
