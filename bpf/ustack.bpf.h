@@ -16,7 +16,6 @@
 #define LT_USTACK_BPF_H
 #include <bpf/bpf_helpers.h>
 #include "stack_agg.bpf.h"
-#include "target.bpf.h"
 #include "unwind.h"
 
 #define PF_KTHREAD 0x00200000
@@ -315,20 +314,17 @@ store:
 }
 
 /*
- * An exec replaces every mapping: forget the published list, and have user
- * space snapshot a target's new image now, for its unwind tables and its
- * symbols, rather than at its first stack (it may be gone by the output).
+ * An exec replaces every mapping: forget the published list. The new image's
+ * first stack asks user space for a new one (with either unwinder), by when
+ * ld.so has usually mapped its libraries; user space reads it once more
+ * 250 ms later in case it had not.
  */
 SEC("tracepoint/sched/sched_process_exec")
 int lt_unwind_exec(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	__u8 one = 1;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	bpf_map_delete_elem(&lt_unwind_procs, &tgid);
-	if (lt_current_selected(tgid, (__u32)id))
-		bpf_map_update_elem(&lt_unwind_want, &tgid, &one, BPF_ANY);
 	return 0;
 }
 

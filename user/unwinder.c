@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include "bpf_util.h"
@@ -22,7 +23,28 @@ struct lt_unwinder {
 	/* the process being gathered by publish_map() */
 	uint32_t tgid;
 	struct lt_unwind_proc proc;
+	/*
+	 * Processes published when BPF first met them, to read once more a
+	 * little later: one met early in its life (ld.so still mapping its
+	 * libraries) would keep a list without libc for good.
+	 */
+	struct {
+		uint32_t tgid;
+		double due;
+	} recheck[256];
+	unsigned int nrecheck;
 };
+
+/* A second look this long after the first publication of a process. */
+#define LT_RECHECK_S 0.25
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static const char *base(const char *p)
 {
@@ -230,6 +252,8 @@ int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 	uint32_t key, next, *prev = NULL;
 	int err = 0;
 
+	double now = mono_s();
+
 	while (!err && !bpf_map_get_next_key(u->want_fd, prev, &next)) {
 		key = next;
 		bpf_map_delete_elem(u->want_fd, &key);
@@ -238,6 +262,20 @@ int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 			continue; /* already gone */
 		err = load_procs(u, s, key);
 		lt_info("unwind: published the mappings of pid %u", key);
+		if (u->nrecheck < sizeof(u->recheck) / sizeof(u->recheck[0])) {
+			u->recheck[u->nrecheck].tgid = key;
+			u->recheck[u->nrecheck++].due = now + LT_RECHECK_S;
+		}
+	}
+	for (unsigned int i = 0; !err && i < u->nrecheck;) {
+		if (u->recheck[i].due > now) {
+			i++;
+			continue;
+		}
+		key = u->recheck[i].tgid;
+		u->recheck[i] = u->recheck[--u->nrecheck];
+		if (!lt_symbolizer__snapshot(s, key, false))
+			err = load_procs(u, s, key);
 	}
 	return err;
 }
