@@ -97,8 +97,13 @@ static __always_inline __s32 lt_kstack_get(void *ctx)
 	return LT_NO_KSTACK;
 }
 
-/* Add one event of `value` (tool's unit), and value2 (its second unit), to the stack in `key`. */
-static __always_inline void lt_agg_add2(struct lt_stack_key *key, __u64 value, __u64 value2)
+/*
+ * Add n events of `value` each (the tool's unit), and value2 (its second
+ * unit) in all, to the stack in `key`: total and count grow n times, the
+ * histogram's bucket of value by n. n > 1 when one sampled event stands for n.
+ */
+static __always_inline void lt_agg_add_n(struct lt_stack_key *key, __u64 value, __u64 value2,
+					 __u32 n)
 {
 	struct lt_stack_val *val = bpf_map_lookup_elem(&lt_agg, key);
 	__u32 slot;
@@ -121,17 +126,23 @@ static __always_inline void lt_agg_add2(struct lt_stack_key *key, __u64 value, _
 	asm volatile("" : "+r"(slot));
 	if (slot >= LT_HIST_SLOTS)
 		slot = LT_HIST_SLOTS - 1;
-	__sync_fetch_and_add(&val->total, value);
-	__sync_fetch_and_add(&val->count, 1);
+	__sync_fetch_and_add(&val->total, value * n);
+	__sync_fetch_and_add(&val->count, n);
 	if (value2)
 		__sync_fetch_and_add(&val->total2, value2);
-	__sync_fetch_and_add(&val->hist[slot], 1);
+	__sync_fetch_and_add(&val->hist[slot], n);
 	lt_stat_inc(LT_STAT_EVENTS);
+}
+
+/* One event of `value`, and value2 in the second unit. */
+static __always_inline void lt_agg_add2(struct lt_stack_key *key, __u64 value, __u64 value2)
+{
+	lt_agg_add_n(key, value, value2, 1);
 }
 
 static __always_inline void lt_agg_add(struct lt_stack_key *key, __u64 value)
 {
-	lt_agg_add2(key, value, 0);
+	lt_agg_add_n(key, value, 0, 1);
 }
 
 #endif

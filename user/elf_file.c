@@ -453,3 +453,16 @@ const struct elf_file *elf_file__debug(const struct elf_file *ef)
 {
 	return ef->debug;
 }
+
+bool elf_file__defines(struct elf_file *ef, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!ensure_symbols(ef))
+		return false;
+	for (unsigned int i = 0; i < ef->nsyms; i++)
+		if (!strncmp(ef->syms[i].name, name, len) &&
+		    (ef->syms[i].name[len] == 0 || ef->syms[i].name[len] == '@'))
+			return true;
+	return false;
+}

@@ -37,6 +37,9 @@ struct elf_file *elf_file__open_vdso(void *buf, size_t size);
  */
 const char *elf_file__sym(struct elf_file *ef, uint64_t vaddr);
 
+/* Does the file define a function symbol `name` (any version)? */
+bool elf_file__defines(struct elf_file *ef, const char *name);
+
 /* File offset -> link-time address through the PT_LOAD holding it. 0 or -ENOENT. */
 int elf_file__off_to_vaddr(const struct elf_file *ef, uint64_t off, uint64_t *vaddr);
 /* Link-time address -> file offset. 0 or -ENOENT. */

@@ -10,8 +10,8 @@ static const struct cmd {
 	const struct lt_cli_tool *cli;
 	int (*main)(int argc, char **argv);
 } cmds[] = {
-	{ &offcpu_cli, offcpu_main }, { &io_cli, io_main },	{ &tcp_cli, tcp_main },
-	{ &report_cli, report_main }, { &diff_cli, diff_main },
+	{ &offcpu_cli, offcpu_main }, { &io_cli, io_main },	    { &tcp_cli, tcp_main },
+	{ &alloc_cli, alloc_main },   { &report_cli, report_main }, { &diff_cli, diff_main },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

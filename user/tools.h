@@ -15,5 +15,7 @@ extern const struct lt_cli_tool io_cli;
 int io_main(int argc, char **argv);
 extern const struct lt_cli_tool tcp_cli;
 int tcp_main(int argc, char **argv);
+extern const struct lt_cli_tool alloc_cli;
+int alloc_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,79 @@
+#!/bin/bash
+# latprof alloc against allocwl, attached after it started: each round makes
+# 1000 x 4096 bytes in alloc_hot(), 10000 x 32 in alloc_small() and 100 x
+# 1024 in alloc_leak(), all with malloc.
+. tests/integration/lib.sh
+need_bpf
+sum() { jq "[.stacks[] | select(([.frames[][0]] | index(\"$1\"))) | .$2] | add // 0" "$3"; }
+
+# start_rounds BIN: run BIN with a FIFO on stdin; sets WL_PID; `round` runs one.
+start_rounds() {
+	rm -f "$TMP/in" && mkfifo "$TMP/in"
+	"$1" <"$TMP/in" >"$TMP/out" &
+	_children="$_children $!"
+	exec 7>"$TMP/in"
+	for _ in $(seq 100); do [ -s "$TMP/out" ] && break; sleep 0.05; done
+	WL_PID=$(head -1 "$TMP/out")
+}
+rounds() { # rounds N: run N rounds and wait for them
+	local want=$(($(grep -c done "$TMP/out") + $1))
+	for _ in $(seq "$1"); do echo go >&7; done
+	for _ in $(seq 200); do [ "$(grep -c done "$TMP/out")" -ge $want ] && break; sleep 0.05; done
+}
+# traced OUT ARGS...: latprof alloc in the background until it says attached
+traced() {
+	local out=$1; shift
+	"$LATPROF" alloc "$@" 2>"$out.stderr" &
+	LP=$!
+	for _ in $(seq 200); do grep -q attached "$out.stderr" && break; sleep 0.05; done
+}
+
+start_rounds "$WL/allocwl"
+rounds 1 # running steadily before latprof attaches: no restart needed
+traced "$TMP/a" -p "$WL_PID" -d 3 -f json -o "$TMP/a.json"
+rounds 1
+wait $LP
+check "alloc_hot: exactly 1000 allocations, 4096000 bytes" \
+	[ "$(sum alloc_hot count "$TMP/a.json")/$(sum alloc_hot total "$TMP/a.json")" = 1000/4096000 ]
+check "alloc_small: exactly 10000 allocations, 320000 bytes" \
+	[ "$(sum alloc_small count "$TMP/a.json")/$(sum alloc_small total "$TMP/a.json")" = 10000/320000 ]
+check "alloc_leak: exactly 100 allocations, 102400 bytes" \
+	[ "$(sum alloc_leak count "$TMP/a.json")/$(sum alloc_leak total "$TMP/a.json")" = 100/102400 ]
+check "the size histogram of alloc_hot: all 1000 in the 4096 bucket" \
+	[ "$(jq -c '[.stacks[] | select(([.frames[][0]] | index("alloc_hot"))) | .hist] | add' "$TMP/a.json")" = '[[4096,4608,1000]]' ]
+check "attached to glibc's allocator" grep -q 'attached (uprobes on [0-9]* allocation functions in .*libc.so.6)' "$TMP/a.stderr"
+
+# --sample-rate 16 over 10 rounds: each sampled call stands for 16. The
+# estimate of N calls has a standard deviation of sqrt(15 N); allowed: 4 of
+# them (a false failure once in 15,000 runs).
+traced "$TMP/s" -p "$WL_PID" --sample-rate 16 -d 4 -f json -o "$TMP/s.json"
+rounds 10
+wait $LP
+for f in alloc_hot:10000 alloc_small:100000; do
+	n=$(sum "${f%%:*}" count "$TMP/s.json")
+	check "--sample-rate 16: ${f%%:*} estimated $n calls of ${f#*:} (4 sd = $(awk -v n="${f#*:}" 'BEGIN { printf "%d", 4 * sqrt(15 * n) }'))" \
+		awk -v g="$n" -v n="${f#*:}" 'BEGIN { d = g - n; if (d < 0) d = -d; exit !(d <= 4 * sqrt(15 * n)) }'
+done
+
+# The target exits mid-trace: latprof ends normally and keeps what it saw.
+traced "$TMP/x" -p "$WL_PID" -d 3 -f json -o "$TMP/x.json"
+rounds 1
+exec 7>&- # EOF: allocwl exits
+wait $LP
+check "target exited mid-trace: exit 0 ($?) and its round kept" \
+	[ "$(sum alloc_small count "$TMP/x.json")" = 10000 ]
+
+# No uprobe is left behind, even when latprof is killed with SIGKILL.
+start_rounds "$WL/allocwl"
+traced "$TMP/k" -p "$WL_PID" -d 30 -q -o /dev/null
+before=$(bpftool -j prog show 2>/dev/null | jq '[.[] | select(.name == "alloc_malloc")] | length')
+kill -9 $LP
+wait $LP 2>/dev/null
+sleep 0.5
+after=$(bpftool -j prog show 2>/dev/null | jq '[.[] | select(.name == "alloc_malloc")] | length')
+check "while attached, its program is loaded ($before)" [ "$before" -ge 1 ]
+check "after SIGKILL, no alloc program is left ($after)" [ "$after" = 0 ]
+check "no uprobe left in uprobe_events" \
+	sh -c '! grep -q . /sys/kernel/tracing/uprobe_events 2>/dev/null'
+exec 7>&-
+done_testing
