@@ -151,6 +151,13 @@ $(OUTPUT)/workloads/elfsyms-minidebug: $(OUTPUT)/workloads/elfsyms-pie
 	strip --strip-all -R .comment -o $@ $<; \
 	objcopy --add-section .gnu_debugdata=$$t.mini.xz $@; \
 	rm -f $$t.dyn $$t.fn $$t.keep $$t.debug $$t.mini.xz
+# The alloc workload again, with jemalloc's malloc (libjemalloc-dev).
+$(OUTPUT)/workloads/allocwl-je: tests/workloads/allocwl.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WL_CFLAGS) $< -o $@ -ljemalloc
+$(OUTPUT)/workloads/allocwl-cxx: tests/workloads/allocwl_cxx.cc | $(OUTPUT)/workloads
+	$(call msg,CXX,$@)
+	$(Q)g++ -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror $< -o $@
 $(OUTPUT)/workloads/cxxsyms: tests/workloads/cxxsyms.cc | $(OUTPUT)/workloads
 	$(call msg,CXX,$@)
 	$(Q)g++ -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror $< -o $@
@@ -158,6 +165,7 @@ $(OUTPUT)/workloads/cxxsyms: tests/workloads/cxxsyms.cc | $(OUTPUT)/workloads
 TEST_BINS := $(UNIT_BINS) $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
 	$(OUTPUT)/workloads/libltshared-prelink.so $(OUTPUT)/workloads/bpfwait \
+	$(OUTPUT)/workloads/allocwl-je $(OUTPUT)/workloads/allocwl-cxx \
 	$(OUTPUT)/workloads/elfsyms-debuglink $(OUTPUT)/workloads/elfsyms-buildid \
 	$(OUTPUT)/workloads/elfsyms-stripped $(OUTPUT)/workloads/cxxsyms \
 	$(OUTPUT)/workloads/elfsyms-minidebug \

@@ -63,6 +63,30 @@ wait $LP
 check "target exited mid-trace: exit 0 ($?) and its round kept" \
 	[ "$(sum alloc_small count "$TMP/x.json")" = 10000 ]
 
+# The same workload linked with jemalloc: its allocator is found and probed.
+start_rounds "$WL/allocwl-je"
+traced "$TMP/j" -p "$WL_PID" -d 3 -f json -o "$TMP/j.json"
+rounds 1
+wait $LP
+exec 7>&-
+check "jemalloc: attached to libjemalloc, not glibc" \
+	grep -q 'attached (uprobes on [0-9]* allocation functions in .*libjemalloc' "$TMP/j.stderr"
+check "jemalloc: alloc_hot 1000 x 4096, alloc_small 10000 x 32, alloc_leak 100 x 1024" \
+	[ "$(sum alloc_hot total "$TMP/j.json")/$(sum alloc_small total "$TMP/j.json")/$(sum alloc_leak total "$TMP/j.json")" = 4096000/320000/102400 ]
+
+# C++ new and delete (libstdc++'s operator new calls glibc's malloc).
+start_rounds "$WL/allocwl-cxx"
+traced "$TMP/c" -p "$WL_PID" -d 3 -f json -o "$TMP/c.json"
+rounds 1
+wait $LP
+exec 7>&-
+check "C++: cxx_array's 1000 x new char[4096]" \
+	[ "$(sum cxx_array count "$TMP/c.json")/$(sum cxx_array total "$TMP/c.json")" = 1000/4096000 ]
+check "C++: cxx_object's 500 x new Node (64 bytes)" \
+	[ "$(sum cxx_object count "$TMP/c.json")/$(sum cxx_object total "$TMP/c.json")" = 500/32000 ]
+check "C++: the stack goes through operator new" \
+	[ "$(jq '[.stacks[] | select(([.frames[][0]] | index("cxx_array"))) | .frames[][0] | select(startswith("operator new"))] | length' "$TMP/c.json")" -ge 1 ]
+
 # No uprobe is left behind, even when latprof is killed with SIGKILL.
 start_rounds "$WL/allocwl"
 traced "$TMP/k" -p "$WL_PID" -d 30 -q -o /dev/null
