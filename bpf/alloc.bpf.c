@@ -22,6 +22,30 @@ const volatile __u32 sample_rate = 1; /* --sample-rate: one in N */
 const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
 const volatile __u8 value_count = 0; /* --value count: each allocation counts 1 */
+const volatile __u8 leak_mode = 0; /* --leaks */
+
+/* --leaks: a call between its entry and its return, by thread. */
+struct alloc_pending {
+	__u64 size;
+	__u64 ustack;
+	__u64 old; /* realloc: the block it replaces */
+	__u64 memptr; /* posix_memalign: where the result goes */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct alloc_pending);
+} alloc_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20); /* live allocations tracked */
+	__type(key, __u64);
+	__type(value, struct alloc_live);
+} alloc_live SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -30,7 +54,15 @@ struct {
 	__type(value, __u64);
 } alloc_stats SEC(".maps");
 
-static __always_inline void record(void *ctx, __u64 size)
+static __always_inline void stat_inc(__u32 s)
+{
+	__u64 *v = bpf_map_lookup_elem(&alloc_stats, &s);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline void record_ex(void *ctx, __u64 size, __u64 old, __u64 memptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct lt_stack_key k = {};
@@ -47,12 +79,73 @@ static __always_inline void record(void *ctx, __u64 size)
 	/* One in sample_rate, weighted by it: the totals stay unbiased. */
 	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
 		return;
+	if (leak_mode) {
+		/* The stack now, the address at the return (alloc_ret). */
+		struct alloc_pending p = { .size = size, .old = old, .memptr = memptr };
+		__u32 tid = (__u32)id;
+
+		p.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+		bpf_map_update_elem(&alloc_pending, &tid, &p, BPF_ANY);
+		return;
+	}
 	k.tgid = id >> 32;
 	k.pid = (__u32)id;
 	k.kstack = LT_NO_KSTACK;
 	k.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
 	bpf_get_current_comm(k.comm, sizeof(k.comm));
 	lt_agg_add_n(&k, value_count ? 1 : size, 0, sample_rate);
+}
+
+static __always_inline void record(void *ctx, __u64 size)
+{
+	record_ex(ctx, size, 0, 0);
+}
+
+/* --leaks: an allocation call returned; ret is its address (posix_memalign: 0 ok). */
+static __always_inline void alloc_ret(__u64 ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), addr = ret;
+	__u32 tid = (__u32)id;
+	struct alloc_pending *p = bpf_map_lookup_elem(&alloc_pending, &tid);
+	struct alloc_live l = {};
+
+	if (!p)
+		return;
+	if (p->memptr) { /* posix_memalign: 0 on success, the block in *memptr */
+		addr = 0;
+		if (ret == 0)
+			bpf_probe_read_user(&addr, sizeof(addr), (void *)p->memptr);
+	}
+	if (addr) {
+		if (p->old) /* realloc moved or kept the block: the old one is gone */
+			bpf_map_delete_elem(&alloc_live, &p->old);
+		l.size = p->size;
+		l.ts_ns = bpf_ktime_get_ns();
+		l.ustack = p->ustack;
+		l.tgid = id >> 32;
+		l.pid = tid;
+		l.weight = sample_rate;
+		bpf_get_current_comm(l.comm, sizeof(l.comm));
+		if (bpf_map_update_elem(&alloc_live, &addr, &l, BPF_ANY))
+			stat_inc(ALLOC_STAT_LEAK_FULL);
+	}
+	bpf_map_delete_elem(&alloc_pending, &tid);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_ret_probe, __u64 ret)
+{
+	alloc_ret(ret);
+	return 0;
+}
+
+/* free(ptr), operator delete(ptr, ...): the block is no longer live. */
+SEC("uprobe")
+int BPF_KPROBE(alloc_free, __u64 ptr)
+{
+	if (ptr)
+		bpf_map_delete_elem(&alloc_live, &ptr);
+	return 0;
 }
 
 SEC("uprobe")
@@ -69,7 +162,7 @@ int BPF_KPROBE(alloc_calloc, __u64 nmemb, __u64 size)
 	return 0;
 }
 
-/* realloc(ptr, size), memalign/aligned_alloc(align, size) */
+/* memalign/aligned_alloc(align, size) */
 SEC("uprobe")
 int BPF_KPROBE(alloc_second_arg, void *unused, __u64 size)
 {
@@ -77,11 +170,19 @@ int BPF_KPROBE(alloc_second_arg, void *unused, __u64 size)
 	return 0;
 }
 
+/* realloc(ptr, size) */
+SEC("uprobe")
+int BPF_KPROBE(alloc_realloc, void *ptr, __u64 size)
+{
+	record_ex(ctx, size, (__u64)ptr, 0);
+	return 0;
+}
+
 /* reallocarray(ptr, nmemb, size) */
 SEC("uprobe")
 int BPF_KPROBE(alloc_reallocarray, void *ptr, __u64 nmemb, __u64 size)
 {
-	record(ctx, nmemb * size);
+	record_ex(ctx, nmemb * size, (__u64)ptr, 0);
 	return 0;
 }
 
@@ -89,6 +190,6 @@ int BPF_KPROBE(alloc_reallocarray, void *ptr, __u64 nmemb, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(alloc_posix_memalign, void *memptr, __u64 align, __u64 size)
 {
-	record(ctx, size);
+	record_ex(ctx, size, 0, (__u64)memptr);
 	return 0;
 }

@@ -8,10 +8,24 @@
 #define LT_ALLOC_H
 #include "lt_types.h"
 
+#include "stack_agg.h"
+
 /* Per-CPU counters of alloc's own (alloc_stats). */
 enum alloc_stat {
 	ALLOC_STAT_CALLS, /* allocation calls seen, sampled or not */
+	ALLOC_STAT_LEAK_FULL, /* --leaks: allocations not tracked, map full */
 	ALLOC_STAT_NR,
+};
+
+/* --leaks: an allocation not freed yet (alloc_live, keyed by its address). */
+struct alloc_live {
+	__u64 size;
+	__u64 ts_ns; /* when it was made (CLOCK_MONOTONIC) */
+	__u64 ustack;
+	__u32 tgid, pid;
+	__u32 weight; /* the sample rate it stands for */
+	__u32 pad;
+	char comm[LT_COMM_LEN];
 };
 
 #endif

@@ -16,6 +16,8 @@
 #include "bpf_util.h"
 #include "elf_file.h"
 #include "err.h"
+#include "hist.h"
+#include "output.h"
 #include "stack_agg.h"
 #include "syms.h"
 #include "unwind.h"
@@ -28,7 +30,10 @@
 
 struct alloc_opts {
 	unsigned long long sample_rate, min_size, max_size;
+	unsigned long long min_age_ms; /* --leaks --min-age */
+	double leak_interval; /* --leaks -i: seconds between outstanding totals */
 	bool value_count;
+	bool leaks;
 };
 
 struct alloc_tool {
@@ -38,7 +43,7 @@ struct alloc_tool {
 	struct bpf_link *links[MAX_LINKS];
 	unsigned int nlinks;
 	char allocator[PATH_MAX]; /* the first target's, for the attach line */
-	double t_attach;
+	double t_attach, next_iv;
 	bool rate_checked;
 };
 
@@ -48,6 +53,8 @@ enum {
 	OPT_SAMPLE_RATE,
 	OPT_MIN_SIZE,
 	OPT_MAX_SIZE,
+	OPT_LEAKS,
+	OPT_MIN_AGE,
 };
 
 static const struct option alloc_longopts[] = {
@@ -56,6 +63,8 @@ static const struct option alloc_longopts[] = {
 	{ "sample-rate", required_argument, NULL, OPT_SAMPLE_RATE },
 	{ "min-size", required_argument, NULL, OPT_MIN_SIZE },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "leaks", no_argument, NULL, OPT_LEAKS },
+	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -76,6 +85,8 @@ static int alloc_parse(void *topts, int key, const char *arg)
 		return lt_parse_u64(arg, "--sample-rate", 1, 1U << 20, &o->sample_rate);
 	case OPT_MIN_SIZE: return lt_parse_u64(arg, "--min-size", 0, ~0ULL, &o->min_size);
 	case OPT_MAX_SIZE: return lt_parse_u64(arg, "--max-size", 0, ~0ULL, &o->max_size);
+	case OPT_LEAKS: o->leaks = true; return 0;
+	case OPT_MIN_AGE: return lt_parse_u64(arg, "--min-age", 0, ~0ULL / 1000000, &o->min_age_ms);
 	}
 	return -EINVAL;
 }
@@ -103,7 +114,10 @@ const struct lt_cli_tool alloc_cli = {
 		"      --value bytes|count     what the output's values are (default bytes)\n"
 		"      --sample-rate N         record one allocation in N, weighted by N\n"
 		"      --min-size BYTES        only allocations of at least BYTES\n"
-		"      --max-size BYTES        only allocations of at most BYTES\n",
+		"      --max-size BYTES        only allocations of at most BYTES\n"
+		"      --leaks                 allocations still not freed at the end, per stack\n"
+		"                              (with -i: bytes outstanding at each interval)\n"
+		"      --min-age MS            --leaks: only allocations at least MS old\n",
 	.examples = "  latprof alloc -p 4242 -d 10 -f svg -o alloc.svg\n"
 		    "  latprof alloc -p 4242 --sample-rate 16 -d 60\n",
 	.shortopts = "",
@@ -115,12 +129,14 @@ const struct lt_cli_tool alloc_cli = {
 /* The allocation functions, and which program reads each one's size. */
 static const struct {
 	const char *fn;
-	int prog; /* 0 malloc-like, 1 calloc, 2 size second, 3 reallocarray, 4 posix_memalign */
-	bool cxx; /* operator new: only where the allocator itself defines it */
+	/* 0 malloc-like, 1 calloc, 2 size second, 3 reallocarray, 4 posix_memalign,
+	 * 5 realloc, 6 free-like (--leaks only) */
+	int prog;
+	bool cxx; /* operator new/delete: only where the allocator itself defines it */
 } fns[] = {
 	{ "malloc", 0 },
 	{ "calloc", 1 },
-	{ "realloc", 2 },
+	{ "realloc", 5 },
 	{ "reallocarray", 3 },
 	{ "posix_memalign", 4 },
 	{ "aligned_alloc", 2 },
@@ -133,6 +149,13 @@ static const struct {
 	{ "_ZnamRKSt9nothrow_t", 0, true },
 	{ "_ZnwmSt11align_val_t", 0, true },
 	{ "_ZnamSt11align_val_t", 0, true },
+	{ "free", 6 },
+	{ "_ZdlPv", 6, true },
+	{ "_ZdaPv", 6, true },
+	{ "_ZdlPvm", 6, true },
+	{ "_ZdaPvm", 6, true },
+	{ "_ZdlPvSt11align_val_t", 6, true },
+	{ "_ZdaPvSt11align_val_t", 6, true },
 };
 
 static struct bpf_program *prog_of(struct alloc_tool *t, int p)
@@ -142,6 +165,8 @@ static struct bpf_program *prog_of(struct alloc_tool *t, int p)
 	case 2: return t->skel->progs.alloc_second_arg;
 	case 3: return t->skel->progs.alloc_reallocarray;
 	case 4: return t->skel->progs.alloc_posix_memalign;
+	case 5: return t->skel->progs.alloc_realloc;
+	case 6: return t->skel->progs.alloc_free;
 	default: return t->skel->progs.alloc_malloc;
 	}
 }
@@ -209,6 +234,7 @@ static int alloc_load(void *tool, const struct lt_common *c)
 	t->skel->rodata->min_size = t->o.min_size;
 	t->skel->rodata->max_size = t->o.max_size ? t->o.max_size : ~0ULL;
 	t->skel->rodata->value_count = t->o.value_count;
+	t->skel->rodata->leak_mode = t->o.leaks;
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
 	err = err ?: lt_target_set_rodata(&c->target, t->skel->obj);
 	err = err ?: lt_stacks_configure(t->skel->obj, &c->stacks);
@@ -255,10 +281,23 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 			LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = fns[f].fn);
 			struct bpf_link *l;
 
-			if (!elf_file__defines(ef, fns[f].fn) || t->nlinks == MAX_LINKS)
+			bool is_free = fns[f].prog == 6;
+
+			if (!elf_file__defines(ef, fns[f].fn) || t->nlinks + 2 > MAX_LINKS ||
+			    (is_free && !t->o.leaks))
 				continue;
 			l = bpf_program__attach_uprobe_opts(prog_of(t, fns[f].prog),
 							    (pid_t)tg->pids[i], path, 0, &uo);
+			/* --leaks: the address comes back at the return. */
+			if (l && t->o.leaks && !is_free) {
+				LIBBPF_OPTS(bpf_uprobe_opts, ro, .func_name = fns[f].fn,
+					    .retprobe = true);
+
+				t->links[t->nlinks++] = l;
+				l = bpf_program__attach_uprobe_opts(t->skel->progs.alloc_ret_probe,
+								    (pid_t)tg->pids[i], path, 0,
+								    &ro);
+			}
 			if (!l) {
 				err = -errno;
 				elf_file__free(ef);
@@ -279,14 +318,93 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 	return 0;
 }
 
+/*
+ * --leaks at the end: the allocations still live and at least --min-age old,
+ * added per thread and stack into the shared map, so every output format
+ * shows them as it shows --hot.
+ */
+static int add_leaks(struct alloc_tool *t)
+{
+	int live = bpf_map__fd(t->skel->maps.alloc_live);
+	int agg = lt_map_fd(t->skel->obj, "lt_agg");
+	uint64_t addr, *prev = NULL, now_ns = (uint64_t)(mono_s() * 1e9);
+	uint64_t min_age = t->o.min_age_ms * 1000000ULL;
+	struct lt_stack_val *v = calloc(1, sizeof(*v));
+	struct alloc_live l;
+
+	if (!v)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(live, prev, &addr)) {
+		struct lt_stack_key k = { .kstack = LT_NO_KSTACK };
+		uint64_t w;
+
+		prev = &addr;
+		if (bpf_map_lookup_elem(live, &addr, &l) || now_ns - l.ts_ns < min_age)
+			continue;
+		w = l.weight ? l.weight : 1;
+		k.ustack = l.ustack;
+		k.tgid = l.tgid;
+		k.pid = l.pid;
+		memcpy(k.comm, l.comm, sizeof(k.comm));
+		if (bpf_map_lookup_elem(agg, &k, v))
+			memset(v, 0, sizeof(*v));
+		v->total += (t->o.value_count ? 1 : l.size) * w;
+		v->count += w;
+		v->hist[lt_hist_slot(l.size)] += w;
+		if (bpf_map_update_elem(agg, &k, v, BPF_ANY)) {
+			lt_warn("cannot record all leaks: %s", strerror(errno));
+			break;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+/* --leaks -i: bytes still allocated, at each interval. */
+static void print_outstanding(struct alloc_tool *t)
+{
+	int live = bpf_map__fd(t->skel->maps.alloc_live);
+	uint64_t addr, *prev = NULL, bytes = 0, n = 0;
+	struct alloc_live l;
+	char v[48];
+
+	while (!bpf_map_get_next_key(live, prev, &addr)) {
+		prev = &addr;
+		if (!bpf_map_lookup_elem(live, &addr, &l)) {
+			bytes += l.size * (l.weight ? l.weight : 1);
+			n += l.weight ? l.weight : 1;
+		}
+	}
+	lt_format_value(v, sizeof(v), (double)bytes, "bytes");
+	fprintf(stderr, "latprof alloc: %.1f s: %s outstanding in %llu allocations\n",
+		mono_s() - t->t_attach, v, (unsigned long long)n);
+}
+
 /* One warning, a second in: uprobes cost a trap per call. */
 static int alloc_tick(void *tool, bool final)
 {
 	struct alloc_tool *t = tool;
-	double el = mono_s() - t->t_attach;
+	double now = mono_s(), el = now - t->t_attach;
 	int fd;
 	uint64_t calls;
 
+	if (t->o.leaks && final) {
+		uint64_t full =
+			lt_percpu_sum(bpf_map__fd(t->skel->maps.alloc_stats), ALLOC_STAT_LEAK_FULL);
+
+		if (full)
+			lt_warn("%llu allocations not tracked for --leaks: too many live at once",
+				(unsigned long long)full);
+		return add_leaks(t);
+	}
+	if (t->o.leaks && t->o.leak_interval > 0) {
+		if (!t->next_iv)
+			t->next_iv = t->t_attach + t->o.leak_interval;
+		if (now >= t->next_iv) {
+			print_outstanding(t);
+			t->next_iv += t->o.leak_interval;
+		}
+	}
 	if (t->rate_checked || el < 1.0 || final)
 		return 0;
 	t->rate_checked = true;
@@ -321,6 +439,17 @@ static const struct lt_tool_ops alloc_ops = {
 	.destroy = alloc_destroy,
 };
 
+static const struct lt_tool_ops alloc_leak_ops = {
+	.name = "alloc",
+	.unit = "bytes",
+	.what = "bytes not freed",
+	.load = alloc_load,
+	.object = alloc_object,
+	.attach = alloc_attach,
+	.tick = alloc_tick,
+	.destroy = alloc_destroy,
+};
+
 static const struct lt_tool_ops alloc_count_ops = {
 	.name = "alloc",
 	.unit = "allocations",
@@ -344,5 +473,13 @@ int alloc_main(int argc, char **argv)
 	/* The caller's user stack: the kernel is not involved in malloc. */
 	c.user_only = true;
 	c.kernel_only = false;
-	return lt_session_run(t.o.value_count ? &alloc_count_ops : &alloc_ops, &t, &c);
+	if (t.o.leaks && c.interval > 0) {
+		/* -i with --leaks means outstanding bytes over time, not per-interval stacks. */
+		t.o.leak_interval = c.interval;
+		c.interval = 0;
+	}
+	return lt_session_run(t.o.value_count ? &alloc_count_ops :
+			      t.o.leaks	      ? &alloc_leak_ops :
+						&alloc_ops,
+			      &t, &c);
 }

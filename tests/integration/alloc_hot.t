@@ -57,6 +57,24 @@ for f in alloc_hot:10000 alloc_small:100000; do
 		awk -v g="$n" -v n="${f#*:}" 'BEGIN { d = g - n; if (d < 0) d = -d; exit !(d <= 4 * sqrt(15 * n)) }'
 done
 
+# --leaks: exactly the blocks never freed: alloc_leak()'s 100 x 1024 a round.
+traced "$TMP/l" -p "$WL_PID" --leaks -d 3 -f json -o "$TMP/l.json"
+rounds 2
+wait $LP
+check "--leaks: 200 x 1024 bytes from alloc_leak over 2 rounds" \
+	[ "$(sum alloc_leak count "$TMP/l.json")/$(sum alloc_leak total "$TMP/l.json")" = 200/204800 ]
+check "--leaks: nothing else (everything else was freed)" \
+	[ "$(jq '[.stacks[] | select(([.frames[][0]] | index("alloc_leak")) | not) | .count] | add // 0' "$TMP/l.json")" = 0 ]
+# --min-age: a round, 1.5 s, another round, the end 0.9 s later: only the first round's are old enough.
+traced "$TMP/m" -p "$WL_PID" --leaks --min-age 1500 -i 0.5 -d 2.5 -f json -o "$TMP/m.json"
+rounds 1
+sleep 1.5
+rounds 1
+wait $LP
+check "--leaks --min-age 1500: only the older round's 100 (2.4 s old; the other 0.9 s)" [ "$(sum alloc_leak count "$TMP/m.json")" = 100 ]
+check "--leaks -i: outstanding bytes at each interval" \
+	grep -Eq 'outstanding in [0-9]+ allocations' "$TMP/m.stderr"
+
 # The target exits mid-trace: latprof ends normally and keeps what it saw.
 traced "$TMP/x" -p "$WL_PID" -d 3 -f json -o "$TMP/x.json"
 rounds 1
