@@ -193,3 +193,67 @@ int BPF_KPROBE(alloc_posix_memalign, void *memptr, __u64 align, __u64 size)
 	record_ex(ctx, size, 0, (__u64)memptr);
 	return 0;
 }
+
+/* ---- --kernel and --faults: tracepoints ------------------------------- */
+
+const volatile __u8 want_kstack = 1;
+
+/* One kernel allocation of `bytes` (kind: enum alloc_kernel_kind), by the current task. */
+static __always_inline void kernel_alloc(void *ctx, __u64 bytes, __u32 kind)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct lt_stack_key k = {};
+
+	if (!lt_current_selected(id >> 32, (__u32)id))
+		return;
+	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
+		return;
+	k.tgid = id >> 32;
+	k.pid = (__u32)id;
+	k.aux = kind;
+	k.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
+	k.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	lt_agg_add_n(&k, value_count ? 1 : bytes, 0, sample_rate);
+}
+
+SEC("tracepoint/kmem/kmalloc")
+int alloc_kmalloc(struct trace_event_raw_kmalloc *ctx)
+{
+	kernel_alloc(ctx, BPF_CORE_READ(ctx, bytes_alloc), ALLOC_K_KMALLOC);
+	return 0;
+}
+
+SEC("tracepoint/kmem/kmem_cache_alloc")
+int alloc_kmem_cache(struct trace_event_raw_kmem_cache_alloc *ctx)
+{
+	kernel_alloc(ctx, BPF_CORE_READ(ctx, bytes_alloc), ALLOC_K_CACHE);
+	return 0;
+}
+
+SEC("tracepoint/kmem/mm_page_alloc")
+int alloc_pages(struct trace_event_raw_mm_page_alloc *ctx)
+{
+	kernel_alloc(ctx, 4096ULL << BPF_CORE_READ(ctx, order), ALLOC_K_PAGES);
+	return 0;
+}
+
+/* A page fault in user mode: where RSS grows. Each counts 1 (unit: faults). */
+SEC("tracepoint/exceptions/page_fault_user")
+int alloc_fault(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct lt_stack_key k = {};
+
+	if (!lt_current_selected(id >> 32, (__u32)id))
+		return 0;
+	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
+		return 0;
+	k.tgid = id >> 32;
+	k.pid = (__u32)id;
+	k.kstack = LT_NO_KSTACK;
+	k.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	lt_agg_add_n(&k, 1, 0, sample_rate);
+	return 0;
+}

@@ -17,6 +17,13 @@ enum alloc_stat {
 	ALLOC_STAT_NR,
 };
 
+/* --kernel: lt_stack_key.aux, the kind of kernel allocation. */
+enum alloc_kernel_kind {
+	ALLOC_K_KMALLOC,
+	ALLOC_K_CACHE,
+	ALLOC_K_PAGES,
+};
+
 /* --leaks: an allocation not freed yet (alloc_live, keyed by its address). */
 struct alloc_live {
 	__u64 size;

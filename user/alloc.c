@@ -34,6 +34,8 @@ struct alloc_opts {
 	double leak_interval; /* --leaks -i: seconds between outstanding totals */
 	bool value_count;
 	bool leaks;
+	bool kernel; /* --kernel: kmem tracepoints */
+	bool faults; /* --faults: page_fault_user */
 };
 
 struct alloc_tool {
@@ -55,6 +57,8 @@ enum {
 	OPT_MAX_SIZE,
 	OPT_LEAKS,
 	OPT_MIN_AGE,
+	OPT_KERNEL,
+	OPT_FAULTS,
 };
 
 static const struct option alloc_longopts[] = {
@@ -64,6 +68,8 @@ static const struct option alloc_longopts[] = {
 	{ "min-size", required_argument, NULL, OPT_MIN_SIZE },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 	{ "leaks", no_argument, NULL, OPT_LEAKS },
+	{ "kernel", no_argument, NULL, OPT_KERNEL },
+	{ "faults", no_argument, NULL, OPT_FAULTS },
 	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
 	{ NULL, 0, NULL, 0 },
 };
@@ -86,6 +92,8 @@ static int alloc_parse(void *topts, int key, const char *arg)
 	case OPT_MIN_SIZE: return lt_parse_u64(arg, "--min-size", 0, ~0ULL, &o->min_size);
 	case OPT_MAX_SIZE: return lt_parse_u64(arg, "--max-size", 0, ~0ULL, &o->max_size);
 	case OPT_LEAKS: o->leaks = true; return 0;
+	case OPT_KERNEL: o->kernel = true; return 0;
+	case OPT_FAULTS: o->faults = true; return 0;
 	case OPT_MIN_AGE: return lt_parse_u64(arg, "--min-age", 0, ~0ULL / 1000000, &o->min_age_ms);
 	}
 	return -EINVAL;
@@ -99,7 +107,12 @@ static int alloc_check(void *topts, const struct lt_common *c)
 		lt_err("--min-size %llu is above --max-size %llu", o->min_size, o->max_size);
 		return -EINVAL;
 	}
-	if (!c->target.npids) {
+	if (o->leaks + o->kernel + o->faults > 1) {
+		lt_err("--leaks, --kernel and --faults are different views: choose one");
+		return -EINVAL;
+	}
+	/* --kernel and --faults are tracepoints: system-wide or any target. */
+	if (!o->kernel && !o->faults && !c->target.npids) {
 		lt_err("alloc attaches uprobes to a process's allocator: give it -p PID");
 		return -EINVAL;
 	}
@@ -117,7 +130,10 @@ const struct lt_cli_tool alloc_cli = {
 		"      --max-size BYTES        only allocations of at most BYTES\n"
 		"      --leaks                 allocations still not freed at the end, per stack\n"
 		"                              (with -i: bytes outstanding at each interval)\n"
-		"      --min-age MS            --leaks: only allocations at least MS old\n",
+		"      --min-age MS            --leaks: only allocations at least MS old\n"
+		"      --kernel                kernel allocations (kmalloc, kmem_cache, pages) by\n"
+		"                              kernel and user stack, system-wide or for targets\n"
+		"      --faults                user page faults by user stack (where RSS grows)\n",
 	.examples = "  latprof alloc -p 4242 -d 10 -f svg -o alloc.svg\n"
 		    "  latprof alloc -p 4242 --sample-rate 16 -d 60\n",
 	.shortopts = "",
@@ -235,6 +251,23 @@ static int alloc_load(void *tool, const struct lt_common *c)
 	t->skel->rodata->max_size = t->o.max_size ? t->o.max_size : ~0ULL;
 	t->skel->rodata->value_count = t->o.value_count;
 	t->skel->rodata->leak_mode = t->o.leaks;
+	t->skel->rodata->want_kstack = !c->user_only;
+	{
+		struct bpf_program *p;
+
+		/* Uprobes or tracepoints: only the programs of the mode. */
+		bpf_object__for_each_program (p, t->skel->obj) {
+			const char *n = bpf_program__name(p);
+			bool k = !strcmp(n, "alloc_kmalloc") || !strcmp(n, "alloc_kmem_cache") ||
+				 !strcmp(n, "alloc_pages"),
+			     f = !strcmp(n, "alloc_fault");
+
+			if (!strncmp(n, "alloc_", 6))
+				bpf_program__set_autoload(p, k ? t->o.kernel :
+							     f ? t->o.faults :
+								 !t->o.kernel && !t->o.faults);
+		}
+	}
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
 	err = err ?: lt_target_set_rodata(&c->target, t->skel->obj);
 	err = err ?: lt_stacks_configure(t->skel->obj, &c->stacks);
@@ -263,6 +296,31 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 	struct alloc_tool *t = tool;
 	const struct lt_target *tg = &t->c->target;
 	unsigned int fns_n = 0;
+
+	if (t->o.kernel || t->o.faults) {
+		struct bpf_program *p;
+
+		bpf_object__for_each_program (p, t->skel->obj) {
+			if (!bpf_program__autoload(p) || t->nlinks == MAX_LINKS)
+				continue;
+			t->links[t->nlinks] = bpf_program__attach(p);
+			if (!t->links[t->nlinks]) {
+				int err = -errno;
+
+				lt_err("cannot attach %s: %s", bpf_program__name(p),
+				       strerror(-err));
+				return err;
+			}
+			t->nlinks++;
+		}
+		snprintf(how, sz, "%s",
+			 t->o.kernel ? "kmem:kmalloc, kmem:kmem_cache_alloc, "
+				       "kmem:mm_page_alloc tracepoints" :
+				       "exceptions:page_fault_user tracepoint");
+		lt_info("attached: %s", how);
+		t->t_attach = mono_s();
+		return 0;
+	}
 
 	for (unsigned int i = 0; i < tg->npids; i++) {
 		char path[PATH_MAX];
@@ -450,6 +508,38 @@ static const struct lt_tool_ops alloc_leak_ops = {
 	.destroy = alloc_destroy,
 };
 
+static const char *kernel_frame(void *tool, uint64_t aux)
+{
+	(void)tool;
+	return aux == ALLOC_K_KMALLOC ? "[kmalloc]" :
+	       aux == ALLOC_K_CACHE   ? "[kmem_cache]" :
+	       aux == ALLOC_K_PAGES   ? "[pages]" :
+					NULL;
+}
+
+static const struct lt_tool_ops alloc_kernel_ops = {
+	.name = "alloc",
+	.unit = "bytes",
+	.what = "kernel-allocated bytes",
+	.aux_frame = kernel_frame,
+	.load = alloc_load,
+	.object = alloc_object,
+	.attach = alloc_attach,
+	.tick = alloc_tick,
+	.destroy = alloc_destroy,
+};
+
+static const struct lt_tool_ops alloc_fault_ops = {
+	.name = "alloc",
+	.unit = "faults",
+	.what = "user page faults",
+	.load = alloc_load,
+	.object = alloc_object,
+	.attach = alloc_attach,
+	.tick = alloc_tick,
+	.destroy = alloc_destroy,
+};
+
 static const struct lt_tool_ops alloc_count_ops = {
 	.name = "alloc",
 	.unit = "allocations",
@@ -470,6 +560,13 @@ int alloc_main(int argc, char **argv)
 	if (err)
 		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
 	lt_set_verbose(c.verbose);
+	if (t.o.kernel)
+		return lt_session_run(&alloc_kernel_ops, &t, &c);
+	if (t.o.faults) {
+		c.user_only = true;
+		c.kernel_only = false;
+		return lt_session_run(&alloc_fault_ops, &t, &c);
+	}
 	/* The caller's user stack: the kernel is not involved in malloc. */
 	c.user_only = true;
 	c.kernel_only = false;

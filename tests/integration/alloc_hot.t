@@ -75,6 +75,28 @@ check "--leaks --min-age 1500: only the older round's 100 (2.4 s old; the other 
 check "--leaks -i: outstanding bytes at each interval" \
 	grep -Eq 'outstanding in [0-9]+ allocations' "$TMP/m.stderr"
 
+# --faults: fault_pages() touches 400 new pages once each (no huge pages);
+# its first call may fault its own code page in too.
+traced "$TMP/f" -p "$WL_PID" --faults -d 2 -f json -o "$TMP/f.json"
+echo faults >&7
+rounds 0
+sleep 0.5
+wait $LP
+n=$(sum fault_pages total "$TMP/f.json")
+check "--faults: fault_pages() made 400 page faults (400-402): $n" [ "$n" -ge 400 -a "$n" -le 402 ]
+check "--faults: the unit is faults" [ "$(jq -r .unit "$TMP/f.json")" = faults ]
+# --kernel: each pipe() allocates in the kernel (its pipe_inode_info with
+# kmalloc, its buffers): at least one kernel allocation per pipe, charged to
+# make_pipes() and pipe2.
+traced "$TMP/k2" -p "$WL_PID" --kernel -d 2 -f json -o "$TMP/k2.json"
+echo pipes >&7
+sleep 0.8
+wait $LP
+n=$(jq '[.stacks[] | select(([.frames[][0]] | index("make_pipes")) and (.frames[0][0] == "[kmalloc]")) | .count] | add // 0' "$TMP/k2.json")
+check "--kernel: kmalloc calls under make_pipes(): at least 100 ($n)" [ "$n" -ge 100 ]
+check "--kernel: kernel frames of the pipe syscall" \
+	[ "$(jq '[.stacks[] | select([.frames[][0]] | index("make_pipes")) | .frames[] | select(.[1] == "kernel" and (.[0] | test("pipe")))] | length' "$TMP/k2.json")" -ge 1 ]
+
 # The target exits mid-trace: latprof ends normally and keeps what it saw.
 traced "$TMP/x" -p "$WL_PID" -d 3 -f json -o "$TMP/x.json"
 rounds 1

@@ -9,8 +9,13 @@
  *   alloc_small()  10000 malloc(32), each freed
  *   alloc_leak()   100 malloc(1024), never freed
  *
+ * A line "faults" runs fault_pages() instead: it maps 400 new anonymous pages
+ * (no huge pages) and touches each once, so 400 user page faults; "pipes"
+ * runs make_pipes(): 100 pipe()s, closed at once (kernel allocations).
+ *
  * Built twice: with glibc's malloc, and linked with jemalloc (allocwl-je).
  */
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +51,31 @@ static noinline void alloc_leak(void)
 		sink = malloc(1024);
 }
 
+static noinline void fault_pages(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, 400 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	madvise(p, 400 * pg, MADV_NOHUGEPAGE);
+	for (int i = 0; i < 400; i++)
+		((volatile char *)p)[i * pg] = 1;
+	munmap(p, 400 * pg);
+}
+
+static noinline void make_pipes(void)
+{
+	for (int i = 0; i < 100; i++) {
+		int fd[2];
+
+		if (pipe(fd))
+			return;
+		close(fd[0]);
+		close(fd[1]);
+	}
+}
+
 int main(void)
 {
 	char line[64];
@@ -53,9 +83,15 @@ int main(void)
 	printf("%d\n", getpid());
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {
-		alloc_hot();
-		alloc_small();
-		alloc_leak();
+		if (!strncmp(line, "faults", 6)) {
+			fault_pages();
+		} else if (!strncmp(line, "pipes", 5)) {
+			make_pipes();
+		} else {
+			alloc_hot();
+			alloc_small();
+			alloc_leak();
+		}
 		printf("done\n");
 		fflush(stdout);
 	}
