@@ -257,3 +257,125 @@ int alloc_fault(void *ctx)
 	lt_agg_add_n(&k, 1, 0, sample_rate);
 	return 0;
 }
+
+/* ---- mmap, munmap, mremap, brk: syscall tracepoints (--hot, --leaks) --- */
+
+/* The raw layout of syscalls:sys_enter_* and sys_exit_* records. */
+struct alloc_sys_enter {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct alloc_sys_exit {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+/* An mmap in flight, by thread: its length, until its address comes back. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct alloc_pending);
+} alloc_mmaps SEC(".maps");
+
+/* Memory a syscall added (kind: enum alloc_sys_kind): a sample like malloc's. */
+static __always_inline void sys_grow(void *ctx, __u64 bytes, __u32 kind)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct lt_stack_key k = {};
+
+	if (!bytes || !lt_current_selected(id >> 32, (__u32)id))
+		return;
+	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
+		return;
+	k.tgid = id >> 32;
+	k.pid = (__u32)id;
+	k.aux = kind;
+	k.kstack = LT_NO_KSTACK;
+	k.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	lt_agg_add_n(&k, value_count ? 1 : bytes, 0, sample_rate);
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int alloc_mmap_enter(struct alloc_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct alloc_pending p = { .size = ctx->args[1] };
+	__u32 tid = (__u32)id;
+
+	if (!lt_current_selected(id >> 32, tid))
+		return 0;
+	if (!leak_mode) {
+		sys_grow(ctx, p.size, ALLOC_SYS_MMAP);
+		return 0;
+	}
+	p.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	bpf_map_update_elem(&alloc_mmaps, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int alloc_mmap_exit(struct alloc_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), addr = (__u64)ctx->ret;
+	__u32 tid = (__u32)id;
+	struct alloc_pending *p = bpf_map_lookup_elem(&alloc_mmaps, &tid);
+	struct alloc_live l = {};
+
+	if (!p)
+		return 0;
+	if (ctx->ret > 0 || ctx->ret < -4095) { /* an address, not -errno */
+		l.size = p->size;
+		l.ts_ns = bpf_ktime_get_ns();
+		l.ustack = p->ustack;
+		l.tgid = id >> 32;
+		l.pid = tid;
+		l.weight = 1;
+		l.kind = ALLOC_SYS_MMAP;
+		bpf_get_current_comm(l.comm, sizeof(l.comm));
+		if (bpf_map_update_elem(&alloc_live, &addr, &l, BPF_ANY))
+			stat_inc(ALLOC_STAT_LEAK_FULL);
+	}
+	bpf_map_delete_elem(&alloc_mmaps, &tid);
+	return 0;
+}
+
+/* munmap(addr, len): a mapping made under --leaks is gone (whole-mapping unmaps). */
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int alloc_munmap(struct alloc_sys_enter *ctx)
+{
+	__u64 addr = ctx->args[0];
+
+	if (leak_mode)
+		bpf_map_delete_elem(&alloc_live, &addr);
+	return 0;
+}
+
+/* mremap(old, old_len, new_len, ...): growth is new memory. */
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int alloc_mremap(struct alloc_sys_enter *ctx)
+{
+	__u64 old_len = ctx->args[1], new_len = ctx->args[2];
+
+	if (!leak_mode && new_len > old_len)
+		sys_grow(ctx, new_len - old_len, ALLOC_SYS_MREMAP);
+	return 0;
+}
+
+/* brk(addr): growth past the current break is new heap. */
+SEC("tracepoint/syscalls/sys_enter_brk")
+int alloc_brk(struct alloc_sys_enter *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 want = ctx->args[0], cur = BPF_CORE_READ(task, mm, brk);
+
+	if (!leak_mode && want > cur)
+		sys_grow(ctx, want - cur, ALLOC_SYS_BRK);
+	return 0;
+}

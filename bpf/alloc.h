@@ -24,6 +24,13 @@ enum alloc_kernel_kind {
 	ALLOC_K_PAGES,
 };
 
+/* lt_stack_key.aux of memory that syscalls added (--hot, --leaks); 0 is malloc & co. */
+enum alloc_sys_kind {
+	ALLOC_SYS_MMAP = 8,
+	ALLOC_SYS_MREMAP,
+	ALLOC_SYS_BRK,
+};
+
 /* --leaks: an allocation not freed yet (alloc_live, keyed by its address). */
 struct alloc_live {
 	__u64 size;
@@ -31,7 +38,7 @@ struct alloc_live {
 	__u64 ustack;
 	__u32 tgid, pid;
 	__u32 weight; /* the sample rate it stands for */
-	__u32 pad;
+	__u32 kind; /* 0: malloc & co; enum alloc_sys_kind for mmap */
 	char comm[LT_COMM_LEN];
 };
 

@@ -368,6 +368,25 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 		}
 		elf_file__free(ef);
 	}
+	/* mmap, munmap, mremap, brk: their tracepoints (the programs filter by target). */
+	{
+		static const char *const sys[] = { "alloc_mmap_enter", "alloc_mmap_exit",
+						   "alloc_munmap", "alloc_mremap", "alloc_brk" };
+
+		for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]) && t->nlinks < MAX_LINKS; i++) {
+			struct bpf_program *p =
+				bpf_object__find_program_by_name(t->skel->obj, sys[i]);
+
+			t->links[t->nlinks] = p ? bpf_program__attach(p) : NULL;
+			if (!t->links[t->nlinks]) {
+				int err = -errno;
+
+				lt_err("cannot attach %s: %s", sys[i], strerror(-err));
+				return err;
+			}
+			t->nlinks++;
+		}
+	}
 	snprintf(how, sz, "uprobes on %u allocation functions in %s", fns_n,
 		 strchr(t->allocator + 6, '/') ? strchr(strchr(t->allocator + 6, '/') + 1, '/') :
 						 t->allocator);
@@ -401,6 +420,7 @@ static int add_leaks(struct alloc_tool *t)
 			continue;
 		w = l.weight ? l.weight : 1;
 		k.ustack = l.ustack;
+		k.aux = l.kind;
 		k.tgid = l.tgid;
 		k.pid = l.pid;
 		memcpy(k.comm, l.comm, sizeof(k.comm));
@@ -486,10 +506,21 @@ static void alloc_destroy(void *tool)
 	t->skel = NULL;
 }
 
+/* Memory added by mmap, mremap or brk: pseudo-frames; malloc & co: none. */
+static const char *sys_frame(void *tool, uint64_t aux)
+{
+	(void)tool;
+	return aux == ALLOC_SYS_MMAP   ? "[mmap]" :
+	       aux == ALLOC_SYS_MREMAP ? "[mremap]" :
+	       aux == ALLOC_SYS_BRK    ? "[brk]" :
+					 NULL;
+}
+
 static const struct lt_tool_ops alloc_ops = {
 	.name = "alloc",
 	.unit = "bytes",
 	.what = "allocated bytes",
+	.aux_frame = sys_frame,
 	.load = alloc_load,
 	.object = alloc_object,
 	.attach = alloc_attach,
@@ -501,6 +532,7 @@ static const struct lt_tool_ops alloc_leak_ops = {
 	.name = "alloc",
 	.unit = "bytes",
 	.what = "bytes not freed",
+	.aux_frame = sys_frame,
 	.load = alloc_load,
 	.object = alloc_object,
 	.attach = alloc_attach,
@@ -544,6 +576,7 @@ static const struct lt_tool_ops alloc_count_ops = {
 	.name = "alloc",
 	.unit = "allocations",
 	.what = "allocations",
+	.aux_frame = sys_frame,
 	.load = alloc_load,
 	.object = alloc_object,
 	.attach = alloc_attach,

@@ -4,7 +4,9 @@
 # 1024 in alloc_leak(), all with malloc.
 . tests/integration/lib.sh
 need_bpf
-sum() { jq "[.stacks[] | select(([.frames[][0]] | index(\"$1\"))) | .$2] | add // 0" "$3"; }
+# sum FUNCTION FIELD FILE: over the malloc-family samples (not [mmap]/[brk]
+# ones, which come first as a pseudo-frame) whose stack has FUNCTION
+sum() { jq "[.stacks[] | select(.frames[0][1] != \"pseudo\" and ([.frames[][0]] | index(\"$1\"))) | .$2] | add // 0" "$3"; }
 # C++ frames are demangled with their parameters: cxx_array()
 sumcxx() { jq "[.stacks[] | select(any(.frames[][0]; startswith(\"$1(\"))) | .$2] | add // 0" "$3"; }
 
@@ -74,6 +76,22 @@ wait $LP
 check "--leaks --min-age 1500: only the older round's 100 (2.4 s old; the other 0.9 s)" [ "$(sum alloc_leak count "$TMP/m.json")" = 100 ]
 check "--leaks -i: outstanding bytes at each interval" \
 	grep -Eq 'outstanding in [0-9]+ allocations' "$TMP/m.stderr"
+
+# mmap: glibc serves a 64 MiB malloc with mmap; --hot shows both, and
+# --leaks nothing once free() has unmapped it.
+traced "$TMP/b" -p "$WL_PID" -d 2 -f json -o "$TMP/b.json"
+echo big >&7
+sleep 0.5
+wait $LP
+m=$(jq '[.stacks[] | select(.frames[0][0] == "[mmap]" and ([.frames[][0]] | index("alloc_big"))) | .total] | add // 0' "$TMP/b.json")
+check "alloc_big: the malloc of 64 MiB ($(sum alloc_big total "$TMP/b.json")) and its mmap (at least 64 MiB: $m)" \
+	[ "$(sum alloc_big total "$TMP/b.json")" = 67108864 -a "$m" -ge 67108864 ]
+traced "$TMP/bl" -p "$WL_PID" --leaks -d 2 -f json -o "$TMP/bl.json"
+echo big >&7
+sleep 0.5
+wait $LP
+check "--leaks: the 64 MiB mapping is gone after free (munmap)" \
+	[ "$(jq '[.stacks[] | select([.frames[][0]] | index("alloc_big")) | .total] | add // 0' "$TMP/bl.json")" = 0 ]
 
 # --faults: fault_pages() touches 400 new pages once each (no huge pages);
 # its first call may fault its own code page in too.

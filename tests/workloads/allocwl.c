@@ -11,7 +11,8 @@
  *
  * A line "faults" runs fault_pages() instead: it maps 400 new anonymous pages
  * (no huge pages) and touches each once, so 400 user page faults; "pipes"
- * runs make_pipes(): 100 pipe()s, closed at once (kernel allocations).
+ * runs make_pipes(): 100 pipe()s, closed at once (kernel allocations); "big"
+ * runs alloc_big(): one malloc(64 MiB), which glibc serves with mmap, freed.
  *
  * Built twice: with glibc's malloc, and linked with jemalloc (allocwl-je).
  */
@@ -64,6 +65,16 @@ static noinline void fault_pages(void)
 	munmap(p, 400 * pg);
 }
 
+static noinline void alloc_big(void)
+{
+	char *p = malloc(64 << 20);
+
+	if (p)
+		p[0] = 1;
+	sink = p;
+	free(p);
+}
+
 static noinline void make_pipes(void)
 {
 	for (int i = 0; i < 100; i++) {
@@ -87,6 +98,8 @@ int main(void)
 			fault_pages();
 		} else if (!strncmp(line, "pipes", 5)) {
 			make_pipes();
+		} else if (!strncmp(line, "big", 3)) {
+			alloc_big();
 		} else {
 			alloc_hot();
 			alloc_small();
