@@ -184,6 +184,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/demo
 	$(Q)scripts/demo.sh
 
+$(OUTPUT)/workloads/mallocbench: tests/bench/mallocbench.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WL_CFLAGS) $< -o $@
 $(OUTPUT)/tests/symbench: tests/bench/symbench.c $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(CORE_OBJS) $(LDLIBS) -o $@
@@ -204,7 +207,8 @@ fuzz: $(OUTPUT)/tests/fuzz_elf $(WL_BINS)
 .PHONY: bench
 bench: deps
 	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/pingpong \
-		$(OUTPUT)/workloads/stacks16k $(OUTPUT)/tests/symbench
+		$(OUTPUT)/workloads/stacks16k $(OUTPUT)/tests/symbench \
+		$(OUTPUT)/workloads/mallocbench
 	$(Q)scripts/bench.sh
 
 .PHONY: format-check

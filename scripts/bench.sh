@@ -96,6 +96,33 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
+# alloc: slowdown of a malloc-heavy loop (1M malloc(64)+free) under latprof
+# alloc at sample rates 1, 16, 256, against the loop alone. Debian 12's
+# libbpf-tools has no memleak to compare with.
+MALLOCS=${MALLOCS:-1000000}
+malloc_run() { # malloc_run [LATPROF ARGS...]: elapsed ns of one loop
+	"$WL/mallocbench" "$MALLOCS" >"$TMP/mb.out" &
+	local mb=$! tp=
+	for _ in $(seq 100); do [ -s "$TMP/mb.out" ] && break; sleep 0.01; done
+	if [ $# -gt 0 ]; then
+		$LATPROF alloc -p "$mb" -d 600 -q -o /dev/null "$@" 2>"$TMP/tool.err" &
+		tp=$!
+		wait_attached "$TMP/tool.err" $tp
+	fi
+	kill -USR1 $mb
+	wait $mb
+	[ -n "$tp" ] && { kill -INT $tp; wait $tp 2>/dev/null; }
+	awk '/elapsed_ns/ { print $2 }' "$TMP/mb.out"
+}
+for _ in $(seq "$ROUNDS"); do
+	b=$(malloc_run)
+	for rate in 1 16 256; do
+		x=$(malloc_run --sample-rate $rate)
+		awk -v a="$x" -v b="$b" 'BEGIN { printf "%.2f\n", a / b }' >>"$TMP/malloc.$rate"
+	done
+	awk -v b="$b" -v n="$MALLOCS" 'BEGIN { printf "%.1f\n", b / n }' >>"$TMP/malloc.base"
+done
+
 # Peak RSS with over 10k unique stacks.
 "$WL/stacks16k" >"$TMP/s16.out" &
 s16=$!
@@ -131,7 +158,8 @@ Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUND
 | start-up, exec to "attached", system-wide (ms) | $(stats <"$TMP/start.system") | - | < 100 |
 | peak RSS with $nstacks unique stacks (MiB) | $rss | - | < 20 |
 | symbolizer: 100k unique addresses over 50 ELF files, parse + look up (s; $symnamed named, the rest in gaps of stripped files) | $(stats <"$TMP/sym.s") | - | < 1 |
-| io, tcp, alloc slowdowns | not measured: those tools are later issues | biolatency, memleak, funclatency run here; tcpconnlat needs kprobes, which this kernel lacks | |
+| alloc: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools | - |
+| io, tcp slowdowns | not measured yet (issue 3) | biolatency, funclatency run here; tcpconnlat needs kprobes, which this kernel lacks | |
 
 Regenerate with \`make bench\` (\`ROUNDS=N\` for more rounds).
 EOT
