@@ -121,6 +121,7 @@ static __always_inline void alloc_ret(__u64 ret)
 			bpf_map_delete_elem(&alloc_live, &p->old);
 		l.size = p->size;
 		l.ts_ns = bpf_ktime_get_ns();
+		l.kstack = LT_NO_KSTACK;
 		l.ustack = p->ustack;
 		l.tgid = id >> 32;
 		l.pid = tid;
@@ -198,8 +199,12 @@ int BPF_KPROBE(alloc_posix_memalign, void *memptr, __u64 align, __u64 size)
 
 const volatile __u8 want_kstack = 1;
 
-/* One kernel allocation of `bytes` (kind: enum alloc_kernel_kind), by the current task. */
-static __always_inline void kernel_alloc(void *ctx, __u64 bytes, __u32 kind)
+/*
+ * One kernel allocation of `bytes` (kind: enum alloc_kernel_kind), by the
+ * current task; `addr` identifies it until it is freed (the pointer; for
+ * pages, the pfn with the top bit set, so the two never collide).
+ */
+static __always_inline void kernel_alloc(void *ctx, __u64 bytes, __u32 kind, __u64 addr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct lt_stack_key k = {};
@@ -208,6 +213,19 @@ static __always_inline void kernel_alloc(void *ctx, __u64 bytes, __u32 kind)
 		return;
 	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
 		return;
+	if (leak_mode) { /* --kernel --leaks: live until kfree & co */
+		struct alloc_live l = { .size = bytes, .kind = kind, .weight = sample_rate };
+
+		l.ts_ns = bpf_ktime_get_ns();
+		l.tgid = id >> 32;
+		l.pid = (__u32)id;
+		l.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+		l.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
+		bpf_get_current_comm(l.comm, sizeof(l.comm));
+		if (bpf_map_update_elem(&alloc_live, &addr, &l, BPF_ANY))
+			stat_inc(ALLOC_STAT_LEAK_FULL);
+		return;
+	}
 	k.tgid = id >> 32;
 	k.pid = (__u32)id;
 	k.aux = kind;
@@ -220,21 +238,52 @@ static __always_inline void kernel_alloc(void *ctx, __u64 bytes, __u32 kind)
 SEC("tracepoint/kmem/kmalloc")
 int alloc_kmalloc(struct trace_event_raw_kmalloc *ctx)
 {
-	kernel_alloc(ctx, BPF_CORE_READ(ctx, bytes_alloc), ALLOC_K_KMALLOC);
+	kernel_alloc(ctx, BPF_CORE_READ(ctx, bytes_alloc), ALLOC_K_KMALLOC,
+		     (__u64)BPF_CORE_READ(ctx, ptr));
 	return 0;
 }
 
 SEC("tracepoint/kmem/kmem_cache_alloc")
 int alloc_kmem_cache(struct trace_event_raw_kmem_cache_alloc *ctx)
 {
-	kernel_alloc(ctx, BPF_CORE_READ(ctx, bytes_alloc), ALLOC_K_CACHE);
+	kernel_alloc(ctx, BPF_CORE_READ(ctx, bytes_alloc), ALLOC_K_CACHE,
+		     (__u64)BPF_CORE_READ(ctx, ptr));
 	return 0;
 }
 
 SEC("tracepoint/kmem/mm_page_alloc")
 int alloc_pages(struct trace_event_raw_mm_page_alloc *ctx)
 {
-	kernel_alloc(ctx, 4096ULL << BPF_CORE_READ(ctx, order), ALLOC_K_PAGES);
+	kernel_alloc(ctx, 4096ULL << BPF_CORE_READ(ctx, order), ALLOC_K_PAGES,
+		     BPF_CORE_READ(ctx, pfn) | 1ULL << 63);
+	return 0;
+}
+
+/* --kernel --leaks: what is freed is no longer outstanding. */
+SEC("tracepoint/kmem/kfree")
+int alloc_kfree(struct trace_event_raw_kfree *ctx)
+{
+	__u64 addr = (__u64)BPF_CORE_READ(ctx, ptr);
+
+	bpf_map_delete_elem(&alloc_live, &addr);
+	return 0;
+}
+
+SEC("tracepoint/kmem/kmem_cache_free")
+int alloc_kmem_cache_free(struct trace_event_raw_kmem_cache_free *ctx)
+{
+	__u64 addr = (__u64)BPF_CORE_READ(ctx, ptr);
+
+	bpf_map_delete_elem(&alloc_live, &addr);
+	return 0;
+}
+
+SEC("tracepoint/kmem/mm_page_free")
+int alloc_page_free(struct trace_event_raw_mm_page_free *ctx)
+{
+	__u64 addr = BPF_CORE_READ(ctx, pfn) | 1ULL << 63;
+
+	bpf_map_delete_elem(&alloc_live, &addr);
 	return 0;
 }
 
@@ -333,6 +382,7 @@ int alloc_mmap_exit(struct alloc_sys_exit *ctx)
 	if (ctx->ret > 0 || ctx->ret < -4095) { /* an address, not -errno */
 		l.size = p->size;
 		l.ts_ns = bpf_ktime_get_ns();
+		l.kstack = LT_NO_KSTACK;
 		l.ustack = p->ustack;
 		l.tgid = id >> 32;
 		l.pid = tid;

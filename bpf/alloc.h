@@ -38,7 +38,9 @@ struct alloc_live {
 	__u64 ustack;
 	__u32 tgid, pid;
 	__u32 weight; /* the sample rate it stands for */
-	__u32 kind; /* 0: malloc & co; enum alloc_sys_kind for mmap */
+	__u32 kind; /* 0: malloc & co; enum alloc_sys_kind for mmap; alloc_kernel_kind */
+	__s32 kstack; /* --kernel --leaks: the kernel stack; LT_NO_KSTACK otherwise */
+	__u32 pad;
 	char comm[LT_COMM_LEN];
 };
 

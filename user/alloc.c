@@ -107,8 +107,9 @@ static int alloc_check(void *topts, const struct lt_common *c)
 		lt_err("--min-size %llu is above --max-size %llu", o->min_size, o->max_size);
 		return -EINVAL;
 	}
-	if (o->leaks + o->kernel + o->faults > 1) {
-		lt_err("--leaks, --kernel and --faults are different views: choose one");
+	if (o->kernel + o->faults > 1 || (o->leaks && o->faults)) {
+		lt_err("--kernel and --faults are different views (--leaks goes with the default "
+		       "or --kernel): choose one");
 		return -EINVAL;
 	}
 	/* --kernel and --faults are tracepoints: system-wide or any target. */
@@ -260,12 +261,16 @@ static int alloc_load(void *tool, const struct lt_common *c)
 			const char *n = bpf_program__name(p);
 			bool k = !strcmp(n, "alloc_kmalloc") || !strcmp(n, "alloc_kmem_cache") ||
 				 !strcmp(n, "alloc_pages"),
+			     kf = !strcmp(n, "alloc_kfree") ||
+				  !strcmp(n, "alloc_kmem_cache_free") ||
+				  !strcmp(n, "alloc_page_free"),
 			     f = !strcmp(n, "alloc_fault");
 
 			if (!strncmp(n, "alloc_", 6))
-				bpf_program__set_autoload(p, k ? t->o.kernel :
-							     f ? t->o.faults :
-								 !t->o.kernel && !t->o.faults);
+				bpf_program__set_autoload(p, k	? t->o.kernel :
+							     kf ? t->o.kernel && t->o.leaks :
+							     f	? t->o.faults :
+								  !t->o.kernel && !t->o.faults);
 		}
 	}
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
@@ -412,7 +417,7 @@ static int add_leaks(struct alloc_tool *t)
 	if (!v)
 		return -ENOMEM;
 	while (!bpf_map_get_next_key(live, prev, &addr)) {
-		struct lt_stack_key k = { .kstack = LT_NO_KSTACK };
+		struct lt_stack_key k = { 0 };
 		uint64_t w;
 
 		prev = &addr;
@@ -420,6 +425,7 @@ static int add_leaks(struct alloc_tool *t)
 			continue;
 		w = l.weight ? l.weight : 1;
 		k.ustack = l.ustack;
+		k.kstack = l.kstack;
 		k.aux = l.kind;
 		k.tgid = l.tgid;
 		k.pid = l.pid;
@@ -593,6 +599,11 @@ int alloc_main(int argc, char **argv)
 	if (err)
 		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
 	lt_set_verbose(c.verbose);
+	if (t.o.leaks && c.interval > 0) {
+		/* -i with --leaks means outstanding bytes over time, not per-interval stacks. */
+		t.o.leak_interval = c.interval;
+		c.interval = 0;
+	}
 	if (t.o.kernel)
 		return lt_session_run(&alloc_kernel_ops, &t, &c);
 	if (t.o.faults) {
@@ -603,11 +614,6 @@ int alloc_main(int argc, char **argv)
 	/* The caller's user stack: the kernel is not involved in malloc. */
 	c.user_only = true;
 	c.kernel_only = false;
-	if (t.o.leaks && c.interval > 0) {
-		/* -i with --leaks means outstanding bytes over time, not per-interval stacks. */
-		t.o.leak_interval = c.interval;
-		c.interval = 0;
-	}
 	return lt_session_run(t.o.value_count ? &alloc_count_ops :
 			      t.o.leaks	      ? &alloc_leak_ops :
 						&alloc_ops,

@@ -115,6 +115,19 @@ check "--kernel: kmalloc calls under make_pipes(): at least 100 ($n)" [ "$n" -ge
 check "--kernel: kernel frames of the pipe syscall" \
 	[ "$(jq '[.stacks[] | select([.frames[][0]] | index("make_pipes")) | .frames[] | select(.[1] == "kernel" and (.[0] | test("pipe")))] | length' "$TMP/k2.json")" -ge 1 ]
 
+# --kernel --leaks: 50 pipes kept open hold their kernel memory; 100 closed
+# ones gave theirs back (kfree).
+traced "$TMP/kl" -p "$WL_PID" --kernel --leaks -d 2 -f json -o "$TMP/kl.json"
+echo keep >&7
+echo pipes >&7
+sleep 0.8
+wait $LP
+kk() { jq "[.stacks[] | select(.frames[0][0] == \"[kmalloc]\" and ([.frames[][0]] | index(\"$1\"))) | .count] | add // 0" "$TMP/kl.json"; }
+check "--kernel --leaks: keep_pipes()' 50 open pipes hold at least 50 kmallocs ($(kk keep_pipes))" \
+	[ "$(kk keep_pipes)" -ge 50 ]
+check "--kernel --leaks: make_pipes()' 100 closed pipes hold (nearly) none ($(kk make_pipes))" \
+	[ "$(kk make_pipes)" -lt 10 ]
+
 # The target exits mid-trace: latprof ends normally and keeps what it saw.
 traced "$TMP/x" -p "$WL_PID" -d 3 -f json -o "$TMP/x.json"
 rounds 1

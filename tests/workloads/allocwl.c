@@ -12,7 +12,8 @@
  * A line "faults" runs fault_pages() instead: it maps 400 new anonymous pages
  * (no huge pages) and touches each once, so 400 user page faults; "pipes"
  * runs make_pipes(): 100 pipe()s, closed at once (kernel allocations); "big"
- * runs alloc_big(): one malloc(64 MiB), which glibc serves with mmap, freed.
+ * runs alloc_big(): one malloc(64 MiB), which glibc serves with mmap, freed;
+ * "keep" runs keep_pipes(): 50 pipe()s left open (kernel memory held).
  *
  * Built twice: with glibc's malloc, and linked with jemalloc (allocwl-je).
  */
@@ -75,6 +76,16 @@ static noinline void alloc_big(void)
 	free(p);
 }
 
+static noinline void keep_pipes(void)
+{
+	for (int i = 0; i < 50; i++) {
+		int fd[2];
+
+		if (pipe(fd))
+			return;
+	}
+}
+
 static noinline void make_pipes(void)
 {
 	for (int i = 0; i < 100; i++) {
@@ -98,6 +109,8 @@ int main(void)
 			fault_pages();
 		} else if (!strncmp(line, "pipes", 5)) {
 			make_pipes();
+		} else if (!strncmp(line, "keep", 4)) {
+			keep_pipes();
 		} else if (!strncmp(line, "big", 3)) {
 			alloc_big();
 		} else {
