@@ -47,6 +47,16 @@ check "the size histogram of alloc_hot: all 1000 in the 4096 bucket" \
 	[ "$(jq -c '[.stacks[] | select(([.frames[][0]] | index("alloc_hot"))) | .hist] | add' "$TMP/a.json")" = '[[4096,4608,1000]]' ]
 check "attached to glibc's allocator" grep -q 'attached (uprobes on [0-9]* allocation functions in .*libc.so.6)' "$TMP/a.stderr"
 
+# A thread created after attach is covered: uprobes filter by process.
+traced "$TMP/t" -p "$WL_PID" -d 2 -f json -o "$TMP/t.json"
+echo thread >&7
+sleep 0.5
+wait $LP
+check "a thread started after attach: thread_round's 1000 x 4096" \
+	[ "$(sum thread_round count "$TMP/t.json")/$(sum thread_round total "$TMP/t.json")" = 1000/4096000 ]
+check "... charged to that thread, not the main one" \
+	[ "$(jq '[.stacks[] | select([.frames[][0]] | index("thread_round")) | .tid != .pid] | all' "$TMP/t.json")" = true ]
+
 # --sample-rate 16 over 10 rounds: each sampled call stands for 16. The
 # estimate of N calls has a standard deviation of sqrt(15 N); allowed: 4 of
 # them (a false failure once in 15,000 runs).

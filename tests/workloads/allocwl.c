@@ -13,10 +13,12 @@
  * (no huge pages) and touches each once, so 400 user page faults; "pipes"
  * runs make_pipes(): 100 pipe()s, closed at once (kernel allocations); "big"
  * runs alloc_big(): one malloc(64 MiB), which glibc serves with mmap, freed;
- * "keep" runs keep_pipes(): 50 pipe()s left open (kernel memory held).
+ * "keep" runs keep_pipes(): 50 pipe()s left open (kernel memory held);
+ * "thread" runs alloc_hot() in a new thread, thread_round().
  *
  * Built twice: with glibc's malloc, and linked with jemalloc (allocwl-je).
  */
+#include <pthread.h>
 #include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +78,13 @@ static noinline void alloc_big(void)
 	free(p);
 }
 
+static noinline void *thread_round(void *arg)
+{
+	(void)arg;
+	alloc_hot();
+	return NULL;
+}
+
 static noinline void keep_pipes(void)
 {
 	for (int i = 0; i < 50; i++) {
@@ -109,6 +118,11 @@ int main(void)
 			fault_pages();
 		} else if (!strncmp(line, "pipes", 5)) {
 			make_pipes();
+		} else if (!strncmp(line, "thread", 6)) {
+			pthread_t th;
+
+			pthread_create(&th, NULL, thread_round, NULL);
+			pthread_join(th, NULL);
 		} else if (!strncmp(line, "keep", 4)) {
 			keep_pipes();
 		} else if (!strncmp(line, "big", 3)) {
