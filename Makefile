@@ -184,6 +184,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/demo
 	$(Q)scripts/demo.sh
 
+$(OUTPUT)/workloads/iobench: tests/bench/iobench.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WL_CFLAGS) $< -o $@
 $(OUTPUT)/workloads/mallocbench: tests/bench/mallocbench.c | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WL_CFLAGS) $< -o $@
@@ -208,7 +211,7 @@ fuzz: $(OUTPUT)/tests/fuzz_elf $(WL_BINS)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/pingpong \
 		$(OUTPUT)/workloads/stacks16k $(OUTPUT)/tests/symbench \
-		$(OUTPUT)/workloads/mallocbench
+		$(OUTPUT)/workloads/mallocbench $(OUTPUT)/workloads/iobench
 	$(Q)scripts/bench.sh
 
 .PHONY: format-check

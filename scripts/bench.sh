@@ -123,6 +123,46 @@ for _ in $(seq "$ROUNDS"); do
 	awk -v b="$b" -v n="$MALLOCS" 'BEGIN { printf "%.1f\n", b / n }' >>"$TMP/malloc.base"
 done
 
+# io and tcp: slowdown of a 4 KiB O_DIRECT write loop and of a loopback
+# connect/accept loop under the tools, and io against biolatency (system-wide:
+# it has no pid filter). tcpconnlat and tcplife need kprobes, absent here.
+IOS=${IOS:-3000} CONNS=${CONNS:-2000}
+IODIR=$(mktemp -d /var/tmp/latprof-bench.XXXXXX)
+bench_run() { # bench_run MODE N ARG [TOOL...]: elapsed ns; TOOL gets -p PID unless biolatency
+	local mode=$1 n=$2 arg=$3; shift 3
+	"$WL/iobench" "$mode" "$n" "$arg" >"$TMP/ib.out" &
+	local ib=$! tp=
+	for _ in $(seq 100); do [ -s "$TMP/ib.out" ] && break; sleep 0.01; done
+	if [ $# -gt 0 ]; then
+		if [ "$1" = biolatency ]; then "$@" >/dev/null 2>"$TMP/tool.err" &
+		else "$@" -p "$ib" -d 600 -q -o /dev/null 2>"$TMP/tool.err" &
+		fi
+		tp=$!
+		if [ "$1" = biolatency ]; then sleep 1.5; else wait_attached "$TMP/tool.err" $tp; fi
+	fi
+	kill -USR1 $ib
+	wait $ib
+	[ -n "$tp" ] && { kill -INT $tp; wait $tp 2>/dev/null; }
+	awk '/elapsed_ns/ { print $2 }' "$TMP/ib.out"
+}
+# ratio A B: A/B; a run that failed (no time) is reported and left out
+ratio() {
+	if [ -z "$1" ] || [ -z "$2" ]; then echo "bench: a run failed: $(head -1 "$TMP/tool.err")" >&2; return; fi
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a / b }'
+}
+port=$((30000 + $$ % 20000))
+for r in $(seq "$ROUNDS"); do
+	b=$(bench_run io "$IOS" "$IODIR/f")
+	ratio "$(bench_run io "$IOS" "$IODIR/f" $LATPROF io)" "$b" >>"$TMP/io.block"
+	ratio "$(bench_run io "$IOS" "$IODIR/f" $LATPROF io --stacks)" "$b" >>"$TMP/io.stacks"
+	ratio "$(bench_run io "$IOS" "$IODIR/f" $LATPROF io --syscalls)" "$b" >>"$TMP/io.sys"
+	ratio "$(bench_run io "$IOS" "$IODIR/f" biolatency 600)" "$b" >>"$TMP/io.biolatency"
+	b=$(bench_run tcp "$CONNS" $((port + r)))
+	ratio "$(bench_run tcp "$CONNS" $((port + 10 + r)) $LATPROF tcp)" "$b" >>"$TMP/tcp.connect"
+	ratio "$(bench_run tcp "$CONNS" $((port + 20 + r)) $LATPROF tcp --wait)" "$b" >>"$TMP/tcp.wait"
+done
+rm -rf "$IODIR"
+
 # Peak RSS with over 10k unique stacks.
 "$WL/stacks16k" >"$TMP/s16.out" &
 s16=$!
@@ -159,7 +199,8 @@ Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUND
 | peak RSS with $nstacks unique stacks (MiB) | $rss | - | < 20 |
 | symbolizer: 100k unique addresses over 50 ELF files, parse + look up (s; $symnamed named, the rest in gaps of stripped files) | $(stats <"$TMP/sym.s") | - | < 1 |
 | alloc: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools | - |
-| io, tcp slowdowns | not measured yet (issue 3) | biolatency, funclatency run here; tcpconnlat needs kprobes, which this kernel lacks | |
+| io: slowdown of $IOS x 4 KiB O_DIRECT writes: block / --stacks / --syscalls | $(stats <"$TMP/io.block")x / $(stats <"$TMP/io.stacks")x / $(stats <"$TMP/io.sys")x | biolatency (system-wide) $(stats <"$TMP/io.biolatency")x | - |
+| tcp: slowdown of $CONNS loopback connect+accept pairs: connect latency / --wait | $(stats <"$TMP/tcp.connect")x / $(stats <"$TMP/tcp.wait")x | tcpconnlat, tcplife: need kprobes, absent on this kernel | - |
 
 Regenerate with \`make bench\` (\`ROUNDS=N\` for more rounds).
 EOT
