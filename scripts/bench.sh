@@ -142,15 +142,17 @@ bench_run() { # bench_run MODE N ARG [TOOL...]: elapsed ns; TOOL gets -p PID unl
 	fi
 	kill -USR1 $ib
 	wait $ib
+	local rc=$?
 	[ -n "$tp" ] && { kill -INT $tp; wait $tp 2>/dev/null; }
-	awk '/elapsed_ns/ { print $2 }' "$TMP/ib.out"
+	# A run whose workload failed (no port, no disk) has no time.
+	[ $rc -eq 0 ] && awk '/elapsed_ns/ { print $2 }' "$TMP/ib.out"
 }
 # ratio A B: A/B; a run that failed (no time) is reported and left out
 ratio() {
 	if [ -z "$1" ] || [ -z "$2" ]; then echo "bench: a run failed: $(head -1 "$TMP/tool.err")" >&2; return; fi
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a / b }'
 }
-port=$((30000 + $$ % 20000))
+port=$((20000 + $$ % 10000)) # below the ephemeral range (32768-)
 for r in $(seq "$ROUNDS"); do
 	b=$(bench_run io "$IOS" "$IODIR/f")
 	ratio "$(bench_run io "$IOS" "$IODIR/f" $LATPROF io)" "$b" >>"$TMP/io.block"
