@@ -16,6 +16,7 @@
 #include "target.bpf.h"
 #include "stack_agg.bpf.h"
 #include "ustack.bpf.h"
+#include "stack_cache.bpf.h"
 #include "offcpu.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -40,6 +41,12 @@ struct offcpu_start {
 	__u32 pad;
 };
 
+/* Per thread with tp_btf: the block's start and the thread's stack cache. */
+struct offcpu_task {
+	struct offcpu_start s;
+	struct lt_scache sc;
+};
+
 /*
  * Where a block's start waits for its switch-in: task-local storage with
  * tp_btf (no hashing, nothing to fill up, freed with the task), a pid-keyed
@@ -50,7 +57,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct offcpu_start);
+	__type(value, struct offcpu_task);
 } start_task SEC(".maps");
 
 struct {
@@ -74,11 +81,11 @@ enum state_src { STATE_BTF, STATE_RAW, STATE_TP };
 
 /*
  * Switch-out of the current task: filter first (the cheapest test that
- * rejects most events), then the state, then stacks and the timestamp.
- * Fills *s and returns true when the block is to be timed.
+ * rejects most events), then the state. Returns true and fills the class,
+ * tgid and pid of s when the block is to be timed.
  */
-static __always_inline bool switch_out(void *ctx, bool preempt, void *prev, enum state_src src,
-				       __u32 tp_state, struct offcpu_start *s, __u32 *pidp)
+static __always_inline bool switch_out_wanted(bool preempt, void *prev, enum state_src src,
+					      __u32 tp_state, struct offcpu_start *s, __u32 *pidp)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = (__u32)id, tgid = id >> 32, class, state;
@@ -95,11 +102,22 @@ static __always_inline bool switch_out(void *ctx, bool preempt, void *prev, enum
 		return false;
 	s->class = class;
 	s->tgid = tgid;
-	s->kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
-	s->ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
-	s->ts = bpf_ktime_get_ns();
 	*pidp = pid;
 	return true;
+}
+
+/* Then the stacks (through the thread's cache sc, if any) and the timestamp. */
+static __always_inline void switch_out_capture(void *ctx, struct task_struct *task,
+					       struct offcpu_start *s, struct lt_scache *sc)
+{
+	if (!want_kstack)
+		s->kstack = LT_NO_KSTACK;
+	else if (sc)
+		s->kstack = lt_kstack_get_cached(ctx, task, sc);
+	else
+		s->kstack = lt_kstack_get(ctx);
+	s->ustack = want_ustack ? lt_ustack_get_sc(ctx, sc) : LT_NO_USTACK;
+	s->ts = bpf_ktime_get_ns();
 }
 
 /* Switch-in: aggregate the block that started at s if it is within the limits. */
@@ -125,8 +143,10 @@ static __always_inline void switch_out_hash(void *ctx, bool preempt, void *prev,
 	struct offcpu_start s = {};
 	__u32 pid;
 
-	if (switch_out(ctx, preempt, prev, src, tp_state, &s, &pid) &&
-	    bpf_map_update_elem(&start, &pid, &s, BPF_ANY))
+	if (!switch_out_wanted(preempt, prev, src, tp_state, &s, &pid))
+		return;
+	switch_out_capture(ctx, NULL, &s, NULL);
+	if (bpf_map_update_elem(&start, &pid, &s, BPF_ANY))
 		lt_stat_inc(LT_STAT_START_FULL);
 }
 
@@ -145,16 +165,20 @@ static __always_inline void switch_in_hash(__u32 pid, const char *comm)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	struct offcpu_start s = {}, *t;
+	struct offcpu_start s = {};
 	struct lt_stack_key key = {};
+	struct offcpu_task *t;
 	__u32 pid;
 
-	if (switch_out(ctx, preempt, prev, STATE_BTF, 0, &s, &pid)) {
+	if (switch_out_wanted(preempt, prev, STATE_BTF, 0, &s, &pid)) {
 		t = bpf_task_storage_get(&start_task, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (t)
-			*t = s;
-		else
+		if (t) {
+			t->s.class = s.class;
+			t->s.tgid = s.tgid;
+			switch_out_capture(ctx, prev, &t->s, &t->sc);
+		} else {
 			lt_stat_inc(LT_STAT_START_FULL);
+		}
 	}
 	pid = next->pid;
 	if (!pid || !lt_ids_selected(next->tgid, pid))
@@ -168,13 +192,13 @@ int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct t
 		lt_stat_inc(LT_STAT_END_LOST);
 		return 0;
 	}
-	if (!t->ts)
+	if (!t->s.ts)
 		return 0;
 	/* Direct loads: next is a BTF pointer, no helper call needed. */
 	*(__u64 *)&key.comm[0] = *(__u64 *)&next->comm[0];
 	*(__u64 *)&key.comm[8] = *(__u64 *)&next->comm[8];
-	switch_in(t, pid, &key);
-	t->ts = 0;
+	switch_in(&t->s, pid, &key);
+	t->s.ts = 0;
 	return 0;
 }
 

@@ -59,6 +59,8 @@ enum lt_stat {
 	LT_STAT_END_LOST, /* the start record could not be read back: the event was not timed */
 	LT_STAT_RINGBUF_LOST, /* event stream (io --slower) full: the event was not sent */
 	LT_STAT_EVENTS, /* events aggregated */
+	LT_STAT_KCACHE_HIT, /* kernel stacks reused from the thread's stack cache */
+	LT_STAT_UCACHE_HIT, /* user stacks reused from the thread's stack cache */
 	LT_STAT_NR,
 };
 

@@ -16,6 +16,7 @@
 #define LT_USTACK_BPF_H
 #include <bpf/bpf_helpers.h>
 #include "stack_agg.bpf.h"
+#include "stack_cache.bpf.h"
 #include "unwind.h"
 
 #define PF_KTHREAD 0x00200000
@@ -85,9 +86,37 @@ struct lt_walk {
 	__u32 tab_nrows; /* 0: no table, unwind by frame pointer */
 	__u8 have_file;
 	__u8 truncated;
+	__u8 nocache; /* the walk depended on more than the words it recorded */
+	__u32 nrec; /* words recorded in sc */
+	__u32 span; /* bytes from sc_base past the highest recorded word */
+	__u64 sc_base; /* the start sp & ~7: recorded words are indexed from it */
 	struct task_struct *task;
 	struct lt_ustack *st; /* the per-CPU frame buffer, looked up once per walk */
+	struct lt_scache *sc; /* where the words the walk reads are recorded, or NULL */
 };
+
+/* Record that the walk read val at addr, for lt_ustack_get()'s cache. */
+static __always_inline void lt_walk_rec(struct lt_walk *w, __u64 addr, __u64 val)
+{
+	struct lt_scache *c = w->sc;
+	__u64 d = addr - w->sc_base;
+	__u32 k = w->nrec;
+
+	if (!c || w->nocache)
+		return;
+	if (addr < w->sc_base || (d & 7) || d >= sizeof(struct lt_sc_buf) || k >= LT_SC_UWORDS) {
+		w->nocache = 1;
+		return;
+	}
+	/* k < LT_SC_UWORDS already; the (opaque) mask keeps the verifier sure of it. */
+	asm volatile("" : "+r"(k));
+	k &= LT_SC_UWORDS - 1;
+	c->u_off[k] = d / 8;
+	c->u_val[k] = val;
+	w->nrec = k + 1;
+	if (d + 8 > w->span)
+		w->span = d + 8;
+}
 
 static long lt_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
@@ -202,6 +231,7 @@ static __always_inline void lt_walk_seed_vma(struct lt_walk *w)
 		return;
 	/* Frames outside the leaf's VMA will be unwound by frame pointer. */
 	lt_stat_inc(LT_STAT_UNWIND_UNKNOWN);
+	w->nocache = 1;
 	bpf_map_update_elem(&lt_unwind_want, &w->tgid, &one, BPF_NOEXIST);
 	err = bpf_find_vma(w->task, w->pc, lt_vma_cb, w, 0);
 	if (err) {
@@ -258,6 +288,7 @@ static long lt_walk_step(__u32 i, void *data)
 
 	if (slot >= lt_ustack_depth || slot >= LT_MAX_STACK_DEPTH) {
 		w->truncated = 1;
+		w->nocache = 1;
 		return 1;
 	}
 
@@ -278,10 +309,14 @@ static long lt_walk_step(__u32 i, void *data)
 			else /* PLT: rsp + 8, + 8 more once the stub has pushed */
 				cfa = w->sp + row->cfa_off + (((w->pc & 15) >= 11) ? 8 : 0);
 			if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
-				return 1;
-			if (row->rbp_off && bpf_probe_read_user(&w->bp, sizeof(w->bp),
-								(void *)(cfa + row->rbp_off)))
-				return 1;
+				goto fault;
+			lt_walk_rec(w, cfa - 8, ra);
+			if (row->rbp_off) {
+				if (bpf_probe_read_user(&w->bp, sizeof(w->bp),
+							(void *)(cfa + row->rbp_off)))
+					goto fault;
+				lt_walk_rec(w, cfa + row->rbp_off, w->bp);
+			}
 			w->sp = cfa;
 			goto store;
 		}
@@ -296,7 +331,9 @@ static long lt_walk_step(__u32 i, void *data)
 		if (!w->bp || (w->bp & 7) || w->bp < w->sp)
 			return 1;
 		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)w->bp))
-			return 1;
+			goto fault;
+		lt_walk_rec(w, w->bp, fr.bp);
+		lt_walk_rec(w, w->bp + 8, fr.ra);
 		ra = fr.ra;
 		w->sp = w->bp + 16;
 		w->bp = fr.bp;
@@ -311,6 +348,10 @@ store:
 	st->ips[slot] = ra;
 	w->n = slot + 1;
 	return 0;
+fault:
+	/* Where the stack ends unreadable, a bulk re-read proves nothing. */
+	w->nocache = 1;
+	return 1;
 }
 
 /*
@@ -355,23 +396,62 @@ static long lt_hash_step(__u32 i, void *data)
 }
 
 /*
- * Capture the current task's user stack into lt_ustacks; returns its key, or
- * LT_NO_USTACK for kernel threads and on failure (counted in lt_stats).
+ * The cached user stack of the current task when its registers, image and
+ * every word its last walk read are unchanged: then a walk would give the
+ * same frames. Returns the stack's key, or 0 when it must be walked.
  */
-static __always_inline __u64 lt_ustack_get(void *ctx)
+static __always_inline __u64 lt_ustack_cached(struct task_struct *task, struct pt_regs *regs,
+					      struct lt_scache *c, __u64 gen)
+{
+	struct lt_sc_buf *buf;
+
+	if (!c->u_valid || regs->ip != c->u_pc || regs->sp != c->u_sp || regs->bp != c->u_bp ||
+	    task->self_exec_id != c->u_exec || gen != c->u_gen)
+		return 0;
+	if (c->u_n) {
+		buf = lt_sc_buf();
+		if (!buf || lt_sc_read(buf, c->u_sp & ~7ULL, c->u_span, true) ||
+		    !lt_sc_match(buf, c, 1))
+			return 0;
+	}
+	lt_stat_inc(LT_STAT_UCACHE_HIT);
+	return c->u_id;
+}
+
+/*
+ * Capture the current task's user stack into lt_ustacks; returns its key, or
+ * LT_NO_USTACK for kernel threads and on failure (counted in lt_stats). With
+ * sc (the thread's stack cache; CFI mode only), a stack provably the same as
+ * last time is not walked again.
+ */
+static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct lt_walk w = {};
 	struct lt_ustack *st;
-	struct pt_regs *regs;
+	struct pt_regs *regs = NULL;
 	struct lt_hash_ctx hc = { .h = 0x9e3779b97f4a7c15ULL };
 	__u32 zero = 0, n;
 	__u8 one = 1;
-	__u64 h;
+	__u64 h, gen = 0;
 	long err;
 
 	if (task->flags & PF_KTHREAD)
 		return LT_NO_USTACK;
+	if (lt_ustack_mode == LT_USTACK_CFI) {
+		regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		if (!regs) {
+			lt_stat_inc(LT_STAT_USTACK_FAULT);
+			return LT_NO_USTACK;
+		}
+		if (sc) {
+			gen = lt_sc_gen();
+			h = lt_ustack_cached(task, regs, sc, gen);
+			if (h)
+				return h;
+			sc->u_valid = 0;
+		}
+	}
 	st = bpf_map_lookup_elem(&lt_ustack_scratch, &zero);
 	if (!st)
 		return LT_NO_USTACK;
@@ -390,17 +470,14 @@ static __always_inline __u64 lt_ustack_get(void *ctx)
 		if (!bpf_map_lookup_elem(&lt_unwind_procs, &w.tgid))
 			bpf_map_update_elem(&lt_unwind_want, &w.tgid, &one, BPF_NOEXIST);
 	} else {
-		regs = (struct pt_regs *)bpf_task_pt_regs(task);
-		if (!regs) {
-			lt_stat_inc(LT_STAT_USTACK_FAULT);
-			return LT_NO_USTACK;
-		}
 		w.task = task;
 		w.st = st;
+		w.sc = sc;
 		w.tgid = bpf_get_current_pid_tgid() >> 32;
 		w.pc = regs->ip;
 		w.sp = regs->sp;
 		w.bp = regs->bp;
+		w.sc_base = w.sp & ~7ULL;
 		if (!w.pc) {
 			lt_stat_inc(LT_STAT_USTACK_FAULT);
 			return LT_NO_USTACK;
@@ -420,14 +497,30 @@ static __always_inline __u64 lt_ustack_get(void *ctx)
 	if (n < LT_MAX_STACK_DEPTH)
 		st->ips[n] = 0;
 	/* Seen before (the common case): no update, no bucket lock. */
-	if (bpf_map_lookup_elem(&lt_ustacks, &h))
-		return h;
-	err = bpf_map_update_elem(&lt_ustacks, &h, st, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
-		lt_stat_inc(LT_STAT_USTACK_FULL);
-		return LT_NO_USTACK;
+	if (!bpf_map_lookup_elem(&lt_ustacks, &h)) {
+		err = bpf_map_update_elem(&lt_ustacks, &h, st, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			lt_stat_inc(LT_STAT_USTACK_FULL);
+			return LT_NO_USTACK;
+		}
+	}
+	if (sc && regs && !w.nocache) {
+		sc->u_pc = regs->ip;
+		sc->u_sp = regs->sp;
+		sc->u_bp = regs->bp;
+		sc->u_n = w.nrec;
+		sc->u_span = w.span;
+		sc->u_id = h;
+		sc->u_gen = gen;
+		sc->u_exec = task->self_exec_id;
+		sc->u_valid = 1;
 	}
 	return h;
+}
+
+static __always_inline __u64 lt_ustack_get(void *ctx)
+{
+	return lt_ustack_get_sc(ctx, NULL);
 }
 
 #endif

@@ -167,4 +167,10 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 	}
 	if (len)
 		lt_warn("%s", buf);
+	if (p->stats[LT_STAT_KCACHE_HIT] || p->stats[LT_STAT_UCACHE_HIT])
+		lt_info("stack cache: %llu kernel and %llu user stacks reused without a walk, "
+			"%llu events",
+			(unsigned long long)p->stats[LT_STAT_KCACHE_HIT],
+			(unsigned long long)p->stats[LT_STAT_UCACHE_HIT],
+			(unsigned long long)p->stats[LT_STAT_EVENTS]);
 }

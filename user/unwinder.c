@@ -13,6 +13,8 @@
 
 struct lt_unwinder {
 	int tabs_fd, rows_fd, procs_fd, want_fd;
+	int gen_fd; /* lt_unwind_gen: bumped when a published list changes */
+	uint64_t gen;
 	uint32_t next_row;
 	struct lt_unwind_stats st;
 	struct lt_unwind_key *seen;
@@ -64,6 +66,7 @@ struct lt_unwinder *lt_unwinder__new(struct bpf_object *obj)
 	u->rows_fd = lt_map_fd(obj, "lt_unwind_rows");
 	u->procs_fd = lt_map_fd(obj, "lt_unwind_procs");
 	u->want_fd = lt_map_fd(obj, "lt_unwind_want");
+	u->gen_fd = lt_map_fd(obj, "lt_unwind_gen");
 	if (!u->seen || u->tabs_fd < 0 || u->rows_fd < 0 || u->procs_fd < 0 || u->want_fd < 0) {
 		lt_unwinder__free(u);
 		return NULL;
@@ -191,14 +194,29 @@ static int load_file(uint32_t dev, uint64_t ino, const char *path, struct elf_fi
 /* Publish the gathered process; an empty list is published too: "all FP". */
 static void flush_proc(struct lt_unwinder *u)
 {
+	struct lt_unwind_proc old;
+	bool replaced;
+	uint32_t zero = 0;
+
 	if (!u->tgid)
 		return;
-	if (bpf_map_update_elem(u->procs_fd, &u->tgid, &u->proc, BPF_ANY))
+	replaced = !bpf_map_lookup_elem(u->procs_fd, &u->tgid, &old);
+	if (bpf_map_update_elem(u->procs_fd, &u->tgid, &u->proc, BPF_ANY)) {
 		/* Full: that process falls back to bpf_find_vma(), still correct. */
 		lt_info("unwind: cannot publish the mappings of pid %u: %s", u->tgid,
 			strerror(errno));
-	else
+	} else {
 		u->st.procs++;
+		/*
+		 * Stacks cached from walks over the old list (bpf/stack_cache.bpf.h)
+		 * may no longer be what a walk finds: a new generation voids them.
+		 * A first list needs none: walks without one are not cached.
+		 */
+		if (replaced && memcmp(&old, &u->proc, sizeof(old)) && u->gen_fd >= 0) {
+			u->gen++;
+			bpf_map_update_elem(u->gen_fd, &zero, &u->gen, BPF_ANY);
+		}
+	}
 	u->tgid = 0;
 }
 
