@@ -885,7 +885,8 @@ const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *
 		return buf;
 	}
 	if (!strncmp(k->name, "bpf_prog_", 9) || !strncmp(k->name, "bpf_trace_run", 13) ||
-	    !strncmp(k->name, "__bpf_trace_", 12) || (k->module && !strcmp(k->module, "bpf")))
+	    !strncmp(k->name, "__bpf_trace_", 12) || !strncmp(k->name, "__traceiter_", 12) ||
+	    (k->module && !strcmp(k->module, "bpf")))
 		*hidden = true;
 	/*
 	 * kallsyms has no sizes: for code of a BPF program unloaded before now,
