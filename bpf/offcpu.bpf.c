@@ -106,25 +106,26 @@ static __always_inline bool switch_out_wanted(bool preempt, void *prev, enum sta
 	return true;
 }
 
-/* Then the stacks (through the thread's cache sc, if any) and the timestamp. */
+/* Then the stacks (through the thread's cache sc, if any); the block starts at now. */
 static __always_inline void switch_out_capture(void *ctx, struct task_struct *task,
-					       struct offcpu_start *s, struct lt_scache *sc)
+					       struct offcpu_start *s, struct lt_scache *sc,
+					       __u64 now, bool direct)
 {
 	if (!want_kstack)
 		s->kstack = LT_NO_KSTACK;
 	else if (sc)
-		s->kstack = lt_kstack_get_cached(ctx, task, sc);
+		s->kstack = lt_kstack_get_cached(ctx, task, sc, direct);
 	else
 		s->kstack = lt_kstack_get(ctx);
 	s->ustack = want_ustack ? lt_ustack_get_sc(ctx, sc) : LT_NO_USTACK;
-	s->ts = bpf_ktime_get_ns();
+	s->ts = now;
 }
 
-/* Switch-in: aggregate the block that started at s if it is within the limits. */
+/* Switch-in at now: aggregate the block that started at s if it is within the limits. */
 static __always_inline void switch_in(const struct offcpu_start *s, __u32 pid,
-				      struct lt_stack_key *key)
+				      struct lt_stack_key *key, __u64 now)
 {
-	__u64 delta = bpf_ktime_get_ns() - s->ts;
+	__u64 delta = now - s->ts;
 
 	if (delta < min_block_ns || delta > max_block_ns)
 		return;
@@ -145,7 +146,7 @@ static __always_inline void switch_out_hash(void *ctx, bool preempt, void *prev,
 
 	if (!switch_out_wanted(preempt, prev, src, tp_state, &s, &pid))
 		return;
-	switch_out_capture(ctx, NULL, &s, NULL);
+	switch_out_capture(ctx, NULL, &s, NULL, bpf_ktime_get_ns(), false);
 	if (bpf_map_update_elem(&start, &pid, &s, BPF_ANY))
 		lt_stat_inc(LT_STAT_START_FULL);
 }
@@ -158,24 +159,31 @@ static __always_inline void switch_in_hash(__u32 pid, const char *comm)
 	if (!pid || !(s = bpf_map_lookup_elem(&start, &pid)))
 		return;
 	bpf_probe_read_kernel_str(key.comm, sizeof(key.comm), comm);
-	switch_in(s, pid, &key);
+	switch_in(s, pid, &key, bpf_ktime_get_ns());
 	bpf_map_delete_elem(&start, &pid);
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+/* tp_btf: starts and stack caches in task storage. */
+static __always_inline int switch_btf(void *ctx, bool preempt, struct task_struct *prev,
+				      struct task_struct *next, bool direct)
 {
 	struct offcpu_start s = {};
 	struct lt_stack_key key = {};
 	struct offcpu_task *t;
+	__u64 now = 0;
 	__u32 pid;
 
+	/*
+	 * One timestamp serves both halves of the switch: prev's block starts
+	 * when next's ends (the stack capture between is on-CPU either way).
+	 */
 	if (switch_out_wanted(preempt, prev, STATE_BTF, 0, &s, &pid)) {
+		now = bpf_ktime_get_ns();
 		t = bpf_task_storage_get(&start_task, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (t) {
 			t->s.class = s.class;
 			t->s.tgid = s.tgid;
-			switch_out_capture(ctx, prev, &t->s, &t->sc);
+			switch_out_capture(ctx, prev, &t->s, &t->sc, now, direct);
 		} else {
 			lt_stat_inc(LT_STAT_START_FULL);
 		}
@@ -197,9 +205,22 @@ int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct t
 	/* Direct loads: next is a BTF pointer, no helper call needed. */
 	*(__u64 *)&key.comm[0] = *(__u64 *)&next->comm[0];
 	*(__u64 *)&key.comm[8] = *(__u64 *)&next->comm[8];
-	switch_in(&t->s, pid, &key);
+	switch_in(&t->s, pid, &key, now ?: bpf_ktime_get_ns());
 	t->s.ts = 0;
 	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return switch_btf(ctx, preempt, prev, next, true);
+}
+
+/* The same before 6.2 (no bpf_rdonly_cast): stack caches checked by probe reads. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_btf_pr, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return switch_btf(ctx, preempt, prev, next, false);
 }
 
 SEC("raw_tp/sched_switch")

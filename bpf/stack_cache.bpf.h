@@ -37,6 +37,7 @@
 #ifndef LT_STACK_CACHE_BPF_H
 #define LT_STACK_CACHE_BPF_H
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "stack_agg.bpf.h"
 
 #define LT_SC_KWORDS 48 /* kernel frames checked; deeper stacks are not cached */
@@ -47,11 +48,13 @@
 struct lt_scache {
 	/* kernel */
 	__u64 k_top; /* the outermost return address, right below pt_regs */
+	__u64 k_ctx, k_end; /* this event's context and end of stack, as numbers */
 	__s32 k_id; /* stack id to reuse */
 	__s32 k_last; /* id + 1 of the last walk: a repeat fills the cache */
 	__s32 k_failed; /* id + 1 whose places could not be found: not tried again */
 	__u32 k_n; /* checked words; 0: empty */
 	__u32 k_lo; /* words from the context to the lowest checked word */
+	__u32 k_span; /* bytes from there past the highest one below the entry */
 	/* user */
 	__u64 u_pc, u_sp, u_bp; /* registers at fill */
 	__u64 u_id; /* user stack key to reuse */
@@ -77,6 +80,37 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lt_ustack);
 } lt_ksc_ips SEC(".maps");
+
+/* Weak: kernels before 6.2 lack it, and load the program that does not call it. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * The word at kernel address a, by a direct load that the verifier makes
+ * fault-safe (BPF_PROBE_MEM): no helper call, no copy loop.
+ */
+static __always_inline __u64 lt_kword(__u64 a)
+{
+	struct pt_regs *p = bpf_rdonly_cast((void *)a, bpf_core_type_id_kernel(struct pt_regs));
+
+	return p->r15;
+}
+
+/*
+ * Kernel words of c unchanged at their places above c->k_ctx, the entry's
+ * return address at c->k_end - 8? Direct loads.
+ */
+__attribute__((noinline)) int lt_ksc_match_direct(struct lt_scache *c)
+{
+	__u64 lo;
+
+	if (!c || lt_kword(c->k_end - 8) != c->k_top)
+		return 0;
+	lo = c->k_ctx + (__u64)c->k_lo * 8;
+	for (__u32 i = 0; i < LT_SC_KWORDS && i < c->k_n; i++)
+		if (lt_kword(lo + (__u64)c->k_off[i] * 8) != c->k_val[i])
+			return 0;
+	return 1;
+}
 
 /* One bulk copy of a stack region, per CPU. */
 struct {
@@ -229,27 +263,46 @@ static __always_inline void lt_ksc_fill(void *ctx, struct task_struct *task, str
 		return;
 	c->k_top = outer;
 	c->k_lo = s.first;
+	c->k_span = (c->k_off[(s.k - 1) & (LT_SC_KWORDS - 1)] + 1) * 8;
 	c->k_id = id;
 	c->k_n = s.k;
 }
 
 /*
+ * The same check with two bulk copies (bpf_probe_read_kernel copies word by
+ * word, about 1 ns each): the chain above the context, and the entry's
+ * return address at its fixed place (the random offset lies between).
+ */
+static __always_inline int lt_ksc_match_read(struct lt_scache *c)
+{
+	struct lt_sc_buf *buf = lt_sc_buf();
+	__u64 outer;
+
+	return buf && !bpf_probe_read_kernel(&outer, sizeof(outer), (void *)(c->k_end - 8)) &&
+	       outer == c->k_top &&
+	       !lt_sc_read(buf, c->k_ctx + (__u64)c->k_lo * 8, c->k_span, false) &&
+	       lt_sc_match(buf, c, 0);
+}
+
+/*
  * Kernel stack id of the current task, from the cache when the stack is
  * provably the same as last time. task is current; ctx must be tp_btf's.
+ * direct: check with direct loads (bpf_rdonly_cast, kernels 6.2 on), else
+ * with bpf_probe_read_kernel.
  */
 static __always_inline __s32 lt_kstack_get_cached(void *ctx, struct task_struct *task,
-						  struct lt_scache *c)
+						  struct lt_scache *c, bool direct)
 {
-	struct lt_sc_buf *buf;
-	__u64 lo, top;
 	__s32 id;
 
-	if (c->k_n && (buf = lt_sc_buf())) {
-		lo = (__u64)ctx + (__u64)c->k_lo * 8;
-		top = lt_kstack_top(task);
-		if (top > lo && !lt_sc_read(buf, lo, top - lo, false) &&
-		    buf->w[((top - lo) / 8 - 1) & (LT_SC_BUF_WORDS - 1)] == c->k_top &&
-		    lt_sc_match(buf, c, 0)) {
+	/*
+	 * Two reads: the chain above the context, and the entry's return
+	 * address at its fixed place (the random offset lies between).
+	 */
+	if (c->k_n) {
+		c->k_ctx = (__u64)ctx;
+		c->k_end = lt_kstack_top(task);
+		if (direct ? lt_ksc_match_direct(c) : lt_ksc_match_read(c)) {
 			lt_stat_inc(LT_STAT_KCACHE_HIT);
 			return c->k_id;
 		}

@@ -101,15 +101,16 @@ const struct lt_cli_tool offcpu_cli = {
 
 static const char *const flavours[] = {
 	"offcpu_switch_btf", /* tp_btf: direct task_struct access, cheapest */
+	"offcpu_switch_btf_pr", /* the same without bpf_rdonly_cast (before 6.2) */
 	"offcpu_switch_raw", /* raw_tp: no BTF-typed tracepoints (before 5.5) */
 	"offcpu_switch_tp", /* classic tracepoint: last resort */
 };
 
 static const char *flavour_name(const char *prog)
 {
-	return !strcmp(prog, "offcpu_switch_btf") ? "tp_btf" :
-	       !strcmp(prog, "offcpu_switch_raw") ? "raw_tp" :
-						    "tracepoint";
+	return !strncmp(prog, "offcpu_switch_btf", 17) ? "tp_btf" :
+	       !strcmp(prog, "offcpu_switch_raw")      ? "raw_tp" :
+							 "tracepoint";
 }
 
 static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode)
@@ -147,7 +148,7 @@ static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode
 	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
 	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
 	/* tp_btf keeps starts in task storage; the others in the pid hash. */
-	if (!err && !strcmp(prog, "offcpu_switch_btf"))
+	if (!err && !strncmp(prog, "offcpu_switch_btf", 17))
 		err = lt_map_resize(t->skel->obj, "start", 1);
 	else if (!err)
 		bpf_map__set_autocreate(t->skel->maps.start_task, false);
@@ -168,8 +169,9 @@ static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode
 }
 
 /*
- * LATPROF_ATTACH=tp_btf|raw_tp|tracepoint and LATPROF_UNWIND=cfi|fp restrict
- * the choice, so tests can prove every fallback on a kernel that has them all.
+ * LATPROF_ATTACH=tp_btf|raw_tp|tracepoint (or a program's name) and
+ * LATPROF_UNWIND=cfi|fp restrict the choice, so tests can prove every
+ * fallback on a kernel that has them all.
  */
 static bool allowed(const char *env, const char *name)
 {
@@ -186,7 +188,8 @@ static int offcpu_load(void *tool, const struct lt_common *c)
 	t->c = c;
 	/* Probe by trial load: the first flavour and unwinder the kernel accepts. */
 	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
-		if (!allowed("LATPROF_ATTACH", flavour_name(flavours[i])))
+		if (!allowed("LATPROF_ATTACH", flavour_name(flavours[i])) &&
+		    !allowed("LATPROF_ATTACH", flavours[i]))
 			continue;
 		for (uint8_t mode = 0; mode <= 1; mode++) {
 			if (!allowed("LATPROF_UNWIND", mode ? "fp" : "cfi"))

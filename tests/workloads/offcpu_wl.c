@@ -2,7 +2,8 @@
 /*
  * Ground-truth workload for `latprof offcpu` tests. It prints its pid, waits
  * for SIGUSR1 (sent once latprof has attached), then does exactly what its
- * mode says through ordinary libc calls (nanosleep, read), never raw syscalls.
+ * mode says through ordinary libc calls (nanosleep, read); only kswitch makes
+ * raw system calls, so that two of them share one user stack.
  *
  *   sleeper  blocker_sleep(): 20 x 50 ms nanosleep(); spin_worker() spins
  *            on another thread meanwhile
@@ -20,6 +21,12 @@
  *   inlined  inlined_outer() sleeps 20 x 50 ms through two always_inline
  *            functions, inlined_middle() and inlined_inner(); the lines
  *            marked LT-LINE are where each call is (for --lines tests)
+ *   twins    twin_a() and twin_b(), the same code, call twin_wait() at the
+ *            same stack depth in the order AABBABBA five times: A 20 x 20 ms,
+ *            B 20 x 30 ms (their stacks differ in one return address only)
+ *   kswitch  the same user stack, ksys_wait(), blocks in two system calls in
+ *            the order AABBABBA five times: nanosleep 20 x 20 ms, poll
+ *            20 x 30 ms (the kernel stacks differ, the user stacks do not)
  *   nowait M run mode M at once, without waiting for SIGUSR1
  */
 #include <stdint.h>
@@ -29,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +61,40 @@ static noinline void blocker_sleep(int n, long ms)
 		nanosleep(&ts, NULL);
 	}
 }
+
+static noinline void twin_wait(long ms)
+{
+	nap_ms(ms);
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+}
+
+/* Same frame, different code (a distinct store), so that GCC does not fold them. */
+static volatile int twin_last;
+
+static noinline void twin_a(long ms)
+{
+	twin_wait(ms);
+	twin_last = 'A';
+}
+
+static noinline void twin_b(long ms)
+{
+	twin_wait(ms);
+	twin_last = 'B';
+}
+
+/* One call site for both system calls: the user stack cannot tell them apart. */
+static noinline void ksys_wait(int poll, long ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+	long nr = poll ? SYS_poll : SYS_nanosleep;
+
+	/* poll(NULL, 0, ms) or nanosleep(&ts, NULL), from the same call. */
+	syscall(nr, poll ? 0L : (long)&ts, 0L, poll ? ms : 0L);
+	__asm__ volatile("" ::: "memory");
+}
+
+static const char pattern[] = "AABBABBA";
 
 static noinline void short_nap(void)
 {
@@ -241,6 +283,16 @@ int main(int argc, char **argv)
 		run_jit(jit_code);
 	} else if (!strcmp(mode, "inlined")) {
 		inlined_outer(20, 50); /* LT-LINE main */
+	} else if (!strcmp(mode, "twins")) {
+		for (int i = 0; i < 40; i++) {
+			if (pattern[i % 8] == 'A')
+				twin_a(20);
+			else
+				twin_b(30);
+		}
+	} else if (!strcmp(mode, "kswitch")) {
+		for (int i = 0; i < 40; i++)
+			ksys_wait(pattern[i % 8] == 'B', pattern[i % 8] == 'A' ? 20 : 30);
 	} else if (!strcmp(mode, "many")) {
 		for (int d = 1; d <= 100; d++)
 			recurse(d);

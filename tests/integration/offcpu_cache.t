@@ -1,0 +1,34 @@
+#!/bin/bash
+# The per-thread stack cache (bpf/stack_cache.bpf.h) reuses a stack only when
+# it is provably the same. Two workloads block in the order AABBABBA, so the
+# cache is filled (A A), must be refused (B after A), refilled, and so on:
+#   twins    twin_a()/twin_b() differ in one user return address only:
+#            A 20 x 20 ms = 400 ms, B 20 x 30 ms = 600 ms
+#   kswitch  one user stack, two system calls (different kernel stacks, and a
+#            random kernel stack offset on each): nanosleep 400 ms, poll 600 ms
+# A cache that checked too little would charge B's time to A. Both stack
+# checks are run: direct loads (offcpu_switch_btf) and probe reads
+# (offcpu_switch_btf_pr, kernels before 6.2).
+. tests/integration/lib.sh
+need_bpf
+for prog in offcpu_switch_btf offcpu_switch_btf_pr; do
+	start_wl twins
+	LATPROF_ATTACH=$prog trace "$TMP/tw" offcpu -v -p "$WL_PID" -d 2.5 -o "$TMP/tw.folded"
+	a=$(fsum "$TMP/tw.folded" ';main;twin_a;twin_wait;nap_ms;nanosleep;')
+	b=$(fsum "$TMP/tw.folded" ';main;twin_b;twin_wait;nap_ms;nanosleep;')
+	check "$prog twins: twin_a ${a} us (400 ms +-10%)" within "$a" 400000 10
+	check "$prog twins: twin_b ${b} us (600 ms +-10%)" within "$b" 600000 10
+	u=$(sed -n 's/.*stack cache: [0-9]* kernel and \([0-9]*\) user.*/\1/p' "$TMP/tw.stderr")
+	check "$prog twins: user stacks reused (${u:-none})" [ "${u:-0}" -gt 0 ]
+
+	start_wl kswitch
+	LATPROF_ATTACH=$prog trace "$TMP/ks" offcpu -v -p "$WL_PID" -d 2.5 -o "$TMP/ks.folded"
+	n=$(fsum "$TMP/ks.folded" ';main;ksys_wait;syscall;.*;do_nanosleep_\[k\]')
+	p=$(fsum "$TMP/ks.folded" ';main;ksys_wait;syscall;.*;do_sys_poll_\[k\]')
+	check "$prog kswitch: nanosleep ${n} us (400 ms +-10%)" within "$n" 400000 10
+	check "$prog kswitch: poll ${p} us (600 ms +-10%)" within "$p" 600000 10
+	k=$(sed -n 's/.*stack cache: \([0-9]*\) kernel.*/\1/p' "$TMP/ks.stderr")
+	check "$prog kswitch: kernel stacks reused (${k:-none})" [ "${k:-0}" -gt 0 ]
+	[ "$_failed" -eq 0 ] || diag <"$TMP/ks.folded"
+done
+done_testing
