@@ -12,6 +12,7 @@
 #include "core_fixes.bpf.h"
 #include "target.bpf.h"
 #include "stack_agg.bpf.h"
+#define LT_SC_TASK /* per-thread stack cache in task storage */
 #include "ustack.bpf.h"
 #include "alloc.h"
 
@@ -84,14 +85,14 @@ static __always_inline void record_ex(void *ctx, __u64 size, __u64 old, __u64 me
 		struct alloc_pending p = { .size = size, .old = old, .memptr = memptr };
 		__u32 tid = (__u32)id;
 
-		p.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+		p.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
 		bpf_map_update_elem(&alloc_pending, &tid, &p, BPF_ANY);
 		return;
 	}
 	k.tgid = id >> 32;
 	k.pid = (__u32)id;
 	k.kstack = LT_NO_KSTACK;
-	k.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	k.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
 	bpf_get_current_comm(k.comm, sizeof(k.comm));
 	lt_agg_add_n(&k, value_count ? 1 : size, 0, sample_rate);
 }
@@ -219,7 +220,7 @@ static __always_inline void kernel_alloc(void *ctx, __u64 bytes, __u32 kind, __u
 		l.ts_ns = bpf_ktime_get_ns();
 		l.tgid = id >> 32;
 		l.pid = (__u32)id;
-		l.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+		l.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
 		l.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
 		bpf_get_current_comm(l.comm, sizeof(l.comm));
 		if (bpf_map_update_elem(&alloc_live, &addr, &l, BPF_ANY))
@@ -230,7 +231,7 @@ static __always_inline void kernel_alloc(void *ctx, __u64 bytes, __u32 kind, __u
 	k.pid = (__u32)id;
 	k.aux = kind;
 	k.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
-	k.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	k.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
 	bpf_get_current_comm(k.comm, sizeof(k.comm));
 	lt_agg_add_n(&k, value_count ? 1 : bytes, 0, sample_rate);
 }
@@ -301,7 +302,7 @@ int alloc_fault(void *ctx)
 	k.tgid = id >> 32;
 	k.pid = (__u32)id;
 	k.kstack = LT_NO_KSTACK;
-	k.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	k.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
 	bpf_get_current_comm(k.comm, sizeof(k.comm));
 	lt_agg_add_n(&k, 1, 0, sample_rate);
 	return 0;
@@ -346,7 +347,7 @@ static __always_inline void sys_grow(void *ctx, __u64 bytes, __u32 kind)
 	k.pid = (__u32)id;
 	k.aux = kind;
 	k.kstack = LT_NO_KSTACK;
-	k.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	k.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
 	bpf_get_current_comm(k.comm, sizeof(k.comm));
 	lt_agg_add_n(&k, value_count ? 1 : bytes, 0, sample_rate);
 }
@@ -364,7 +365,7 @@ int alloc_mmap_enter(struct alloc_sys_enter *ctx)
 		sys_grow(ctx, p.size, ALLOC_SYS_MMAP);
 		return 0;
 	}
-	p.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	p.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
 	bpf_map_update_elem(&alloc_mmaps, &tid, &p, BPF_ANY);
 	return 0;
 }

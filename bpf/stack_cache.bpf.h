@@ -112,6 +112,31 @@ __attribute__((noinline)) int lt_ksc_match_direct(struct lt_scache *c)
 	return 1;
 }
 
+#ifdef LT_SC_TASK
+/*
+ * For tools whose programs keep no per-thread storage of their own: the
+ * thread's cache in a task storage map of its own, used when user space sets
+ * lt_sc_task_on (it clears it and reloads where the kernel refuses task
+ * storage in the tool's program types).
+ */
+const volatile __u8 lt_sc_task_on = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lt_scache);
+} lt_sc_task SEC(".maps");
+
+static __always_inline struct lt_scache *lt_sc_task_get(void)
+{
+	if (!lt_sc_task_on)
+		return NULL;
+	return bpf_task_storage_get(&lt_sc_task, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+}
+#endif
+
 /* One bulk copy of a stack region, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -44,15 +44,19 @@ prog_cost() {
 		f && /"run_cnt"/ { split($0, a, ":"); c = a[2]; if (c > 0) printf "%.0f\n", t / c; exit }'
 }
 
-# cost TOOL-LABEL PROG-NAME CMD...: one per-event cost sample under perf bench
+# cost TOOL-LABEL PROG-NAME CMD...: one per-event cost sample under perf bench.
+# Statistics are on only here: they add two clock reads to every program run,
+# which the slowdowns below must not carry.
 cost() {
 	local label=$1 prog=$2; shift 2
+	sysctl -qw kernel.bpf_stats_enabled=1
 	"$@" >/dev/null 2>"$TMP/tool.err" &
 	local pid=$!
 	if [ "$label" = offcputime ]; then sleep 1.5; else wait_attached "$TMP/tool.err" $pid; fi
 	"$PERF" bench sched pipe -l "$PERF_LOOPS" >/dev/null 2>&1
 	prog_cost "$prog" >>"$TMP/cost.$label"
 	kill -INT $pid; wait $pid 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled=0
 }
 
 # pingpong_run LABEL [TRACER ARGS...]: elapsed ns of one run, the tracer given -p PID
@@ -75,7 +79,6 @@ pingpong_run() {
 }
 
 echo "bench: $ROUNDS alternating rounds; this takes a few minutes" >&2
-sysctl -qw kernel.bpf_stats_enabled=1
 for r in $(seq "$ROUNDS"); do
 	echo "bench: round $r/$ROUNDS" >&2
 	cost latprof offcpu_switch_btf $LATPROF offcpu -q -d 600 -o /dev/null
@@ -114,14 +117,31 @@ malloc_run() { # malloc_run [LATPROF ARGS...]: elapsed ns of one loop
 	[ -n "$tp" ] && { kill -INT $tp; wait $tp 2>/dev/null; }
 	awk '/elapsed_ns/ { print $2 }' "$TMP/mb.out"
 }
+# The floor under any uprobe-based tracer: an uprobe on malloc with no BPF
+# program at all (a tracefs uprobe event whose filter keeps nothing), so the
+# cost is the breakpoint trap and the uprobe dispatch alone.
+TRACEFS=/sys/kernel/tracing
+[ -d $TRACEFS/events ] || mount -t tracefs nodev $TRACEFS 2>/dev/null
+LIBC=$(ldd "$WL/mallocbench" | awk '/libc\.so/ { print $3 }')
+UEV=$TRACEFS/events/uprobes/lt_bench_malloc
+MOFF=$(readelf -Ws --dyn-syms "$LIBC" | awk '$8 ~ /^malloc(@|$)/ && $4 == "FUNC" { print $2; exit }')
+echo "p:uprobes/lt_bench_malloc $LIBC:0x${MOFF#0x}" >>$TRACEFS/uprobe_events 2>/dev/null &&
+	echo 'common_pid == 0' >$UEV/filter
 for _ in $(seq "$ROUNDS"); do
 	b=$(malloc_run)
 	for rate in 1 16 256; do
 		x=$(malloc_run --sample-rate $rate)
 		awk -v a="$x" -v b="$b" 'BEGIN { printf "%.2f\n", a / b }' >>"$TMP/malloc.$rate"
 	done
+	if [ -d $UEV ]; then
+		echo 1 >$UEV/enable
+		x=$(malloc_run)
+		echo 0 >$UEV/enable
+		awk -v a="$x" -v b="$b" 'BEGIN { printf "%.2f\n", a / b }' >>"$TMP/malloc.trap"
+	fi
 	awk -v b="$b" -v n="$MALLOCS" 'BEGIN { printf "%.1f\n", b / n }' >>"$TMP/malloc.base"
 done
+[ -d $UEV ] && echo "-:uprobes/lt_bench_malloc" >>$TRACEFS/uprobe_events
 
 # io and tcp: slowdown of a 4 KiB O_DIRECT write loop and of a loopback
 # connect/accept loop under the tools, and io against biolatency (system-wide:
@@ -200,7 +220,8 @@ Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUND
 | start-up, exec to "attached", system-wide (ms) | $(stats <"$TMP/start.system") | - | < 100 |
 | peak RSS with $nstacks unique stacks (MiB) | $rss | - | < 20 |
 | symbolizer: 100k unique addresses over 50 ELF files, parse + look up (s; $symnamed named, the rest in gaps of stripped files) | $(stats <"$TMP/sym.s") | - | < 1 |
-| alloc: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools | - |
+| alloc: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools | 1/3 of memleak; 1.3x at 256 |
+| the same under an uprobe on malloc with no BPF program (the trap alone: the floor of any uprobe tracer) | $(stats <"$TMP/malloc.trap" 2>/dev/null)x | - | - |
 | io: slowdown of $IOS x 4 KiB O_DIRECT writes: block / --stacks / --syscalls | $(stats <"$TMP/io.block")x / $(stats <"$TMP/io.stacks")x / $(stats <"$TMP/io.sys")x | biolatency (system-wide) $(stats <"$TMP/io.biolatency")x | - |
 | tcp: slowdown of $CONNS loopback connect+accept pairs: connect latency / --wait | $(stats <"$TMP/tcp.connect")x / $(stats <"$TMP/tcp.wait")x | tcpconnlat, tcplife: need kprobes, absent on this kernel | - |
 

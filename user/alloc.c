@@ -235,14 +235,14 @@ static int find_allocator(uint32_t pid, char *path, size_t sz)
 	return found ? 0 : -ENOENT;
 }
 
-static int alloc_load(void *tool, const struct lt_common *c)
+/* Open, configure and load the programs of the mode; sc: with the stack cache. */
+static int try_load(struct alloc_tool *t, const struct lt_common *c, uint8_t sc)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = lt_btf_custom_path());
-	struct alloc_tool *t = tool;
+	struct bpf_program *p;
 	uint8_t mode = 0;
 	int err;
 
-	t->c = c;
 	t->skel = alloc_bpf__open_opts(&oo);
 	if (!t->skel)
 		return -errno;
@@ -253,30 +253,50 @@ static int alloc_load(void *tool, const struct lt_common *c)
 	t->skel->rodata->value_count = t->o.value_count;
 	t->skel->rodata->leak_mode = t->o.leaks;
 	t->skel->rodata->want_kstack = !c->user_only;
-	{
-		struct bpf_program *p;
+	t->skel->rodata->lt_sc_task_on = sc;
+	/* Uprobes or tracepoints: only the programs of the mode. */
+	bpf_object__for_each_program (p, t->skel->obj) {
+		const char *n = bpf_program__name(p);
+		bool k = !strcmp(n, "alloc_kmalloc") || !strcmp(n, "alloc_kmem_cache") ||
+			 !strcmp(n, "alloc_pages"),
+		     kf = !strcmp(n, "alloc_kfree") || !strcmp(n, "alloc_kmem_cache_free") ||
+			  !strcmp(n, "alloc_page_free"),
+		     f = !strcmp(n, "alloc_fault");
 
-		/* Uprobes or tracepoints: only the programs of the mode. */
-		bpf_object__for_each_program (p, t->skel->obj) {
-			const char *n = bpf_program__name(p);
-			bool k = !strcmp(n, "alloc_kmalloc") || !strcmp(n, "alloc_kmem_cache") ||
-				 !strcmp(n, "alloc_pages"),
-			     kf = !strcmp(n, "alloc_kfree") ||
-				  !strcmp(n, "alloc_kmem_cache_free") ||
-				  !strcmp(n, "alloc_page_free"),
-			     f = !strcmp(n, "alloc_fault");
-
-			if (!strncmp(n, "alloc_", 6))
-				bpf_program__set_autoload(p, k	? t->o.kernel :
-							     kf ? t->o.kernel && t->o.leaks :
-							     f	? t->o.faults :
-								  !t->o.kernel && !t->o.faults);
-		}
+		if (!strncmp(n, "alloc_", 6))
+			bpf_program__set_autoload(p, k	? t->o.kernel :
+						     kf ? t->o.kernel && t->o.leaks :
+						     f	? t->o.faults :
+							  !t->o.kernel && !t->o.faults);
 	}
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
 	err = err ?: lt_target_set_rodata(&c->target, t->skel->obj);
 	err = err ?: lt_stacks_configure(t->skel->obj, &c->stacks);
 	err = err ?: alloc_bpf__load(t->skel);
+	if (err) {
+		alloc_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+	return err;
+}
+
+static int alloc_load(void *tool, const struct lt_common *c)
+{
+	struct alloc_tool *t = tool;
+	int err;
+
+	t->c = c;
+	/*
+	 * With the per-thread stack cache (task storage), else without it:
+	 * kernels before 6.2 refuse task storage in uprobe and tracepoint
+	 * programs.
+	 */
+	err = try_load(t, c, 1);
+	if (err) {
+		lt_info("loading alloc with the stack cache failed (%s): loading without",
+			strerror(-err));
+		err = try_load(t, c, 0);
+	}
 	if (err)
 		lt_err("cannot load the alloc BPF program: %s (run with -v for the verifier log)",
 		       strerror(-err));
