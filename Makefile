@@ -80,6 +80,20 @@ latprof: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The same binary for every kernel of the matrix: fully static.
+STATIC_LDLIBS := -static -l:libbpf.a -l:libiberty.a -l:liblzma.a -l:libdw.a -l:libelf.a \
+	-l:libz.a -l:libbz2.a -lm
+$(OUTPUT)/kmatrix/latprof: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(STATIC_LDLIBS) -o $@ 2>&1 | { grep -v 'statically linked applications' || true; }
+
+# `make kmatrix`: the integration tests on Debian's 6.1 kernels under qemu and
+# on this machine's kernel, with the same static binary (docs/PORTABILITY.md).
+.PHONY: kmatrix
+kmatrix: deps
+	$(Q)scripts/kmatrix.sh
+
 .PHONY: deps
 deps:
 	$(Q)scripts/deps.sh

@@ -27,6 +27,7 @@ struct offcpu_tool {
 	const struct lt_common *c;
 	struct offcpu_bpf *skel;
 	const char *flavour;
+	const char *prog; /* the sched_switch program loaded */
 	const char *ustack_mode;
 };
 
@@ -196,6 +197,7 @@ static int offcpu_load(void *tool, const struct lt_common *c)
 				continue;
 			err = try_load(t, flavours[i], mode);
 			if (!err) {
+				t->prog = flavours[i];
 				t->flavour = flavour_name(flavours[i]);
 				t->ustack_mode = mode ? "frame pointers" : "CFI + frame pointers";
 				if (mode && allowed("LATPROF_UNWIND", "cfi"))
@@ -226,7 +228,10 @@ static int offcpu_attach(void *tool, char *how, size_t sz)
 		lt_err("cannot attach to sched_switch (%s): %s", t->flavour, strerror(-err));
 		return err;
 	}
-	snprintf(how, sz, "sched_switch: %s; user stacks: %s", t->flavour, t->ustack_mode);
+	snprintf(how, sz, "sched_switch: %s; user stacks: %s%s", t->flavour, t->ustack_mode,
+		 !strcmp(t->prog, "offcpu_switch_btf")	  ? "; stack cache: direct loads" :
+		 !strcmp(t->prog, "offcpu_switch_btf_pr") ? "; stack cache: probe reads" :
+							    "");
 	lt_info("attached: %s", how);
 	return 0;
 }

@@ -15,7 +15,7 @@ done
 # the same 1 s, but glibc's frames hide blocker_sleep, as in other tools.
 start_wl sleeper
 LATPROF_UNWIND=fp trace "$TMP/fp" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/fp.folded"
-check "fp unwinder: chosen and reported" grep -q "user stacks: frame pointers)" "$TMP/fp.stderr"
+check "fp unwinder: chosen and reported" grep -Eq "user stacks: frame pointers[;)]" "$TMP/fp.stderr"
 x=$(fsum "$TMP/fp.folded" ';clock_nanosleep;.*do_nanosleep_\[k\]')
 check "fp unwinder: 1 s on clock_nanosleep (${x} us)" within "$x" 1000000 10
 y=$(fsum "$TMP/fp.folded" ';blocker_sleep;nanosleep;')

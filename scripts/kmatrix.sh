@@ -1,0 +1,196 @@
+#!/bin/bash
+# `make kmatrix`: the same static latprof binary, and the integration tests,
+# on other kernels booted under qemu, and on this machine's own kernel.
+#
+#   KERNELS="amd64 cloud-amd64" TESTS="offcpu_sleep ..." scripts/kmatrix.sh
+#   scripts/kmatrix.sh --fast      the subset `make test` runs (kmatrix.t)
+#
+# Kernels are Debian's linux-image-FLAVOUR packages, downloaded and unpacked
+# under .output/kmatrix (never installed). The guest is an initramfs: busybox,
+# bash and the test workloads with their libraries, the static latprof, and
+# /init, which runs the tests and prints their TAP lines with a prefix. Guests
+# run under TCG: nested KVM faulted guests on this machine (KMATRIX_ACCEL=kvm
+# tries it). One line per kernel and test, then a summary; exit status 1 if
+# any failed.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+KM=.output/kmatrix
+FAST=0
+[ "${1:-}" = --fast ] && FAST=1
+if [ $FAST = 1 ]; then
+	KERNELS=${KERNELS:-amd64}
+	TESTS=${TESTS:-offcpu_sleep}
+else
+	KERNELS=${KERNELS:-amd64 cloud-amd64}
+	TESTS=${TESTS:-offcpu_sleep offcpu_pipe offcpu_minmax offcpu_fallbacks offcpu_cache offcpu_exit offcpu_late alloc_hot tcp_connect tcp_life tcp_wait io_syscalls}
+fi
+ACCEL=${KMATRIX_ACCEL:-tcg}
+BOOT_TIMEOUT=${KMATRIX_TIMEOUT:-900}
+
+die() { echo "kmatrix: $*" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || die "needs root (apt-get, and BPF on this machine's row)"
+
+need_pkgs=()
+for p in qemu-system-x86 busybox-static cpio; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+	echo "kmatrix: installing ${need_pkgs[*]}" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null ||
+		die "cannot install ${need_pkgs[*]}"
+fi
+
+# --- kernels: linux-image-FLAVOUR -> its versioned package -> vmlinuz ---------
+fetch_kernel() { # fetch_kernel FLAVOUR: prints the path of its vmlinuz
+	local fl=$1 pkg deb dir
+	pkg=$(apt-cache depends "linux-image-$fl" 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	[ -n "$pkg" ] || { echo "kmatrix: no Debian package linux-image-$fl" >&2; return 1; }
+	dir=$KM/kernels/$pkg
+	if [ ! -f "$dir/vmlinuz" ]; then
+		mkdir -p "$dir" "$KM/debs"
+		(cd "$KM/debs" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
+			{ echo "kmatrix: cannot download $pkg" >&2; return 1; }
+		deb=$(ls "$KM"/debs/"${pkg}"_*.deb | head -1)
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" ./boot &&
+			mv "$dir"/boot/vmlinuz-* "$dir/vmlinuz" && mv "$dir"/boot/config-* "$dir/config" &&
+			rm -rf "$dir/boot" || { echo "kmatrix: cannot unpack $deb" >&2; return 1; }
+	fi
+	echo "$dir/vmlinuz"
+}
+
+# --- the guest's root: static latprof, busybox, bash, workloads, tests -------
+make --no-print-directory -s test-build >/dev/null || die "build failed"
+ROOT=$KM/root
+rm -rf "$ROOT" && mkdir -p "$ROOT"/{bin,lib64,proc,sys,dev,tmp,run,lt/.output,lt/tests/integration}
+# The same binary on every kernel: static, BPF objects embedded.
+make --no-print-directory -s "$KM/latprof" >/dev/null || die "cannot link the static latprof"
+cp "$KM/latprof" "$ROOT/lt/latprof"
+cp /bin/busybox "$ROOT/bin/busybox"
+cp -a .output/workloads "$ROOT/lt/.output/"
+cp tests/integration/lib.sh "$ROOT/lt/tests/integration/"
+for t in $TESTS; do
+	[ -f "tests/integration/$t.t" ] || die "no test tests/integration/$t.t"
+	cp "tests/integration/$t.t" "$ROOT/lt/tests/integration/"
+done
+# bash and the dynamic workloads need their libraries, at the same paths.
+for f in /bin/bash "$ROOT"/lt/.output/workloads/*; do
+	[ -x "$f" ] && [ -f "$f" ] || continue
+	ldd "$f" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'
+done | sort -u | while read -r lib; do
+	mkdir -p "$ROOT$(dirname "$lib")"
+	cp -L "$lib" "$ROOT$lib"
+done
+cp /bin/bash "$ROOT/bin/bash"
+cat >"$ROOT/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t bpf bpf /sys/fs/bpf
+mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+ln -s /proc/self/fd /dev/fd 2>/dev/null
+tests=$(sed -n 's/.*lt\.tests=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+cd /lt
+echo "KM-KERNEL $(uname -r)"
+# Which attach mechanism each tool chooses here (-v prints it).
+bash -c 'sleep 30; true' & # a glibc process (not exec'd away) for alloc
+for tool in "offcpu" "io" "io --syscalls" "tcp" "alloc -p $!"; do
+	./latprof $tool -v -d 0.3 -q -o /dev/null >/tmp/attach.out 2>&1
+	grep 'latprof: attached:' /tmp/attach.out |
+		sed "s/^latprof: attached: /KM-ATTACH ${tool%% *}: /"
+	grep -q 'latprof: attached:' /tmp/attach.out ||
+		grep -v '^libbpf' /tmp/attach.out | tail -3 | sed "s/^/KM-ATTACH-ERR ${tool%% *}: /"
+done
+kill $! 2>/dev/null
+for t in $tests; do
+	bash tests/integration/$t.t >/tmp/out 2>&1
+	rc=$?
+	sed "s/^/KM-TAP $t /" /tmp/out
+	echo "KM-END $t $rc"
+done
+echo "KM-DONE"
+poweroff -f
+EOF
+chmod +x "$ROOT/init"
+(cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) >"$KM/initrd.gz" || die "cannot pack the initramfs"
+
+# --- run: each kernel under qemu, and this machine's kernel directly ---------
+fails=0 passes=0
+report() { # report KERNEL TEST RC CHECKS FAILED-CHECKS
+	if [ "$3" = 0 ]; then passes=$((passes + 1)); st=ok; else fails=$((fails + 1)); st=FAIL; fi
+	printf '%-28s %-20s %s (%s checks%s)\n' "$1" "$2" "$st" "$4" "${5:+; failed: $5}"
+}
+# expect_attach KERNEL LOG: the attach mechanisms this kernel must have chosen
+expect_attach() {
+	local k=$1 log=$2 want
+	case $k in
+	# 6.1: tp_btf, but no bpf_rdonly_cast (6.2): the cache checks by probe reads
+	6.1.*) want="offcpu: sched_switch: tp_btf; user stacks: CFI + frame pointers; stack cache: probe reads" ;;
+	*) want="offcpu: sched_switch: tp_btf; user stacks: CFI + frame pointers; stack cache: direct loads" ;;
+	esac
+	if grep -q "KM-ATTACH $want" "$log"; then report "$k" attach 0 1
+	else report "$k" attach 1 1 "wanted '$want'"; fi
+	grep 'KM-ATTACH' "$log" | sed 's/^KM-ATTACH /    /'
+}
+parse() { # parse KERNEL LOG
+	local k=$1 log=$2 t
+	expect_attach "$k" "$log"
+	for t in $TESTS; do
+		local end rc n bad
+		end=$(grep -a "^KM-END $t " "$log" | tail -1)
+		rc=${end##* }
+		n=$(grep -ac "^KM-TAP $t \(not \)\?ok " "$log")
+		bad=$(grep -a "^KM-TAP $t not ok " "$log" | sed "s/^KM-TAP $t not ok //" | paste -sd';' -)
+		if [ -z "$end" ]; then report "$k" "$t" 1 "$n" "did not finish"
+		else report "$k" "$t" "$rc" "$n" "$bad"; fi
+	done
+}
+
+# This machine's kernel: the same binary, no VM.
+if [ "${KMATRIX_HOST:-1}" = 1 ]; then
+	log=$KM/host.log
+	{
+		echo "KM-KERNEL $(uname -r)"
+		bash -c 'sleep 30; true' &
+		for tool in "offcpu" "io" "io --syscalls" "tcp" "alloc -p $!"; do
+			# shellcheck disable=SC2086
+			"$KM/latprof" $tool -v -d 0.3 -q -o /dev/null 2>&1 | grep 'latprof: attached:' |
+				sed "s/^latprof: attached: /KM-ATTACH ${tool%% *}: /"
+		done
+		kill $! 2>/dev/null
+		for t in $TESTS; do
+			LATPROF=$KM/latprof bash "tests/integration/$t.t" >"$KM/out" 2>&1
+			rc=$?
+			sed "s/^/KM-TAP $t /" "$KM/out"
+			echo "KM-END $t $rc"
+		done
+	} >"$log" 2>&1
+	parse "$(uname -r)" "$log"
+fi
+
+for fl in $KERNELS; do
+	vmlinuz=$(fetch_kernel "$fl") || { report "linux-image-$fl" boot 1 0 "no kernel"; continue; }
+	log=$KM/$fl.log
+	t0=$(date +%s)
+	timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -m 2048 -smp 2 -nographic \
+		-no-reboot -kernel "$vmlinuz" -initrd "$KM/initrd.gz" \
+		-append "console=ttyS0 panic=-1 quiet lt.tests=$(echo $TESTS | tr ' ' ,)" \
+		</dev/null >"$log.raw" 2>&1
+	# The serial console's carriage returns and terminal escapes out.
+	tr -d '\r' <"$log.raw" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$log"
+	k=$(sed -n 's/^KM-KERNEL \([^[:space:]]*\).*/\1/p' "$log" | head -1)
+	if [ -z "$k" ]; then
+		report "linux-image-$fl" boot 1 0 "no output from the guest; see $log"
+		continue
+	fi
+	grep -q '^KM-DONE' "$log" || echo "kmatrix: $k: the guest stopped early; see $log" >&2
+	parse "$k" "$log"
+	echo "    ($((($(date +%s) - t0))) s under qemu, $ACCEL)"
+done
+echo "kmatrix: $passes passed, $fails failed"
+[ $fails = 0 ]
