@@ -95,8 +95,9 @@ mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 ln -s /proc/self/fd /dev/fd 2>/dev/null
 tests=$(sed -n 's/.*lt\.tests=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+for kv in $(sed -n 's/.*lt\.env=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' '); do export "$kv"; done
 cd /lt
-echo "KM-KERNEL $(uname -r)"
+echo; echo "KM-KERNEL $(uname -r)" # after the firmware's escapes, on a line of its own
 # Which attach mechanism each tool chooses here (-v prints it).
 bash -c 'sleep 30; true' & # a glibc process (not exec'd away) for alloc
 for tool in "offcpu" "io" "io --syscalls" "tcp" "alloc -p $!"; do
@@ -108,7 +109,7 @@ for tool in "offcpu" "io" "io --syscalls" "tcp" "alloc -p $!"; do
 done
 kill $! 2>/dev/null
 for t in $tests; do
-	bash tests/integration/$t.t >/tmp/out 2>&1
+	timeout 300 bash tests/integration/$t.t >/tmp/out 2>&1
 	rc=$?
 	sed "s/^/KM-TAP $t /" /tmp/out
 	echo "KM-END $t $rc"
@@ -177,13 +178,13 @@ for fl in $KERNELS; do
 	vmlinuz=$(fetch_kernel "$fl") || { report "linux-image-$fl" boot 1 0 "no kernel"; continue; }
 	log=$KM/$fl.log
 	t0=$(date +%s)
-	timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -m 2048 -smp 2 -nographic \
+	timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -m 2048 -smp "${KMATRIX_SMP:-1}" -nographic \
 		-no-reboot -kernel "$vmlinuz" -initrd "$KM/initrd.gz" \
-		-append "console=ttyS0 panic=-1 quiet lt.tests=$(echo $TESTS | tr ' ' ,)" \
+		-append "console=ttyS0 panic=-1 quiet lt.tests=$(echo $TESTS | tr ' ' ,)${KMATRIX_ENV:+ lt.env=$KMATRIX_ENV}" \
 		</dev/null >"$log.raw" 2>&1
 	# The serial console's carriage returns and terminal escapes out.
 	tr -d '\r' <"$log.raw" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' >"$log"
-	k=$(sed -n 's/^KM-KERNEL \([^[:space:]]*\).*/\1/p' "$log" | head -1)
+	k=$(sed -n 's/.*KM-KERNEL \([^[:space:]]*\).*/\1/p' "$log" | head -1)
 	if [ -z "$k" ]; then
 		report "linux-image-$fl" boot 1 0 "no output from the guest; see $log"
 		continue
