@@ -22,7 +22,8 @@ if [ $FAST = 1 ]; then
 	TESTS=${TESTS:-offcpu_sleep}
 else
 	KERNELS=${KERNELS:-amd64 cloud-amd64}
-	TESTS=${TESTS:-offcpu_sleep offcpu_pipe offcpu_minmax offcpu_fallbacks offcpu_cache offcpu_exit offcpu_late alloc_hot tcp_connect tcp_life tcp_wait io_syscalls}
+	# io_syscalls and io_block need a disk: the guest's root is in memory.
+	TESTS=${TESTS:-offcpu_sleep offcpu_pipe offcpu_minmax offcpu_fallbacks offcpu_cache offcpu_exit offcpu_late alloc_hot tcp_connect tcp_life tcp_wait}
 fi
 ACCEL=${KMATRIX_ACCEL:-tcg}
 BOOT_TIMEOUT=${KMATRIX_TIMEOUT:-900}
@@ -73,15 +74,21 @@ for t in $TESTS; do
 	[ -f "tests/integration/$t.t" ] || die "no test tests/integration/$t.t"
 	cp "tests/integration/$t.t" "$ROOT/lt/tests/integration/"
 done
-# bash and the dynamic workloads need their libraries, at the same paths.
-for f in /bin/bash "$ROOT"/lt/.output/workloads/*; do
+# The host tools the tests use beyond busybox (bash; jq for JSON; bpftool;
+# awk with sqrt), and the dynamic workloads, with their libraries at the same
+# paths.
+HOST_TOOLS="bash jq bpftool awk"
+for f in $(for t in $HOST_TOOLS; do readlink -f "$(command -v "$t")"; done) \
+	"$ROOT"/lt/.output/workloads/*; do
 	[ -x "$f" ] && [ -f "$f" ] || continue
 	ldd "$f" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'
 done | sort -u | while read -r lib; do
 	mkdir -p "$ROOT$(dirname "$lib")"
 	cp -L "$lib" "$ROOT$lib"
 done
-cp /bin/bash "$ROOT/bin/bash"
+for t in $HOST_TOOLS; do
+	f=$(command -v "$t") && cp -L "$f" "$ROOT/bin/$t" # busybox --install keeps them
+done
 cat >"$ROOT/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin

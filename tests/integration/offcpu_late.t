@@ -28,8 +28,11 @@ echo go >&3
 exec 3>&-
 wait $lp
 x=$(fsum "$TMP/x.folded" "^offcpu_wl$BS|^offcpu_wl;(.*;)?main;blocker_sleep;nanosleep;clock_nanosleep;")
-check "exec'd mid-trace: new image unwound and named, ${x} us (>= 0.9 s)" \
-	[ "$x" -ge 900000 -a "$x" -le 1100000 ]
+# Until user space has published the new image's mappings (50 ms here, a few
+# hundred under qemu's emulation in make kmatrix), its stacks are unwound
+# partly by frame pointer and counted as such: most of the second must not be.
+check "exec'd mid-trace: new image unwound and named, ${x} us (>= 0.8 s)" \
+	[ "$x" -ge 800000 -a "$x" -le 1100000 ]
 cat "$TMP/x.folded" | cut -c1-200 | diag
 
 # Frame pointers only (no CFI walk, so no bpf_find_vma to notice the new
