@@ -101,13 +101,18 @@ done
 
 # alloc: slowdown of a malloc-heavy loop (1M malloc(64)+free) under latprof
 # alloc at sample rates 1, 16, 256, against the loop alone. Debian 12's
-# libbpf-tools has no memleak to compare with.
+# libbpf-tools has no memleak; funclatency on malloc (an uprobe and a
+# uretprobe, as memleak puts on malloc, which also probes free) stands in.
 MALLOCS=${MALLOCS:-1000000}
-malloc_run() { # malloc_run [LATPROF ARGS...]: elapsed ns of one loop
+malloc_run() { # malloc_run [funclatency | LATPROF ARGS...]: elapsed ns of one loop
 	"$WL/mallocbench" "$MALLOCS" >"$TMP/mb.out" &
 	local mb=$! tp=
 	for _ in $(seq 100); do [ -s "$TMP/mb.out" ] && break; sleep 0.01; done
-	if [ $# -gt 0 ]; then
+	if [ "${1:-}" = funclatency ]; then
+		funclatency -p "$mb" c:malloc >/dev/null 2>"$TMP/tool.err" &
+		tp=$!
+		sleep 1.5
+	elif [ $# -gt 0 ]; then
 		$LATPROF alloc -p "$mb" -d 600 -q -o /dev/null "$@" 2>"$TMP/tool.err" &
 		tp=$!
 		wait_attached "$TMP/tool.err" $tp
@@ -133,6 +138,8 @@ for _ in $(seq "$ROUNDS"); do
 		x=$(malloc_run --sample-rate $rate)
 		awk -v a="$x" -v b="$b" 'BEGIN { printf "%.2f\n", a / b }' >>"$TMP/malloc.$rate"
 	done
+	x=$(malloc_run funclatency)
+	awk -v a="$x" -v b="$b" 'BEGIN { printf "%.2f\n", a / b }' >>"$TMP/malloc.funclatency"
 	if [ -d $UEV ]; then
 		echo 1 >$UEV/enable
 		x=$(malloc_run)
@@ -220,7 +227,7 @@ Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUND
 | start-up, exec to "attached", system-wide (ms) | $(stats <"$TMP/start.system") | - | < 100 |
 | peak RSS with $nstacks unique stacks (MiB) | $rss | - | < 20 |
 | symbolizer: 100k unique addresses over 50 ELF files, parse + look up (s; $symnamed named, the rest in gaps of stripped files) | $(stats <"$TMP/sym.s") | - | < 1 |
-| alloc: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools | 1/3 of memleak; 1.3x at 256 |
+| alloc: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools; funclatency on malloc (uprobe + uretprobe, a part of memleak's probes) $(stats <"$TMP/malloc.funclatency")x | 1/3 of memleak; 1.3x at 256 |
 | the same under an uprobe on malloc with no BPF program (the trap alone: the floor of any uprobe tracer) | $(stats <"$TMP/malloc.trap" 2>/dev/null)x | - | - |
 | io: slowdown of $IOS x 4 KiB O_DIRECT writes: block / --stacks / --syscalls | $(stats <"$TMP/io.block")x / $(stats <"$TMP/io.stacks")x / $(stats <"$TMP/io.sys")x | biolatency (system-wide) $(stats <"$TMP/io.biolatency")x | - |
 | tcp: slowdown of $CONNS loopback connect+accept pairs: connect latency / --wait | $(stats <"$TMP/tcp.connect")x / $(stats <"$TMP/tcp.wait")x | tcpconnlat, tcplife: need kprobes, absent on this kernel | - |
