@@ -8,6 +8,18 @@
 #include <bpf/bpf_core_read.h>
 
 /*
+ * Differences that no CO-RE shim can bridge, because they decide whether a
+ * program loads at all, are handled by program variants chosen by trial
+ * load; they are listed here all the same:
+ * - Commit a35b9af4ec2c ("bpf: Add a kfunc for generic type cast", v6.2)
+ *   added bpf_rdonly_cast. The stack cache (stack_cache.bpf.h) reads kernel
+ *   stack words with it; offcpu_switch_btf_pr reads them with
+ *   bpf_probe_read_kernel on older kernels (Debian's 6.1: make kmatrix).
+ * - Task storage helpers in uprobe and tracepoint programs: where a kernel
+ *   refuses them, alloc reloads without its stack cache (-v says so).
+ */
+
+/*
  * Commit 2f064a59a11f ("sched: Change task_struct::state", v5.14) renamed
  * task_struct::state to __state and made it unsigned int.
  */
