@@ -374,27 +374,36 @@ static __always_inline __u32 note_fd(__u32 tgid, __s32 fd)
  * only, and io_sys_enter_pos, on the calls with an offset (4 arguments or
  * more), reads the offset too.
  */
-static __always_inline void sys_enter(struct lt_sys_enter_ctx *ctx, bool has_pos)
+/* A timed call starts: op, its fd (a0), and its offset (a1 or a3) when has_pos. */
+static __always_inline void sys_enter_args(void *ctx, int op, __u64 a0, __u64 a1, __u64 a3,
+					   bool has_pos)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, pid = (__u32)id;
 	struct lt_call c = {};
-	int op = sys_op(ctx->nr);
 
 	if (op < 0 || !lt_current_selected(tgid, pid))
 		return;
 	c.op = op;
 	c.offset = -1;
-	if (has_pos) {
-		__u64 a1 = ctx->args[1], a3 = ctx->args[3];
+	if (has_pos)
+		c.offset = (__s64)(op == IO_SYS_SYNC_FILE_RANGE ? a1 : a3);
+	if (op != IO_SYS_OPENAT)
+		c.obj = note_fd(tgid, (__s32)a0);
+	lt_call_begin(ctx, &c, want_ustack);
+}
 
+static __always_inline void sys_enter(struct lt_sys_enter_ctx *ctx, bool has_pos)
+{
+	__u64 a1 = 0, a3 = 0;
+
+	if (has_pos) {
+		a1 = ctx->args[1];
+		a3 = ctx->args[3];
 		/* Two fixed loads: the verifier takes no computed context offsets. */
 		asm volatile("" : "+r"(a1), "+r"(a3));
-		c.offset = (__s64)(op == IO_SYS_SYNC_FILE_RANGE ? a1 : a3);
 	}
-	if (op != IO_SYS_OPENAT)
-		c.obj = note_fd(tgid, (__s32)ctx->args[0]);
-	lt_call_begin(ctx, &c, want_ustack);
+	sys_enter_args(ctx, sys_op(ctx->nr), ctx->args[0], a1, a3, has_pos);
 }
 
 SEC("tracepoint")
@@ -411,8 +420,8 @@ int io_sys_enter_pos(struct lt_sys_enter_ctx *ctx)
 	return 0;
 }
 
-SEC("tracepoint")
-int io_sys_exit(struct lt_sys_exit_ctx *ctx)
+/* The current thread's timed call returns ret. */
+static __always_inline void sys_exit_ret(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns(), lat;
 	__u32 tgid = id >> 32, pid = (__u32)id;
@@ -421,14 +430,13 @@ int io_sys_exit(struct lt_sys_exit_ctx *ctx)
 	struct io_slow_event *e;
 
 	if (!c)
-		return 0;
+		return;
 	lat = now - c->ts;
-	if (c->op == IO_SYS_OPENAT && ctx->ret >= 0)
-		c->obj = note_fd(tgid, (__s32)ctx->ret); /* the file it opened */
+	if (c->op == IO_SYS_OPENAT && ret >= 0)
+		c->obj = note_fd(tgid, (__s32)ret); /* the file it opened */
 	if (lat >= min_lat_ns) {
-		lt_call_key(c, &k, c->op | (ctx->ret < 0 ? IO_SYS_AUX_FAILED : 0));
-		lt_agg_add2(&k, lat / 1000,
-			    ctx->ret > 0 && c->op != IO_SYS_OPENAT ? (__u64)ctx->ret : 0);
+		lt_call_key(c, &k, c->op | (ret < 0 ? IO_SYS_AUX_FAILED : 0));
+		lt_agg_add2(&k, lat / 1000, ret > 0 && c->op != IO_SYS_OPENAT ? (__u64)ret : 0);
 	}
 	if (slower_ns && lat >= slower_ns) {
 		e = bpf_ringbuf_reserve(&io_slow, sizeof(*e), 0);
@@ -437,7 +445,7 @@ int io_sys_exit(struct lt_sys_exit_ctx *ctx)
 		} else {
 			e->ts_ns = now;
 			e->lat_ns = lat;
-			e->ret = ctx->ret;
+			e->ret = ret;
 			e->offset = c->offset;
 			e->tgid = tgid;
 			e->pid = pid;
@@ -448,5 +456,46 @@ int io_sys_exit(struct lt_sys_exit_ctx *ctx)
 		}
 	}
 	lt_call_end();
+}
+
+SEC("tracepoint")
+int io_sys_exit(struct lt_sys_exit_ctx *ctx)
+{
+	sys_exit_ret(ctx->ret);
 	return 0;
 }
+
+/*
+ * The same on kernels with BPF trampolines: fentry/fexit on the syscall
+ * functions themselves. Enabling any syscalls tracepoint sends every system
+ * call of every task through the slow syscall-entry path while it is on;
+ * these cost nothing to the calls they do not time. Arguments come from the
+ * user registers the syscall function receives (x86-64: di, si, dx, r10).
+ */
+#define IO_FSYS(name, op, pos)                                               \
+	SEC("fentry/__x64_sys_" #name)                                       \
+	int BPF_PROG(io_fsys_enter_##name, struct pt_regs *regs)             \
+	{                                                                    \
+		sys_enter_args(ctx, op, regs->di, regs->si, regs->r10, pos); \
+		return 0;                                                    \
+	}                                                                    \
+	SEC("fexit/__x64_sys_" #name)                                        \
+	int BPF_PROG(io_fsys_exit_##name, struct pt_regs *regs, long ret)    \
+	{                                                                    \
+		sys_exit_ret(ret);                                           \
+		return 0;                                                    \
+	}
+
+IO_FSYS(read, IO_SYS_READ, false)
+IO_FSYS(write, IO_SYS_WRITE, false)
+IO_FSYS(pread64, IO_SYS_PREAD64, true)
+IO_FSYS(pwrite64, IO_SYS_PWRITE64, true)
+IO_FSYS(readv, IO_SYS_READV, false)
+IO_FSYS(writev, IO_SYS_WRITEV, false)
+IO_FSYS(preadv, IO_SYS_PREADV, true)
+IO_FSYS(pwritev, IO_SYS_PWRITEV, true)
+IO_FSYS(fsync, IO_SYS_FSYNC, false)
+IO_FSYS(fdatasync, IO_SYS_FDATASYNC, false)
+IO_FSYS(sync_file_range, IO_SYS_SYNC_FILE_RANGE, true)
+IO_FSYS(openat, IO_SYS_OPENAT, false)
+IO_FSYS(io_uring_enter, IO_SYS_IO_URING_ENTER, false)

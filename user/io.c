@@ -211,8 +211,11 @@ static int try_load(struct io_tool *t, const char *flavour)
 		if (strstr(n, "bio_queue") && !t->o.stacks &&
 		    lt_target_is_system_wide(&t->c->target))
 			mine = false;
+		/* Syscall mode: fentry/fexit or tracepoint programs, by flavour. */
 		if (!strncmp(n, "io_sys_", 7))
-			mine = t->o.syscalls;
+			mine = t->o.syscalls && !strcmp(flavour, "tracepoint");
+		else if (!strncmp(n, "io_fsys_", 8))
+			mine = t->o.syscalls && !strcmp(flavour, "fentry");
 		else if (t->o.syscalls)
 			mine = false;
 		if (!strncmp(n, "io_", 3))
@@ -245,15 +248,33 @@ static int io_load(void *tool, const struct lt_common *c)
 	int err = -ENOENT;
 
 	t->c = c;
+	if (t->o.syscalls) {
+		/* fentry/fexit where the kernel has BPF trampolines, else tracepoints. */
+		static const char *const sys_flavours[] = { "fentry", "tracepoint" };
+
+		for (size_t i = 0; i < 2; i++) {
+			if (env && *env && strcmp(env, sys_flavours[i]))
+				continue;
+			err = try_load(t, sys_flavours[i]);
+			if (!err) {
+				t->flavour = sys_flavours[i];
+				return 0;
+			}
+			lt_info("loading the syscall programs as %s failed: %s", sys_flavours[i],
+				strerror(-err));
+		}
+		lt_err("cannot load the io BPF program: %s (run with -v for the verifier log)",
+		       strerror(-err));
+		return err;
+	}
 	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
-		/* Syscall mode is tracepoints only: one flavour. */
-		if ((env && *env && strcmp(env, flavours[i])) || (t->o.syscalls && i))
+		if (env && *env && strcmp(env, flavours[i]))
 			continue;
 		/*
 		 * Before v5.11 the request is the second argument: tp_btf would
 		 * type the first (the queue) as the request and load fine.
 		 */
-		if (!i && !t->o.syscalls && rq_issue_has_queue()) {
+		if (!i && rq_issue_has_queue()) {
 			lt_info("block_rq_issue takes (q, rq) on this kernel: raw_tp only");
 			continue;
 		}
@@ -277,14 +298,37 @@ static struct bpf_object *io_object(void *tool)
 
 static int slow_event(void *ctx, void *data, size_t len);
 
-/* Syscall mode: the two programs on each syscall's enter and exit tracepoints. */
+/*
+ * Syscall mode: fentry/fexit on each syscall function, or the two programs on
+ * each syscall's enter and exit tracepoints.
+ */
 static int attach_syscalls(struct io_tool *t)
 {
-	int err = lt_attach_syscall_tps(t->skel->progs.io_sys_exit, "exit", sys_ops, IO_SYS_NR_OPS,
-					t->links);
+	int err = 0;
+
+	if (!strcmp(t->flavour, "fentry")) {
+		struct bpf_program *p;
+		size_t n = 0;
+
+		bpf_object__for_each_program (p, t->skel->obj) {
+			if (strncmp(bpf_program__name(p), "io_fsys_", 8) || n >= 2 * IO_SYS_NR_OPS)
+				continue;
+			t->links[n] = bpf_program__attach(p);
+			if (!t->links[n]) {
+				err = -errno;
+				lt_err("cannot attach %s: %s", bpf_program__name(p),
+				       strerror(-err));
+				return err;
+			}
+			n++;
+		}
+	} else {
+		err = lt_attach_syscall_tps(t->skel->progs.io_sys_exit, "exit", sys_ops,
+					    IO_SYS_NR_OPS, t->links);
+	}
 
 	/* The calls with an offset get the enter program that reads it. */
-	for (int i = 0; i < IO_SYS_NR_OPS && !err; i++) {
+	for (int i = 0; i < IO_SYS_NR_OPS && !err && strcmp(t->flavour, "fentry"); i++) {
 		bool pos = i == IO_SYS_PREAD64 || i == IO_SYS_PWRITE64 || i == IO_SYS_PREADV ||
 			   i == IO_SYS_PWRITEV || i == IO_SYS_SYNC_FILE_RANGE;
 
@@ -315,8 +359,13 @@ static int io_attach(void *tool, char *how, size_t sz)
 	if (t->o.syscalls) {
 		err = attach_syscalls(t);
 		if (!err) {
-			snprintf(how, sz, "syscalls: %d tracepoints%s", 2 * IO_SYS_NR_OPS,
-				 t->o.slower_ms ? "; slow calls as they happen" : "");
+			if (!strcmp(t->flavour, "fentry"))
+				snprintf(how, sz, "syscalls: fentry/fexit on %d functions%s",
+					 IO_SYS_NR_OPS,
+					 t->o.slower_ms ? "; slow calls as they happen" : "");
+			else
+				snprintf(how, sz, "syscalls: %d tracepoints%s", 2 * IO_SYS_NR_OPS,
+					 t->o.slower_ms ? "; slow calls as they happen" : "");
 			lt_info("attached: %s", how);
 		}
 		return err;
