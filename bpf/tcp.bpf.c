@@ -398,26 +398,31 @@ static __always_inline struct sock *fd_sock(__s32 fd)
 	return sk;
 }
 
-SEC("tracepoint")
-int tcp_sys_enter(struct lt_sys_enter_ctx *ctx)
+/* A socket call starts: op, and its first argument a0 (the fd, for most). */
+static __always_inline void wait_enter(void *ctx, int op, __u64 a0)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct lt_call c = {};
-	int op = wait_op(ctx->nr);
 
 	if (op < 0 || !lt_current_selected(id >> 32, (__u32)id))
-		return 0;
+		return;
 	c.op = op;
-	c.offset = fd_op(op) ? (__s64)(__s32)ctx->args[0] : -1; /* the fd */
+	c.offset = fd_op(op) ? (__s64)(__s32)a0 : -1; /* the fd */
 	/* read/write and friends on something other than a TCP socket: not ours. */
 	if (c.offset >= 0 && op != TCP_W_ACCEPT && op != TCP_W_ACCEPT4 && !fd_sock(c.offset))
-		return 0;
+		return;
 	lt_call_begin(ctx, &c, want_ustack);
-	return 0;
 }
 
 SEC("tracepoint")
-int tcp_sys_exit(struct lt_sys_exit_ctx *ctx)
+int tcp_sys_enter(struct lt_sys_enter_ctx *ctx)
+{
+	wait_enter(ctx, wait_op(ctx->nr), ctx->args[0]);
+	return 0;
+}
+
+/* The current thread's socket call returns ret. */
+static __always_inline void wait_exit(long ret)
 {
 	struct lt_call *c = lt_call_get();
 	struct lt_stack_key k = {};
@@ -427,11 +432,11 @@ int tcp_sys_exit(struct lt_sys_exit_ctx *ctx)
 	__u32 aux;
 
 	if (!c)
-		return 0;
+		return;
 	lat = bpf_ktime_get_ns() - c->ts;
 	/* The peer: the accepted connection's, or the socket's it was called on. */
-	if ((c->op == TCP_W_ACCEPT || c->op == TCP_W_ACCEPT4) && ctx->ret >= 0)
-		sk = fd_sock((__s32)ctx->ret);
+	if ((c->op == TCP_W_ACCEPT || c->op == TCP_W_ACCEPT4) && ret >= 0)
+		sk = fd_sock((__s32)ret);
 	else if (c->offset >= 0)
 		sk = fd_sock((__s32)c->offset);
 	if (sk) {
@@ -442,17 +447,62 @@ int tcp_sys_exit(struct lt_sys_exit_ctx *ctx)
 	} else if (filter_lport || filter_rport) {
 		goto out;
 	}
-	aux = TCP_EV_WAIT | c->op | (ctx->ret < 0 ? TCP_WAIT_FAILED << 8 : 0);
+	aux = TCP_EV_WAIT | c->op | (ret < 0 ? TCP_WAIT_FAILED << 8 : 0);
 	lt_call_key(c, &k, aux);
 	lt_agg_add2(&k, lat / 1000,
-		    ctx->ret > 0 && c->op != TCP_W_ACCEPT && c->op != TCP_W_ACCEPT4 &&
+		    ret > 0 && c->op != TCP_W_ACCEPT && c->op != TCP_W_ACCEPT4 &&
 				    c->op != TCP_W_CONNECT && fd_op(c->op) ?
-			    (__u64)ctx->ret :
+			    (__u64)ret :
 			    0);
 out:
 	lt_call_end();
+}
+
+SEC("tracepoint")
+int tcp_sys_exit(struct lt_sys_exit_ctx *ctx)
+{
+	wait_exit(ctx->ret);
 	return 0;
 }
+
+/*
+ * The same on kernels with BPF trampolines: fentry/fexit on the syscall
+ * functions (see io.bpf.c: no slow syscall path for every other call).
+ */
+#define TCP_FSYS(name, op)                                                 \
+	SEC("fentry/__x64_sys_" #name)                                     \
+	int BPF_PROG(tcp_fsys_enter_##name, struct pt_regs *regs)          \
+	{                                                                  \
+		wait_enter(ctx, op, regs->di);                             \
+		return 0;                                                  \
+	}                                                                  \
+	SEC("fexit/__x64_sys_" #name)                                      \
+	int BPF_PROG(tcp_fsys_exit_##name, struct pt_regs *regs, long ret) \
+	{                                                                  \
+		wait_exit(ret);                                            \
+		return 0;                                                  \
+	}
+
+TCP_FSYS(read, TCP_W_READ)
+TCP_FSYS(write, TCP_W_WRITE)
+TCP_FSYS(poll, TCP_W_POLL)
+TCP_FSYS(readv, TCP_W_READV)
+TCP_FSYS(writev, TCP_W_WRITEV)
+TCP_FSYS(select, TCP_W_SELECT)
+TCP_FSYS(connect, TCP_W_CONNECT)
+TCP_FSYS(accept, TCP_W_ACCEPT)
+TCP_FSYS(sendto, TCP_W_SENDTO)
+TCP_FSYS(recvfrom, TCP_W_RECVFROM)
+TCP_FSYS(sendmsg, TCP_W_SENDMSG)
+TCP_FSYS(recvmsg, TCP_W_RECVMSG)
+TCP_FSYS(epoll_wait, TCP_W_EPOLL_WAIT)
+TCP_FSYS(pselect6, TCP_W_PSELECT6)
+TCP_FSYS(ppoll, TCP_W_PPOLL)
+TCP_FSYS(epoll_pwait, TCP_W_EPOLL_PWAIT)
+TCP_FSYS(accept4, TCP_W_ACCEPT4)
+TCP_FSYS(recvmmsg, TCP_W_RECVMMSG)
+TCP_FSYS(sendmmsg, TCP_W_SENDMMSG)
+TCP_FSYS(epoll_pwait2, TCP_W_EPOLL_PWAIT2)
 
 /* ---- --rtt: smoothed RTT per peer ------------------------------------- */
 

@@ -108,7 +108,7 @@ cd /lt
 echo; echo "KM-KERNEL $(uname -r)" # after the firmware's escapes, on a line of its own
 # Which attach mechanism each tool chooses here (-v prints it).
 bash -c 'sleep 30; true' & # a glibc process (not exec'd away) for alloc
-for tool in "offcpu" "io" "io --syscalls" "tcp" "alloc -p $!"; do
+for tool in "offcpu" "io" "io --syscalls" "tcp" "tcp --wait" "alloc -p $!"; do
 	./latprof $tool -v -d 0.3 -q -o /dev/null >/tmp/attach.out 2>&1
 	grep 'latprof: attached:' /tmp/attach.out |
 		sed "s/^latprof: attached: /KM-ATTACH ${tool%% *}: /"
@@ -143,12 +143,14 @@ expect_attach() {
 	6.1.*) want="offcpu: sched_switch: tp_btf; user stacks: CFI + frame pointers; stack cache: probe reads
 io: block: tp_btf
 io: syscalls: fentry/fexit on 13 functions
-tcp: inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: tp_btf" ;;
+tcp: inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: tp_btf
+tcp: socket syscalls: fentry/fexit; tcp_retransmit_skb, tcp_*_reset: tp_btf" ;;
 	# This machine: no fentry (EPERM), no kprobes: tracepoints.
 	*) want="offcpu: sched_switch: tp_btf; user stacks: CFI + frame pointers; stack cache: direct loads
 io: block: tp_btf
 io: syscalls: 26 tracepoints
-tcp: inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: tp_btf" ;;
+tcp: inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: tp_btf
+tcp: socket syscalls: tracepoints; tcp_retransmit_skb, tcp_*_reset: tp_btf" ;;
 	esac
 	while IFS= read -r w; do
 		if grep -qF "KM-ATTACH $w" "$log"; then report "$k" "attach ${w%%:*}" 0 1
@@ -176,7 +178,7 @@ if [ "${KMATRIX_HOST:-1}" = 1 ]; then
 	{
 		echo "KM-KERNEL $(uname -r)"
 		bash -c 'sleep 30; true' &
-		for tool in "offcpu" "io" "io --syscalls" "tcp" "alloc -p $!"; do
+		for tool in "offcpu" "io" "io --syscalls" "tcp" "tcp --wait" "alloc -p $!"; do
 			# shellcheck disable=SC2086
 			"$KM/latprof" $tool -v -d 0.3 -q -o /dev/null 2>&1 | grep 'latprof: attached:' |
 				sed "s/^latprof: attached: /KM-ATTACH ${tool%% *}: /"

@@ -33,6 +33,7 @@ struct tcp_tool {
 	const struct lt_common *c;
 	struct tcp_bpf *skel;
 	const char *flavour;
+	const char *wmech; /* --wait: "fentry" or "tracepoint" */
 	char frame[160];
 	struct ring_buffer *rb;
 	struct bpf_link *links[2 * TCP_W_NR];
@@ -113,7 +114,8 @@ const struct lt_cli_tool tcp_cli = {
 
 static const char *const flavours[] = { "tp_btf", "raw_tp" };
 
-static int try_load(struct tcp_tool *t, const char *flavour)
+/* flavour: of the tracepoint programs; wmech: "fentry" or "tracepoint" for --wait. */
+static int try_load(struct tcp_tool *t, const char *flavour, const char *wmech)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = lt_btf_custom_path());
 	struct bpf_program *p;
@@ -130,7 +132,9 @@ static int try_load(struct tcp_tool *t, const char *flavour)
 
 		/* --wait times syscalls; connect latency would count connect twice. */
 		if (!strncmp(n, "tcp_sys_", 8))
-			mine = t->o.wait;
+			mine = t->o.wait && !strcmp(wmech, "tracepoint");
+		else if (!strncmp(n, "tcp_fsys_", 9))
+			mine = t->o.wait && !strcmp(wmech, "fentry");
 		else if (!strncmp(n, "tcp_state", 9) && (t->o.wait || t->o.rtt))
 			mine = false;
 		else if (!strncmp(n, "tcp_probe", 9))
@@ -163,16 +167,23 @@ static int tcp_load(void *tool, const struct lt_common *c)
 	int err = -ENOENT;
 
 	t->c = c;
-	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
-		if (env && *env && strcmp(env, flavours[i]))
-			continue;
-		err = try_load(t, flavours[i]);
-		if (!err) {
-			t->flavour = flavours[i];
-			return 0;
+	/* --wait: fentry/fexit on the syscalls where the kernel has trampolines. */
+	for (size_t w = t->o.wait ? 0 : 1; w < 2; w++) {
+		const char *wmech = w ? "tracepoint" : "fentry";
+
+		for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
+			if (env && *env && strcmp(env, flavours[i]) && strcmp(env, wmech))
+				continue;
+			err = try_load(t, flavours[i], wmech);
+			if (!err) {
+				t->flavour = flavours[i];
+				t->wmech = wmech;
+				return 0;
+			}
+			lt_info("loading the tcp programs as %s%s%s failed: %s", flavours[i],
+				t->o.wait ? ", syscalls by " : "", t->o.wait ? wmech : "",
+				strerror(-err));
 		}
-		lt_info("loading the tcp tracepoints as %s failed: %s", flavours[i],
-			strerror(-err));
 	}
 	lt_err("cannot load the tcp BPF program: %s (run with -v for the verifier log)",
 	       strerror(-err));
@@ -195,7 +206,8 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 		lt_err("cannot attach to the tcp tracepoints (%s): %s", t->flavour, strerror(-err));
 		return err;
 	}
-	for (int i = 0; t->o.wait && i < TCP_W_NR; i++) {
+	/* fentry/fexit programs are attached by the skeleton; tracepoints here. */
+	for (int i = 0; t->o.wait && !strcmp(t->wmech, "tracepoint") && i < TCP_W_NR; i++) {
 		/* A call this kernel has no tracepoint for (epoll_pwait2 before 5.11): skipped. */
 		err = lt_attach_syscall_tps(t->skel->progs.tcp_sys_enter, "enter", &wait_ops[i], 1,
 					    &t->links[2 * i]);
@@ -220,9 +232,8 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 		fflush(stdout);
 	}
 	if (t->o.wait)
-		snprintf(how, sz,
-			 "socket syscalls: tracepoints; tcp_retransmit_skb, tcp_*_reset: %s",
-			 t->flavour);
+		snprintf(how, sz, "socket syscalls: %s; tcp_retransmit_skb, tcp_*_reset: %s",
+			 !strcmp(t->wmech, "fentry") ? "fentry/fexit" : "tracepoints", t->flavour);
 	else
 		snprintf(how, sz, "inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: %s",
 			 t->flavour);

@@ -33,4 +33,10 @@ check "--rtt with -p: usage error saying to use -L/-D" grep -q "pick connections
 
 "$LATPROF" tcp --wait --life -d 1 2>"$TMP/u.err"
 check "--wait with --life: usage error" [ $? -eq 2 ]
+
+# The mechanism chosen, as -v reports it: fentry/fexit on the socket syscalls
+# where the kernel has BPF trampolines, else the syscall tracepoints.
+"$LATPROF" tcp --wait -v -p "$$" -d 0.2 -q -o /dev/null 2>"$TMP/v.err"
+check "the socket-syscall mechanism is reported ($(grep -o 'socket syscalls: [a-z/]*' "$TMP/v.err" | head -1))" \
+	grep -Eq 'attached: socket syscalls: (fentry/fexit|tracepoints);' "$TMP/v.err"
 done_testing
