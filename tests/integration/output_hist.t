@@ -17,7 +17,10 @@ check "the process's 55 blocks counted ($events)" [ "${events:-0}" -ge 55 -a "${
 p50=$(ms $(pct p50)); p90=$(ms $(pct p90)); p99=$(ms $(pct p99)); mx=$(ms $(pct max))
 inr() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
 check "p50 ~1 ms (1.0-1.25): $p50" inr "$p50" 1.0 1.25
-check "p90 ~1 ms (1.0-1.25): $p90" inr "$p90" 1.0 1.25
+# p90 is the 50th of 55 values: the slowest of the 50 naps, which one late
+# wakeup on a busy machine moves (1.6 ms seen in a CI run); it must still be
+# a nap, far from the 100 ms ones.
+check "p90 a nap, ~1 ms (1.0-2.5): $p90" inr "$p90" 1.0 2.5
 check "p99 100 ms +-10%: $p99" within "$p99" 100 10
 check "max 100 ms +-10%: $mx" within "$mx" 100 10
 # A 1 ms nap is off-CPU for about 1 ms: more when the wakeup is late on a
