@@ -465,26 +465,11 @@ int io_sys_exit(struct lt_sys_exit_ctx *ctx)
 	return 0;
 }
 
-/*
- * The same on kernels with BPF trampolines: fentry/fexit on the syscall
- * functions themselves. Enabling any syscalls tracepoint sends every system
- * call of every task through the slow syscall-entry path while it is on;
- * these cost nothing to the calls they do not time. Arguments come from the
- * user registers the syscall function receives (x86-64: di, si, dx, r10).
- */
-#define IO_FSYS(name, op, pos)                                               \
-	SEC("fentry/__x64_sys_" #name)                                       \
-	int BPF_PROG(io_fsys_enter_##name, struct pt_regs *regs)             \
-	{                                                                    \
-		sys_enter_args(ctx, op, regs->di, regs->si, regs->r10, pos); \
-		return 0;                                                    \
-	}                                                                    \
-	SEC("fexit/__x64_sys_" #name)                                        \
-	int BPF_PROG(io_fsys_exit_##name, struct pt_regs *regs, long ret)    \
-	{                                                                    \
-		sys_exit_ret(ret);                                           \
-		return 0;                                                    \
-	}
+/* The same by fentry/fexit where the kernel has BPF trampolines. */
+#define IO_FSYS(name, op, pos)                                                         \
+	LT_SYSCALL_FENTRY(io_fsys, name,                                               \
+			  sys_enter_args(ctx, op, regs->di, regs->si, regs->r10, pos), \
+			  sys_exit_ret(ret))
 
 IO_FSYS(read, IO_SYS_READ, false)
 IO_FSYS(write, IO_SYS_WRITE, false)

@@ -73,6 +73,28 @@ static __always_inline void lt_call_end(void)
 	bpf_map_delete_elem(&lt_calls, &pid);
 }
 
+/*
+ * fentry/fexit on the syscall function __x64_sys_NAME, for kernels with BPF
+ * trampolines: programs PREFIX_enter_NAME, running ENTER with regs (the
+ * user registers the syscall received: args in di, si, dx, r10, r8, r9), and
+ * PREFIX_exit_NAME, running EXIT with ret. Unlike the syscalls tracepoints,
+ * whose enabling sends every system call of every task through the slow
+ * syscall-entry path, they cost nothing to the calls they do not time.
+ */
+#define LT_SYSCALL_FENTRY(prefix, name, enter, exit)                       \
+	SEC("fentry/__x64_sys_" #name)                                     \
+	int BPF_PROG(prefix##_enter_##name, struct pt_regs *regs)          \
+	{                                                                  \
+		enter;                                                     \
+		return 0;                                                  \
+	}                                                                  \
+	SEC("fexit/__x64_sys_" #name)                                      \
+	int BPF_PROG(prefix##_exit_##name, struct pt_regs *regs, long ret) \
+	{                                                                  \
+		exit;                                                      \
+		return 0;                                                  \
+	}
+
 /* The key of a finished call c of the current thread, for lt_agg_add(). */
 static __always_inline void lt_call_key(const struct lt_call *c, struct lt_stack_key *k, __u32 aux)
 {

@@ -465,23 +465,9 @@ int tcp_sys_exit(struct lt_sys_exit_ctx *ctx)
 	return 0;
 }
 
-/*
- * The same on kernels with BPF trampolines: fentry/fexit on the syscall
- * functions (see io.bpf.c: no slow syscall path for every other call).
- */
-#define TCP_FSYS(name, op)                                                 \
-	SEC("fentry/__x64_sys_" #name)                                     \
-	int BPF_PROG(tcp_fsys_enter_##name, struct pt_regs *regs)          \
-	{                                                                  \
-		wait_enter(ctx, op, regs->di);                             \
-		return 0;                                                  \
-	}                                                                  \
-	SEC("fexit/__x64_sys_" #name)                                      \
-	int BPF_PROG(tcp_fsys_exit_##name, struct pt_regs *regs, long ret) \
-	{                                                                  \
-		wait_exit(ret);                                            \
-		return 0;                                                  \
-	}
+/* The same by fentry/fexit where the kernel has BPF trampolines. */
+#define TCP_FSYS(name, op) \
+	LT_SYSCALL_FENTRY(tcp_fsys, name, wait_enter(ctx, op, regs->di), wait_exit(ret))
 
 TCP_FSYS(read, TCP_W_READ)
 TCP_FSYS(write, TCP_W_WRITE)

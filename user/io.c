@@ -304,29 +304,16 @@ static int slow_event(void *ctx, void *data, size_t len);
  */
 static int attach_syscalls(struct io_tool *t)
 {
-	int err = 0;
+	/* fentry/fexit programs, and the exec hook, attach by their sections. */
+	int err = io_bpf__attach(t->skel);
 
-	if (!strcmp(t->flavour, "fentry")) {
-		struct bpf_program *p;
-		size_t n = 0;
-
-		bpf_object__for_each_program (p, t->skel->obj) {
-			if (strncmp(bpf_program__name(p), "io_fsys_", 8) || n >= 2 * IO_SYS_NR_OPS)
-				continue;
-			t->links[n] = bpf_program__attach(p);
-			if (!t->links[n]) {
-				err = -errno;
-				lt_err("cannot attach %s: %s", bpf_program__name(p),
-				       strerror(-err));
-				return err;
-			}
-			n++;
-		}
-	} else {
+	if (err) {
+		lt_err("cannot attach the syscall programs (%s): %s", t->flavour, strerror(-err));
+		return err;
+	}
+	if (strcmp(t->flavour, "fentry"))
 		err = lt_attach_syscall_tps(t->skel->progs.io_sys_exit, "exit", sys_ops,
 					    IO_SYS_NR_OPS, t->links);
-	}
-
 	/* The calls with an offset get the enter program that reads it. */
 	for (int i = 0; i < IO_SYS_NR_OPS && !err && strcmp(t->flavour, "fentry"); i++) {
 		bool pos = i == IO_SYS_PREAD64 || i == IO_SYS_PWRITE64 || i == IO_SYS_PREADV ||
