@@ -105,27 +105,34 @@ ln -s /proc/self/fd /dev/fd 2>/dev/null
 tests=$(sed -n 's/.*lt\.tests=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 for kv in $(sed -n 's/.*lt\.env=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' '); do export "$kv"; done
 cd /lt
-echo; echo "KM-KERNEL $(uname -r)" # after the firmware's escapes, on a line of its own
-# Which attach mechanism each tool chooses here (-v prints it).
-bash -c 'sleep 30; true' & # a glibc process (not exec'd away) for alloc
-for tool in "offcpu" "io" "io --syscalls" "tcp" "tcp --wait" "alloc -p $!"; do
-	./latprof $tool -v -d 0.3 -q -o /dev/null >/tmp/attach.out 2>&1
-	grep 'latprof: attached:' /tmp/attach.out |
-		sed "s/^latprof: attached: /KM-ATTACH ${tool%% *}: /"
-	grep -q 'latprof: attached:' /tmp/attach.out ||
-		grep -v '^libbpf' /tmp/attach.out | tail -3 | sed "s/^/KM-ATTACH-ERR ${tool%% *}: /"
-done
-kill $! 2>/dev/null
-for t in $tests; do
-	timeout 300 bash tests/integration/$t.t >/tmp/out 2>&1
-	rc=$?
-	sed "s/^/KM-TAP $t /" /tmp/out
-	echo "KM-END $t $rc"
-done
+echo # after the firmware's escapes, the results start on a line of their own
+LATPROF=./latprof bash ./km-run.sh $tests
 echo "KM-DONE"
 poweroff -f
 EOF
 chmod +x "$ROOT/init"
+# The runner both the guest and this machine use: each tool's attach line
+# (-v), then each test's TAP lines, prefixed. Run from the repository root
+# (or /lt in the guest) with LATPROF set; arguments: the tests.
+cat >"$ROOT/lt/km-run.sh" <<'EOF'
+echo "KM-KERNEL $(uname -r)"
+bash -c 'sleep 30; true' & # a glibc process (not exec'd away) for alloc
+for tool in "offcpu" "io" "io --syscalls" "tcp" "tcp --wait" "alloc -p $!"; do
+	# shellcheck disable=SC2086
+	"$LATPROF" $tool -v -d 0.3 -q -o /dev/null >/tmp/km-attach.out 2>&1
+	grep 'latprof: attached:' /tmp/km-attach.out |
+		sed "s/^latprof: attached: /KM-ATTACH ${tool%% *}: /"
+	grep -q 'latprof: attached:' /tmp/km-attach.out ||
+		grep -v '^libbpf' /tmp/km-attach.out | tail -3 | sed "s/^/KM-ATTACH-ERR ${tool%% *}: /"
+done
+kill $! 2>/dev/null
+for t in "$@"; do
+	timeout 300 bash "tests/integration/$t.t" >/tmp/km-out 2>&1
+	rc=$?
+	sed "s/^/KM-TAP $t /" /tmp/km-out
+	echo "KM-END $t $rc"
+done
+EOF
 (cd "$ROOT" && find . | cpio -o -H newc --quiet | gzip -1) >"$KM/initrd.gz" || die "cannot pack the initramfs"
 
 # --- run: each kernel under qemu, and this machine's kernel directly ---------
@@ -175,22 +182,8 @@ parse() { # parse KERNEL LOG
 # This machine's kernel: the same binary, no VM.
 if [ "${KMATRIX_HOST:-1}" = 1 ]; then
 	log=$KM/host.log
-	{
-		echo "KM-KERNEL $(uname -r)"
-		bash -c 'sleep 30; true' &
-		for tool in "offcpu" "io" "io --syscalls" "tcp" "tcp --wait" "alloc -p $!"; do
-			# shellcheck disable=SC2086
-			"$KM/latprof" $tool -v -d 0.3 -q -o /dev/null 2>&1 | grep 'latprof: attached:' |
-				sed "s/^latprof: attached: /KM-ATTACH ${tool%% *}: /"
-		done
-		kill $! 2>/dev/null
-		for t in $TESTS; do
-			LATPROF=$KM/latprof bash "tests/integration/$t.t" >"$KM/out" 2>&1
-			rc=$?
-			sed "s/^/KM-TAP $t /" "$KM/out"
-			echo "KM-END $t $rc"
-		done
-	} >"$log" 2>&1
+	# shellcheck disable=SC2086
+	LATPROF=$KM/latprof bash "$ROOT/lt/km-run.sh" $TESTS >"$log" 2>&1
 	parse "$(uname -r)" "$log"
 fi
 

@@ -542,6 +542,16 @@ static const char *sys_frame(void *tool, uint64_t aux)
 					 NULL;
 }
 
+static const char *kernel_frame(void *tool, uint64_t aux)
+{
+	(void)tool;
+	return aux == ALLOC_K_KMALLOC ? "[kmalloc]" :
+	       aux == ALLOC_K_CACHE   ? "[kmem_cache]" :
+	       aux == ALLOC_K_PAGES   ? "[pages]" :
+					NULL;
+}
+
+/* One set of operations; the unit, what is counted and pseudo-frames per mode. */
 static const struct lt_tool_ops alloc_ops = {
 	.name = "alloc",
 	.unit = "bytes",
@@ -554,65 +564,10 @@ static const struct lt_tool_ops alloc_ops = {
 	.destroy = alloc_destroy,
 };
 
-static const struct lt_tool_ops alloc_leak_ops = {
-	.name = "alloc",
-	.unit = "bytes",
-	.what = "bytes not freed",
-	.aux_frame = sys_frame,
-	.load = alloc_load,
-	.object = alloc_object,
-	.attach = alloc_attach,
-	.tick = alloc_tick,
-	.destroy = alloc_destroy,
-};
-
-static const char *kernel_frame(void *tool, uint64_t aux)
-{
-	(void)tool;
-	return aux == ALLOC_K_KMALLOC ? "[kmalloc]" :
-	       aux == ALLOC_K_CACHE   ? "[kmem_cache]" :
-	       aux == ALLOC_K_PAGES   ? "[pages]" :
-					NULL;
-}
-
-static const struct lt_tool_ops alloc_kernel_ops = {
-	.name = "alloc",
-	.unit = "bytes",
-	.what = "kernel-allocated bytes",
-	.aux_frame = kernel_frame,
-	.load = alloc_load,
-	.object = alloc_object,
-	.attach = alloc_attach,
-	.tick = alloc_tick,
-	.destroy = alloc_destroy,
-};
-
-static const struct lt_tool_ops alloc_fault_ops = {
-	.name = "alloc",
-	.unit = "faults",
-	.what = "user page faults",
-	.load = alloc_load,
-	.object = alloc_object,
-	.attach = alloc_attach,
-	.tick = alloc_tick,
-	.destroy = alloc_destroy,
-};
-
-static const struct lt_tool_ops alloc_count_ops = {
-	.name = "alloc",
-	.unit = "allocations",
-	.what = "allocations",
-	.aux_frame = sys_frame,
-	.load = alloc_load,
-	.object = alloc_object,
-	.attach = alloc_attach,
-	.tick = alloc_tick,
-	.destroy = alloc_destroy,
-};
-
 int alloc_main(int argc, char **argv)
 {
 	struct alloc_tool t = { 0 };
+	struct lt_tool_ops ops = alloc_ops;
 	struct lt_common c;
 	int err = lt_cli_parse(argc, argv, &alloc_cli, &c, &t.o);
 
@@ -624,18 +579,23 @@ int alloc_main(int argc, char **argv)
 		t.o.leak_interval = c.interval;
 		c.interval = 0;
 	}
-	if (t.o.kernel)
-		return lt_session_run(&alloc_kernel_ops, &t, &c);
-	if (t.o.faults) {
-		c.user_only = true;
-		c.kernel_only = false;
-		return lt_session_run(&alloc_fault_ops, &t, &c);
+	if (t.o.kernel) {
+		ops.what = "kernel-allocated bytes";
+		ops.aux_frame = kernel_frame;
+		return lt_session_run(&ops, &t, &c);
 	}
-	/* The caller's user stack: the kernel is not involved in malloc. */
+	/* User stacks only: the kernel is not involved in malloc or a user fault. */
 	c.user_only = true;
 	c.kernel_only = false;
-	return lt_session_run(t.o.value_count ? &alloc_count_ops :
-			      t.o.leaks	      ? &alloc_leak_ops :
-						&alloc_ops,
-			      &t, &c);
+	if (t.o.faults) {
+		ops.unit = "faults";
+		ops.what = "user page faults";
+		ops.aux_frame = NULL;
+	} else if (t.o.value_count) {
+		ops.unit = "allocations";
+		ops.what = "allocations";
+	} else if (t.o.leaks) {
+		ops.what = "bytes not freed";
+	}
+	return lt_session_run(&ops, &t, &c);
 }
