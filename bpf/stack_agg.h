@@ -40,9 +40,37 @@ struct lt_stack_val {
 	__u32 hist[LT_HIST_SLOTS];
 };
 
-/* User stack map value: frames leaf first, zero-terminated when shorter. */
+/*
+ * A user frame whose address is the instruction a signal interrupted (or the
+ * signal trampoline itself), not a return address: symbolize it as is, not
+ * at address - 1. User addresses never have the top bit set.
+ */
+#define LT_USTACK_EXACT (1ULL << 63)
+
+/* Why a user stack walk stopped (struct lt_ustack.end). */
+enum lt_uend {
+	LT_UEND_NONE = 0, /* not recorded: the kernel's frame-pointer walker (bpf_get_stack) */
+	LT_UEND_CHAIN, /* no caller: frame pointer 0 or unaligned, zero return address, or the
+			  return address is not code of the process */
+	LT_UEND_DEPTH, /* --perf-max-stack-depth frames */
+	LT_UEND_FAULT, /* a stack word could not be read */
+	LT_UEND_NR,
+};
+
+/* How a user stack was walked (struct lt_ustack.flags). */
+#define LT_UWALK_NOMAPS (1U << 0) /* without the process's mapping list (not yet published) */
+#define LT_UWALK_SIGNAL (1U << 1) /* through a signal frame */
+#define LT_UWALK_SWITCH (1U << 2) /* across a stack switch (Go's g0 and goroutine stacks) */
+
+/*
+ * User stack map value: frames leaf first, zero-terminated when shorter, and
+ * how the walk ended. The key is a hash of the frames only: the first walk
+ * to store a stack says how it ended.
+ */
 struct lt_ustack {
 	__u64 ips[LT_MAX_STACK_DEPTH];
+	__u32 end; /* enum lt_uend */
+	__u32 flags; /* LT_UWALK_* */
 };
 
 /* Counters of events that could not be fully recorded (per-CPU array). */
@@ -61,6 +89,7 @@ enum lt_stat {
 	LT_STAT_EVENTS, /* events aggregated */
 	LT_STAT_KCACHE_HIT, /* kernel stacks reused from the thread's stack cache */
 	LT_STAT_UCACHE_HIT, /* user stacks reused from the thread's stack cache */
+	LT_STAT_WANT_FULL, /* processes user space could not be asked to publish (queue full) */
 	LT_STAT_NR,
 };
 

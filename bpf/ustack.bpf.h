@@ -15,6 +15,7 @@
 #ifndef LT_USTACK_BPF_H
 #define LT_USTACK_BPF_H
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "stack_agg.bpf.h"
 #include "stack_cache.bpf.h"
 #include "unwind.h"
@@ -43,6 +44,7 @@ struct {
 	__type(value, struct lt_ustack);
 } lt_ustack_scratch SEC(".maps");
 
+/* Tables by file, for the one VMA bpf_find_vma() finds for an unpublished process. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LT_UNWIND_MAX_TABLES);
@@ -52,10 +54,17 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LT_UNWIND_MAX_ROWS);
+	__uint(max_entries, 1); /* sized by user space from the tables it built */
 	__type(key, __u32);
 	__type(value, struct lt_unwind_row);
 } lt_unwind_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* sized by user space from the mappings it saw */
+	__type(key, __u32);
+	__type(value, struct lt_unwind_map);
+} lt_unwind_maps SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -65,10 +74,10 @@ struct {
 	__type(value, struct lt_unwind_proc);
 } lt_unwind_procs SEC(".maps");
 
-/* Processes met without a published mapping list: user space publishes them. */
+/* Processes for user space to publish: value enum lt_unwind_want_why. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, LT_UNWIND_MAX_WANT);
 	__type(key, __u32);
 	__type(value, __u8);
 } lt_unwind_want SEC(".maps");
@@ -76,17 +85,23 @@ struct {
 /* Walk state shared by the bpf_loop() steps. */
 struct lt_walk {
 	__u64 pc, sp, bp;
-	__u64 vm_start, vm_end; /* cached range of the last pc: one table, or none */
+	__u64 vm_start, vm_end; /* cached range of the last pc: one answer holds for it */
 	__u64 vm_pgoff, bias;
 	__u64 ino;
 	__u32 dev;
 	__u32 tgid;
 	__u32 n; /* frames stored */
-	__u32 tab_first; /* CFI table of the cached VMA's file */
+	__u32 tab_first; /* CFI table of the cached range's file */
 	__u32 tab_nrows; /* 0: no table, unwind by frame pointer */
+	__u32 pfirst, pn; /* the process's list in lt_unwind_maps */
+	__u8 have_list; /* pfirst/pn are valid */
+	__u8 in_map; /* the cached range is one of the process's executable mappings */
 	__u8 have_file;
-	__u8 truncated;
 	__u8 nocache; /* the walk depended on more than the words it recorded */
+	__u8 end; /* enum lt_uend */
+	__u8 flags; /* LT_UWALK_* */
+	__u8 exact; /* pc is an interrupted instruction, not a return address */
+	__u8 switches; /* stack switches followed */
 	__u32 nrec; /* words recorded in sc */
 	__u32 span; /* bytes from sc_base past the highest recorded word */
 	__u64 sc_base; /* the start sp & ~7: recorded words are indexed from it */
@@ -165,30 +180,30 @@ struct lt_range {
 	__u64 start, end; /* the range the answer holds for */
 	__u64 bias;
 	__u32 tab_first, tab_nrows; /* nrows 0: no table, frame pointers */
+	__u32 mapped; /* the range is an executable mapping; 0: between mappings */
 };
 
 /*
- * Look pc up in the mapping list user space published for tgid. Returns 1 and
- * fills r, or 0 when the process has no list. Global for the same reason as
- * lt_unwind_row_find().
+ * Look pc up in a process's list, lt_unwind_maps[first .. first + n), sorted
+ * by start: a binary search whose steps are inlined array loads. Returns 1
+ * and fills r (also between mappings: mapped 0), 0 on a bad slice. Global for
+ * the same reason as lt_unwind_row_find().
  */
-__attribute__((noinline)) int lt_unwind_range(__u32 tgid, __u64 pc, struct lt_range *r)
+__attribute__((noinline)) int lt_unwind_range(__u32 first, __u32 n, __u64 pc, struct lt_range *r)
 {
-	struct lt_unwind_proc *pm;
 	struct lt_unwind_map *m;
-	__u32 n, l = 0, h;
+	__u32 l = 0, h = n, idx;
 
 	if (!r)
 		return 0;
-	pm = bpf_map_lookup_elem(&lt_unwind_procs, &tgid);
-	if (!pm)
-		return 0;
-	n = h = pm->n < LT_UNWIND_PROC_MAPS ? pm->n : LT_UNWIND_PROC_MAPS;
-	/* Mappings are sorted by start. */
-	for (int k = 0; k < 5 && l < h; k++) {
-		__u32 mid = (l + h) / 2;
+	for (int k = 0; k < LT_UNWIND_MAP_STEPS && l < h; k++) {
+		__u32 mid = l + (h - l) / 2;
 
-		if (pm->m[mid & (LT_UNWIND_PROC_MAPS - 1)].start <= pc)
+		idx = first + mid;
+		m = bpf_map_lookup_elem(&lt_unwind_maps, &idx);
+		if (!m)
+			return 0;
+		if (m->start <= pc)
 			l = mid + 1;
 		else
 			h = mid;
@@ -196,43 +211,60 @@ __attribute__((noinline)) int lt_unwind_range(__u32 tgid, __u64 pc, struct lt_ra
 	r->start = 0;
 	r->end = ~0ULL;
 	r->tab_nrows = 0;
+	r->mapped = 0;
 	if (l > 0) {
-		m = &pm->m[(l - 1) & (LT_UNWIND_PROC_MAPS - 1)];
+		idx = first + l - 1;
+		m = bpf_map_lookup_elem(&lt_unwind_maps, &idx);
+		if (!m)
+			return 0;
 		if (pc < m->end) {
 			r->start = m->start;
 			r->end = m->end;
 			r->bias = m->bias;
 			r->tab_first = m->tab_first;
 			r->tab_nrows = m->tab_nrows;
+			r->mapped = 1;
 			return 1;
 		}
 		r->start = m->end;
 	}
-	if (l < n)
-		r->end = pm->m[l & (LT_UNWIND_PROC_MAPS - 1)].start;
-	return 1; /* between tabled mappings: frame pointers only */
+	if (l < n) {
+		idx = first + l;
+		m = bpf_map_lookup_elem(&lt_unwind_maps, &idx);
+		if (m)
+			r->end = m->start;
+	}
+	return 1; /* between mappings: not code of this process */
 }
 
 /*
- * For a process with no published mapping list (started or exec'd after
- * attach): ask user space to publish one, and meanwhile look up the VMA of
- * the leaf pc. bpf_find_vma() works only once per sched_switch, so it is
- * called once, here, before the walk.
+ * Find the process's published list. Without one (started or exec'd after
+ * attach, not published yet): ask user space to publish it, and meanwhile
+ * look up the VMA of the leaf pc. bpf_find_vma() works only once per
+ * sched_switch, so it is called once, here, before the walk.
  */
-static __always_inline void lt_walk_seed_vma(struct lt_walk *w)
+static __always_inline void lt_walk_seed(struct lt_walk *w)
 {
+	struct lt_unwind_proc *pl;
 	struct lt_unwind_key k = {};
 	struct lt_unwind_tab *t;
-	struct lt_range r;
-	__u8 one = 1;
+	__u8 why = LT_WANT_MET;
 	long err;
 
-	if (lt_unwind_range(w->tgid, w->pc, &r))
+	pl = bpf_map_lookup_elem(&lt_unwind_procs, &w->tgid);
+	if (pl) {
+		w->pfirst = pl->first;
+		w->pn = pl->n;
+		w->have_list = 1;
 		return;
+	}
 	/* Frames outside the leaf's VMA will be unwound by frame pointer. */
 	lt_stat_inc(LT_STAT_UNWIND_UNKNOWN);
+	w->flags |= LT_UWALK_NOMAPS;
 	w->nocache = 1;
-	bpf_map_update_elem(&lt_unwind_want, &w->tgid, &one, BPF_NOEXIST);
+	err = bpf_map_update_elem(&lt_unwind_want, &w->tgid, &why, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		lt_stat_inc(LT_STAT_WANT_FULL);
 	err = bpf_find_vma(w->task, w->pc, lt_vma_cb, w, 0);
 	if (err) {
 		w->vm_start = w->vm_end = 0;
@@ -253,8 +285,8 @@ static __always_inline void lt_walk_seed_vma(struct lt_walk *w)
 
 /*
  * Find the CFI table covering pc and cache the range it holds for, from the
- * VMA seeded above or the mapping list user space published. Without either,
- * tab_nrows is 0: unwind by frame pointer.
+ * VMA seeded above or the process's list. Without either, tab_nrows is 0:
+ * unwind by frame pointer.
  */
 static __always_inline void lt_walk_vma(struct lt_walk *w, __u64 pc)
 {
@@ -263,13 +295,27 @@ static __always_inline void lt_walk_vma(struct lt_walk *w, __u64 pc)
 	if (pc >= w->vm_start && pc < w->vm_end)
 		return;
 	w->tab_nrows = 0;
-	if (!lt_unwind_range(w->tgid, pc, &r))
-		return; /* counted once per event by lt_walk_seed_vma() */
+	w->in_map = 0;
+	if (!w->have_list || !lt_unwind_range(w->pfirst, w->pn, pc, &r))
+		return;
 	w->vm_start = r.start;
 	w->vm_end = r.end;
 	w->bias = r.bias;
 	w->tab_first = r.tab_first;
 	w->tab_nrows = r.tab_nrows;
+	w->in_map = r.mapped;
+}
+
+/* Is addr code of the process? Only a published list can say yes. */
+static __always_inline bool lt_walk_is_code(struct lt_walk *w, __u64 addr)
+{
+	struct lt_range r;
+
+	if (!w->have_list)
+		return false;
+	if (addr >= w->vm_start && addr < w->vm_end)
+		return w->in_map;
+	return lt_unwind_range(w->pfirst, w->pn, addr, &r) && r.mapped;
 }
 
 /* One frame: CFI where the file has a table, frame pointer otherwise. */
@@ -282,17 +328,28 @@ static long lt_walk_step(__u32 i, void *data)
 	 * w lets it verify this callback once instead of once per iteration.
 	 */
 	__u32 slot = i + 1;
-	__u64 pc = i == 0 ? w->pc : w->pc - 1; /* return address -> call insn */
+	/* A return address is looked up at the call instruction, before it. */
+	__u64 pc = i == 0 || w->exact ? w->pc : w->pc - 1;
 	__u64 cfa, ra;
 	struct lt_ustack *st = w->st;
 
+	w->exact = 0;
 	if (slot >= lt_ustack_depth || slot >= LT_MAX_STACK_DEPTH) {
-		w->truncated = 1;
+		w->end = LT_UEND_DEPTH;
 		w->nocache = 1;
 		return 1;
 	}
 
 	lt_walk_vma(w, pc);
+	/*
+	 * A return address that is no code of the process (a frame pointer
+	 * chain's garbage at the top of a stack): drop it and stop.
+	 */
+	if (i > 0 && w->have_list && !w->in_map) {
+		w->n = i;
+		w->end = LT_UEND_CHAIN;
+		return 1;
+	}
 	if (w->tab_nrows) {
 		__u32 off = pc - w->bias;
 		int idx = lt_unwind_row_find(w->tab_first, w->tab_nrows, off);
@@ -301,6 +358,28 @@ static long lt_walk_step(__u32 i, void *data)
 		if (idx >= 0)
 			row = bpf_map_lookup_elem(&lt_unwind_rows, &idx);
 
+		if (row && row->cfa_reg == LT_CFA_SIGNAL) {
+			/* The trampoline: the interrupted registers are in the sigframe. */
+			struct {
+				__u64 bp, bx, dx, ax, cx, sp, ip;
+			} r;
+			__u64 at = w->sp + LT_SIGFRAME_BP;
+
+			if (bpf_probe_read_user(&r, sizeof(r), (void *)at))
+				goto fault;
+			lt_walk_rec(w, at, r.bp);
+			lt_walk_rec(w, at + (LT_SIGFRAME_SP - LT_SIGFRAME_BP), r.sp);
+			lt_walk_rec(w, at + (LT_SIGFRAME_IP - LT_SIGFRAME_BP), r.ip);
+			/* The trampoline is named at its own address, not the one before. */
+			if (i < LT_MAX_STACK_DEPTH)
+				st->ips[i] |= LT_USTACK_EXACT;
+			w->bp = r.bp;
+			w->sp = r.sp;
+			ra = r.ip;
+			w->exact = 1;
+			w->flags |= LT_UWALK_SIGNAL;
+			goto store;
+		}
 		if (row && row->cfa_reg != LT_CFA_UNDEF) {
 			if (row->cfa_reg == LT_CFA_RSP)
 				cfa = w->sp + row->cfa_off;
@@ -328,10 +407,25 @@ static long lt_walk_step(__u32 i, void *data)
 			__u64 bp, ra;
 		} fr;
 
-		if (!w->bp || (w->bp & 7) || w->bp < w->sp)
+		if (!w->bp || (w->bp & 7)) {
+			w->end = LT_UEND_CHAIN;
 			return 1;
+		}
 		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)w->bp))
 			goto fault;
+		/*
+		 * Frames grow upwards; a lower frame pointer is a stack switch
+		 * (Go's mcall and systemstack run on g0 with the goroutine's rbp
+		 * chained), followed when it leads to code of the process.
+		 */
+		if (w->bp < w->sp) {
+			if (w->switches >= LT_UWALK_MAX_SWITCHES || !lt_walk_is_code(w, fr.ra)) {
+				w->end = LT_UEND_CHAIN;
+				return 1;
+			}
+			w->switches++;
+			w->flags |= LT_UWALK_SWITCH;
+		}
 		lt_walk_rec(w, w->bp, fr.bp);
 		lt_walk_rec(w, w->bp + 8, fr.ra);
 		ra = fr.ra;
@@ -339,26 +433,30 @@ static long lt_walk_step(__u32 i, void *data)
 		w->bp = fr.bp;
 	}
 store:
-	if (!ra)
+	if (!ra) {
+		w->end = LT_UEND_CHAIN;
 		return 1;
+	}
 	w->pc = ra;
+	if (w->exact)
+		ra |= LT_USTACK_EXACT;
 	asm volatile("" : "+r"(slot)); /* keep the bound next to the store */
 	if (slot >= LT_MAX_STACK_DEPTH)
 		return 1;
-	st->ips[slot] = ra;
+	st->ips[slot & 127] = ra; /* the mask: for the verifier, within the value */
 	w->n = slot + 1;
 	return 0;
 fault:
 	/* Where the stack ends unreadable, a bulk re-read proves nothing. */
 	w->nocache = 1;
+	w->end = LT_UEND_FAULT;
 	return 1;
 }
 
 /*
  * An exec replaces every mapping: forget the published list. The new image's
- * first stack asks user space for a new one (with either unwinder), by when
- * ld.so has usually mapped its libraries; user space reads it once more
- * 250 ms later in case it had not.
+ * mappings reach user space as mmap records (or its first stack asks), and
+ * it publishes a new list.
  */
 SEC("tracepoint/sched/sched_process_exec")
 int lt_unwind_exec(void *ctx)
@@ -366,6 +464,39 @@ int lt_unwind_exec(void *ctx)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	bpf_map_delete_elem(&lt_unwind_procs, &tgid);
+	return 0;
+}
+
+/*
+ * A forked process has its parent's address space: its walks use the
+ * parent's list from its first event, and user space is asked to publish one
+ * of its own (the parent may republish, and its old list is then reused).
+ * Without a place in the queue, the child gets no copy: it is met, and asks.
+ */
+SEC("raw_tp/sched_process_fork")
+int lt_unwind_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *parent = (struct task_struct *)ctx->args[0];
+	struct task_struct *child = (struct task_struct *)ctx->args[1];
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	struct lt_unwind_proc *pl;
+	__u8 why = LT_WANT_FORK;
+	long err;
+
+	if (ptgid == ctgid)
+		return 0; /* a thread */
+	pl = bpf_map_lookup_elem(&lt_unwind_procs, &ptgid);
+	if (!pl) {
+		bpf_map_delete_elem(&lt_unwind_procs, &ctgid); /* a dead process's, reused pid */
+		return 0;
+	}
+	err = bpf_map_update_elem(&lt_unwind_want, &ctgid, &why, BPF_ANY);
+	if (err) {
+		lt_stat_inc(LT_STAT_WANT_FULL);
+		bpf_map_delete_elem(&lt_unwind_procs, &ctgid);
+		return 0;
+	}
+	bpf_map_update_elem(&lt_unwind_procs, &ctgid, pl, BPF_ANY);
 	return 0;
 }
 
@@ -484,13 +615,15 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 		}
 		st->ips[0] = w.pc;
 		w.n = 1;
-		lt_walk_seed_vma(&w);
+		lt_walk_seed(&w);
 		bpf_loop(LT_MAX_STACK_DEPTH, lt_walk_step, &w, 0);
-		if (w.truncated)
+		if (w.end == LT_UEND_DEPTH)
 			lt_stat_inc(LT_STAT_USTACK_TRUNC);
 		n = w.n;
 	}
 
+	st->end = w.end;
+	st->flags = w.flags;
 	hc.st = st;
 	bpf_loop(n, lt_hash_step, &hc, 0);
 	h = hc.h ?: 1;

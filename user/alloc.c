@@ -326,7 +326,9 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 		struct bpf_program *p;
 
 		bpf_object__for_each_program (p, t->skel->obj) {
-			if (!bpf_program__autoload(p) || t->nlinks == MAX_LINKS)
+			/* Not the core's hooks: the unwinder attaches those. */
+			if (!bpf_program__autoload(p) || !bpf_program__autoattach(p) ||
+			    t->nlinks == MAX_LINKS)
 				continue;
 			t->links[t->nlinks] = bpf_program__attach(p);
 			if (!t->links[t->nlinks]) {

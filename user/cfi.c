@@ -99,6 +99,7 @@ struct cie {
 	uint64_t ra_reg;
 	uint8_t fde_enc;
 	bool has_z;
+	bool signal; /* 'S': a signal trampoline's frame */
 	const uint8_t *insns, *insns_end;
 };
 
@@ -334,6 +335,29 @@ advance:
 	return 0;
 }
 
+/*
+ * A signal trampoline's FDE (CIE augmentation 'S') as the kernel's x86-64
+ * rt_sigframe needs it: the CFA is the interrupted rsp, read from the
+ * sigcontext (DW_CFA_def_cfa_expression: DW_OP_breg7 LT_SIGFRAME_SP;
+ * DW_OP_deref), as glibc's __restore_rt describes it. Anything else is not
+ * unwound through.
+ */
+static bool is_sigframe(const uint8_t *p, const uint8_t *end)
+{
+	struct rd r = { p, end, false };
+	uint64_t len;
+
+	while (r.p < r.end && *r.p == 0x00) /* DW_CFA_nop */
+		r.p++;
+	if (rd_u(&r, 1) != 0x0f) /* def_cfa_expression */
+		return false;
+	len = rd_uleb(&r);
+	if (r.bad || len != 4 || (uint64_t)(r.end - r.p) < len)
+		return false;
+	return r.p[0] == 0x77 /* breg7 (rsp) */ && r.p[1] == (0x80 | (LT_SIGFRAME_SP & 0x7f)) &&
+	       r.p[2] == (LT_SIGFRAME_SP >> 7) && r.p[3] == 0x06 /* deref */;
+}
+
 static int parse_cie(const uint8_t *p, const uint8_t *end, struct cie *c)
 {
 	struct rd r = { p, end, false };
@@ -369,7 +393,7 @@ static int parse_cie(const uint8_t *p, const uint8_t *end, struct cie *c)
 				rd_ptr(&r, enc & 0x7f, 0);
 				break;
 			}
-			case 'S':
+			case 'S': c->signal = true; break;
 			case 'B': break;
 			default: i = auglen; break; /* unknown: skip the rest via zlen */
 			}
@@ -471,6 +495,21 @@ static int build_raw(const uint8_t *data, size_t size, uint64_t vaddr, struct cf
 		}
 		if (r.bad || !range) {
 			t->bad++;
+			continue;
+		}
+		if (cie.signal) {
+			if (is_sigframe(r.p, r.end)) {
+				struct cfa_state sig = { .reg = LT_CFA_SIGNAL, .ra_ok = true };
+
+				err = add_row(t, loc, &sig);
+				sig.reg = LT_CFA_UNDEF;
+				err = err ?: add_row(t, loc + range, &sig);
+				if (err)
+					return err;
+				t->fdes++;
+			} else {
+				t->bad++;
+			}
 			continue;
 		}
 		/* On entry (x86-64 SysV): CFA = rsp + 8, return address at CFA - 8. */

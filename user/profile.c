@@ -145,6 +145,8 @@ int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src)
 		d->total += s->total;
 		d->total2 += s->total2;
 		d->count += s->count;
+		d->uend = s->uend;
+		d->uflags = s->uflags;
 		if (lt_hist_merge(&d->hist, &s->hist))
 			return -ENOMEM;
 	}
@@ -280,7 +282,59 @@ static int push_frame(struct lt_profile *p, struct frame_buf *b, const char *nam
 	return 0;
 }
 
-/* Name one sample into b, root first. */
+const char *const lt_ureason_name[LT_UR_NR] = {
+	[LT_UR_NONE] = "none",
+	[LT_UR_COMPLETE] = "complete",
+	[LT_UR_NO_TABLE] = "no_table",
+	[LT_UR_FP_BROKEN] = "fp_chain_broken",
+	[LT_UR_DEPTH] = "depth_limit",
+	[LT_UR_FAULT] = "read_fault",
+	[LT_UR_NO_MAPS] = "mappings_not_known",
+};
+
+/*
+ * Where user stacks begin: the program's entry (_start, and glibc's and
+ * musl's __libc_start_main, for walks that lose _start's frame), a thread's
+ * (clone, clone3, start_thread), Go's (runtime.goexit under every goroutine,
+ * runtime.mstart and rt0_go for the scheduler's threads).
+ */
+static bool is_root_frame(const char *name)
+{
+	static const char *const roots[] = {
+		"_start",	  "__libc_start_main", "clone",	       "clone3",
+		"__clone",	  "__clone3",	       "start_thread", "runtime.goexit",
+		"runtime.mstart", "runtime.rt0_go",    "_start_c",
+	};
+	size_t len = strcspn(name, " "); /* --lines: "func file.c:LINE" */
+
+	if (len > 5 && !strncmp(name + len - 5, ".abi0", 5)) /* Go's assembly ABI */
+		len -= 5;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (strlen(roots[i]) == len && !strncmp(name, roots[i], len))
+			return true;
+	return false;
+}
+
+/* Why s's user stack ended where it did; root: the name of its outermost frame. */
+static uint8_t classify_ustack(const struct lt_profile *p, const struct lt_sample *s,
+			       const char *root, const char *module)
+{
+	if (!s->nuser)
+		return LT_UR_NONE;
+	if (is_root_frame(root))
+		return LT_UR_COMPLETE;
+	if (s->uflags & LT_UWALK_NOMAPS)
+		return LT_UR_NO_MAPS;
+	if (s->uend == LT_UEND_DEPTH)
+		return LT_UR_DEPTH;
+	if (module && p->untabled && p->untabled(p->untabled_ctx, module))
+		return LT_UR_NO_TABLE;
+	if (s->uend == LT_UEND_FAULT)
+		return LT_UR_FAULT;
+	return LT_UR_FP_BROKEN;
+}
+
+/* Name one sample into b, root first; classify its user stack. */
 static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt_sample *s,
 		       struct frame_buf *b)
 {
@@ -296,8 +350,17 @@ static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt
 		err = push_frame(p, b, aux, LT_FRAME_PSEUDO, 0);
 	/* User frames from the outermost; an address's inlined frames leaf first. */
 	for (uint32_t k = s->nuser; !err && k-- > 0;) {
-		int n = lt_symbolizer__user_frames(sy, s->tgid, s->ips[k], k > 0, uf,
-						   LT_SYM_MAX_INLINE + 1);
+		uint64_t ip = s->ips[k] & ~LT_USTACK_EXACT;
+		bool ret = k > 0 && !(s->ips[k] & LT_USTACK_EXACT);
+		int n = lt_symbolizer__user_frames(sy, s->tgid, ip, ret, uf, LT_SYM_MAX_INLINE + 1);
+
+		if (k == s->nuser - 1 && n > 0) {
+			s->ureason = classify_ustack(p, s, uf[n - 1].name, uf[n - 1].module);
+			if (s->ureason == LT_UR_NO_TABLE && s->total > p->ur_file_value) {
+				p->ur_file_value = s->total;
+				snprintf(p->ur_file, sizeof(p->ur_file), "%s", uf[n - 1].module);
+			}
+		}
 
 		while (!err && n-- > 0) {
 			uint32_t mod = uf[n].module ? module_of(p, b, uf[n].module, uf[n].build_id,
@@ -355,6 +418,8 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *sy)
 		memcpy(s->mod, b.mod, b.n * sizeof(*b.mod));
 		s->nframes = b.n;
 		s->nspid = lt_symbolizer__ns_pid(sy, s->tgid);
+		p->ur_events[s->ureason] += s->count;
+		p->ur_value[s->ureason] += s->total;
 		/* Addresses are not needed once named, and merging is done. */
 		free(s->ips);
 		s->ips = NULL;

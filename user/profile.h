@@ -22,6 +22,21 @@ enum lt_frame_kind {
 	LT_FRAME_INLINED = 3, /* user, inlined into the frame before it (--lines) */
 };
 
+/* How a sample's user stack ended (lt_profile__symbolize() decides). */
+enum lt_ureason {
+	LT_UR_NONE = 0, /* no user stack (kernel thread, -K, or not captured) */
+	LT_UR_COMPLETE, /* reached its root: _start, clone3, start_thread, ... */
+	LT_UR_NO_TABLE, /* stopped in a file built without frame pointers that has no table */
+	LT_UR_FP_BROKEN, /* the frame-pointer chain ended before the root */
+	LT_UR_DEPTH, /* --perf-max-stack-depth frames */
+	LT_UR_FAULT, /* a stack word could not be read */
+	LT_UR_NO_MAPS, /* walked before the process's mappings were known */
+	LT_UR_NR,
+};
+
+/* Short names (JSON keys) and what to do, per enum lt_ureason. */
+extern const char *const lt_ureason_name[LT_UR_NR];
+
 struct lt_sample {
 	uint32_t tgid, pid;
 	uint64_t aux; /* the key's aux2 << 32 | aux */
@@ -32,6 +47,8 @@ struct lt_sample {
 	struct lt_hist hist;
 	uint32_t nuser, nkern;
 	uint64_t *ips; /* nuser user frames, then nkern kernel frames, each leaf first */
+	uint32_t uend, uflags; /* how the user walk ended: enum lt_uend, LT_UWALK_* */
+	uint8_t ureason; /* enum lt_ureason, set when symbolized */
 	/* Filled by lt_profile__symbolize(): root first, pooled strings. */
 	const char **frames;
 	uint8_t *kind; /* per frame: enum lt_frame_kind */
@@ -61,6 +78,18 @@ struct lt_profile {
 	const char *(*aux_frame)(void *ctx, uint64_t aux);
 	void *aux_ctx;
 	uint64_t stats[LT_STAT_NR];
+	/*
+	 * Optional: is this file (as the symbolizer names it) one built without
+	 * frame pointers that has no unwind table? Tells "no table" from "frame
+	 * pointer chain broken" when a user stack stops early.
+	 */
+	bool (*untabled)(void *ctx, const char *module);
+	void *untabled_ctx;
+	/* Events and value per enum lt_ureason, filled by lt_profile__symbolize(). */
+	uint64_t ur_events[LT_UR_NR], ur_value[LT_UR_NR];
+	/* The file where the most value stopped for want of a table, for the hint. */
+	char ur_file[256];
+	uint64_t ur_file_value;
 	struct lt_sample *samples;
 	size_t n, cap;
 	/* merge index and interned frame names (private) */

@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "bpf_util.h"
 #include "err.h"
 #include "output.h"
+#include "procwatch.h"
 #include "session.h"
 #include "stacks.h"
 #include "unwinder.h"
@@ -63,9 +65,118 @@ static void watch_targets(const struct lt_target *t, unsigned char *gone, bool q
 	}
 }
 
+/*
+ * The kernel's mmap, fork, exec and exit records, applied as they come: the
+ * symbolizer learns every executable mapping while its process lives, and
+ * the unwinder publishes a changed process at once.
+ */
+struct live {
+	struct lt_procwatch *pw;
+	struct lt_symbolizer *s;
+	struct lt_unwinder *u; /* NULL with -K */
+	uint32_t tgids[LT_TARGET_MAX * 2]; /* -p/-t: the processes followed; none: all */
+	unsigned int ntgids;
+	uint32_t *dirty;
+	size_t ndirty, cap;
+};
+
+static bool live_follows(const struct live *l, uint32_t tgid)
+{
+	if (!l->ntgids)
+		return true;
+	for (unsigned int i = 0; i < l->ntgids; i++)
+		if (l->tgids[i] == tgid)
+			return true;
+	return false;
+}
+
+static void live_dirty(struct live *l, uint32_t tgid)
+{
+	for (size_t i = 0; i < l->ndirty; i++)
+		if (l->dirty[i] == tgid)
+			return;
+	if (l->ndirty == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		uint32_t *nd = realloc(l->dirty, cap * sizeof(*nd));
+
+		if (!nd)
+			return; /* published when BPF asks instead */
+		l->dirty = nd;
+		l->cap = cap;
+	}
+	l->dirty[l->ndirty++] = tgid;
+}
+
+static int live_event(const struct lt_pev *e, void *ctx)
+{
+	struct live *l = ctx;
+	int err = 0;
+
+	if (!live_follows(l, e->pid))
+		return 0;
+	switch (e->type) {
+	case LT_PEV_MMAP: err = lt_symbolizer__add_map(l->s, e->pid, e->map); break;
+	case LT_PEV_FORK: err = lt_symbolizer__fork(l->s, e->ppid, e->pid); break;
+	case LT_PEV_EXEC: err = lt_symbolizer__exec(l->s, e->pid); break;
+	case LT_PEV_EXIT:
+		if (e->tid != e->pid)
+			return 0; /* a thread */
+		lt_symbolizer__exit(l->s, e->pid);
+		if (l->u)
+			lt_unwinder__forget(l->u, e->pid);
+		return 0;
+	}
+	live_dirty(l, e->pid);
+	return err;
+}
+
+/* Apply the records written so far; publish the processes they changed. */
+static int live_drain(struct live *l)
+{
+	int err;
+
+	if (!l->pw)
+		return 0;
+	err = lt_procwatch__drain(l->pw, live_event, l);
+	if (err < 0) {
+		lt_err("cannot follow process mappings: %s", strerror(-err));
+		return err;
+	}
+	err = 0;
+	for (size_t i = 0; i < l->ndirty && !err; i++)
+		if (l->u && lt_symbolizer__knows(l->s, l->dirty[i]))
+			err = lt_unwinder__publish(l->u, l->s, l->dirty[i]);
+	l->ndirty = 0;
+	return err;
+}
+
+static void live_start(struct live *l, struct lt_symbolizer *s, const struct lt_target *t)
+{
+	l->s = s;
+	for (unsigned int i = 0; i < t->npids; i++)
+		l->tgids[l->ntgids++] = t->pids[i];
+	for (unsigned int i = 0; i < t->ntids; i++) {
+		uint32_t tgid = lt_tgid_of(t->tids[i]);
+
+		if (tgid)
+			l->tgids[l->ntgids++] = tgid;
+	}
+	/* Before the snapshot, so nothing mapped in between is missed. */
+	l->pw = lt_procwatch__new();
+	if (!l->pw)
+		lt_info("cannot follow mmap records (%s): processes started while tracing are "
+			"read from /proc when first met",
+			strerror(errno));
+}
+
+static bool untabled(void *ctx, const char *module)
+{
+	return lt_unwinder__file_untabled(ctx, module);
+}
+
 static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *obj,
-		  struct lt_profile *p, struct lt_symbolizer *s, struct lt_output *out,
-		  const struct lt_common *c, double t0)
+		  struct lt_profile *p, struct lt_symbolizer *s, struct lt_unwinder *unw,
+		  struct live *live, struct lt_output *out, const struct lt_common *c, double t0)
 {
 	int err = ops->tick ? ops->tick(tool, true) : 0;
 
@@ -73,6 +184,10 @@ static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *
 	p->duration_s = now_s() - t0;
 	if (err)
 		return err;
+	if (unw) {
+		p->untabled = untabled;
+		p->untabled_ctx = unw;
+	}
 	err = lt_profile__symbolize(p, s);
 	if (err) {
 		lt_err("cannot symbolize stacks: %s", strerror(-err));
@@ -86,7 +201,9 @@ static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *
 		if (out && lt_output__path(out))
 			fprintf(stderr, "latprof %s: wrote %s\n", ops->name, lt_output__path(out));
 	}
-	lt_stacks_report_lost(p);
+	lt_stacks_report_lost(p, unw ? lt_unwinder__stats(unw) : NULL,
+			      live->pw ? lt_procwatch__lost(live->pw) : 0);
+	lt_stacks_report_completeness(p);
 	lt_symbolizer__report(s);
 	return 0;
 }
@@ -96,6 +213,8 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	struct lt_symbolizer *syms = NULL;
 	struct lt_output *out = NULL;
 	struct lt_unwinder *unw = NULL;
+	struct live live = { 0 };
+	struct lt_common cc = *c;
 	struct lt_profile prof;
 	struct bpf_object *obj;
 	unsigned char gone[LT_TARGET_MAX] = {};
@@ -123,26 +242,40 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	}
 	lt_symbolizer__set_demangle(syms, !c->no_demangle);
 	lt_symbolizer__set_lines(syms, c->lines);
+	if (!c->kernel_only)
+		live_start(&live, syms, &c->target);
 	snapshot_targets(syms, &c->target);
+	/* Tables first, so the pools are sized from what they hold. */
+	if (!c->kernel_only) {
+		unw = lt_unwinder__new(syms);
+		if (!unw) {
+			err = -ENOMEM;
+			goto out_tool;
+		}
+		lt_unwinder__pool_sizes(unw, &cc.stacks.unwind_rows, &cc.stacks.unwind_maps);
+		lt_unwinder__set_live(unw, live.pw != NULL);
+		live.u = unw;
+	}
 
-	err = ops->load(tool, c);
+	err = ops->load(tool, &cc);
 	if (err)
 		goto out_tool;
 	obj = ops->object(tool);
 	err = lt_target_fill_maps(&c->target, obj);
 	if (err)
 		goto out_tool;
-	if (!c->kernel_only) {
+	if (unw) {
 		const struct lt_unwind_stats *us;
 
-		unw = lt_unwinder__new(obj);
-		err = unw ? lt_unwinder__load(unw, syms) : -ENOMEM;
+		err = lt_unwinder__attach(unw, obj, syms);
 		if (err)
 			goto out_tool;
 		us = lt_unwinder__stats(unw);
-		lt_info("unwind tables: %u loaded (%lu rows), %u files with frame pointers, "
-			"%u without usable CFI; mappings of %u processes published",
-			us->tables, us->rows, us->fp_files, us->failed, us->procs);
+		lt_info("unwind tables: %u loaded (%lu rows, pool of %lu), %u files with frame "
+			"pointers, %u without usable CFI; mappings of %u processes published "
+			"(pool of %lu)",
+			us->tables, us->rows, us->rows_cap, us->fp_files, us->failed, us->procs,
+			us->maps_cap);
 	}
 	err = ops->attach(tool, how, sizeof(how));
 	if (err)
@@ -195,14 +328,25 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 			lt_symbolizer__snapshot_bpf(syms);
 			next_bpf = now + 1;
 		}
+		if ((err = live_drain(&live)))
+			goto out_tool;
 		if (unw && (err = lt_unwinder__refresh(unw, syms)))
 			goto out_tool;
-		usleep(50 * 1000);
+		/* Woken early by mmap records: a new process is published at once. */
+		if (live.pw)
+			lt_procwatch__poll(live.pw, 50);
+		else
+			usleep(50 * 1000);
+		if ((err = live_drain(&live)))
+			goto out_tool;
 	}
-	err = finish(ops, tool, obj, &prof, syms, out, c, t0);
+	err = live_drain(&live);
+	err = err ?: finish(ops, tool, obj, &prof, syms, unw, &live, out, c, t0);
 
 out_tool:
 	lt_unwinder__free(unw);
+	lt_procwatch__free(live.pw);
+	free(live.dirty);
 	ops->destroy(tool);
 	lt_symbolizer__free(syms);
 out_output:

@@ -7,6 +7,7 @@
 #include "bpf_util.h"
 #include "err.h"
 #include "stacks.h"
+#include "unwinder.h"
 
 int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
 {
@@ -17,6 +18,18 @@ int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
 	err = err ?: lt_map_resize(obj, "lt_kstacks", o->storage_size);
 	err = err ?: lt_map_resize(obj, "lt_ustacks", o->storage_size);
 	err = err ?: lt_rodata_set(obj, "lt_ustack_depth", &depth, sizeof(depth));
+	if (!err && o->unwind_rows)
+		err = lt_map_resize(obj, "lt_unwind_rows", o->unwind_rows);
+	if (!err && o->unwind_maps)
+		err = lt_map_resize(obj, "lt_unwind_maps", o->unwind_maps);
+	/* The unwinder attaches its own exec and fork hooks (lt_unwinder__attach()). */
+	for (const char *const *h = (const char *const[]){ "lt_unwind_exec", "lt_unwind_fork", NULL };
+	     !err && *h; h++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, *h);
+
+		if (p)
+			bpf_program__set_autoattach(p, false);
+	}
 	if (!err && depth < LT_MAX_STACK_DEPTH)
 		err = bpf_map__set_value_size(bpf_object__find_map_by_name(obj, "lt_kstacks"),
 					      depth * sizeof(uint64_t));
@@ -37,15 +50,16 @@ static uint32_t read_kstack(int fd, int32_t id, uint64_t *ips)
 	return n;
 }
 
-static uint32_t read_ustack(int fd, uint64_t key, uint64_t *ips)
+static uint32_t read_ustack(int fd, uint64_t key, struct lt_ustack *st)
 {
 	uint32_t n = 0;
 
+	st->end = st->flags = 0;
 	if (key == LT_NO_USTACK)
 		return 0;
-	if (bpf_map_lookup_elem(fd, &key, ips))
+	if (bpf_map_lookup_elem(fd, &key, st))
 		return 0;
-	while (n < LT_MAX_STACK_DEPTH && ips[n])
+	while (n < LT_MAX_STACK_DEPTH && st->ips[n])
 		n++;
 	return n;
 }
@@ -82,15 +96,16 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
 	int ufd = lt_map_fd(obj, "lt_ustacks"), sfd = lt_map_fd(obj, "lt_stats");
 	struct lt_stack_key *keys = NULL;
 	struct lt_stack_val val;
-	uint64_t *uips, *kips;
+	struct lt_ustack *ust;
+	uint64_t *kips;
 	size_t nkeys = 0;
 	int err;
 
 	if (agg < 0 || kfd < 0 || ufd < 0 || sfd < 0)
 		return -ENOENT;
-	uips = calloc(LT_MAX_STACK_DEPTH, sizeof(*uips));
+	ust = calloc(1, sizeof(*ust));
 	kips = calloc(LT_MAX_STACK_DEPTH, sizeof(*kips));
-	err = uips && kips ? agg_keys(agg, &keys, &nkeys) : -ENOMEM;
+	err = ust && kips ? agg_keys(agg, &keys, &nkeys) : -ENOMEM;
 	for (size_t i = 0; !err && i < nkeys; i++) {
 		const struct lt_stack_key *key = &keys[i];
 		struct lt_sample *smp;
@@ -102,14 +117,16 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
 				     bpf_map_delete_elem(agg, key)) :
 			    bpf_map_lookup_elem(agg, key, &val))
 			continue;
-		nu = read_ustack(ufd, key->ustack, uips);
+		nu = read_ustack(ufd, key->ustack, ust);
 		nk = read_kstack(kfd, key->kstack, kips);
 		smp = lt_profile__get(p, key->tgid, key->pid, (uint64_t)key->aux2 << 32 | key->aux,
-				      key->comm, uips, nu, kips, nk);
+				      key->comm, (const uint64_t *)ust->ips, nu, kips, nk);
 		if (!smp) {
 			err = -ENOMEM;
 			break;
 		}
+		smp->uend = ust->end;
+		smp->uflags = ust->flags;
 		smp->total += val.total;
 		smp->total2 += val.total2;
 		smp->count += val.count;
@@ -123,12 +140,13 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
 	for (unsigned int i = 0; i < LT_STAT_NR; i++)
 		p->stats[i] = lt_percpu_sum(sfd, i);
 	free(keys);
-	free(uips);
+	free(ust);
 	free(kips);
 	return err;
 }
 
-void lt_stacks_report_lost(const struct lt_profile *p)
+void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_stats *us,
+			   uint64_t mmap_lost)
 {
 	static const struct {
 		enum lt_stat stat;
@@ -151,8 +169,19 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 		{ LT_STAT_UNWIND_UNKNOWN,
 		  "user stacks unwound partly by frame pointer, the process's mappings not yet known",
 		  NULL },
+		{ LT_STAT_WANT_FULL, "processes not published to the unwinder, its queue full",
+		  NULL },
 	};
-	char buf[1024];
+	const struct {
+		uint64_t n;
+		const char *what;
+	} ulost[] = {
+		{ us ? us->pool_full : 0, "files left without unwind tables, the table pool full" },
+		{ us ? us->procs_full : 0,
+		  "process mapping lists not published, the mapping pool full" },
+		{ mmap_lost, "mmap records lost (processes read from /proc instead)" },
+	};
+	char buf[1536];
 	size_t len = 0;
 
 	buf[0] = 0;
@@ -165,6 +194,12 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 				(unsigned long long)n, lost[i].what, lost[i].fix ? ": " : "",
 				lost[i].fix ? lost[i].fix : "");
 	}
+	for (size_t i = 0; i < sizeof(ulost) / sizeof(ulost[0]); i++) {
+		if (!ulost[i].n || len >= sizeof(buf))
+			continue;
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%llu %s", len ? "; " : "",
+				(unsigned long long)ulost[i].n, ulost[i].what);
+	}
 	if (len)
 		lt_warn("%s", buf);
 	if (p->stats[LT_STAT_KCACHE_HIT] || p->stats[LT_STAT_UCACHE_HIT])
@@ -173,4 +208,51 @@ void lt_stacks_report_lost(const struct lt_profile *p)
 			(unsigned long long)p->stats[LT_STAT_KCACHE_HIT],
 			(unsigned long long)p->stats[LT_STAT_UCACHE_HIT],
 			(unsigned long long)p->stats[LT_STAT_EVENTS]);
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+void lt_stacks_report_completeness(const struct lt_profile *p)
+{
+	static const char *const why[LT_UR_NR] = {
+		[LT_UR_NO_TABLE] = "no unwind table for the file",
+		[LT_UR_FP_BROKEN] = "frame pointer chain broken",
+		[LT_UR_DEPTH] = "depth limit",
+		[LT_UR_FAULT] = "stack unreadable",
+		[LT_UR_NO_MAPS] = "mappings not yet known",
+	};
+	uint64_t ev = 0, val = 0;
+	char buf[1024];
+	size_t len = 0;
+
+	for (int r = LT_UR_COMPLETE; r < LT_UR_NR; r++) {
+		ev += p->ur_events[r];
+		val += p->ur_value[r];
+	}
+	if (!ev)
+		return;
+	buf[0] = 0;
+	for (int r = LT_UR_COMPLETE + 1; r < LT_UR_NR && len < sizeof(buf); r++)
+		if (p->ur_events[r])
+			len += snprintf(buf + len, sizeof(buf) - len, "%s %s %.1f%% (%.1f%% of events)",
+					len ? ";" : "", why[r], pct(p->ur_value[r], val),
+					pct(p->ur_events[r], ev));
+	lt_info("user stacks complete (root reached): %.1f%% of events, %.1f%% of %s%s%s",
+		pct(p->ur_events[LT_UR_COMPLETE], ev), pct(p->ur_value[LT_UR_COMPLETE], val),
+		p->what ? p->what : "the value", len ? "; ended early:" : "", buf);
+	/* What a user can change: the depth limit, or a library's build. */
+	if (pct(p->ur_value[LT_UR_DEPTH], val) > 1)
+		lt_warn("%.1f%% of %s has user stacks cut at the depth limit: raise "
+			"--perf-max-stack-depth (at most %d)",
+			pct(p->ur_value[LT_UR_DEPTH], val), p->what ? p->what : "the value",
+			LT_MAX_STACK_DEPTH);
+	if (pct(p->ur_value[LT_UR_NO_TABLE], val) > 1)
+		lt_warn("%.1f%% of %s has user stacks that stop in '%s', built without frame pointers "
+			"and without unwind tables latprof can use: rebuild it with "
+			"-fno-omit-frame-pointer or -fasynchronous-unwind-tables",
+			pct(p->ur_value[LT_UR_NO_TABLE], val), p->what ? p->what : "the value",
+			p->ur_file);
 }

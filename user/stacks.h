@@ -12,6 +12,8 @@
 struct lt_stack_opts {
 	unsigned int storage_size; /* entries in lt_agg, lt_kstacks, lt_ustacks */
 	unsigned int max_depth; /* frames kept per stack, <= LT_MAX_STACK_DEPTH */
+	/* Unwinder pools (lt_unwinder__pool_sizes()); 0 leaves them at one entry. */
+	unsigned int unwind_rows, unwind_maps;
 };
 
 #define LT_DEFAULT_STACK_STORAGE 16384
@@ -27,10 +29,23 @@ int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o);
  */
 int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear);
 
+struct lt_unwind_stats;
+
 /*
- * One line naming the events that could not be recorded and the option that
- * raises the limit, or nothing when none were lost. Cannot fail.
+ * One line naming the events that could not be recorded (and every limit
+ * that cut a user stack walk: the unwinder's pools in us, when not NULL, and
+ * the mmap records lost) with the option that raises the limit, or nothing
+ * when none were lost. Cannot fail.
  */
-void lt_stacks_report_lost(const struct lt_profile *p);
+void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_stats *us,
+			   uint64_t mmap_lost);
+
+/*
+ * How complete the user stacks of a symbolized profile are: one line with -v
+ * (the share of events and value whose stack reached its root, and why the
+ * others stopped), and at any verbosity one line saying what to do when more
+ * than 1% of the value stopped early for a reason the user can act on.
+ */
+void lt_stacks_report_completeness(const struct lt_profile *p);
 
 #endif

@@ -48,7 +48,12 @@ struct lt_proc {
 	uint32_t nspid; /* pid inside its PID namespace */
 	struct lt_map *maps;
 	unsigned int n, cap;
+	/* The image's mappings before its last exec: they name its earlier stacks. */
+	struct lt_map *old;
+	unsigned int nold;
 	bool resnapped; /* re-read once already after a miss */
+	bool complete; /* maps read from /proc or copied at fork, kept current since */
+	bool gone; /* exited */
 	struct lt_jit_sym *jit; /* perf map, sorted by start */
 	unsigned int njit;
 	int jit_state; /* 0 not read, 1 read, 2 re-read after a miss */
@@ -121,6 +126,7 @@ void lt_symbolizer__free(struct lt_symbolizer *s)
 			free(s->procs[i]->jit[j].name);
 		free(s->procs[i]->jit);
 		free(s->procs[i]->maps);
+		free(s->procs[i]->old);
 		free(s->procs[i]);
 	}
 	for (unsigned int i = 0; i < s->nfiles; i++) {
@@ -419,6 +425,56 @@ static int cmp_map(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/*
+ * Add executable mapping m to p: a new mapping (after munmap, or mapped over)
+ * replaces what it overlaps. 0 or -ENOMEM. Keeps p->maps unsorted.
+ */
+static int proc_add_map(struct lt_symbolizer *s, struct lt_proc *p, const struct lt_mapping *mm,
+			bool open_files)
+{
+	struct lt_mapping m = *mm;
+	uint32_t tgid = p->tgid;
+	struct lt_map *mp;
+
+	for (unsigned int i = 0; i < p->n; i++)
+		if (p->maps[i].start == m.start && p->maps[i].end == m.end &&
+		    p->maps[i].pgoff == m.pgoff &&
+		    (!p->maps[i].file || m.path[0] != '/' || p->maps[i].file->ino == m.ino))
+			return 0;
+	for (unsigned int i = 0; i < p->n;) {
+		if (p->maps[i].start < m.end && m.start < p->maps[i].end)
+			p->maps[i] = p->maps[--p->n];
+		else
+			i++;
+	}
+	if (p->n == p->cap) {
+		unsigned int cap = p->cap ? p->cap * 2 : 32;
+		struct lt_map *nm = realloc(p->maps, cap * sizeof(*nm));
+
+		if (!nm)
+			return -ENOMEM;
+		p->maps = nm;
+		p->cap = cap;
+	}
+	mp = &p->maps[p->n++];
+	mp->start = m.start;
+	mp->end = m.end;
+	mp->pgoff = m.pgoff;
+	mp->file = NULL;
+	mp->name = "[anon]";
+	if (m.path[0] == '/') {
+		mp->file = get_file(s, &m, tgid);
+		if (mp->file && open_files)
+			file_elf(s, mp->file);
+	} else if (!strcmp(m.path, "[vdso]")) {
+		mp->name = "[vdso]";
+		mp->file = vdso_file(s, tgid, &m);
+	} else if (!strcmp(m.path, "[vsyscall]")) {
+		mp->name = "[vsyscall]";
+	}
+	return 0;
+}
+
 int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_files)
 {
 	char path[64], line[4400];
@@ -435,53 +491,14 @@ int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_fi
 		fclose(fp);
 		return -ENOMEM;
 	}
-	while (fgets(line, sizeof(line), fp)) {
-		struct lt_map *mp;
-		bool dup = false;
-
-		if (!lt_parse_maps_line(line, &m) || !m.exec)
-			continue;
-		for (unsigned int i = 0; i < p->n && !dup; i++)
-			dup = p->maps[i].start == m.start && p->maps[i].end == m.end &&
-			      p->maps[i].pgoff == m.pgoff;
-		if (dup)
-			continue;
-		/* A new mapping (after exec or munmap) replaces what it overlaps. */
-		for (unsigned int i = 0; i < p->n;) {
-			if (p->maps[i].start < m.end && m.start < p->maps[i].end)
-				p->maps[i] = p->maps[--p->n];
-			else
-				i++;
-		}
-		if (p->n == p->cap) {
-			unsigned int cap = p->cap ? p->cap * 2 : 32;
-			struct lt_map *nm = realloc(p->maps, cap * sizeof(*nm));
-
-			if (!nm)
-				break;
-			p->maps = nm;
-			p->cap = cap;
-		}
-		mp = &p->maps[p->n++];
-		mp->start = m.start;
-		mp->end = m.end;
-		mp->pgoff = m.pgoff;
-		mp->file = NULL;
-		mp->name = "[anon]";
-		if (m.path[0] == '/') {
-			mp->file = get_file(s, &m, tgid);
-			if (mp->file && open_files)
-				file_elf(s, mp->file);
-		} else if (!strcmp(m.path, "[vdso]")) {
-			mp->name = "[vdso]";
-			mp->file = vdso_file(s, tgid, &m);
-		} else if (!strcmp(m.path, "[vsyscall]")) {
-			mp->name = "[vsyscall]";
-		}
-	}
+	while (fgets(line, sizeof(line), fp))
+		if (lt_parse_maps_line(line, &m) && m.exec && proc_add_map(s, p, &m, open_files))
+			break;
 	fclose(fp);
 	qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
 	p->nspid = ns_pid(tgid);
+	p->complete = true;
+	p->gone = false;
 	if (open_files && !p->jit_state) {
 		load_perf_map(p);
 		p->jit_state = 1;
@@ -596,7 +613,84 @@ static struct lt_map *find_map(struct lt_proc *p, uint64_t addr)
 	for (unsigned int i = 0; p && i < p->n; i++)
 		if (addr >= p->maps[i].start && addr < p->maps[i].end)
 			return &p->maps[i];
+	/* An address of the image before the last exec. */
+	for (unsigned int i = 0; p && i < p->nold; i++)
+		if (addr >= p->old[i].start && addr < p->old[i].end)
+			return &p->old[i];
 	return NULL;
+}
+
+bool lt_symbolizer__knows(const struct lt_symbolizer *s, uint32_t tgid)
+{
+	const struct lt_proc *p = find_proc(s, tgid);
+
+	return p && p->complete && !p->gone;
+}
+
+int lt_symbolizer__add_map(struct lt_symbolizer *s, uint32_t tgid, const struct lt_mapping *m)
+{
+	struct lt_proc *p = add_proc(s, tgid);
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	err = proc_add_map(s, p, m, false);
+	qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
+	return err;
+}
+
+int lt_symbolizer__fork(struct lt_symbolizer *s, uint32_t parent, uint32_t child)
+{
+	struct lt_proc *pp = find_proc(s, parent), *c;
+
+	if (!pp || !pp->complete || pp->gone)
+		return 0; /* the child is read from /proc when it is met */
+	c = add_proc(s, child);
+	pp = find_proc(s, parent); /* add_proc may have moved it */
+	if (!c || !pp)
+		return -ENOMEM;
+	if (c->cap < pp->n) {
+		struct lt_map *nm = realloc(c->maps, pp->n * sizeof(*nm));
+
+		if (!nm)
+			return -ENOMEM;
+		c->maps = nm;
+		c->cap = pp->n;
+	}
+	/* A reused pid: what the dead process mapped names nothing of the child's. */
+	memcpy(c->maps, pp->maps, pp->n * sizeof(*c->maps));
+	c->n = pp->n;
+	c->nold = 0;
+	c->nspid = pp->nspid && pp->nspid != parent ? ns_pid(child) : child;
+	c->complete = true;
+	c->gone = false;
+	c->resnapped = false;
+	return 0;
+}
+
+int lt_symbolizer__exec(struct lt_symbolizer *s, uint32_t tgid)
+{
+	struct lt_proc *p = find_proc(s, tgid);
+
+	if (!p)
+		return 0;
+	/* The old image's mappings name its stacks; the new one starts empty. */
+	free(p->old);
+	p->old = p->maps;
+	p->nold = p->n;
+	p->maps = NULL;
+	p->n = p->cap = 0;
+	p->resnapped = false;
+	p->gone = false;
+	return 0;
+}
+
+void lt_symbolizer__exit(struct lt_symbolizer *s, uint32_t tgid)
+{
+	struct lt_proc *p = find_proc(s, tgid);
+
+	if (p)
+		p->gone = true;
 }
 
 /*
@@ -941,10 +1035,8 @@ int lt_symbolizer__foreach_map(struct lt_symbolizer *s, uint32_t tgid, lt_map_cb
 			const struct lt_map *m = &p->maps[j];
 			int err;
 
-			if (!m->file)
-				continue;
-			err = cb(p->tgid, m->start, m->end, m->pgoff, m->file->dev, m->file->ino,
-				 ctx);
+			err = cb(p->tgid, m->start, m->end, m->pgoff, m->file ? m->file->dev : 0,
+				 m->file ? m->file->ino : 0, ctx);
 			if (err)
 				return err;
 		}

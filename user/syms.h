@@ -14,6 +14,15 @@
 
 struct lt_symbolizer;
 
+/* One executable mapping, as /proc/PID/maps or an mmap record gives it. */
+struct lt_mapping {
+	uint64_t start, end, pgoff, ino;
+	uint32_t dev; /* kernel encoding: major << 20 | minor */
+	bool exec;
+	char path[4096];
+};
+
+
 /* NULL on allocation failure. */
 struct lt_symbolizer *lt_symbolizer__new(void);
 /* C++ and Rust names are demangled unless turned off (--no-demangle). */
@@ -40,6 +49,21 @@ void lt_symbolizer__free(struct lt_symbolizer *s);
  * the process is gone.
  */
 int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_files);
+/*
+ * Live updates, from the kernel's mmap, fork, exec and exit records (see
+ * user/procwatch.h), so that processes that live for milliseconds are still
+ * named. add_map: one new executable mapping of tgid (0 or -ENOMEM). fork:
+ * child starts with a copy of parent's mappings (0 or -ENOMEM; nothing when
+ * parent is unknown). exec: tgid's mappings so far only name its earlier
+ * stacks. exit: tgid is gone. None fails but for memory.
+ */
+int lt_symbolizer__add_map(struct lt_symbolizer *s, uint32_t tgid, const struct lt_mapping *m);
+int lt_symbolizer__fork(struct lt_symbolizer *s, uint32_t parent, uint32_t child);
+int lt_symbolizer__exec(struct lt_symbolizer *s, uint32_t tgid);
+void lt_symbolizer__exit(struct lt_symbolizer *s, uint32_t tgid);
+/* Does s hold a whole, current view of tgid's mappings (alive)? */
+bool lt_symbolizer__knows(const struct lt_symbolizer *s, uint32_t tgid);
+
 /* Snapshot every process in /proc (files opened lazily). Returns the count. */
 int lt_symbolizer__snapshot_all(struct lt_symbolizer *s);
 /* The pid of tgid inside its own PID namespace (as seen at its snapshot). */
@@ -112,20 +136,14 @@ typedef int (*lt_file_cb)(uint32_t dev, uint64_t ino, const char *path, struct e
 int lt_symbolizer__foreach_file(struct lt_symbolizer *s, uint32_t tgid, lt_file_cb cb, void *ctx);
 
 /*
- * Every file-backed executable mapping of the snapshot of tgid (0: of all,
- * grouped by tgid), in address order.
+ * Every executable mapping of the snapshot of tgid (0: of all, grouped by
+ * tgid), in address order; dev and ino are 0 for anonymous memory.
  */
 typedef int (*lt_map_cb)(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
 			 uint64_t ino, void *ctx);
 int lt_symbolizer__foreach_map(struct lt_symbolizer *s, uint32_t tgid, lt_map_cb cb, void *ctx);
 
 /* Parse one /proc/PID/maps line. Exposed for tests. true when it parsed. */
-struct lt_mapping {
-	uint64_t start, end, pgoff, ino;
-	uint32_t dev; /* kernel encoding: major << 20 | minor */
-	bool exec;
-	char path[4096];
-};
 bool lt_parse_maps_line(const char *line, struct lt_mapping *m);
 
 #endif

@@ -1,44 +1,90 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "bpf_util.h"
 #include "cfi.h"
 #include "err.h"
 #include "unwinder.h"
 
-#define LT_SEEN_MAX 8192 /* distinct files remembered, to examine each once */
+/* Rows beyond the snapshot's, for files first met while tracing. */
+#define LT_ROWS_HEADROOM (1U << 18)
+#define LT_ROWS_MAX (1U << 24) /* what LT_UNWIND_SEARCH_STEPS can search */
+/* Mapping slots: the snapshot's times four, at least this many. */
+#define LT_MAPS_MIN (1U << 14)
+#define LT_MAPS_MAX (1U << 22)
+/* A second look this long after a process is first published from /proc. */
+#define LT_RECHECK_S 0.25
+
+enum ufile_kind {
+	UF_TABLE, /* has a table in the row pool */
+	UF_FP, /* keeps frame pointers: no table needed */
+	UF_NOCFI, /* no usable .eh_frame */
+	UF_FULL, /* needs a table, the row pool was full */
+};
+
+/* A file examined, by (dev, inode); path as the symbolizer names it. */
+struct ufile {
+	struct lt_unwind_key key;
+	struct lt_unwind_tab tab; /* UF_TABLE: where its rows are (or will be) */
+	uint8_t kind;
+	char *path;
+	struct lt_unwind_row *rows; /* built before attach, uploaded by it */
+};
+
+/* A slice of the mapping pool. */
+struct span {
+	uint32_t first, n;
+};
+
+/* A slice no longer published, reusable once no walk can still read it. */
+struct qspan {
+	struct span s;
+	uint64_t tick;
+};
+
+/* What this process's published list is, when user space published it. */
+struct pub {
+	uint32_t tgid; /* 0: empty slot */
+	struct span s;
+};
 
 struct lt_unwinder {
-	int tabs_fd, rows_fd, procs_fd, want_fd;
-	int gen_fd; /* lt_unwind_gen: bumped when a published list changes */
-	uint64_t gen;
-	uint32_t next_row;
+	int tabs_fd, rows_fd, maps_fd, procs_fd, want_fd, gen_fd;
+	uint64_t gen; /* lt_unwind_gen: bumped when a published list changes */
 	struct lt_unwind_stats st;
-	struct lt_unwind_key *seen;
-	unsigned int nseen;
-	/* tables loaded, to publish per-process mapping lists */
-	struct lt_unwind_key keys[LT_UNWIND_MAX_TABLES];
-	struct lt_unwind_tab tabs[LT_UNWIND_MAX_TABLES];
-	/* the process being gathered by publish_map() */
-	uint32_t tgid;
-	struct lt_unwind_proc proc;
-	/*
-	 * Processes published when BPF first met them, to read once more a
-	 * little later: one met early in its life (ld.so still mapping its
-	 * libraries) would keep a list without libc for good.
-	 */
+	bool attached;
+	bool live; /* the symbolizer follows mmap records */
+	/* files by (dev, ino): open addressing, power-of-two capacity */
+	struct ufile **files;
+	size_t nfiles, files_cap;
+	uint32_t rows_cap, next_row;
+	/* the mapping pool: free slices sorted by first, coalesced */
+	uint32_t maps_cap, maps_need;
+	struct span *free;
+	size_t nfree, free_cap;
+	struct qspan *quar;
+	size_t nquar, quar_cap;
+	uint64_t tick;
+	struct lt_unwind_map *shadow; /* what the pool holds */
+	/* published processes: open addressing by tgid */
+	struct pub *pubs;
+	size_t npubs, pubs_cap;
+	/* the list being built */
+	struct lt_unwind_map *list;
+	size_t nlist, list_cap;
+	struct bpf_link *links[2];
 	struct {
 		uint32_t tgid;
 		double due;
 	} recheck[256];
 	unsigned int nrecheck;
 };
-
-/* A second look this long after the first publication of a process. */
-#define LT_RECHECK_S 0.25
 
 static double mono_s(void)
 {
@@ -55,30 +101,433 @@ static const char *base(const char *p)
 	return b ? b + 1 : p;
 }
 
-struct lt_unwinder *lt_unwinder__new(struct bpf_object *obj)
+static size_t key_hash(uint32_t dev, uint64_t ino)
+{
+	uint64_t h = (ino ^ ((uint64_t)dev << 40)) * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 17);
+}
+
+static struct ufile *file_find(const struct lt_unwinder *u, uint32_t dev, uint64_t ino)
+{
+	if (!u->files_cap)
+		return NULL;
+	for (size_t i = key_hash(dev, ino) & (u->files_cap - 1);; i = (i + 1) & (u->files_cap - 1)) {
+		struct ufile *f = u->files[i];
+
+		if (!f)
+			return NULL;
+		if (f->key.dev == dev && f->key.ino == ino)
+			return f;
+	}
+}
+
+static int file_insert(struct lt_unwinder *u, struct ufile *f)
+{
+	if ((u->nfiles + 1) * 2 > u->files_cap) {
+		size_t cap = u->files_cap ? u->files_cap * 2 : 256;
+		struct ufile **nf = calloc(cap, sizeof(*nf));
+
+		if (!nf)
+			return -ENOMEM;
+		for (size_t i = 0; i < u->files_cap; i++) {
+			struct ufile *g = u->files[i];
+			size_t j;
+
+			if (!g)
+				continue;
+			for (j = key_hash(g->key.dev, g->key.ino) & (cap - 1); nf[j]; j = (j + 1) & (cap - 1))
+				;
+			nf[j] = g;
+		}
+		free(u->files);
+		u->files = nf;
+		u->files_cap = cap;
+	}
+	{
+		size_t j = key_hash(f->key.dev, f->key.ino) & (u->files_cap - 1);
+
+		while (u->files[j])
+			j = (j + 1) & (u->files_cap - 1);
+		u->files[j] = f;
+		u->nfiles++;
+	}
+	return 0;
+}
+
+static struct pub *pub_slot(struct lt_unwinder *u, uint32_t tgid, bool create)
+{
+	size_t mask, i;
+
+	if (create && (u->npubs + 1) * 2 > u->pubs_cap) {
+		size_t cap = u->pubs_cap ? u->pubs_cap * 2 : 1024;
+		struct pub *np = calloc(cap, sizeof(*np));
+
+		if (!np)
+			return NULL;
+		for (size_t k = 0; k < u->pubs_cap; k++) {
+			if (!u->pubs[k].tgid)
+				continue;
+			for (i = (u->pubs[k].tgid * 2654435761U) & (cap - 1); np[i].tgid;
+			     i = (i + 1) & (cap - 1))
+				;
+			np[i] = u->pubs[k];
+		}
+		free(u->pubs);
+		u->pubs = np;
+		u->pubs_cap = cap;
+	}
+	if (!u->pubs_cap)
+		return NULL;
+	mask = u->pubs_cap - 1;
+	for (i = (tgid * 2654435761U) & mask; u->pubs[i].tgid; i = (i + 1) & mask)
+		if (u->pubs[i].tgid == tgid)
+			return &u->pubs[i];
+	if (!create)
+		return NULL;
+	u->pubs[i].tgid = tgid;
+	u->pubs[i].s = (struct span){ 0, 0 };
+	u->npubs++;
+	return &u->pubs[i];
+}
+
+/* Remove p from the table, shifting back the entries after it (no tombstones). */
+static void pub_remove(struct lt_unwinder *u, struct pub *p)
+{
+	size_t mask = u->pubs_cap - 1, i = p - u->pubs, j = i;
+
+	u->pubs[i].tgid = 0;
+	u->npubs--;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!u->pubs[j].tgid)
+			return;
+		home = (u->pubs[j].tgid * 2654435761U) & mask;
+		/* Move j into the hole at i unless its home lies cyclically in (i, j]. */
+		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
+			u->pubs[i] = u->pubs[j];
+			u->pubs[j].tgid = 0;
+			i = j;
+		}
+	}
+}
+
+/* ---- the mapping pool ------------------------------------------------- */
+
+static int free_insert(struct lt_unwinder *u, struct span s)
+{
+	size_t i = 0;
+
+	if (!s.n)
+		return 0;
+	while (i < u->nfree && u->free[i].first < s.first)
+		i++;
+	/* Coalesce with the neighbours. */
+	if (i > 0 && u->free[i - 1].first + u->free[i - 1].n == s.first) {
+		u->free[i - 1].n += s.n;
+		if (i < u->nfree && s.first + s.n == u->free[i].first) {
+			u->free[i - 1].n += u->free[i].n;
+			memmove(&u->free[i], &u->free[i + 1], (u->nfree - i - 1) * sizeof(*u->free));
+			u->nfree--;
+		}
+		return 0;
+	}
+	if (i < u->nfree && s.first + s.n == u->free[i].first) {
+		u->free[i].first = s.first;
+		u->free[i].n += s.n;
+		return 0;
+	}
+	if (u->nfree == u->free_cap) {
+		size_t cap = u->free_cap ? u->free_cap * 2 : 64;
+		struct span *nf = realloc(u->free, cap * sizeof(*nf));
+
+		if (!nf)
+			return -ENOMEM;
+		u->free = nf;
+		u->free_cap = cap;
+	}
+	memmove(&u->free[i + 1], &u->free[i], (u->nfree - i) * sizeof(*u->free));
+	u->free[i] = s;
+	u->nfree++;
+	return 0;
+}
+
+/* First fit. false when no free slice is long enough. */
+static bool pool_alloc(struct lt_unwinder *u, uint32_t n, struct span *out)
+{
+	for (size_t i = 0; i < u->nfree; i++) {
+		if (u->free[i].n < n)
+			continue;
+		*out = (struct span){ u->free[i].first, n };
+		u->free[i].first += n;
+		u->free[i].n -= n;
+		if (!u->free[i].n) {
+			memmove(&u->free[i], &u->free[i + 1], (u->nfree - i - 1) * sizeof(*u->free));
+			u->nfree--;
+		}
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A slice no longer published may still be read by a walk in flight, or be
+ * held by a child forked before it was replaced (bpf/ustack.bpf.h copies the
+ * parent's slice, and asks for the child: the next refresh publishes it).
+ * Two ticks later neither can hold it.
+ */
+static void pool_release(struct lt_unwinder *u, struct span s)
+{
+	if (!s.n)
+		return;
+	if (u->nquar == u->quar_cap) {
+		size_t cap = u->quar_cap ? u->quar_cap * 2 : 64;
+		struct qspan *nq = realloc(u->quar, cap * sizeof(*nq));
+
+		if (!nq)
+			return; /* leaked: only a smaller pool */
+		u->quar = nq;
+		u->quar_cap = cap;
+	}
+	u->quar[u->nquar++] = (struct qspan){ s, u->tick };
+}
+
+static void pool_tick(struct lt_unwinder *u)
+{
+	u->tick++;
+	for (size_t i = 0; i < u->nquar;) {
+		if (u->quar[i].tick + 2 > u->tick) {
+			i++;
+			continue;
+		}
+		free_insert(u, u->quar[i].s);
+		u->quar[i] = u->quar[--u->nquar];
+	}
+}
+
+static int upload(int fd, uint32_t first, const void *vals, size_t size, uint32_t n)
+{
+	uint32_t *keys = malloc((n ? n : 1) * sizeof(*keys)), count = n;
+	int err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		keys[i] = first + i;
+	if (n && bpf_map_update_batch(fd, keys, vals, &count, NULL)) {
+		/* Kernels without batch ops on arrays: one at a time. */
+		for (uint32_t i = 0; i < n && !err; i++)
+			if (bpf_map_update_elem(fd, &keys[i], (const char *)vals + i * size, BPF_ANY))
+				err = -errno;
+	}
+	free(keys);
+	return err;
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+/* Rows of a table, as file offsets. NULL with *n = 0 when none are left. */
+static struct lt_unwind_row *build_rows(struct elf_file *ef, const struct cfi_table *t, uint32_t *n)
+{
+	struct lt_unwind_row *rows = calloc(t->n ? t->n : 1, sizeof(*rows));
+
+	*n = 0;
+	if (!rows)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		uint64_t off;
+
+		/* End markers may sit one past a segment: map the byte before. */
+		if (elf_file__vaddr_to_off(ef, t->rows[i].pc, &off)) {
+			if (t->rows[i].cfa_reg != LT_CFA_UNDEF ||
+			    elf_file__vaddr_to_off(ef, t->rows[i].pc - 1, &off))
+				continue;
+			off++;
+		}
+		if (off > UINT32_MAX)
+			continue;
+		rows[(*n)++] = (struct lt_unwind_row){
+			.off = off,
+			.cfa_off = t->rows[i].cfa_off,
+			.cfa_reg = t->rows[i].cfa_reg,
+			.rbp_off = t->rows[i].rbp_off,
+		};
+	}
+	return rows;
+}
+
+/* Give f its place in the row pool and, once attached, load it. */
+static int place_table(struct lt_unwinder *u, struct ufile *f, struct lt_unwind_row *rows,
+		       uint32_t n)
+{
+	int err;
+
+	if ((u->attached && u->next_row + (uint64_t)n > u->rows_cap) ||
+	    u->next_row + (uint64_t)n > LT_ROWS_MAX || u->st.tables >= LT_UNWIND_MAX_TABLES) {
+		f->kind = UF_FULL;
+		u->st.pool_full++;
+		lt_info("unwind: %s: no room for its %u rows (pool of %u full)", base(f->path), n,
+			u->rows_cap);
+		free(rows);
+		return 0;
+	}
+	f->kind = UF_TABLE;
+	f->tab = (struct lt_unwind_tab){ u->next_row, n };
+	u->next_row += n;
+	u->st.tables++;
+	u->st.rows += n;
+	if (!u->attached) {
+		f->rows = rows; /* uploaded by lt_unwinder__attach() */
+		return 0;
+	}
+	err = upload(u->rows_fd, f->tab.first, rows, sizeof(*rows), n);
+	free(rows);
+	if (!err && bpf_map_update_elem(u->tabs_fd, &f->key, &f->tab, BPF_ANY))
+		err = -errno;
+	if (err)
+		lt_err("cannot load the unwind table of '%s': %s", f->path, strerror(-err));
+	return err;
+}
+
+static int examine_file(uint32_t dev, uint64_t ino, const char *path, struct elf_file *ef, void *ctx)
+{
+	struct lt_unwinder *u = ctx;
+	struct lt_unwind_row *rows;
+	struct cfi_table t;
+	struct ufile *f;
+	uint32_t n;
+	int err;
+
+	if (file_find(u, dev, ino))
+		return 0;
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->path = strdup(path))) {
+		free(f);
+		return -ENOMEM;
+	}
+	f->key = (struct lt_unwind_key){ .dev = dev, .ino = ino };
+	err = file_insert(u, f);
+	if (err) {
+		free(f->path);
+		free(f);
+		return err;
+	}
+	u->st.files++;
+	err = cfi_table__build(elf_file__elf(ef), &t);
+	if (err) {
+		lt_info("unwind: %s: no usable .eh_frame (%s)", base(path), strerror(-err));
+		f->kind = UF_NOCFI;
+		u->st.failed++;
+		return err == -ENOMEM ? err : 0;
+	}
+	if (cfi_table__has_frame_pointers(&t)) {
+		lt_info("unwind: %s: frame pointers (%u of %u functions), no table needed",
+			base(path), t.fp_fdes, t.fdes);
+		f->kind = UF_FP;
+		u->st.fp_files++;
+		cfi_table__free(&t);
+		return 0;
+	}
+	rows = build_rows(ef, &t, &n);
+	cfi_table__free(&t);
+	if (!rows)
+		return -ENOMEM;
+	if (!n) {
+		f->kind = UF_NOCFI;
+		u->st.failed++;
+		free(rows);
+		return 0;
+	}
+	lt_info("unwind: %s: %u CFI rows (no frame pointers)", base(path), n);
+	return place_table(u, f, rows, n);
+}
+
+/* ---- lists ------------------------------------------------------------- */
+
+static int list_add(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
+		    uint64_t ino, void *ctx)
+{
+	struct lt_unwinder *u = ctx;
+	const struct ufile *f = dev || ino ? file_find(u, dev, ino) : NULL;
+
+	(void)tgid;
+	if (u->nlist == u->list_cap) {
+		size_t cap = u->list_cap ? u->list_cap * 2 : 64;
+		struct lt_unwind_map *nl = realloc(u->list, cap * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		u->list = nl;
+		u->list_cap = cap;
+	}
+	u->list[u->nlist++] = (struct lt_unwind_map){
+		.start = start,
+		.end = end,
+		.bias = start - pgoff,
+		.tab_first = f && f->kind == UF_TABLE ? f->tab.first : 0,
+		.tab_nrows = f && f->kind == UF_TABLE ? f->tab.nrows : 0,
+	};
+	return 0;
+}
+
+static int count_map(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
+		     uint64_t ino, void *ctx)
+{
+	(void)tgid, (void)start, (void)end, (void)pgoff, (void)dev, (void)ino;
+	((struct lt_unwinder *)ctx)->maps_need++;
+	return 0;
+}
+
+struct lt_unwinder *lt_unwinder__new(struct lt_symbolizer *s)
 {
 	struct lt_unwinder *u = calloc(1, sizeof(*u));
+	int err;
 
 	if (!u)
-		return NULL;
-	u->seen = calloc(LT_SEEN_MAX, sizeof(*u->seen));
-	u->tabs_fd = lt_map_fd(obj, "lt_unwind_tabs");
-	u->rows_fd = lt_map_fd(obj, "lt_unwind_rows");
-	u->procs_fd = lt_map_fd(obj, "lt_unwind_procs");
-	u->want_fd = lt_map_fd(obj, "lt_unwind_want");
-	u->gen_fd = lt_map_fd(obj, "lt_unwind_gen");
-	if (!u->seen || u->tabs_fd < 0 || u->rows_fd < 0 || u->procs_fd < 0 || u->want_fd < 0) {
+		goto out_nomem;
+	u->tabs_fd = u->rows_fd = u->maps_fd = u->procs_fd = u->want_fd = u->gen_fd = -1;
+	err = lt_symbolizer__foreach_file(s, 0, examine_file, u);
+	err = err ?: lt_symbolizer__foreach_map(s, 0, count_map, u);
+	if (err) {
 		lt_unwinder__free(u);
-		return NULL;
+		goto out_nomem;
 	}
 	return u;
+out_nomem:
+	lt_err("cannot build unwind tables: %s", strerror(ENOMEM));
+	return NULL;
+}
+
+void lt_unwinder__pool_sizes(const struct lt_unwinder *u, unsigned int *rows, unsigned int *maps)
+{
+	uint64_t r = (uint64_t)u->next_row + u->next_row / 4 + LT_ROWS_HEADROOM;
+	uint64_t m = (uint64_t)u->maps_need * 4;
+
+	*rows = r > LT_ROWS_MAX ? LT_ROWS_MAX : (unsigned int)r;
+	*maps = m < LT_MAPS_MIN ? LT_MAPS_MIN : m > LT_MAPS_MAX ? LT_MAPS_MAX : (unsigned int)m;
 }
 
 void lt_unwinder__free(struct lt_unwinder *u)
 {
 	if (!u)
 		return;
-	free(u->seen);
+	for (size_t i = 0; i < 2; i++)
+		bpf_link__destroy(u->links[i]);
+	for (size_t i = 0; i < u->files_cap; i++) {
+		if (!u->files[i])
+			continue;
+		free(u->files[i]->rows);
+		free(u->files[i]->path);
+		free(u->files[i]);
+	}
+	free(u->files);
+	free(u->free);
+	free(u->quar);
+	free(u->shadow);
+	free(u->pubs);
+	free(u->list);
 	free(u);
 }
 
@@ -87,204 +536,213 @@ const struct lt_unwind_stats *lt_unwinder__stats(const struct lt_unwinder *u)
 	return &u->st;
 }
 
-static int upload_rows(struct lt_unwinder *u, const struct lt_unwind_row *rows, uint32_t n)
+bool lt_unwinder__file_untabled(const struct lt_unwinder *u, const char *path)
 {
-	uint32_t *keys = malloc(n * sizeof(*keys));
-	uint32_t count = n;
-	int err = 0;
+	for (size_t i = 0; i < u->files_cap; i++) {
+		const struct ufile *f = u->files[i];
 
-	if (!keys)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		keys[i] = u->next_row + i;
-	if (bpf_map_update_batch(u->rows_fd, keys, rows, &count, NULL)) {
-		/* Kernels without batch ops on arrays: one at a time. */
-		for (uint32_t i = 0; i < n && !err; i++)
-			if (bpf_map_update_elem(u->rows_fd, &keys[i], &rows[i], BPF_ANY))
-				err = -errno;
+		if (f && (f->kind == UF_NOCFI || f->kind == UF_FULL) && !strcmp(f->path, path))
+			return true;
 	}
-	free(keys);
-	return err;
+	return false;
 }
 
-static int load_file(uint32_t dev, uint64_t ino, const char *path, struct elf_file *ef, void *ctx)
+static int cmp_list(const void *a, const void *b)
 {
-	struct lt_unwinder *u = ctx;
-	struct lt_unwind_key key = { .dev = dev, .ino = ino };
-	struct lt_unwind_tab tab;
-	struct lt_unwind_row *rows;
-	struct cfi_table t;
-	uint32_t n = 0;
+	const struct lt_unwind_map *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t tgid)
+{
+	struct lt_unwind_proc cur, val;
+	struct span sp = { 0, 0 };
+	struct pub *p;
+	bool had, same;
+	uint32_t zero = 0;
 	int err;
 
-	for (unsigned int i = 0; i < u->nseen; i++)
-		if (u->seen[i].dev == dev && u->seen[i].ino == ino)
-			return 0;
-	if (u->nseen < LT_SEEN_MAX)
-		u->seen[u->nseen++] = key;
-	u->st.files++;
-
-	err = cfi_table__build(elf_file__elf(ef), &t);
-	if (err) {
-		lt_info("unwind: %s: no usable .eh_frame (%s)", base(path), strerror(-err));
-		u->st.failed++;
-		return err == -ENOMEM ? err : 0;
-	}
-	if (cfi_table__has_frame_pointers(&t)) {
-		lt_info("unwind: %s: frame pointers (%u of %u functions), no table needed",
-			base(path), t.fp_fdes, t.fdes);
-		u->st.fp_files++;
-		cfi_table__free(&t);
+	err = lt_symbolizer__foreach_file(s, tgid, examine_file, u);
+	u->nlist = 0;
+	err = err ?: lt_symbolizer__foreach_map(s, tgid, list_add, u);
+	if (err)
+		return err;
+	qsort(u->list, u->nlist, sizeof(*u->list), cmp_list);
+	had = !bpf_map_lookup_elem(u->procs_fd, &tgid, &cur);
+	same = had && cur.n == u->nlist && cur.first + (uint64_t)cur.n <= u->maps_cap &&
+	       !memcmp(&u->shadow[cur.first], u->list, u->nlist * sizeof(*u->list));
+	p = pub_slot(u, tgid, false);
+	/* Unchanged and its own slice already: nothing to do. */
+	if (same && p && p->s.first == cur.first && p->s.n == cur.n)
+		return 0;
+	if (u->nlist && !pool_alloc(u, u->nlist, &sp)) {
+		u->st.procs_full++;
+		lt_info("unwind: no room for the %zu mappings of pid %u (pool of %u)", u->nlist,
+			tgid, u->maps_cap);
 		return 0;
 	}
-	rows = calloc(t.n ? t.n : 1, sizeof(*rows));
-	if (!rows) {
-		cfi_table__free(&t);
+	memcpy(&u->shadow[sp.first], u->list, u->nlist * sizeof(*u->list));
+	err = upload(u->maps_fd, sp.first, u->list, sizeof(*u->list), u->nlist);
+	val = (struct lt_unwind_proc){ sp.first, sp.n };
+	if (!err && bpf_map_update_elem(u->procs_fd, &tgid, &val, BPF_ANY)) {
+		/* Full: that process is walked as one not yet known, still correct. */
+		u->st.procs_full++;
+		lt_info("unwind: cannot publish the mappings of pid %u: %s", tgid, strerror(errno));
+		free_insert(u, sp);
+		return 0;
+	}
+	if (err) {
+		lt_err("cannot publish the mappings of pid %u: %s", tgid, strerror(-err));
+		return err;
+	}
+	u->st.procs++;
+	p = p ?: pub_slot(u, tgid, true);
+	if (!p)
 		return -ENOMEM;
+	pool_release(u, p->s);
+	p->s = sp;
+	/*
+	 * Stacks cached from walks over the old list (bpf/stack_cache.bpf.h)
+	 * may no longer be what a walk finds: a new generation voids them. A
+	 * first list needs none: walks without one are not cached.
+	 */
+	if (had && !same && u->gen_fd >= 0) {
+		u->gen++;
+		bpf_map_update_elem(u->gen_fd, &zero, &u->gen, BPF_ANY);
 	}
-	for (size_t i = 0; i < t.n; i++) {
-		uint64_t off;
-
-		/* End markers may sit one past a segment: map the byte before. */
-		if (elf_file__vaddr_to_off(ef, t.rows[i].pc, &off)) {
-			if (t.rows[i].cfa_reg != LT_CFA_UNDEF ||
-			    elf_file__vaddr_to_off(ef, t.rows[i].pc - 1, &off))
-				continue;
-			off++;
-		}
-		if (off > UINT32_MAX)
-			continue;
-		rows[n++] = (struct lt_unwind_row){
-			.off = off,
-			.cfa_off = t.rows[i].cfa_off,
-			.cfa_reg = t.rows[i].cfa_reg,
-			.rbp_off = t.rows[i].rbp_off,
-		};
-	}
-	cfi_table__free(&t);
-	if (!n || u->next_row + n > LT_UNWIND_MAX_ROWS || u->st.tables >= LT_UNWIND_MAX_TABLES) {
-		if (n)
-			lt_warn("unwind table pool full: frames in '%s' may be missing", path);
-		u->st.failed++;
-		free(rows);
-		return 0;
-	}
-	err = upload_rows(u, rows, n);
-	free(rows);
-	if (err) {
-		lt_err("cannot load unwind rows for '%s': %s", path, strerror(-err));
-		return err;
-	}
-	tab.first = u->next_row;
-	tab.nrows = n;
-	if (bpf_map_update_elem(u->tabs_fd, &key, &tab, BPF_ANY)) {
-		err = -errno;
-		lt_err("cannot load unwind table for '%s': %s", path, strerror(errno));
-		return err;
-	}
-	u->keys[u->st.tables] = key;
-	u->tabs[u->st.tables] = tab;
-	u->next_row += n;
-	u->st.tables++;
-	u->st.rows += n;
-	lt_info("unwind: %s: %u CFI rows (no frame pointers)", base(path), n);
 	return 0;
 }
 
-/* Publish the gathered process; an empty list is published too: "all FP". */
-static void flush_proc(struct lt_unwinder *u)
+void lt_unwinder__set_live(struct lt_unwinder *u, bool live)
 {
-	struct lt_unwind_proc old;
-	bool replaced;
-	uint32_t zero = 0;
-
-	if (!u->tgid)
-		return;
-	replaced = !bpf_map_lookup_elem(u->procs_fd, &u->tgid, &old);
-	if (bpf_map_update_elem(u->procs_fd, &u->tgid, &u->proc, BPF_ANY)) {
-		/* Full: that process falls back to bpf_find_vma(), still correct. */
-		lt_info("unwind: cannot publish the mappings of pid %u: %s", u->tgid,
-			strerror(errno));
-	} else {
-		u->st.procs++;
-		/*
-		 * Stacks cached from walks over the old list (bpf/stack_cache.bpf.h)
-		 * may no longer be what a walk finds: a new generation voids them.
-		 * A first list needs none: walks without one are not cached.
-		 */
-		if (replaced && memcmp(&old, &u->proc, sizeof(old)) && u->gen_fd >= 0) {
-			u->gen++;
-			bpf_map_update_elem(u->gen_fd, &zero, &u->gen, BPF_ANY);
-		}
-	}
-	u->tgid = 0;
+	u->live = live;
 }
 
-static int publish_map(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
+void lt_unwinder__forget(struct lt_unwinder *u, uint32_t tgid)
+{
+	struct pub *p = pub_slot(u, tgid, false);
+
+	bpf_map_delete_elem(u->procs_fd, &tgid);
+	if (!p)
+		return;
+	pool_release(u, p->s);
+	pub_remove(u, p);
+}
+
+static int publish_all(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
 		       uint64_t ino, void *ctx)
 {
-	struct lt_unwinder *u = ctx;
-	unsigned int i;
+	struct {
+		struct lt_unwinder *u;
+		struct lt_symbolizer *s;
+		uint32_t last;
+	} *c = ctx;
 
-	if (tgid != u->tgid) {
-		flush_proc(u);
-		u->tgid = tgid;
-		memset(&u->proc, 0, sizeof(u->proc));
-	}
-	for (i = 0; i < u->st.tables; i++)
-		if (u->keys[i].dev == dev && u->keys[i].ino == ino)
-			break;
-	if (i == u->st.tables)
+	(void)start, (void)end, (void)pgoff, (void)dev, (void)ino;
+	if (tgid == c->last)
 		return 0;
-	if (u->proc.n == LT_UNWIND_PROC_MAPS) {
-		lt_info("unwind: pid %u maps more than %d files without frame pointers", tgid,
-			LT_UNWIND_PROC_MAPS);
-		return 0;
+	c->last = tgid;
+	return lt_unwinder__publish(c->u, c->s, tgid);
+}
+
+static int attach_hooks(struct lt_unwinder *u, struct bpf_object *obj)
+{
+	static const char *const hooks[] = { "lt_unwind_exec", "lt_unwind_fork" };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, hooks[i]);
+
+		if (!p || !bpf_program__autoload(p))
+			continue;
+		u->links[i] = bpf_program__attach(p);
+		if (!u->links[i]) {
+			int err = -errno;
+
+			lt_err("cannot attach %s: %s", hooks[i], strerror(-err));
+			return err;
+		}
 	}
-	u->proc.m[u->proc.n++] = (struct lt_unwind_map){
-		.start = start,
-		.end = end,
-		.bias = start - pgoff,
-		.tab_first = u->tabs[i].first,
-		.tab_nrows = u->tabs[i].nrows,
-	};
 	return 0;
 }
 
-static int load_procs(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t tgid)
+int lt_unwinder__attach(struct lt_unwinder *u, struct bpf_object *obj, struct lt_symbolizer *s)
 {
-	int err = lt_symbolizer__foreach_file(s, tgid, load_file, u);
+	struct {
+		struct lt_unwinder *u;
+		struct lt_symbolizer *s;
+		uint32_t last;
+	} c = { u, s, 0 };
+	struct bpf_map *rm = bpf_object__find_map_by_name(obj, "lt_unwind_rows");
+	struct bpf_map *mm = bpf_object__find_map_by_name(obj, "lt_unwind_maps");
+	int err = 0;
 
-	err = err ?: lt_symbolizer__foreach_map(s, tgid, publish_map, u);
-	flush_proc(u);
-	return err;
-}
+	u->tabs_fd = lt_map_fd(obj, "lt_unwind_tabs");
+	u->rows_fd = lt_map_fd(obj, "lt_unwind_rows");
+	u->maps_fd = lt_map_fd(obj, "lt_unwind_maps");
+	u->procs_fd = lt_map_fd(obj, "lt_unwind_procs");
+	u->want_fd = lt_map_fd(obj, "lt_unwind_want");
+	u->gen_fd = lt_map_fd(obj, "lt_unwind_gen");
+	if (!rm || !mm || u->tabs_fd < 0 || u->rows_fd < 0 || u->maps_fd < 0 || u->procs_fd < 0 ||
+	    u->want_fd < 0) {
+		lt_err("cannot set up the unwinder: its maps are missing");
+		return -ENOENT;
+	}
+	u->rows_cap = bpf_map__max_entries(rm);
+	u->maps_cap = bpf_map__max_entries(mm);
+	u->st.rows_cap = u->rows_cap;
+	u->st.maps_cap = u->maps_cap;
+	u->shadow = calloc(u->maps_cap, sizeof(*u->shadow));
+	if (!u->shadow || free_insert(u, (struct span){ 0, u->maps_cap }))
+		return -ENOMEM;
+	/* Tables built before load: upload those that fit the pool. */
+	u->attached = true;
+	u->next_row = 0;
+	u->st.tables = 0;
+	u->st.rows = 0;
+	for (size_t i = 0; i < u->files_cap && !err; i++) {
+		struct ufile *f = u->files[i];
+		struct lt_unwind_row *rows;
 
-int lt_unwinder__load(struct lt_unwinder *u, struct lt_symbolizer *s)
-{
-	return load_procs(u, s, 0);
+		if (!f || !f->rows)
+			continue;
+		rows = f->rows;
+		f->rows = NULL;
+		err = place_table(u, f, rows, f->tab.nrows);
+	}
+	err = err ?: lt_symbolizer__foreach_map(s, 0, publish_all, &c);
+	return err ?: attach_hooks(u, obj);
 }
 
 int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 {
-	uint32_t key, next, *prev = NULL;
+	uint32_t key, next;
+	double now = mono_s();
 	int err = 0;
 
-	double now = mono_s();
-
-	while (!err && !bpf_map_get_next_key(u->want_fd, prev, &next)) {
+	pool_tick(u);
+	while (!err && !bpf_map_get_next_key(u->want_fd, NULL, &next)) {
 		key = next;
 		bpf_map_delete_elem(u->want_fd, &key);
-		prev = NULL; /* deleted: restart from the first key */
-		if (lt_symbolizer__snapshot(s, key, false))
-			continue; /* already gone */
-		err = load_procs(u, s, key);
-		lt_info("unwind: published the mappings of pid %u", key);
-		if (u->nrecheck < sizeof(u->recheck) / sizeof(u->recheck[0])) {
-			u->recheck[u->nrecheck].tgid = key;
-			u->recheck[u->nrecheck++].due = now + LT_RECHECK_S;
+		/* Known from mmap records (or a fork), else read from /proc. */
+		if (!u->live || !lt_symbolizer__knows(s, key)) {
+			if (lt_symbolizer__snapshot(s, key, false)) {
+				lt_unwinder__forget(u, key); /* already gone */
+				continue;
+			}
+			if (u->nrecheck < sizeof(u->recheck) / sizeof(u->recheck[0])) {
+				u->recheck[u->nrecheck].tgid = key;
+				u->recheck[u->nrecheck++].due = now + LT_RECHECK_S;
+			}
 		}
+		err = lt_unwinder__publish(u, s, key);
+		lt_info("unwind: published the mappings of pid %u", key);
 	}
+	/*
+	 * A process first read from /proc early in its life (ld.so still
+	 * mapping its libraries) is read once more, unless mmap records keep
+	 * the symbolizer current.
+	 */
 	for (unsigned int i = 0; !err && i < u->nrecheck;) {
 		if (u->recheck[i].due > now) {
 			i++;
@@ -293,7 +751,7 @@ int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 		key = u->recheck[i].tgid;
 		u->recheck[i] = u->recheck[--u->nrecheck];
 		if (!lt_symbolizer__snapshot(s, key, false))
-			err = load_procs(u, s, key);
+			err = lt_unwinder__publish(u, s, key);
 	}
 	return err;
 }
