@@ -105,7 +105,8 @@ install: latprof
 # ---- tests ---------------------------------------------------------------
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-WL_SRCS    := $(filter-out %.bpf.c tests/workloads/bpfwait.c,$(wildcard tests/workloads/*.c))
+WL_SRCS    := $(filter-out %.bpf.c tests/workloads/bpfwait.c tests/workloads/manylibs.c,\
+	$(wildcard tests/workloads/*.c))
 WL_BINS    := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
 WL_CFLAGS  := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -pthread -Wall -Wextra -Werror
 
@@ -176,7 +177,27 @@ $(OUTPUT)/workloads/cxxsyms: tests/workloads/cxxsyms.cc | $(OUTPUT)/workloads
 	$(call msg,CXX,$@)
 	$(Q)g++ -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror $< -o $@
 
-TEST_BINS := $(UNIT_BINS) $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
+# 64 libraries without frame pointers, each calling into the next
+# (tests/workloads/manylibs.c): built as distributions build theirs.
+CHAIN_IDS  := $(shell seq -w 0 63)
+CHAIN_LIBS := $(foreach i,$(CHAIN_IDS),$(OUTPUT)/workloads/manylibs.d/libltchain$(i).so)
+$(OUTPUT)/workloads/manylibs.d/libltchain%.so: tests/workloads/chainlib.c.in
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -fpic -shared -pthread -Wall -Wextra -Werror -x c \
+		-DLIBID=$* -DNEXTID=$$(printf %02d $$(expr $* + 1)) -DLAST=$$([ $* = 63 ] && echo 1 || echo 0) \
+		$< -o $@
+$(OUTPUT)/workloads/manylibs: tests/workloads/manylibs.c $(CHAIN_LIBS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WL_CFLAGS) $< -o $@ -L$(OUTPUT)/workloads/manylibs.d -Wl,--no-as-needed \
+		$(foreach i,$(CHAIN_IDS),-lltchain$(i)) -Wl,-rpath,'$$ORIGIN/manylibs.d'
+
+# A Go program (Debian's golang-go, from make deps): stack switches.
+$(OUTPUT)/workloads/gowl: tests/workloads/gowl.go | $(OUTPUT)/workloads
+	$(call msg,GO,$@)
+	$(Q)GOCACHE=$(abspath $(OUTPUT))/gocache GOPATH=$(abspath $(OUTPUT))/gopath GO111MODULE=off \
+		go build -o $@ $<
+
+TEST_BINS := $(UNIT_BINS) $(OUTPUT)/workloads/manylibs $(OUTPUT)/workloads/gowl $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
 	$(OUTPUT)/workloads/libltshared-prelink.so $(OUTPUT)/workloads/bpfwait \
 	$(OUTPUT)/workloads/allocwl-je $(OUTPUT)/workloads/allocwl-cxx \

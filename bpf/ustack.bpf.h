@@ -94,6 +94,8 @@ struct lt_walk {
 	__u32 tab_first; /* CFI table of the cached range's file */
 	__u32 tab_nrows; /* 0: no table, unwind by frame pointer */
 	__u32 pfirst, pn; /* the process's list in lt_unwind_maps */
+	__u64 seed_start, seed_end, seed_bias; /* without a list: the leaf's VMA */
+	__u32 seed_first, seed_nrows; /* and its table */
 	__u8 have_list; /* pfirst/pn are valid */
 	__u8 in_map; /* the cached range is one of the process's executable mappings */
 	__u8 have_file;
@@ -272,15 +274,20 @@ static __always_inline void lt_walk_seed(struct lt_walk *w)
 	}
 	w->bias = w->vm_start - (w->vm_pgoff << 12);
 	w->tab_nrows = 0;
-	if (!w->have_file)
-		return;
-	k.dev = w->dev;
-	k.ino = w->ino;
-	t = bpf_map_lookup_elem(&lt_unwind_tabs, &k);
-	if (t) {
-		w->tab_first = t->first;
-		w->tab_nrows = t->nrows;
+	if (w->have_file) {
+		k.dev = w->dev;
+		k.ino = w->ino;
+		t = bpf_map_lookup_elem(&lt_unwind_tabs, &k);
+		if (t) {
+			w->tab_first = t->first;
+			w->tab_nrows = t->nrows;
+		}
 	}
+	w->seed_start = w->vm_start;
+	w->seed_end = w->vm_end;
+	w->seed_bias = w->bias;
+	w->seed_first = w->tab_first;
+	w->seed_nrows = w->tab_nrows;
 }
 
 /*
@@ -296,8 +303,23 @@ static __always_inline void lt_walk_vma(struct lt_walk *w, __u64 pc)
 		return;
 	w->tab_nrows = 0;
 	w->in_map = 0;
-	if (!w->have_list || !lt_unwind_range(w->pfirst, w->pn, pc, &r))
+	if (!w->have_list) {
+		/* Only the leaf's VMA is known: its table where pc is back in it. */
+		if (pc >= w->seed_start && pc < w->seed_end) {
+			w->vm_start = w->seed_start;
+			w->vm_end = w->seed_end;
+			w->bias = w->seed_bias;
+			w->tab_first = w->seed_first;
+			w->tab_nrows = w->seed_nrows;
+		} else {
+			w->vm_start = w->vm_end = 0;
+		}
 		return;
+	}
+	if (!lt_unwind_range(w->pfirst, w->pn, pc, &r)) {
+		w->vm_start = w->vm_end = 0;
+		return;
+	}
 	w->vm_start = r.start;
 	w->vm_end = r.end;
 	w->bias = r.bias;

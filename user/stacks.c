@@ -166,9 +166,6 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 		  "raise --stack-storage-size" },
 		{ LT_STAT_USTACK_FAULT, "user stacks not captured, no user registers", NULL },
 		{ LT_STAT_USTACK_TRUNC, "user stacks truncated", "raise --perf-max-stack-depth" },
-		{ LT_STAT_UNWIND_UNKNOWN,
-		  "user stacks unwound partly by frame pointer, the process's mappings not yet known",
-		  NULL },
 		{ LT_STAT_WANT_FULL, "processes not published to the unwinder, its queue full",
 		  NULL },
 	};
@@ -180,6 +177,9 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 		{ us ? us->procs_full : 0,
 		  "process mapping lists not published, the mapping pool full" },
 		{ mmap_lost, "mmap records lost (processes read from /proc instead)" },
+		/* A walk without the list that still reached its root lost nothing. */
+		{ p->ur_events[LT_UR_NO_MAPS],
+		  "user stacks cut short, walked before the process's mappings were known" },
 	};
 	char buf[1536];
 	size_t len = 0;

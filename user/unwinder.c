@@ -505,6 +505,10 @@ void lt_unwinder__pool_sizes(const struct lt_unwinder *u, unsigned int *rows, un
 	uint64_t r = (uint64_t)u->next_row + u->next_row / 4 + LT_ROWS_HEADROOM;
 	uint64_t m = (uint64_t)u->maps_need * 4;
 
+	const char *env = getenv("LATPROF_UNWIND_ROWS"); /* testing: a pool too small */
+
+	if (env && *env)
+		r = strtoul(env, NULL, 10) ?: 1;
 	*rows = r > LT_ROWS_MAX ? LT_ROWS_MAX : (unsigned int)r;
 	*maps = m < LT_MAPS_MIN ? LT_MAPS_MIN : m > LT_MAPS_MAX ? LT_MAPS_MAX : (unsigned int)m;
 }

@@ -27,6 +27,11 @@
  *   kswitch  the same user stack, ksys_wait(), blocks in two system calls in
  *            the order AABBABBA five times: nanosleep 20 x 20 ms, poll
  *            20 x 30 ms (the kernel stacks differ, the user stacks do not)
+ *   signal   signal_spin() spins while a timer's SIGALRM interrupts it 10
+ *            times; the handler on_alarm() sleeps 50 ms in alarm_nap().
+ *            Then alt_raise() raises SIGUSR2 10 times, whose handler
+ *            on_alt() runs on an alternate signal stack and sleeps 30 ms
+ *            in alt_nap()
  *   nowait M run mode M at once, without waiting for SIGUSR1
  */
 #include <stdint.h>
@@ -37,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,6 +235,68 @@ static noinline void inlined_outer(int n, long ms)
 	}
 }
 
+static volatile int alarms, alts;
+
+/* The barrier after each call keeps it from becoming a tail call. */
+static noinline void alarm_nap(void)
+{
+	nap_ms(50);
+	__asm__ volatile("" ::: "memory");
+}
+
+static noinline void on_alarm(int sig)
+{
+	(void)sig;
+	alarm_nap();
+	alarms++;
+}
+
+static noinline void alt_nap(void)
+{
+	nap_ms(30);
+	__asm__ volatile("" ::: "memory");
+}
+
+static noinline void on_alt(int sig)
+{
+	(void)sig;
+	alt_nap();
+	alts++;
+}
+
+/* Interrupted, on-CPU, by each SIGALRM: its frame is under the handler's. */
+static noinline void signal_spin(void)
+{
+	struct itimerval it = { { 0, 60000 }, { 0, 60000 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (alarms < 10)
+		__asm__ volatile("" ::: "memory");
+	it = (struct itimerval){ 0 };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static noinline void alt_raise(void)
+{
+	for (int i = 0; i < 10; i++)
+		raise(SIGUSR2);
+}
+
+static noinline void run_signals(void)
+{
+	static char altstack[64 * 1024];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sigaction(SIGALRM, &sa, NULL);
+	sigaltstack(&ss, NULL);
+	sa.sa_handler = on_alt;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR2, &sa, NULL);
+	signal_spin();
+	alt_raise();
+}
+
 static void wait_for_go(void)
 {
 	sigset_t set;
@@ -296,6 +364,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "many")) {
 		for (int d = 1; d <= 100; d++)
 			recurse(d);
+	} else if (!strcmp(mode, "signal")) {
+		run_signals();
 	} else if (!strcmp(mode, "preempt")) {
 		long nth = sysconf(_SC_NPROCESSORS_ONLN) + 1;
 		pthread_t t[64];
