@@ -6,6 +6,7 @@
  */
 #include <gelf.h>
 #include <link.h>
+#include <signal.h>
 #include <stdlib.h>
 #include "cfi.h"
 #include "elf_file.h"
@@ -55,12 +56,21 @@ static void check_entries(const char *path, double *ratio, struct cfi_table *t)
 	*ratio = n ? (double)good / n : 0;
 }
 
+static uintptr_t libc_base;
+
 static int find_libc(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
-	if (strstr(info->dlpi_name, "libc.so"))
+	if (strstr(info->dlpi_name, "libc.so")) {
 		snprintf(data, 512, "%s", info->dlpi_name);
+		libc_base = info->dlpi_addr;
+	}
 	return 0;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
 }
 
 int main(int argc, char **argv)
@@ -86,6 +96,27 @@ int main(int argc, char **argv)
 			sorted &= t.rows[i - 1].pc < t.rows[i].pc;
 		ok(sorted, "rows strictly sorted by pc");
 		ok(t.n && t.rows[t.n - 1].cfa_reg == LT_CFA_UNDEF, "table ends with an end marker");
+	}
+	{
+		/*
+		 * The signal trampoline glibc gives the kernel (sa_restorer):
+		 * its FDE ('S' augmentation) starts one byte early, so that
+		 * the return address looked up at address - 1 still finds it.
+		 */
+		struct sigaction sa = { .sa_handler = on_usr2 }, old;
+		const struct cfi_row *r, *r1;
+		uintptr_t at;
+
+		sigaction(SIGUSR2, &sa, NULL);
+		sigaction(SIGUSR2, NULL, &old);
+		at = (uintptr_t)old.sa_restorer - libc_base;
+		r = cfi_table__find(&t, at);
+		r1 = cfi_table__find(&t, at - 1);
+		ok(old.sa_restorer && r && r->cfa_reg == LT_CFA_SIGNAL,
+		   "libc: the signal trampoline at %#lx is a signal frame", (unsigned long)at);
+		ok(r1 && r1->cfa_reg == LT_CFA_SIGNAL, "and so is the byte before it");
+		r = cfi_table__find(&t, at + 16);
+		ok(!r || r->cfa_reg != LT_CFA_SIGNAL, "and nothing after it");
 	}
 	cfi_table__free(&t);
 
