@@ -82,28 +82,41 @@ struct {
 	__type(value, __u8);
 } lt_unwind_want SEC(".maps");
 
-/* Walk state shared by the bpf_loop() steps. */
-struct lt_walk {
+/*
+ * What one step of a walk reads and decides: scalars only, so that the step
+ * (lt_walk_next) can be a global function the verifier checks once, on its
+ * own, rather than once per state of the loop around it.
+ */
+struct lt_wstate {
 	__u64 pc, sp, bp;
 	__u64 vm_start, vm_end; /* cached range of the last pc: one answer holds for it */
-	__u64 vm_pgoff, bias;
-	__u64 ino;
+	__u64 bias;
+	__u64 seed_start, seed_end, seed_bias; /* without a list: the leaf's VMA */
+	__u32 tab_first, tab_nrows; /* CFI table of the cached range (nrows 0: none) */
+	__u32 seed_first, seed_nrows; /* and of the leaf's VMA */
+	__u32 pfirst, pn; /* the process's list in lt_unwind_maps */
+	__u32 i; /* the step: it stores frame i + 1 */
+	__u8 have_list; /* pfirst/pn are valid */
+	__u8 in_map; /* the cached range is one of the process's executable mappings */
+	__u8 exact; /* pc is an interrupted instruction, not a return address */
+	__u8 mark_exact; /* this step found frame i to be the signal trampoline */
+	__u8 switches; /* stack switches followed */
+	__u8 end; /* enum lt_uend, once the walk stops */
+	__u8 flags; /* LT_UWALK_* */
+	__u8 nrd; /* words this step read, for the stack cache */
+	__u64 rd_addr[3], rd_val[3];
+};
+
+/* Walk state shared by the bpf_loop() steps. */
+struct lt_walk {
+	struct lt_wstate s;
+	__u64 ino; /* bpf_find_vma()'s answer for the leaf */
+	__u64 vm_pgoff;
 	__u32 dev;
 	__u32 tgid;
 	__u32 n; /* frames stored */
-	__u32 tab_first; /* CFI table of the cached range's file */
-	__u32 tab_nrows; /* 0: no table, unwind by frame pointer */
-	__u32 pfirst, pn; /* the process's list in lt_unwind_maps */
-	__u64 seed_start, seed_end, seed_bias; /* without a list: the leaf's VMA */
-	__u32 seed_first, seed_nrows; /* and its table */
-	__u8 have_list; /* pfirst/pn are valid */
-	__u8 in_map; /* the cached range is one of the process's executable mappings */
 	__u8 have_file;
 	__u8 nocache; /* the walk depended on more than the words it recorded */
-	__u8 end; /* enum lt_uend */
-	__u8 flags; /* LT_UWALK_* */
-	__u8 exact; /* pc is an interrupted instruction, not a return address */
-	__u8 switches; /* stack switches followed */
 	__u32 nrec; /* words recorded in sc */
 	__u32 span; /* bytes from sc_base past the highest recorded word */
 	__u64 sc_base; /* the start sp & ~7: recorded words are indexed from it */
@@ -140,8 +153,8 @@ static long lt_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void
 	struct lt_walk *w = data;
 	struct file *f = vma->vm_file;
 
-	w->vm_start = vma->vm_start;
-	w->vm_end = vma->vm_end;
+	w->s.vm_start = vma->vm_start;
+	w->s.vm_end = vma->vm_end;
 	w->vm_pgoff = vma->vm_pgoff;
 	w->have_file = 0;
 	if (f) {
@@ -247,6 +260,7 @@ __attribute__((noinline)) int lt_unwind_range(__u32 first, __u32 n, __u64 pc, st
  */
 static __always_inline void lt_walk_seed(struct lt_walk *w)
 {
+	struct lt_wstate *s = &w->s;
 	struct lt_unwind_proc *pl;
 	struct lt_unwind_key k = {};
 	struct lt_unwind_tab *t;
@@ -255,171 +269,174 @@ static __always_inline void lt_walk_seed(struct lt_walk *w)
 
 	pl = bpf_map_lookup_elem(&lt_unwind_procs, &w->tgid);
 	if (pl) {
-		w->pfirst = pl->first;
-		w->pn = pl->n;
-		w->have_list = 1;
+		s->pfirst = pl->first;
+		s->pn = pl->n;
+		s->have_list = 1;
 		return;
 	}
 	/* Frames outside the leaf's VMA will be unwound by frame pointer. */
 	lt_stat_inc(LT_STAT_UNWIND_UNKNOWN);
-	w->flags |= LT_UWALK_NOMAPS;
+	s->flags |= LT_UWALK_NOMAPS;
 	w->nocache = 1;
 	err = bpf_map_update_elem(&lt_unwind_want, &w->tgid, &why, BPF_NOEXIST);
 	if (err && err != -EEXIST)
 		lt_stat_inc(LT_STAT_WANT_FULL);
-	err = bpf_find_vma(w->task, w->pc, lt_vma_cb, w, 0);
+	err = bpf_find_vma(w->task, s->pc, lt_vma_cb, w, 0);
 	if (err) {
-		w->vm_start = w->vm_end = 0;
+		s->vm_start = s->vm_end = 0;
 		return;
 	}
-	w->bias = w->vm_start - (w->vm_pgoff << 12);
-	w->tab_nrows = 0;
+	s->bias = s->vm_start - (w->vm_pgoff << 12);
+	s->tab_nrows = 0;
 	if (w->have_file) {
 		k.dev = w->dev;
 		k.ino = w->ino;
 		t = bpf_map_lookup_elem(&lt_unwind_tabs, &k);
 		if (t) {
-			w->tab_first = t->first;
-			w->tab_nrows = t->nrows;
+			s->tab_first = t->first;
+			s->tab_nrows = t->nrows;
 		}
 	}
-	w->seed_start = w->vm_start;
-	w->seed_end = w->vm_end;
-	w->seed_bias = w->bias;
-	w->seed_first = w->tab_first;
-	w->seed_nrows = w->tab_nrows;
+	s->seed_start = s->vm_start;
+	s->seed_end = s->vm_end;
+	s->seed_bias = s->bias;
+	s->seed_first = s->tab_first;
+	s->seed_nrows = s->tab_nrows;
 }
 
 /*
  * Find the CFI table covering pc and cache the range it holds for, from the
- * VMA seeded above or the process's list. Without either, tab_nrows is 0:
- * unwind by frame pointer.
+ * leaf's VMA or the process's list. Without either, tab_nrows is 0: unwind
+ * by frame pointer.
  */
-static __always_inline void lt_walk_vma(struct lt_walk *w, __u64 pc)
+static __always_inline void lt_walk_vma(struct lt_wstate *s, __u64 pc)
 {
 	struct lt_range r;
 
-	if (pc >= w->vm_start && pc < w->vm_end)
+	if (pc >= s->vm_start && pc < s->vm_end)
 		return;
-	w->tab_nrows = 0;
-	w->in_map = 0;
-	if (!w->have_list) {
+	s->tab_nrows = 0;
+	s->in_map = 0;
+	s->vm_start = s->vm_end = 0;
+	if (!s->have_list) {
 		/* Only the leaf's VMA is known: its table where pc is back in it. */
-		if (pc >= w->seed_start && pc < w->seed_end) {
-			w->vm_start = w->seed_start;
-			w->vm_end = w->seed_end;
-			w->bias = w->seed_bias;
-			w->tab_first = w->seed_first;
-			w->tab_nrows = w->seed_nrows;
-		} else {
-			w->vm_start = w->vm_end = 0;
+		if (pc >= s->seed_start && pc < s->seed_end) {
+			s->vm_start = s->seed_start;
+			s->vm_end = s->seed_end;
+			s->bias = s->seed_bias;
+			s->tab_first = s->seed_first;
+			s->tab_nrows = s->seed_nrows;
 		}
 		return;
 	}
-	if (!lt_unwind_range(w->pfirst, w->pn, pc, &r)) {
-		w->vm_start = w->vm_end = 0;
+	if (!lt_unwind_range(s->pfirst, s->pn, pc, &r))
 		return;
-	}
-	w->vm_start = r.start;
-	w->vm_end = r.end;
-	w->bias = r.bias;
-	w->tab_first = r.tab_first;
-	w->tab_nrows = r.tab_nrows;
-	w->in_map = r.mapped;
+	s->vm_start = r.start;
+	s->vm_end = r.end;
+	s->bias = r.bias;
+	s->tab_first = r.tab_first;
+	s->tab_nrows = r.tab_nrows;
+	s->in_map = r.mapped;
 }
 
 /* Is addr code of the process? Only a published list can say yes. */
-static __always_inline bool lt_walk_is_code(struct lt_walk *w, __u64 addr)
+static __always_inline bool lt_walk_is_code(struct lt_wstate *s, __u64 addr)
 {
 	struct lt_range r;
 
-	if (!w->have_list)
+	if (!s->have_list)
 		return false;
-	if (addr >= w->vm_start && addr < w->vm_end)
-		return w->in_map;
-	return lt_unwind_range(w->pfirst, w->pn, addr, &r) && r.mapped;
+	if (addr >= s->vm_start && addr < s->vm_end)
+		return s->in_map;
+	return lt_unwind_range(s->pfirst, s->pn, addr, &r) && r.mapped;
 }
 
-/* One frame: CFI where the file has a table, frame pointer otherwise. */
-static long lt_walk_step(__u32 i, void *data)
+static __always_inline void lt_wrd(struct lt_wstate *s, __u64 addr, __u64 val)
 {
-	struct lt_walk *w = data;
-	/*
-	 * Step i stores frame i + 1 (frame 0 is the interrupted pc). Indexing by
-	 * i, which the verifier treats as unknown, rather than by a counter in
-	 * w lets it verify this callback once instead of once per iteration.
-	 */
-	__u32 slot = i + 1;
-	/* A return address is looked up at the call instruction, before it. */
-	__u64 pc = i == 0 || w->exact ? w->pc : w->pc - 1;
-	__u64 cfa, ra;
-	struct lt_ustack *st = w->st;
+	__u32 k = s->nrd;
 
-	w->exact = 0;
-	if (slot >= lt_ustack_depth || slot >= LT_MAX_STACK_DEPTH) {
-		w->end = LT_UEND_DEPTH;
-		w->nocache = 1;
-		return 1;
+	if (k < 3) {
+		s->rd_addr[k] = addr;
+		s->rd_val[k] = val;
+		s->nrd = k + 1;
 	}
+}
 
-	lt_walk_vma(w, pc);
+enum { LT_STEP_ON = 0, LT_STEP_STOP = 1, LT_STEP_DROP = 2 };
+
+/*
+ * One frame up from s->pc (frame s->i): by CFI where the file has a table,
+ * through the sigframe at the signal trampoline, by frame pointer elsewhere.
+ * Returns LT_STEP_ON with the caller in s->pc, LT_STEP_STOP with s->end
+ * set, or LT_STEP_DROP when frame i itself is no code of the process. The
+ * words read are left in s->rd_*. Global, so the verifier checks it once.
+ */
+__attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
+{
+	/* A return address is looked up at the call instruction, before it. */
+	__u64 pc, cfa, ra;
+
+	if (!s)
+		return LT_STEP_STOP;
+	pc = s->i == 0 || s->exact ? s->pc : s->pc - 1;
+	s->exact = 0;
+	s->mark_exact = 0;
+	s->nrd = 0;
+	lt_walk_vma(s, pc);
 	/*
 	 * A return address that is no code of the process (a frame pointer
 	 * chain's garbage at the top of a stack): drop it and stop.
 	 */
-	if (i > 0 && w->have_list && !w->in_map) {
-		w->n = i;
-		w->end = LT_UEND_CHAIN;
-		return 1;
+	if (s->i > 0 && s->have_list && !s->in_map) {
+		s->end = LT_UEND_CHAIN;
+		return LT_STEP_DROP;
 	}
-	if (w->tab_nrows) {
-		__u32 off = pc - w->bias;
-		int idx = lt_unwind_row_find(w->tab_first, w->tab_nrows, off);
+	if (s->tab_nrows) {
+		__u32 off = pc - s->bias;
+		int idx = lt_unwind_row_find(s->tab_first, s->tab_nrows, off);
 		struct lt_unwind_row *row = NULL;
 
 		if (idx >= 0)
 			row = bpf_map_lookup_elem(&lt_unwind_rows, &idx);
-
 		if (row && row->cfa_reg == LT_CFA_SIGNAL) {
 			/* The trampoline: the interrupted registers are in the sigframe. */
 			struct {
 				__u64 bp, bx, dx, ax, cx, sp, ip;
 			} r;
-			__u64 at = w->sp + LT_SIGFRAME_BP;
+			__u64 at = s->sp + LT_SIGFRAME_BP;
 
 			if (bpf_probe_read_user(&r, sizeof(r), (void *)at))
 				goto fault;
-			lt_walk_rec(w, at, r.bp);
-			lt_walk_rec(w, at + (LT_SIGFRAME_SP - LT_SIGFRAME_BP), r.sp);
-			lt_walk_rec(w, at + (LT_SIGFRAME_IP - LT_SIGFRAME_BP), r.ip);
-			/* The trampoline is named at its own address, not the one before. */
-			if (i < LT_MAX_STACK_DEPTH)
-				st->ips[i] |= LT_USTACK_EXACT;
-			w->bp = r.bp;
-			w->sp = r.sp;
+			lt_wrd(s, at, r.bp);
+			lt_wrd(s, at + (LT_SIGFRAME_SP - LT_SIGFRAME_BP), r.sp);
+			lt_wrd(s, at + (LT_SIGFRAME_IP - LT_SIGFRAME_BP), r.ip);
+			s->bp = r.bp;
+			s->sp = r.sp;
 			ra = r.ip;
-			w->exact = 1;
-			w->flags |= LT_UWALK_SIGNAL;
-			goto store;
+			/* Both are named at their own address, not the one before. */
+			s->mark_exact = 1;
+			s->exact = 1;
+			s->flags |= LT_UWALK_SIGNAL;
+			goto done;
 		}
 		if (row && row->cfa_reg != LT_CFA_UNDEF) {
 			if (row->cfa_reg == LT_CFA_RSP)
-				cfa = w->sp + row->cfa_off;
+				cfa = s->sp + row->cfa_off;
 			else if (row->cfa_reg == LT_CFA_RBP)
-				cfa = w->bp + row->cfa_off;
+				cfa = s->bp + row->cfa_off;
 			else /* PLT: rsp + 8, + 8 more once the stub has pushed */
-				cfa = w->sp + row->cfa_off + (((w->pc & 15) >= 11) ? 8 : 0);
+				cfa = s->sp + row->cfa_off + (((s->pc & 15) >= 11) ? 8 : 0);
 			if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
 				goto fault;
-			lt_walk_rec(w, cfa - 8, ra);
+			lt_wrd(s, cfa - 8, ra);
 			if (row->rbp_off) {
-				if (bpf_probe_read_user(&w->bp, sizeof(w->bp),
+				if (bpf_probe_read_user(&s->bp, sizeof(s->bp),
 							(void *)(cfa + row->rbp_off)))
 					goto fault;
-				lt_walk_rec(w, cfa + row->rbp_off, w->bp);
+				lt_wrd(s, cfa + row->rbp_off, s->bp);
 			}
-			w->sp = cfa;
-			goto store;
+			s->sp = cfa;
+			goto done;
 		}
 	}
 
@@ -429,50 +446,99 @@ static long lt_walk_step(__u32 i, void *data)
 			__u64 bp, ra;
 		} fr;
 
-		if (!w->bp || (w->bp & 7)) {
-			w->end = LT_UEND_CHAIN;
-			return 1;
+		if (!s->bp || (s->bp & 7)) {
+			s->end = LT_UEND_CHAIN;
+			return LT_STEP_STOP;
 		}
-		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)w->bp))
+		if (bpf_probe_read_user(&fr, sizeof(fr), (void *)s->bp))
 			goto fault;
 		/*
 		 * Frames grow upwards; a lower frame pointer is a stack switch
 		 * (Go's mcall and systemstack run on g0 with the goroutine's rbp
 		 * chained), followed when it leads to code of the process.
 		 */
-		if (w->bp < w->sp) {
-			if (w->switches >= LT_UWALK_MAX_SWITCHES || !lt_walk_is_code(w, fr.ra)) {
-				w->end = LT_UEND_CHAIN;
-				return 1;
+		if (s->bp < s->sp) {
+			if (s->switches >= LT_UWALK_MAX_SWITCHES || !lt_walk_is_code(s, fr.ra)) {
+				s->end = LT_UEND_CHAIN;
+				return LT_STEP_STOP;
 			}
-			w->switches++;
-			w->flags |= LT_UWALK_SWITCH;
+			s->switches++;
+			s->flags |= LT_UWALK_SWITCH;
 		}
-		lt_walk_rec(w, w->bp, fr.bp);
-		lt_walk_rec(w, w->bp + 8, fr.ra);
+		lt_wrd(s, s->bp, fr.bp);
+		lt_wrd(s, s->bp + 8, fr.ra);
 		ra = fr.ra;
-		w->sp = w->bp + 16;
-		w->bp = fr.bp;
+		s->sp = s->bp + 16;
+		s->bp = fr.bp;
 	}
-store:
+done:
 	if (!ra) {
-		w->end = LT_UEND_CHAIN;
+		s->end = LT_UEND_CHAIN;
+		return LT_STEP_STOP;
+	}
+	s->pc = ra;
+	return LT_STEP_ON;
+fault:
+	s->end = LT_UEND_FAULT;
+	return LT_STEP_STOP;
+}
+
+/*
+ * st->ips[k] = v, or |= v with `or`; -1 when k is out of range. A 64-bit
+ * index bounded on the register that indexes: the verifier loses a 32-bit
+ * one's bound across the compiler's zero-extensions.
+ */
+static __always_inline int lt_ips_set(struct lt_ustack *st, __u64 k, __u64 v, bool or)
+{
+	asm volatile("" : "+r"(k));
+	if (k >= LT_MAX_STACK_DEPTH)
+		return -1;
+	if (or)
+		st->ips[k] |= v;
+	else
+		st->ips[k] = v;
+	return 0;
+}
+
+/* One frame, in a bpf_loop(): the step, then what only the loop may touch. */
+static long lt_walk_step(__u32 i, void *data)
+{
+	struct lt_walk *w = data;
+	/*
+	 * Step i stores frame i + 1 (frame 0 is the interrupted pc). Indexing by
+	 * i, which the verifier treats as unknown, rather than by a counter in
+	 * w lets it verify this callback once instead of once per iteration.
+	 */
+	__u32 slot = i + 1;
+	struct lt_ustack *st = w->st;
+	__u64 ip;
+	int r;
+
+	if (slot >= lt_ustack_depth || slot >= LT_MAX_STACK_DEPTH) {
+		w->s.end = LT_UEND_DEPTH;
+		w->nocache = 1;
 		return 1;
 	}
-	w->pc = ra;
-	if (w->exact)
-		ra |= LT_USTACK_EXACT;
-	asm volatile("" : "+r"(slot)); /* keep the bound next to the store */
-	if (slot >= LT_MAX_STACK_DEPTH)
+	w->s.i = i;
+	r = lt_walk_next(&w->s);
+	for (__u32 j = 0; j < 3 && j < w->s.nrd; j++)
+		lt_walk_rec(w, w->s.rd_addr[j], w->s.rd_val[j]);
+	/* Where the stack ends unreadable, a bulk re-read proves nothing. */
+	if (w->s.end == LT_UEND_FAULT)
+		w->nocache = 1;
+	if (r == LT_STEP_DROP) {
+		w->n = i;
 		return 1;
-	st->ips[slot & 127] = ra; /* the mask: for the verifier, within the value */
+	}
+	if (w->s.mark_exact)
+		lt_ips_set(st, i, LT_USTACK_EXACT, true);
+	if (r != LT_STEP_ON)
+		return 1;
+	ip = w->s.exact ? w->s.pc | LT_USTACK_EXACT : w->s.pc;
+	if (lt_ips_set(st, slot, ip, false))
+		return 1;
 	w->n = slot + 1;
 	return 0;
-fault:
-	/* Where the stack ends unreadable, a bulk re-read proves nothing. */
-	w->nocache = 1;
-	w->end = LT_UEND_FAULT;
-	return 1;
 }
 
 /*
@@ -627,25 +693,25 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 		w.st = st;
 		w.sc = sc;
 		w.tgid = bpf_get_current_pid_tgid() >> 32;
-		w.pc = regs->ip;
-		w.sp = regs->sp;
-		w.bp = regs->bp;
-		w.sc_base = w.sp & ~7ULL;
-		if (!w.pc) {
+		w.s.pc = regs->ip;
+		w.s.sp = regs->sp;
+		w.s.bp = regs->bp;
+		w.sc_base = w.s.sp & ~7ULL;
+		if (!w.s.pc) {
 			lt_stat_inc(LT_STAT_USTACK_FAULT);
 			return LT_NO_USTACK;
 		}
-		st->ips[0] = w.pc;
+		st->ips[0] = w.s.pc;
 		w.n = 1;
 		lt_walk_seed(&w);
 		bpf_loop(LT_MAX_STACK_DEPTH, lt_walk_step, &w, 0);
-		if (w.end == LT_UEND_DEPTH)
+		if (w.s.end == LT_UEND_DEPTH)
 			lt_stat_inc(LT_STAT_USTACK_TRUNC);
 		n = w.n;
 	}
 
-	st->end = w.end;
-	st->flags = w.flags;
+	st->end = w.s.end;
+	st->flags = w.s.flags;
 	hc.st = st;
 	bpf_loop(n, lt_hash_step, &hc, 0);
 	h = hc.h ?: 1;

@@ -42,6 +42,7 @@ static const char *kind_name(uint8_t k)
 
 int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o)
 {
+	uint64_t ev = 0, val = 0;
 	char when[32];
 	struct tm tm;
 
@@ -86,20 +87,20 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", lost[i].name,
 				p->stats[lost[i].st]);
 	}
-	fputs("},\"user_stacks\":{", f);
-	{
-		uint64_t ev = 0, val = 0;
-
-		for (int r = LT_UR_COMPLETE; r < LT_UR_NR; r++) {
-			ev += p->ur_events[r];
-			val += p->ur_value[r];
-		}
-		fprintf(f, "\"events\":%" PRIu64 ",\"value\":%" PRIu64, ev, val);
+	fputs("}", f);
+	/* Only a traced profile knows how its user stacks ended (not one read back). */
+	for (int r = LT_UR_COMPLETE; r < LT_UR_NR; r++) {
+		ev += p->ur_events[r];
+		val += p->ur_value[r];
+	}
+	if (ev) {
+		fprintf(f, ",\"user_stacks\":{\"events\":%" PRIu64 ",\"value\":%" PRIu64, ev, val);
 		for (int r = LT_UR_COMPLETE; r < LT_UR_NR; r++)
 			fprintf(f, ",\"%s\":{\"events\":%" PRIu64 ",\"value\":%" PRIu64 "}",
 				lt_ureason_name[r], p->ur_events[r], p->ur_value[r]);
+		fputs("}", f);
 	}
-	fputs("},\n\"stacks\":[", f);
+	fputs(",\n\"stacks\":[", f);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct lt_sample *s = &p->samples[i];
 		bool first = true;
@@ -112,7 +113,8 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			s->tgid, s->pid, s->nspid ? s->nspid : s->tgid, s->total, s->count);
 		if (p->unit2)
 			fprintf(f, ",\"total2\":%" PRIu64, s->total2);
-		fprintf(f, ",\"user_stack\":\"%s\"", lt_ureason_name[s->ureason]);
+		if (ev)
+			fprintf(f, ",\"user_stack\":\"%s\"", lt_ureason_name[s->ureason]);
 		fputs(",\"frames\":[", f);
 		for (uint32_t k = 0; k < s->nframes; k++) {
 			fprintf(f, "%s[", k ? "," : "");

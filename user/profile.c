@@ -349,12 +349,23 @@ static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt
 	if (aux)
 		err = push_frame(p, b, aux, LT_FRAME_PSEUDO, 0);
 	/* User frames from the outermost; an address's inlined frames leaf first. */
+	bool outermost = true;
+
 	for (uint32_t k = s->nuser; !err && k-- > 0;) {
 		uint64_t ip = s->ips[k] & ~LT_USTACK_EXACT;
 		bool ret = k > 0 && !(s->ips[k] & LT_USTACK_EXACT);
 		int n = lt_symbolizer__user_frames(sy, s->tgid, ip, ret, uf, LT_SYM_MAX_INLINE + 1);
 
-		if (k == s->nuser - 1 && n > 0) {
+		/*
+		 * A walk without the process's mapping list cannot tell code from
+		 * a garbage frame pointer chain's words; its outermost frames
+		 * outside every mapping are that garbage, not frames.
+		 */
+		if (outermost && k > 0 && n > 0 && !uf[n - 1].module &&
+		    (s->uflags & LT_UWALK_NOMAPS))
+			continue;
+		if (outermost && n > 0) {
+			outermost = false;
 			s->ureason = classify_ustack(p, s, uf[n - 1].name, uf[n - 1].module);
 			if (s->ureason == LT_UR_NO_TABLE && s->total > p->ur_file_value) {
 				p->ur_file_value = s->total;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #define LT_MAPS_MAX (1U << 22)
 /* A second look this long after a process is first published from /proc. */
 #define LT_RECHECK_S 0.25
+/* Published processes are checked for exits this often (lost or no exit records). */
+#define LT_SWEEP_TICKS 100
 
 enum ufile_kind {
 	UF_TABLE, /* has a table in the row pool */
@@ -718,6 +721,21 @@ int lt_unwinder__attach(struct lt_unwinder *u, struct bpf_object *obj, struct lt
 	return err ?: attach_hooks(u, obj);
 }
 
+/* Withdraw the lists of processes gone without an exit record reaching us. */
+static void sweep(struct lt_unwinder *u, struct lt_symbolizer *s)
+{
+	for (size_t i = 0; i < u->pubs_cap;) {
+		uint32_t tgid = u->pubs[i].tgid;
+
+		if (tgid && kill(tgid, 0) && errno == ESRCH) {
+			lt_symbolizer__exit(s, tgid);
+			lt_unwinder__forget(u, tgid); /* shifts a later entry into i */
+			continue;
+		}
+		i++;
+	}
+}
+
 int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 {
 	uint32_t key, next;
@@ -725,6 +743,8 @@ int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 	int err = 0;
 
 	pool_tick(u);
+	if (u->tick % LT_SWEEP_TICKS == 0)
+		sweep(u, s);
 	while (!err && !bpf_map_get_next_key(u->want_fd, NULL, &next)) {
 		key = next;
 		bpf_map_delete_elem(u->want_fd, &key);
