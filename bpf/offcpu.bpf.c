@@ -34,6 +34,7 @@ const volatile __u8 want_kstack = 1;
 
 struct offcpu_start {
 	__u64 ts;
+	__u64 rt; /* the task's sum_exec_runtime at ts */
 	__u64 ustack;
 	__s32 kstack;
 	__u32 class;
@@ -79,31 +80,29 @@ static __always_inline __u32 classify(bool preempt, __u32 state)
 
 enum state_src { STATE_BTF, STATE_RAW, STATE_TP };
 
-/*
- * Switch-out of the current task: filter first (the cheapest test that
- * rejects most events), then the state. Returns true and fills the class,
- * tgid and pid of s when the block is to be timed.
- */
-static __always_inline bool switch_out_wanted(bool preempt, void *prev, enum state_src src,
-					      __u32 tp_state, struct offcpu_start *s, __u32 *pidp)
+/* Is the task switching out (current) a target? The cheapest test first. */
+static __always_inline bool switch_out_selected(__u32 *tgidp, __u32 *pidp)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 pid = (__u32)id, tgid = id >> 32, class, state;
 
-	if (!pid || !lt_current_selected(tgid, pid))
-		return false;
+	*pidp = (__u32)id;
+	*tgidp = id >> 32;
+	return *pidp && lt_current_selected(*tgidp, *pidp);
+}
+
+/* The class of the block that starts, or -1 when it is not timed. */
+static __always_inline int switch_out_class(bool preempt, void *prev, enum state_src src,
+					    __u32 tp_state)
+{
+	__u32 class, state;
+
 	state = src == STATE_BTF ? lt_task_state_btf(prev) :
 		src == STATE_RAW ? lt_task_state(prev) :
 				   tp_state;
 	if (state & TASK_DEAD)
-		return false;
+		return -1;
 	class = classify(preempt, state);
-	if (!(classes & OFFCPU_WANT(class)))
-		return false;
-	s->class = class;
-	s->tgid = tgid;
-	*pidp = pid;
-	return true;
+	return classes & OFFCPU_WANT(class) ? (int)class : -1;
 }
 
 /* Then the stacks (through the thread's cache sc, if any); the block starts at now. */
@@ -121,12 +120,10 @@ static __always_inline void switch_out_capture(void *ctx, struct task_struct *ta
 	s->ts = now;
 }
 
-/* Switch-in at now: aggregate the block that started at s if it is within the limits. */
-static __always_inline void switch_in(const struct offcpu_start *s, __u32 pid,
-				      struct lt_stack_key *key, __u64 now)
+/* Aggregate the block that started at s and lasted delta ns, if within the limits. */
+static __always_inline void block_end(const struct offcpu_start *s, __u32 pid,
+				      struct lt_stack_key *key, __u64 delta)
 {
-	__u64 delta = now - s->ts;
-
 	if (delta < min_block_ns || delta > max_block_ns)
 		return;
 	key->ustack = s->ustack;
@@ -137,16 +134,62 @@ static __always_inline void switch_in(const struct offcpu_start *s, __u32 pid,
 	lt_agg_add(key, delta / 1000);
 }
 
+/* Switch-in at now: the block that started at s ends. */
+static __always_inline void switch_in(const struct offcpu_start *s, __u32 pid,
+				      struct lt_stack_key *key, __u64 now)
+{
+	block_end(s, pid, key, now - s->ts);
+}
+
+/*
+ * The kernel does not always trace a switch-in: on 6.18 a thread that
+ * blocked and left its CPU idle was at times resumed by the idle task with no
+ * sched_switch (ftrace alone, without BPF, shows its two switch-outs in a
+ * row). Its block then has a start and no end. At the thread's next
+ * switch-out (now, having run rt ns in all) it is timed: the time since it
+ * switched out less the time it has run since, by the scheduler's own
+ * account; counted, and said under -v.
+ */
+static __always_inline void switch_in_untraced(const struct offcpu_start *s, __u32 pid,
+					       struct lt_stack_key *key, __u64 now, __u64 rt)
+{
+	__u64 wall = now - s->ts, ran = rt - s->rt;
+
+	if (rt < s->rt || ran >= wall)
+		return;
+	lt_stat_inc(LT_STAT_END_UNTRACED);
+	block_end(s, pid, key, wall - ran);
+}
+
 /* The flavours without task storage keep starts in the pid-keyed hash. */
 static __always_inline void switch_out_hash(void *ctx, bool preempt, void *prev, enum state_src src,
 					    __u32 tp_state)
 {
-	struct offcpu_start s = {};
-	__u32 pid;
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+	struct offcpu_start s = {}, *old;
+	__u32 pid, tgid;
+	__u64 now, rt;
+	int class;
 
-	if (!switch_out_wanted(preempt, prev, src, tp_state, &s, &pid))
+	if (!switch_out_selected(&tgid, &pid))
 		return;
-	switch_out_capture(ctx, NULL, &s, NULL, bpf_ktime_get_ns(), false);
+	now = bpf_ktime_get_ns();
+	rt = BPF_CORE_READ(cur, se.sum_exec_runtime);
+	old = bpf_map_lookup_elem(&start, &pid);
+	if (old) {
+		struct lt_stack_key key = {};
+
+		bpf_get_current_comm(key.comm, sizeof(key.comm));
+		switch_in_untraced(old, pid, &key, now, rt);
+		bpf_map_delete_elem(&start, &pid);
+	}
+	class = switch_out_class(preempt, prev, src, tp_state);
+	if (class < 0)
+		return;
+	s.class = class;
+	s.tgid = tgid;
+	s.rt = rt;
+	switch_out_capture(ctx, NULL, &s, NULL, now, false);
 	if (bpf_map_update_elem(&start, &pid, &s, BPF_ANY))
 		lt_stat_inc(LT_STAT_START_FULL);
 }
@@ -167,24 +210,35 @@ static __always_inline void switch_in_hash(__u32 pid, const char *comm)
 static __always_inline int switch_btf(void *ctx, bool preempt, struct task_struct *prev,
 				      struct task_struct *next, bool direct)
 {
-	struct offcpu_start s = {};
 	struct lt_stack_key key = {};
 	struct offcpu_task *t;
 	__u64 now = 0;
-	__u32 pid;
+	__u32 pid, tgid;
+	int class;
 
 	/*
 	 * One timestamp serves both halves of the switch: prev's block starts
 	 * when next's ends (the stack capture between is on-CPU either way).
 	 */
-	if (switch_out_wanted(preempt, prev, STATE_BTF, 0, &s, &pid)) {
+	if (switch_out_selected(&tgid, &pid)) {
+		class = switch_out_class(preempt, prev, STATE_BTF, 0);
 		now = bpf_ktime_get_ns();
-		t = bpf_task_storage_get(&start_task, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (t) {
-			t->s.class = s.class;
-			t->s.tgid = s.tgid;
+		t = bpf_task_storage_get(&start_task, prev, 0,
+					 class >= 0 ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+		if (t && t->s.ts) {
+			struct lt_stack_key k = {};
+
+			*(__u64 *)&k.comm[0] = *(__u64 *)&prev->comm[0];
+			*(__u64 *)&k.comm[8] = *(__u64 *)&prev->comm[8];
+			switch_in_untraced(&t->s, pid, &k, now, prev->se.sum_exec_runtime);
+			t->s.ts = 0;
+		}
+		if (class >= 0 && t) {
+			t->s.class = class;
+			t->s.tgid = tgid;
+			t->s.rt = prev->se.sum_exec_runtime;
 			switch_out_capture(ctx, prev, &t->s, &t->sc, now, direct);
-		} else {
+		} else if (class >= 0) {
 			lt_stat_inc(LT_STAT_START_FULL);
 		}
 	}

@@ -54,6 +54,7 @@ enum lt_uend {
 			  return address is not code of the process */
 	LT_UEND_DEPTH, /* --perf-max-stack-depth frames */
 	LT_UEND_FAULT, /* a stack word could not be read */
+	LT_UEND_SWITCHES, /* a further stack switch, past LT_UWALK_MAX_SWITCHES */
 	LT_UEND_NR,
 };
 
@@ -90,6 +91,7 @@ enum lt_stat {
 	LT_STAT_KCACHE_HIT, /* kernel stacks reused from the thread's stack cache */
 	LT_STAT_UCACHE_HIT, /* user stacks reused from the thread's stack cache */
 	LT_STAT_WANT_FULL, /* processes user space could not be asked to publish (queue full) */
+	LT_STAT_END_UNTRACED, /* offcpu: blocks whose switch-in the kernel did not trace, timed later */
 	LT_STAT_NR,
 };
 

@@ -107,28 +107,47 @@ struct lt_wstate {
 	__u64 rd_addr[3], rd_val[3];
 };
 
-/* Walk state shared by the bpf_loop() steps. */
+/*
+ * Walk state shared by the bpf_loop() steps: scalars, in a per-CPU map value
+ * rather than on the stack (older kernels limit a call chain's stack to 512
+ * bytes, and the steps call two functions deep).
+ */
 struct lt_walk {
 	struct lt_wstate s;
-	__u64 ino; /* bpf_find_vma()'s answer for the leaf */
-	__u64 vm_pgoff;
-	__u32 dev;
 	__u32 tgid;
 	__u32 n; /* frames stored */
-	__u8 have_file;
-	__u8 nocache; /* the walk depended on more than the words it recorded */
 	__u32 nrec; /* words recorded in sc */
 	__u32 span; /* bytes from sc_base past the highest recorded word */
 	__u64 sc_base; /* the start sp & ~7: recorded words are indexed from it */
-	struct task_struct *task;
+	__u8 nocache; /* the walk depended on more than the words it recorded */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_walk);
+} lt_walk_scratch SEC(".maps");
+
+/* What the loop's steps need besides the state: pointers, so on the stack. */
+struct lt_walk_ctx {
+	struct lt_walk *w;
 	struct lt_ustack *st; /* the per-CPU frame buffer, looked up once per walk */
 	struct lt_scache *sc; /* where the words the walk reads are recorded, or NULL */
 };
 
+/* What bpf_find_vma() found for the leaf pc. */
+struct lt_vma_res {
+	__u64 start, end, pgoff, ino;
+	__u32 dev;
+	__u32 have_file;
+};
+
 /* Record that the walk read val at addr, for lt_ustack_get()'s cache. */
-static __always_inline void lt_walk_rec(struct lt_walk *w, __u64 addr, __u64 val)
+static __always_inline void lt_walk_rec(struct lt_walk_ctx *x, __u64 addr, __u64 val)
 {
-	struct lt_scache *c = w->sc;
+	struct lt_walk *w = x->w;
+	struct lt_scache *c = x->sc;
 	__u64 d = addr - w->sc_base;
 	__u32 k = w->nrec;
 
@@ -150,17 +169,16 @@ static __always_inline void lt_walk_rec(struct lt_walk *w, __u64 addr, __u64 val
 
 static long lt_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
-	struct lt_walk *w = data;
+	struct lt_vma_res *v = data;
 	struct file *f = vma->vm_file;
 
-	w->s.vm_start = vma->vm_start;
-	w->s.vm_end = vma->vm_end;
-	w->vm_pgoff = vma->vm_pgoff;
-	w->have_file = 0;
+	v->start = vma->vm_start;
+	v->end = vma->vm_end;
+	v->pgoff = vma->vm_pgoff;
 	if (f) {
-		w->ino = f->f_inode->i_ino;
-		w->dev = f->f_inode->i_sb->s_dev;
-		w->have_file = 1;
+		v->ino = f->f_inode->i_ino;
+		v->dev = f->f_inode->i_sb->s_dev;
+		v->have_file = 1;
 	}
 	return 0;
 }
@@ -258,9 +276,10 @@ __attribute__((noinline)) int lt_unwind_range(__u32 first, __u32 n, __u64 pc, st
  * look up the VMA of the leaf pc. bpf_find_vma() works only once per
  * sched_switch, so it is called once, here, before the walk.
  */
-static __always_inline void lt_walk_seed(struct lt_walk *w)
+static __always_inline void lt_walk_seed(struct lt_walk *w, struct task_struct *task)
 {
 	struct lt_wstate *s = &w->s;
+	struct lt_vma_res v = {};
 	struct lt_unwind_proc *pl;
 	struct lt_unwind_key k = {};
 	struct lt_unwind_tab *t;
@@ -281,16 +300,15 @@ static __always_inline void lt_walk_seed(struct lt_walk *w)
 	err = bpf_map_update_elem(&lt_unwind_want, &w->tgid, &why, BPF_NOEXIST);
 	if (err && err != -EEXIST)
 		lt_stat_inc(LT_STAT_WANT_FULL);
-	err = bpf_find_vma(w->task, s->pc, lt_vma_cb, w, 0);
-	if (err) {
-		s->vm_start = s->vm_end = 0;
+	if (bpf_find_vma(task, s->pc, lt_vma_cb, &v, 0))
 		return;
-	}
-	s->bias = s->vm_start - (w->vm_pgoff << 12);
+	s->vm_start = v.start;
+	s->vm_end = v.end;
+	s->bias = v.start - (v.pgoff << 12);
 	s->tab_nrows = 0;
-	if (w->have_file) {
-		k.dev = w->dev;
-		k.ino = w->ino;
+	if (v.have_file) {
+		k.dev = v.dev;
+		k.ino = v.ino;
 		t = bpf_map_lookup_elem(&lt_unwind_tabs, &k);
 		if (t) {
 			s->tab_first = t->first;
@@ -351,16 +369,13 @@ static __always_inline bool lt_walk_is_code(struct lt_wstate *s, __u64 addr)
 	return lt_unwind_range(s->pfirst, s->pn, addr, &r) && r.mapped;
 }
 
-static __always_inline void lt_wrd(struct lt_wstate *s, __u64 addr, __u64 val)
-{
-	__u32 k = s->nrd;
-
-	if (k < 3) {
-		s->rd_addr[k] = addr;
-		s->rd_val[k] = val;
-		s->nrd = k + 1;
-	}
-}
+/* Word n (a constant: older verifiers lose variable indices here) read this step. */
+#define LT_WRD(s, n, addr, val)                                                                    \
+	do {                                                                                       \
+		(s)->rd_addr[n] = (addr);                                                          \
+		(s)->rd_val[n] = (val);                                                            \
+		(s)->nrd = (n) + 1;                                                                \
+	} while (0)
 
 enum { LT_STEP_ON = 0, LT_STEP_STOP = 1, LT_STEP_DROP = 2 };
 
@@ -407,9 +422,9 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 
 			if (bpf_probe_read_user(&r, sizeof(r), (void *)at))
 				goto fault;
-			lt_wrd(s, at, r.bp);
-			lt_wrd(s, at + (LT_SIGFRAME_SP - LT_SIGFRAME_BP), r.sp);
-			lt_wrd(s, at + (LT_SIGFRAME_IP - LT_SIGFRAME_BP), r.ip);
+			LT_WRD(s, 0, at, r.bp);
+			LT_WRD(s, 1, at + (LT_SIGFRAME_SP - LT_SIGFRAME_BP), r.sp);
+			LT_WRD(s, 2, at + (LT_SIGFRAME_IP - LT_SIGFRAME_BP), r.ip);
 			s->bp = r.bp;
 			s->sp = r.sp;
 			ra = r.ip;
@@ -428,12 +443,12 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 				cfa = s->sp + row->cfa_off + (((s->pc & 15) >= 11) ? 8 : 0);
 			if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
 				goto fault;
-			lt_wrd(s, cfa - 8, ra);
+			LT_WRD(s, 0, cfa - 8, ra);
 			if (row->rbp_off) {
 				if (bpf_probe_read_user(&s->bp, sizeof(s->bp),
 							(void *)(cfa + row->rbp_off)))
 					goto fault;
-				lt_wrd(s, cfa + row->rbp_off, s->bp);
+				LT_WRD(s, 1, cfa + row->rbp_off, s->bp);
 			}
 			s->sp = cfa;
 			goto done;
@@ -458,15 +473,19 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 		 * chained), followed when it leads to code of the process.
 		 */
 		if (s->bp < s->sp) {
-			if (s->switches >= LT_UWALK_MAX_SWITCHES || !lt_walk_is_code(s, fr.ra)) {
+			if (!lt_walk_is_code(s, fr.ra)) {
 				s->end = LT_UEND_CHAIN;
+				return LT_STEP_STOP;
+			}
+			if (s->switches >= LT_UWALK_MAX_SWITCHES) {
+				s->end = LT_UEND_SWITCHES;
 				return LT_STEP_STOP;
 			}
 			s->switches++;
 			s->flags |= LT_UWALK_SWITCH;
 		}
-		lt_wrd(s, s->bp, fr.bp);
-		lt_wrd(s, s->bp + 8, fr.ra);
+		LT_WRD(s, 0, s->bp, fr.bp);
+		LT_WRD(s, 1, s->bp + 8, fr.ra);
 		ra = fr.ra;
 		s->sp = s->bp + 16;
 		s->bp = fr.bp;
@@ -503,14 +522,15 @@ static __always_inline int lt_ips_set(struct lt_ustack *st, __u64 k, __u64 v, bo
 /* One frame, in a bpf_loop(): the step, then what only the loop may touch. */
 static long lt_walk_step(__u32 i, void *data)
 {
-	struct lt_walk *w = data;
+	struct lt_walk_ctx *x = data;
+	struct lt_walk *w = x->w;
 	/*
 	 * Step i stores frame i + 1 (frame 0 is the interrupted pc). Indexing by
 	 * i, which the verifier treats as unknown, rather than by a counter in
 	 * w lets it verify this callback once instead of once per iteration.
 	 */
 	__u32 slot = i + 1;
-	struct lt_ustack *st = w->st;
+	struct lt_ustack *st = x->st;
 	__u64 ip;
 	int r;
 
@@ -521,8 +541,12 @@ static long lt_walk_step(__u32 i, void *data)
 	}
 	w->s.i = i;
 	r = lt_walk_next(&w->s);
-	for (__u32 j = 0; j < 3 && j < w->s.nrd; j++)
-		lt_walk_rec(w, w->s.rd_addr[j], w->s.rd_val[j]);
+	if (w->s.nrd > 0)
+		lt_walk_rec(x, w->s.rd_addr[0], w->s.rd_val[0]);
+	if (w->s.nrd > 1)
+		lt_walk_rec(x, w->s.rd_addr[1], w->s.rd_val[1]);
+	if (w->s.nrd > 2)
+		lt_walk_rec(x, w->s.rd_addr[2], w->s.rd_val[2]);
 	/* Where the stack ends unreadable, a bulk re-read proves nothing. */
 	if (w->s.end == LT_UEND_FAULT)
 		w->nocache = 1;
@@ -646,11 +670,12 @@ static __always_inline __u64 lt_ustack_cached(struct task_struct *task, struct p
 static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct lt_walk w = {};
+	struct lt_walk_ctx x = { .sc = sc };
+	struct lt_walk *w;
 	struct lt_ustack *st;
 	struct pt_regs *regs = NULL;
 	struct lt_hash_ctx hc = { .h = 0x9e3779b97f4a7c15ULL };
-	__u32 zero = 0, n;
+	__u32 zero = 0, n, tgid;
 	__u8 one = 1;
 	__u64 h, gen = 0;
 	long err;
@@ -672,8 +697,11 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 		}
 	}
 	st = bpf_map_lookup_elem(&lt_ustack_scratch, &zero);
-	if (!st)
+	w = bpf_map_lookup_elem(&lt_walk_scratch, &zero);
+	if (!st || !w)
 		return LT_NO_USTACK;
+	__builtin_memset(w, 0, sizeof(*w));
+	tgid = bpf_get_current_pid_tgid() >> 32;
 
 	if (lt_ustack_mode == LT_USTACK_FP) {
 		long sz = bpf_get_stack(ctx, st->ips, lt_ustack_depth * sizeof(__u64),
@@ -685,33 +713,31 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 		}
 		n = sz / sizeof(__u64);
 		/* Not snapshotted yet (forked after attach): ask user space to, for symbols. */
-		w.tgid = bpf_get_current_pid_tgid() >> 32;
-		if (!bpf_map_lookup_elem(&lt_unwind_procs, &w.tgid))
-			bpf_map_update_elem(&lt_unwind_want, &w.tgid, &one, BPF_NOEXIST);
+		if (!bpf_map_lookup_elem(&lt_unwind_procs, &tgid))
+			bpf_map_update_elem(&lt_unwind_want, &tgid, &one, BPF_NOEXIST);
 	} else {
-		w.task = task;
-		w.st = st;
-		w.sc = sc;
-		w.tgid = bpf_get_current_pid_tgid() >> 32;
-		w.s.pc = regs->ip;
-		w.s.sp = regs->sp;
-		w.s.bp = regs->bp;
-		w.sc_base = w.s.sp & ~7ULL;
-		if (!w.s.pc) {
+		x.w = w;
+		x.st = st;
+		w->tgid = tgid;
+		w->s.pc = regs->ip;
+		w->s.sp = regs->sp;
+		w->s.bp = regs->bp;
+		w->sc_base = w->s.sp & ~7ULL;
+		if (!w->s.pc) {
 			lt_stat_inc(LT_STAT_USTACK_FAULT);
 			return LT_NO_USTACK;
 		}
-		st->ips[0] = w.s.pc;
-		w.n = 1;
-		lt_walk_seed(&w);
-		bpf_loop(LT_MAX_STACK_DEPTH, lt_walk_step, &w, 0);
-		if (w.s.end == LT_UEND_DEPTH)
+		st->ips[0] = w->s.pc;
+		w->n = 1;
+		lt_walk_seed(w, task);
+		bpf_loop(LT_MAX_STACK_DEPTH, lt_walk_step, &x, 0);
+		if (w->s.end == LT_UEND_DEPTH)
 			lt_stat_inc(LT_STAT_USTACK_TRUNC);
-		n = w.n;
+		n = w->n;
 	}
 
-	st->end = w.s.end;
-	st->flags = w.s.flags;
+	st->end = w->s.end;
+	st->flags = w->s.flags;
 	hc.st = st;
 	bpf_loop(n, lt_hash_step, &hc, 0);
 	h = hc.h ?: 1;
@@ -725,12 +751,12 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 			return LT_NO_USTACK;
 		}
 	}
-	if (sc && regs && !w.nocache) {
+	if (sc && regs && !w->nocache) {
 		sc->u_pc = regs->ip;
 		sc->u_sp = regs->sp;
 		sc->u_bp = regs->bp;
-		sc->u_n = w.nrec;
-		sc->u_span = w.span;
+		sc->u_n = w->nrec;
+		sc->u_span = w->span;
 		sc->u_id = h;
 		sc->u_gen = gen;
 		sc->u_exec = task->self_exec_id;

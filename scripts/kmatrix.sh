@@ -124,6 +124,7 @@ for tool in "offcpu" "io" "io --syscalls" "tcp" "tcp --wait" "alloc -p $!"; do
 		sed "s/^latprof: attached: /KM-ATTACH ${tool%% *}: /"
 	grep -q 'latprof: attached:' /tmp/km-attach.out ||
 		grep -v '^libbpf' /tmp/km-attach.out | tail -3 | sed "s/^/KM-ATTACH-ERR ${tool%% *}: /"
+	grep -q 'latprof: attached:' /tmp/km-attach.out || grep -B14 -m1 'processed [0-9]* insns' /tmp/km-attach.out | sed "s/^/KM-VLOG: /"
 done
 kill $! 2>/dev/null
 for t in "$@"; do

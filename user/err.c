@@ -34,6 +34,15 @@ void lt_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void lt_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap);
+	va_end(ap);
+}
+
 void lt_info(const char *fmt, ...)
 {
 	va_list ap;

@@ -20,6 +20,8 @@ void lt_set_verbose(int level);
 void lt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "latprof: warning: ..." on stderr. Cannot fail. */
 void lt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "latprof: ..." on stderr: a fact worth a line, not a fault. Cannot fail. */
+void lt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "latprof: ..." on stderr, only with -v. Cannot fail. */
 void lt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -290,6 +290,7 @@ const char *const lt_ureason_name[LT_UR_NR] = {
 	[LT_UR_DEPTH] = "depth_limit",
 	[LT_UR_FAULT] = "read_fault",
 	[LT_UR_NO_MAPS] = "mappings_not_known",
+	[LT_UR_SWITCHES] = "switch_limit",
 };
 
 /*
@@ -327,6 +328,8 @@ static uint8_t classify_ustack(const struct lt_profile *p, const struct lt_sampl
 		return LT_UR_NO_MAPS;
 	if (s->uend == LT_UEND_DEPTH)
 		return LT_UR_DEPTH;
+	if (s->uend == LT_UEND_SWITCHES)
+		return LT_UR_SWITCHES;
 	if (module && p->untabled && p->untabled(p->untabled_ctx, module))
 		return LT_UR_NO_TABLE;
 	if (s->uend == LT_UEND_FAULT)

@@ -31,6 +31,7 @@ enum lt_ureason {
 	LT_UR_DEPTH, /* --perf-max-stack-depth frames */
 	LT_UR_FAULT, /* a stack word could not be read */
 	LT_UR_NO_MAPS, /* walked before the process's mappings were known */
+	LT_UR_SWITCHES, /* more stack switches than a walk follows */
 	LT_UR_NR,
 };
 

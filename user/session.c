@@ -204,7 +204,7 @@ static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *
 	lt_stacks_report_lost(p, unw ? lt_unwinder__stats(unw) : NULL,
 			      live->pw ? lt_procwatch__lost(live->pw) : 0);
 	lt_stacks_report_completeness(p);
-	lt_symbolizer__report(s);
+	lt_symbolizer__report(s, c->quiet);
 	return 0;
 }
 

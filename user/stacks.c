@@ -180,6 +180,7 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 		/* A walk without the list that still reached its root lost nothing. */
 		{ p->ur_events[LT_UR_NO_MAPS],
 		  "user stacks cut short, walked before the process's mappings were known" },
+		{ p->ur_events[LT_UR_SWITCHES], "user stacks cut at their fifth stack switch" },
 	};
 	char buf[1536];
 	size_t len = 0;
@@ -202,6 +203,10 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 	}
 	if (len)
 		lt_warn("%s", buf);
+	if (p->stats[LT_STAT_END_UNTRACED])
+		lt_info("%llu blocks ended with no switch-in traced by the kernel: timed at the "
+			"thread's next switch-out, less the time it ran",
+			(unsigned long long)p->stats[LT_STAT_END_UNTRACED]);
 	if (p->stats[LT_STAT_KCACHE_HIT] || p->stats[LT_STAT_UCACHE_HIT])
 		lt_info("stack cache: %llu kernel and %llu user stacks reused without a walk, "
 			"%llu events",
@@ -223,6 +228,7 @@ void lt_stacks_report_completeness(const struct lt_profile *p)
 		[LT_UR_DEPTH] = "depth limit",
 		[LT_UR_FAULT] = "stack unreadable",
 		[LT_UR_NO_MAPS] = "mappings not yet known",
+		[LT_UR_SWITCHES] = "stack switch limit",
 	};
 	uint64_t ev = 0, val = 0;
 	char buf[1024];

@@ -868,7 +868,7 @@ int lt_symbolizer__user_frames(struct lt_symbolizer *s, uint32_t tgid, uint64_t 
 	return n;
 }
 
-void lt_symbolizer__report(const struct lt_symbolizer *s)
+void lt_symbolizer__report(const struct lt_symbolizer *s, bool brief)
 {
 	const struct lt_sym_stats *t = &s->st;
 
@@ -878,10 +878,11 @@ void lt_symbolizer__report(const struct lt_symbolizer *s)
 			t->no_lines);
 	if (!t->bad_file && !t->no_symbol && !t->anon && !t->unmapped)
 		return;
-	lt_info("frames not named: %lu in files that could not be opened or parsed (%u files), "
-		"%lu outside every symbol (stripped, no debug info), %lu in anonymous memory "
-		"without a perf map, %lu outside every known mapping (%u processes gone before "
-		"their maps were read)",
+	(brief ? lt_info : lt_note)(
+		"frames not named: %lu in files that could not be opened or parsed (%u files), "
+		"%lu outside every symbol (stripped, no debug info: install its debug "
+		"symbols), %lu in anonymous memory without a perf map, %lu outside every known "
+		"mapping (%u processes gone before their maps were read)",
 		t->bad_file, t->files_failed, t->no_symbol, t->anon, t->unmapped, t->procs_gone);
 }
 

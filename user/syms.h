@@ -118,11 +118,12 @@ int lt_symbolizer__snapshot_bpf(struct lt_symbolizer *s);
 const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden, char *buf,
 				  size_t sz);
 /*
- * One line, with -v, of why frames were not named: files that could not be
- * opened or parsed, addresses outside any symbol, processes gone before their
- * maps were read. Nothing when every frame was named.
+ * One line of how many frames were not named, and why: files that could not
+ * be opened or parsed, addresses outside any symbol, processes gone before
+ * their maps were read. Nothing when every frame was named; with brief
+ * (-q), only with -v.
  */
-void lt_symbolizer__report(const struct lt_symbolizer *s);
+void lt_symbolizer__report(const struct lt_symbolizer *s, bool brief);
 
 /* The running kernel's GNU build-id in hex, "" when unknown. Cannot fail. */
 const char *lt_symbolizer__kernel_build_id(struct lt_symbolizer *s);

@@ -12,7 +12,7 @@
  *   mixed    short_nap(): 50 x 1 ms; long_nap(): 5 x 100 ms
  *   exit     blocker_sleep() 10 x 50 ms, then the process exits
  *   many     100 distinct stacks: recurse(d) for d = 1..100, 1 ms nap at the
- *            bottom of each
+ *            bottom of each; prints "blocked N", the naps that did block
  *   preempt  nproc + 1 threads run spin_hard() for 1 s, so they preempt
  *            each other
  *   jit      a fake JIT: jit_compiled_fn, machine code in anonymous executable
@@ -34,6 +34,7 @@
  *            in alt_nap()
  *   nowait M run mode M at once, without waiting for SIGUSR1
  */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <stdint.h>
 #include <sys/mman.h>
 #include <pthread.h>
@@ -42,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,12 +147,30 @@ static noinline void *pipe_feeder(void *arg)
 	return NULL;
 }
 
+static int naps_blocked;
+
+static long vol_switches(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_nvcsw;
+}
+
 static noinline int recurse(int depth)
 {
 	volatile int pad = depth; /* read after the call: no tail call, no loop */
 
 	if (depth <= 1) {
+		/*
+		 * A nap that never blocks (its timer expired while the vCPU
+		 * was stolen, before it could sleep) is no off-CPU event:
+		 * count those that did, by the kernel's own count.
+		 */
+		long before = vol_switches();
+
 		nap_ms(1);
+		naps_blocked += vol_switches() > before;
 		return pad;
 	}
 	return recurse(depth - 1) + pad;
@@ -364,6 +384,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "many")) {
 		for (int d = 1; d <= 100; d++)
 			recurse(d);
+		printf("blocked %d\n", naps_blocked);
 	} else if (!strcmp(mode, "signal")) {
 		run_signals();
 	} else if (!strcmp(mode, "preempt")) {
