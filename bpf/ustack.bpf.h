@@ -370,11 +370,11 @@ static __always_inline bool lt_walk_is_code(struct lt_wstate *s, __u64 addr)
 }
 
 /* Word n (a constant: older verifiers lose variable indices here) read this step. */
-#define LT_WRD(s, n, addr, val)                                                                    \
-	do {                                                                                       \
-		(s)->rd_addr[n] = (addr);                                                          \
-		(s)->rd_val[n] = (val);                                                            \
-		(s)->nrd = (n) + 1;                                                                \
+#define LT_WRD(s, n, addr, val)           \
+	do {                              \
+		(s)->rd_addr[n] = (addr); \
+		(s)->rd_val[n] = (val);   \
+		(s)->nrd = (n) + 1;       \
 	} while (0)
 
 enum { LT_STEP_ON = 0, LT_STEP_STOP = 1, LT_STEP_DROP = 2 };

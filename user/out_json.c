@@ -89,10 +89,7 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 	}
 	fputs("}", f);
 	/* Only a traced profile knows how its user stacks ended (not one read back). */
-	for (int r = LT_UR_COMPLETE; r < LT_UR_NR; r++) {
-		ev += p->ur_events[r];
-		val += p->ur_value[r];
-	}
+	lt_profile__ustack_totals(p, &ev, &val);
 	if (ev) {
 		fprintf(f, ",\"user_stacks\":{\"events\":%" PRIu64 ",\"value\":%" PRIu64, ev, val);
 		for (int r = LT_UR_COMPLETE; r < LT_UR_NR; r++)

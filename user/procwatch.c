@@ -7,6 +7,7 @@
 #include <linux/perf_event.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include "grow.h"
 #include "procwatch.h"
 
 #define PW_PAGES 16 /* data pages per CPU ring (64 KiB): mmap records are rare and small */
@@ -137,15 +138,8 @@ static int push_rec(struct lt_procwatch *w, const uint8_t *buf, uint32_t len)
 
 	if (len < sizeof(struct perf_event_header) + sizeof(id))
 		return 0;
-	if (w->nrecs == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 256;
-		struct rec *nr = realloc(w->recs, cap * sizeof(*nr));
-
-		if (!nr)
-			return -ENOMEM;
-		w->recs = nr;
-		w->cap = cap;
-	}
+	if (LT_GROW(w->recs, w->nrecs, w->cap, 256))
+		return -ENOMEM;
 	r = &w->recs[w->nrecs];
 	r->buf = malloc(len);
 	if (!r->buf)

@@ -282,16 +282,12 @@ static int push_frame(struct lt_profile *p, struct frame_buf *b, const char *nam
 	return 0;
 }
 
-const char *const lt_ureason_name[LT_UR_NR] = {
-	[LT_UR_NONE] = "none",
-	[LT_UR_COMPLETE] = "complete",
-	[LT_UR_NO_TABLE] = "no_table",
-	[LT_UR_FP_BROKEN] = "fp_chain_broken",
-	[LT_UR_DEPTH] = "depth_limit",
-	[LT_UR_FAULT] = "read_fault",
-	[LT_UR_NO_MAPS] = "mappings_not_known",
-	[LT_UR_SWITCHES] = "switch_limit",
-};
+#define LT_UR_KEY(id, key, text) [LT_UR_##id] = key,
+#define LT_UR_TEXT(id, key, text) [LT_UR_##id] = text,
+const char *const lt_ureason_name[LT_UR_NR] = { LT_UREASONS(LT_UR_KEY) };
+const char *const lt_ureason_text[LT_UR_NR] = { LT_UREASONS(LT_UR_TEXT) };
+#undef LT_UR_KEY
+#undef LT_UR_TEXT
 
 /*
  * Where user stacks begin: the program's entry (_start, and glibc's and
@@ -610,4 +606,13 @@ int lt_stack_line__fold(FILE *f, const struct lt_stack_line *l)
 			s->kind[i] == LT_FRAME_INLINED ? "_[i]" :
 							 "");
 	return ferror(f) ? -EIO : 0;
+}
+
+void lt_profile__ustack_totals(const struct lt_profile *p, uint64_t *events, uint64_t *value)
+{
+	*events = *value = 0;
+	for (int r = LT_UR_COMPLETE; r < LT_UR_NR; r++) {
+		*events += p->ur_events[r];
+		*value += p->ur_value[r];
+	}
 }

@@ -22,21 +22,30 @@ enum lt_frame_kind {
 	LT_FRAME_INLINED = 3, /* user, inlined into the frame before it (--lines) */
 };
 
-/* How a sample's user stack ended (lt_profile__symbolize() decides). */
+/*
+ * How a sample's user stack ended (lt_profile__symbolize() decides): its
+ * enum lt_ureason name, its JSON key, and what -v says of it.
+ */
+#define LT_UREASONS(X)                                                                            \
+	X(NONE, "none", "no user stack") /* kernel thread, -K, or not captured */                 \
+	X(COMPLETE, "complete", "complete") /* reached its root: _start, clone3, ... */           \
+	X(NO_TABLE, "no_table", "no unwind table for the file") /* no frame pointers, no table */ \
+	X(FP_BROKEN, "fp_chain_broken", "frame pointer chain broken")                             \
+	X(DEPTH, "depth_limit", "depth limit") /* --perf-max-stack-depth frames */                \
+	X(FAULT, "read_fault", "stack unreadable") /* a stack word could not be read */           \
+	X(NO_MAPS, "mappings_not_known", "mappings not yet known") /* walked before published */  \
+	X(SWITCHES, "switch_limit", "stack switch limit") /* more switches than a walk follows */
+
 enum lt_ureason {
-	LT_UR_NONE = 0, /* no user stack (kernel thread, -K, or not captured) */
-	LT_UR_COMPLETE, /* reached its root: _start, clone3, start_thread, ... */
-	LT_UR_NO_TABLE, /* stopped in a file built without frame pointers that has no table */
-	LT_UR_FP_BROKEN, /* the frame-pointer chain ended before the root */
-	LT_UR_DEPTH, /* --perf-max-stack-depth frames */
-	LT_UR_FAULT, /* a stack word could not be read */
-	LT_UR_NO_MAPS, /* walked before the process's mappings were known */
-	LT_UR_SWITCHES, /* more stack switches than a walk follows */
-	LT_UR_NR,
+#define LT_UR_ENUM(id, key, text) LT_UR_##id,
+	LT_UREASONS(LT_UR_ENUM)
+#undef LT_UR_ENUM
+		LT_UR_NR,
 };
 
-/* Short names (JSON keys) and what to do, per enum lt_ureason. */
+/* Per enum lt_ureason: its JSON key, and its words for people. */
 extern const char *const lt_ureason_name[LT_UR_NR];
+extern const char *const lt_ureason_text[LT_UR_NR];
 
 struct lt_sample {
 	uint32_t tgid, pid;
@@ -151,6 +160,9 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *s);
  */
 int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, size_t *n);
 void lt_stack_lines__free(struct lt_stack_line *l, size_t n);
+
+/* Events and value of the samples with a user stack (ur_events, ur_value). Cannot fail. */
+void lt_profile__ustack_totals(const struct lt_profile *p, uint64_t *events, uint64_t *value);
 
 /* Write a line's stack in folded form ("comm;frame;...;kframe_[k]"). */
 int lt_stack_line__fold(FILE *f, const struct lt_stack_line *l);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "bpf_util.h"
 #include "err.h"
+#include "grow.h"
 #include "output.h"
 #include "procwatch.h"
 #include "session.h"
@@ -95,15 +96,8 @@ static void live_dirty(struct live *l, uint32_t tgid)
 	for (size_t i = 0; i < l->ndirty; i++)
 		if (l->dirty[i] == tgid)
 			return;
-	if (l->ndirty == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		uint32_t *nd = realloc(l->dirty, cap * sizeof(*nd));
-
-		if (!nd)
-			return; /* published when BPF asks instead */
-		l->dirty = nd;
-		l->cap = cap;
-	}
+	if (LT_GROW(l->dirty, l->ndirty, l->cap, 64))
+		return; /* published when BPF asks instead */
 	l->dirty[l->ndirty++] = tgid;
 }
 

@@ -23,7 +23,8 @@ int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
 	if (!err && o->unwind_maps)
 		err = lt_map_resize(obj, "lt_unwind_maps", o->unwind_maps);
 	/* The unwinder attaches its own exec and fork hooks (lt_unwinder__attach()). */
-	for (const char *const *h = (const char *const[]){ "lt_unwind_exec", "lt_unwind_fork", NULL };
+	for (const char *const *h =
+		     (const char *const[]){ "lt_unwind_exec", "lt_unwind_fork", NULL };
 	     !err && *h; h++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(obj, *h);
 
@@ -222,29 +223,19 @@ static double pct(uint64_t part, uint64_t whole)
 
 void lt_stacks_report_completeness(const struct lt_profile *p)
 {
-	static const char *const why[LT_UR_NR] = {
-		[LT_UR_NO_TABLE] = "no unwind table for the file",
-		[LT_UR_FP_BROKEN] = "frame pointer chain broken",
-		[LT_UR_DEPTH] = "depth limit",
-		[LT_UR_FAULT] = "stack unreadable",
-		[LT_UR_NO_MAPS] = "mappings not yet known",
-		[LT_UR_SWITCHES] = "stack switch limit",
-	};
-	uint64_t ev = 0, val = 0;
+	uint64_t ev, val;
 	char buf[1024];
 	size_t len = 0;
 
-	for (int r = LT_UR_COMPLETE; r < LT_UR_NR; r++) {
-		ev += p->ur_events[r];
-		val += p->ur_value[r];
-	}
+	lt_profile__ustack_totals(p, &ev, &val);
 	if (!ev)
 		return;
 	buf[0] = 0;
 	for (int r = LT_UR_COMPLETE + 1; r < LT_UR_NR && len < sizeof(buf); r++)
 		if (p->ur_events[r])
-			len += snprintf(buf + len, sizeof(buf) - len, "%s %s %.1f%% (%.1f%% of events)",
-					len ? ";" : "", why[r], pct(p->ur_value[r], val),
+			len += snprintf(buf + len, sizeof(buf) - len,
+					"%s %s %.1f%% (%.1f%% of events)", len ? ";" : "",
+					lt_ureason_text[r], pct(p->ur_value[r], val),
 					pct(p->ur_events[r], ev));
 	lt_info("user stacks complete (root reached): %.1f%% of events, %.1f%% of %s%s%s",
 		pct(p->ur_events[LT_UR_COMPLETE], ev), pct(p->ur_value[LT_UR_COMPLETE], val),

@@ -22,7 +22,6 @@ struct lt_mapping {
 	char path[4096];
 };
 
-
 /* NULL on allocation failure. */
 struct lt_symbolizer *lt_symbolizer__new(void);
 /* C++ and Rust names are demangled unless turned off (--no-demangle). */

@@ -11,6 +11,7 @@
 #include "bpf_util.h"
 #include "cfi.h"
 #include "err.h"
+#include "grow.h"
 #include "unwinder.h"
 
 /* Rows beyond the snapshot's, for files first met while tracing. */
@@ -115,7 +116,8 @@ static struct ufile *file_find(const struct lt_unwinder *u, uint32_t dev, uint64
 {
 	if (!u->files_cap)
 		return NULL;
-	for (size_t i = key_hash(dev, ino) & (u->files_cap - 1);; i = (i + 1) & (u->files_cap - 1)) {
+	for (size_t i = key_hash(dev, ino) & (u->files_cap - 1);;
+	     i = (i + 1) & (u->files_cap - 1)) {
 		struct ufile *f = u->files[i];
 
 		if (!f)
@@ -139,7 +141,8 @@ static int file_insert(struct lt_unwinder *u, struct ufile *f)
 
 			if (!g)
 				continue;
-			for (j = key_hash(g->key.dev, g->key.ino) & (cap - 1); nf[j]; j = (j + 1) & (cap - 1))
+			for (j = key_hash(g->key.dev, g->key.ino) & (cap - 1); nf[j];
+			     j = (j + 1) & (cap - 1))
 				;
 			nf[j] = g;
 		}
@@ -232,7 +235,8 @@ static int free_insert(struct lt_unwinder *u, struct span s)
 		u->free[i - 1].n += s.n;
 		if (i < u->nfree && s.first + s.n == u->free[i].first) {
 			u->free[i - 1].n += u->free[i].n;
-			memmove(&u->free[i], &u->free[i + 1], (u->nfree - i - 1) * sizeof(*u->free));
+			memmove(&u->free[i], &u->free[i + 1],
+				(u->nfree - i - 1) * sizeof(*u->free));
 			u->nfree--;
 		}
 		return 0;
@@ -242,15 +246,8 @@ static int free_insert(struct lt_unwinder *u, struct span s)
 		u->free[i].n += s.n;
 		return 0;
 	}
-	if (u->nfree == u->free_cap) {
-		size_t cap = u->free_cap ? u->free_cap * 2 : 64;
-		struct span *nf = realloc(u->free, cap * sizeof(*nf));
-
-		if (!nf)
-			return -ENOMEM;
-		u->free = nf;
-		u->free_cap = cap;
-	}
+	if (LT_GROW(u->free, u->nfree, u->free_cap, 64))
+		return -ENOMEM;
 	memmove(&u->free[i + 1], &u->free[i], (u->nfree - i) * sizeof(*u->free));
 	u->free[i] = s;
 	u->nfree++;
@@ -267,7 +264,8 @@ static bool pool_alloc(struct lt_unwinder *u, uint32_t n, struct span *out)
 		u->free[i].first += n;
 		u->free[i].n -= n;
 		if (!u->free[i].n) {
-			memmove(&u->free[i], &u->free[i + 1], (u->nfree - i - 1) * sizeof(*u->free));
+			memmove(&u->free[i], &u->free[i + 1],
+				(u->nfree - i - 1) * sizeof(*u->free));
 			u->nfree--;
 		}
 		return true;
@@ -285,15 +283,8 @@ static void pool_release(struct lt_unwinder *u, struct span s)
 {
 	if (!s.n)
 		return;
-	if (u->nquar == u->quar_cap) {
-		size_t cap = u->quar_cap ? u->quar_cap * 2 : 64;
-		struct qspan *nq = realloc(u->quar, cap * sizeof(*nq));
-
-		if (!nq)
-			return; /* leaked: only a smaller pool */
-		u->quar = nq;
-		u->quar_cap = cap;
-	}
+	if (LT_GROW(u->quar, u->nquar, u->quar_cap, 64))
+		return; /* leaked: only a smaller pool */
 	u->quar[u->nquar++] = (struct qspan){ s, u->tick };
 }
 
@@ -322,7 +313,8 @@ static int upload(int fd, uint32_t first, const void *vals, size_t size, uint32_
 	if (n && bpf_map_update_batch(fd, keys, vals, &count, NULL)) {
 		/* Kernels without batch ops on arrays: one at a time. */
 		for (uint32_t i = 0; i < n && !err; i++)
-			if (bpf_map_update_elem(fd, &keys[i], (const char *)vals + i * size, BPF_ANY))
+			if (bpf_map_update_elem(fd, &keys[i], (const char *)vals + i * size,
+						BPF_ANY))
 				err = -errno;
 	}
 	free(keys);
@@ -394,7 +386,8 @@ static int place_table(struct lt_unwinder *u, struct ufile *f, struct lt_unwind_
 	return err;
 }
 
-static int examine_file(uint32_t dev, uint64_t ino, const char *path, struct elf_file *ef, void *ctx)
+static int examine_file(uint32_t dev, uint64_t ino, const char *path, struct elf_file *ef,
+			void *ctx)
 {
 	struct lt_unwinder *u = ctx;
 	struct lt_unwind_row *rows;
@@ -456,15 +449,8 @@ static int list_add(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff,
 	const struct ufile *f = dev || ino ? file_find(u, dev, ino) : NULL;
 
 	(void)tgid;
-	if (u->nlist == u->list_cap) {
-		size_t cap = u->list_cap ? u->list_cap * 2 : 64;
-		struct lt_unwind_map *nl = realloc(u->list, cap * sizeof(*nl));
-
-		if (!nl)
-			return -ENOMEM;
-		u->list = nl;
-		u->list_cap = cap;
-	}
+	if (LT_GROW(u->list, u->nlist, u->list_cap, 64))
+		return -ENOMEM;
 	u->list[u->nlist++] = (struct lt_unwind_map){
 		.start = start,
 		.end = end,
