@@ -197,7 +197,12 @@ $(OUTPUT)/workloads/gowl: tests/workloads/gowl.go | $(OUTPUT)/workloads
 	$(Q)GOCACHE=$(abspath $(OUTPUT))/gocache GOPATH=$(abspath $(OUTPUT))/gopath GO111MODULE=off \
 		go build -o $@ $<
 
-TEST_BINS := $(UNIT_BINS) $(OUTPUT)/workloads/manylibs $(OUTPUT)/workloads/gowl $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
+$(OUTPUT)/workloads/churn-nofp: tests/workloads/churn.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror $< -o $@
+
+TEST_BINS := $(UNIT_BINS) $(OUTPUT)/workloads/manylibs $(OUTPUT)/workloads/gowl \
+	$(OUTPUT)/workloads/churn-nofp $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
 	$(OUTPUT)/workloads/libltshared-prelink.so $(OUTPUT)/workloads/bpfwait \
 	$(OUTPUT)/workloads/allocwl-je $(OUTPUT)/workloads/allocwl-cxx \

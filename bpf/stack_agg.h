@@ -62,6 +62,8 @@ enum lt_uend {
 #define LT_UWALK_NOMAPS (1U << 0) /* without the process's mapping list (not yet published) */
 #define LT_UWALK_SIGNAL (1U << 1) /* through a signal frame */
 #define LT_UWALK_SWITCH (1U << 2) /* across a stack switch (Go's g0 and goroutine stacks) */
+#define LT_UWALK_COPIED \
+	(1U << 3) /* walked again by user space, over the stack copied at the event */
 
 /*
  * User stack map value: frames leaf first, zero-terminated when shorter, and
@@ -92,6 +94,7 @@ enum lt_stat {
 	LT_STAT_UCACHE_HIT, /* user stacks reused from the thread's stack cache */
 	LT_STAT_WANT_FULL, /* processes user space could not be asked to publish (queue full) */
 	LT_STAT_END_UNTRACED, /* offcpu: blocks whose switch-in the kernel did not trace, timed later */
+	LT_STAT_COPY_LOST, /* user stacks of unpublished processes not copied (ring buffer full) */
 	LT_STAT_NR,
 };
 

@@ -81,6 +81,22 @@ struct lt_unwind_proc {
 	__u32 n;
 };
 
+/*
+ * A user stack walked before its process's mapping list was known (exec'd
+ * moments ago): its registers and the stack above them, copied at the walk
+ * (lt_ustack_copies ring buffer), for user space to walk again once the
+ * kernel's mmap records have told it the mappings (user/unwinder.c).
+ */
+#define LT_USTACK_COPY_BYTES 16384
+
+struct lt_ustack_copy {
+	__u64 key; /* the stack's key in lt_ustacks */
+	__u64 ip, sp, bp;
+	__u32 tgid;
+	__u32 len; /* bytes copied from sp, 0 when none could be read */
+	__u8 data[LT_USTACK_COPY_BYTES];
+};
+
 /* Why a process is in lt_unwind_want. */
 enum lt_unwind_want_why {
 	LT_WANT_MET = 1, /* a walk met it without a published list */

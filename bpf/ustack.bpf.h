@@ -44,6 +44,12 @@ struct {
 	__type(value, struct lt_ustack);
 } lt_ustack_scratch SEC(".maps");
 
+/* Stacks of unpublished processes, for user space to walk again (bpf/unwind.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); /* set by user space */
+} lt_ustack_copies SEC(".maps");
+
 /* Tables by file, for the one VMA bpf_find_vma() finds for an unpublished process. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -107,6 +113,14 @@ struct lt_wstate {
 	__u64 rd_addr[3], rd_val[3];
 };
 
+/* What lt_unwind_range() found for a pc. */
+struct lt_range {
+	__u64 start, end; /* the range the answer holds for */
+	__u64 bias;
+	__u32 tab_first, tab_nrows; /* nrows 0: no table, frame pointers */
+	__u32 mapped; /* the range is an executable mapping; 0: between mappings */
+};
+
 /*
  * Walk state shared by the bpf_loop() steps: scalars, in a per-CPU map value
  * rather than on the stack (older kernels limit a call chain's stack to 512
@@ -120,6 +134,7 @@ struct lt_walk {
 	__u32 span; /* bytes from sc_base past the highest recorded word */
 	__u64 sc_base; /* the start sp & ~7: recorded words are indexed from it */
 	__u8 nocache; /* the walk depended on more than the words it recorded */
+	struct lt_range r; /* the leaf's range, found before the walk */
 };
 
 struct {
@@ -208,14 +223,6 @@ __attribute__((noinline)) int lt_unwind_row_find(__u32 first, __u32 nrows, __u32
 	return lo ? (int)(first + lo - 1) : -1;
 }
 
-/* What lt_unwind_range() found for a pc. */
-struct lt_range {
-	__u64 start, end; /* the range the answer holds for */
-	__u64 bias;
-	__u32 tab_first, tab_nrows; /* nrows 0: no table, frame pointers */
-	__u32 mapped; /* the range is an executable mapping; 0: between mappings */
-};
-
 /*
  * Look pc up in a process's list, lt_unwind_maps[first .. first + n), sorted
  * by start: a binary search whose steps are inlined array loads. Returns 1
@@ -272,7 +279,8 @@ __attribute__((noinline)) int lt_unwind_range(__u32 first, __u32 n, __u64 pc, st
 
 /*
  * Find the process's published list. Without one (started or exec'd after
- * attach, not published yet): ask user space to publish it, and meanwhile
+ * attach, not published yet, or published without the leaf's mapping): ask
+ * user space to publish it, and meanwhile
  * look up the VMA of the leaf pc. bpf_find_vma() works only once per
  * sched_switch, so it is called once, here, before the walk.
  */
@@ -288,10 +296,22 @@ static __always_inline void lt_walk_seed(struct lt_walk *w, struct task_struct *
 
 	pl = bpf_map_lookup_elem(&lt_unwind_procs, &w->tgid);
 	if (pl) {
-		s->pfirst = pl->first;
-		s->pn = pl->n;
-		s->have_list = 1;
-		return;
+		struct lt_range *r = &w->r;
+
+		/* The leaf is code the process runs: its list must have it. */
+		if (lt_unwind_range(pl->first, pl->n, s->pc, r) && r->mapped) {
+			s->pfirst = pl->first;
+			s->pn = pl->n;
+			s->have_list = 1;
+			s->vm_start = r->start;
+			s->vm_end = r->end;
+			s->bias = r->bias;
+			s->tab_first = r->tab_first;
+			s->tab_nrows = r->tab_nrows;
+			s->in_map = 1;
+			return;
+		}
+		/* Published before ld.so mapped what it runs: as good as none. */
 	}
 	/* Frames outside the leaf's VMA will be unwound by frame pointer. */
 	lt_stat_inc(LT_STAT_UNWIND_UNKNOWN);
@@ -639,6 +659,41 @@ static long lt_hash_step(__u32 i, void *data)
 }
 
 /*
+ * Copy the current task's registers and the stack above them for user space
+ * to walk again (the walk had no mapping list): up to LT_USTACK_COPY_BYTES,
+ * page by page, as far as the stack is mapped. Counted when the ring buffer
+ * is full.
+ */
+static __always_inline void lt_ustack_copy(__u32 tgid, __u64 key, struct pt_regs *regs)
+{
+	struct lt_ustack_copy *c = bpf_ringbuf_reserve(&lt_ustack_copies, sizeof(*c), 0);
+	__u64 off = 0, chunk;
+
+	if (!c) {
+		lt_stat_inc(LT_STAT_COPY_LOST);
+		return;
+	}
+	c->key = key;
+	c->tgid = tgid;
+	c->ip = regs->ip;
+	c->sp = regs->sp;
+	c->bp = regs->bp;
+	/* Page by page from sp, as far as the stack goes (up to its VMA's top). */
+	chunk = 4096 - (c->sp & 4095);
+	for (int k = 0; k < LT_USTACK_COPY_BYTES / 4096 + 1; k++) {
+		asm volatile("" : "+r"(off), "+r"(chunk));
+		if (off > LT_USTACK_COPY_BYTES - 4096 || chunk > 4096 || !chunk)
+			break;
+		if (bpf_probe_read_user(c->data + off, chunk, (void *)(c->sp + off)))
+			break;
+		off += chunk;
+		chunk = 4096;
+	}
+	c->len = off;
+	bpf_ringbuf_submit(c, 0);
+}
+
+/*
  * The cached user stack of the current task when its registers, image and
  * every word its last walk read are unchanged: then a walk would give the
  * same frames. Returns the stack's key, or 0 when it must be walked.
@@ -750,6 +805,9 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 			lt_stat_inc(LT_STAT_USTACK_FULL);
 			return LT_NO_USTACK;
 		}
+		/* New, and walked without the list: keep what a second walk needs. */
+		if (!err && regs && (w->s.flags & LT_UWALK_NOMAPS))
+			lt_ustack_copy(tgid, h, regs);
 	}
 	if (sc && regs && !w->nocache) {
 		sc->u_pc = regs->ip;

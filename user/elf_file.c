@@ -466,3 +466,10 @@ bool elf_file__defines(struct elf_file *ef, const char *name)
 			return true;
 	return false;
 }
+
+bool elf_file__has_section(const struct elf_file *ef, const char *name)
+{
+	GElf_Shdr sh;
+
+	return ef && find_section(ef->elf, name, &sh) != NULL;
+}

@@ -47,6 +47,8 @@ int elf_file__vaddr_to_off(const struct elf_file *ef, uint64_t vaddr, uint64_t *
 
 /* true when the file has a .symtab (not stripped). */
 bool elf_file__has_symtab(const struct elf_file *ef);
+/* Does the file have a section of this name? Cannot fail. */
+bool elf_file__has_section(const struct elf_file *ef, const char *name);
 /* GNU build-id into buf (at most sz bytes); its length, or 0 when none. */
 size_t elf_file__build_id(const struct elf_file *ef, uint8_t *buf, size_t sz);
 /* .gnu_debuglink file name and CRC, or NULL when none. Valid while ef lives. */

@@ -174,7 +174,7 @@ static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *
 {
 	int err = ops->tick ? ops->tick(tool, true) : 0;
 
-	err = err ?: lt_stacks_collect(obj, p, c->interval > 0);
+	err = err ?: lt_stacks_collect(obj, p, c->interval > 0, unw);
 	p->duration_s = now_s() - t0;
 	if (err)
 		return err;
@@ -247,7 +247,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 			goto out_tool;
 		}
 		lt_unwinder__pool_sizes(unw, &cc.stacks.unwind_rows, &cc.stacks.unwind_maps);
-		lt_unwinder__set_live(unw, live.pw != NULL);
+		lt_unwinder__set_live(unw, live.pw != NULL, c->stacks.max_depth);
 		live.u = unw;
 	}
 
@@ -306,7 +306,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 			iv.unit2 = ops->unit2;
 			memcpy(iv.target, prof.target, sizeof(iv.target));
 			iv.duration_s = c->interval;
-			err = lt_stacks_collect(obj, &iv, true);
+			err = lt_stacks_collect(obj, &iv, true, unw);
 			err = err ?: lt_profile__merge(&prof, &iv);
 			if (!err && !c->quiet && !lt_profile__symbolize(&iv, syms))
 				lt_summary_print(stderr, &iv, c->top);

@@ -15,6 +15,9 @@ int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
 	int err;
 
 	err = lt_map_resize(obj, "lt_agg", o->storage_size);
+	/* Without the unwinder (-K) no stack is copied: the smallest ring. */
+	if (!o->unwind_rows && bpf_object__find_map_by_name(obj, "lt_ustack_copies"))
+		err = err ?: lt_map_resize(obj, "lt_ustack_copies", 4096);
 	err = err ?: lt_map_resize(obj, "lt_kstacks", o->storage_size);
 	err = err ?: lt_map_resize(obj, "lt_ustacks", o->storage_size);
 	err = err ?: lt_rodata_set(obj, "lt_ustack_depth", &depth, sizeof(depth));
@@ -91,7 +94,8 @@ static int agg_keys(int fd, struct lt_stack_key **out, size_t *n)
 	return 0;
 }
 
-int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
+int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
+		      struct lt_unwinder *unw)
 {
 	int agg = lt_map_fd(obj, "lt_agg"), kfd = lt_map_fd(obj, "lt_kstacks");
 	int ufd = lt_map_fd(obj, "lt_ustacks"), sfd = lt_map_fd(obj, "lt_stats");
@@ -107,6 +111,7 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
 	ust = calloc(1, sizeof(*ust));
 	kips = calloc(LT_MAX_STACK_DEPTH, sizeof(*kips));
 	err = ust && kips ? agg_keys(agg, &keys, &nkeys) : -ENOMEM;
+	lt_unwinder__drain_copies(unw);
 	for (size_t i = 0; !err && i < nkeys; i++) {
 		const struct lt_stack_key *key = &keys[i];
 		struct lt_sample *smp;
@@ -119,6 +124,11 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear)
 			    bpf_map_lookup_elem(agg, key, &val))
 			continue;
 		nu = read_ustack(ufd, key->ustack, ust);
+		/* Walked without the mappings, which are known now: again, over its copy. */
+		if (nu && unw && (ust->flags & LT_UWALK_NOMAPS) &&
+		    lt_unwinder__rewalk(unw, key->tgid, key->ustack, ust))
+			for (nu = 0; nu < LT_MAX_STACK_DEPTH && ust->ips[nu];)
+				nu++;
 		nk = read_kstack(kfd, key->kstack, kips);
 		smp = lt_profile__get(p, key->tgid, key->pid, (uint64_t)key->aux2 << 32 | key->aux,
 				      key->comm, (const uint64_t *)ust->ips, nu, kips, nk);
@@ -169,6 +179,10 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 		{ LT_STAT_USTACK_TRUNC, "user stacks truncated", "raise --perf-max-stack-depth" },
 		{ LT_STAT_WANT_FULL, "processes not published to the unwinder, its queue full",
 		  NULL },
+		{ LT_STAT_COPY_LOST,
+		  "user stacks of new processes not copied for a second walk, "
+		  "their ring buffer full",
+		  NULL },
 	};
 	const struct {
 		uint64_t n;
@@ -178,6 +192,8 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 		{ us ? us->procs_full : 0,
 		  "process mapping lists not published, the mapping pool full" },
 		{ mmap_lost, "mmap records lost (processes read from /proc instead)" },
+		{ us ? us->copies_dropped : 0,
+		  "copied user stacks not kept for a second walk (64 MiB of them kept)" },
 		/* A walk without the list that still reached its root lost nothing. */
 		{ p->ur_events[LT_UR_NO_MAPS],
 		  "user stacks cut short, walked before the process's mappings were known" },
@@ -204,6 +220,10 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 	}
 	if (len)
 		lt_warn("%s", buf);
+	if (us && us->rewalked)
+		lt_info("%lu user stacks of processes met before their mappings were known walked "
+			"again over their copies",
+			us->rewalked);
 	if (p->stats[LT_STAT_END_UNTRACED])
 		lt_info("%llu blocks ended with no switch-in traced by the kernel: timed at the "
 			"thread's next switch-out, less the time it ran",

@@ -21,15 +21,19 @@ struct lt_stack_opts {
 /* Size the maps and set the depth of an opened, unloaded obj. 0 or -errno (printed). */
 int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o);
 
+struct lt_unwinder;
+struct lt_unwind_stats;
+
 /*
  * Move everything in lt_agg into p (merging with what p holds), resolving
- * stack ids to frames now. With `clear`, entries are deleted as they are read
- * (for -i intervals); stack maps are kept so ids stay valid. Also refreshes
- * p->stats. 0 or -errno (printed).
+ * stack ids to frames now; a user stack walked before its process's
+ * mappings were known is walked again over its copy by unw (when not NULL).
+ * With `clear`, entries are deleted as they are read (for -i intervals);
+ * stack maps are kept so ids stay valid. Also refreshes p->stats. 0 or
+ * -errno (printed).
  */
-int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear);
-
-struct lt_unwind_stats;
+int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
+		      struct lt_unwinder *unw);
 
 /*
  * One line naming the events that could not be recorded (and every limit

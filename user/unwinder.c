@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "bpf_util.h"
 #include "cfi.h"
 #include "err.h"
@@ -24,6 +25,8 @@
 #define LT_RECHECK_S 0.25
 /* Published processes are checked for exits this often (lost or no exit records). */
 #define LT_SWEEP_TICKS 100
+/* Copied stacks kept for a second walk, in all. */
+#define LT_COPIES_MAX_BYTES (64UL << 20)
 
 enum ufile_kind {
 	UF_TABLE, /* has a table in the row pool */
@@ -38,7 +41,7 @@ struct ufile {
 	struct lt_unwind_tab tab; /* UF_TABLE: where its rows are (or will be) */
 	uint8_t kind;
 	char *path;
-	struct lt_unwind_row *rows; /* built before attach, uploaded by it */
+	struct lt_unwind_row *rows; /* UF_TABLE: its rows, sorted by file offset */
 };
 
 /* A slice of the mapping pool. */
@@ -50,6 +53,19 @@ struct span {
 struct qspan {
 	struct span s;
 	uint64_t tick;
+};
+
+/* A stack copied at an event whose walk had no mapping list, to walk again. */
+struct ucopy {
+	uint64_t key, ip, sp, bp;
+	uint32_t tgid, len;
+	uint8_t *data;
+};
+
+/* An executable mapping of the process a copied stack is walked in. */
+struct uwmap {
+	uint64_t start, end, bias;
+	const struct ufile *f; /* NULL: anonymous */
 };
 
 /* What this process's published list is, when user space published it. */
@@ -83,6 +99,14 @@ struct lt_unwinder {
 	struct lt_unwind_map *list;
 	size_t nlist, list_cap;
 	struct bpf_link *links[2];
+	/* copied stacks (lt_ustack_copies) and the second walk's scratch */
+	struct ring_buffer *copies_rb;
+	struct ucopy *copies;
+	size_t ncopies, copies_cap, copies_bytes;
+	struct uwmap *uwm;
+	size_t nuwm, uwm_cap;
+	struct lt_symbolizer *syms;
+	uint32_t depth; /* --perf-max-stack-depth */
 	struct {
 		uint32_t tgid;
 		double due;
@@ -370,15 +394,13 @@ static int place_table(struct lt_unwinder *u, struct ufile *f, struct lt_unwind_
 	}
 	f->kind = UF_TABLE;
 	f->tab = (struct lt_unwind_tab){ u->next_row, n };
+	f->rows = rows; /* kept: user space walks copied stacks with them too */
 	u->next_row += n;
 	u->st.tables++;
 	u->st.rows += n;
-	if (!u->attached) {
-		f->rows = rows; /* uploaded by lt_unwinder__attach() */
-		return 0;
-	}
+	if (!u->attached)
+		return 0; /* uploaded by lt_unwinder__attach() */
 	err = upload(u->rows_fd, f->tab.first, rows, sizeof(*rows), n);
-	free(rows);
 	if (!err && bpf_map_update_elem(u->tabs_fd, &f->key, &f->tab, BPF_ANY))
 		err = -errno;
 	if (err)
@@ -412,6 +434,13 @@ static int examine_file(uint32_t dev, uint64_t ino, const char *path, struct elf
 	}
 	u->st.files++;
 	err = cfi_table__build(elf_file__elf(ef), &t);
+	/* Go writes no .eh_frame, and keeps frame pointers on x86-64 (Go 1.7 on). */
+	if (err == -ENOENT && elf_file__has_section(ef, ".gopclntab")) {
+		lt_info("unwind: %s: Go, frame pointers", base(path));
+		f->kind = UF_FP;
+		u->st.fp_files++;
+		return 0;
+	}
 	if (err) {
 		lt_info("unwind: %s: no usable .eh_frame (%s)", base(path), strerror(-err));
 		f->kind = UF_NOCFI;
@@ -477,6 +506,7 @@ struct lt_unwinder *lt_unwinder__new(struct lt_symbolizer *s)
 	if (!u)
 		goto out_nomem;
 	u->tabs_fd = u->rows_fd = u->maps_fd = u->procs_fd = u->want_fd = u->gen_fd = -1;
+	u->depth = LT_MAX_STACK_DEPTH;
 	err = lt_symbolizer__foreach_file(s, 0, examine_file, u);
 	err = err ?: lt_symbolizer__foreach_map(s, 0, count_map, u);
 	if (err) {
@@ -516,6 +546,11 @@ void lt_unwinder__free(struct lt_unwinder *u)
 		free(u->files[i]);
 	}
 	free(u->files);
+	ring_buffer__free(u->copies_rb);
+	for (size_t i = 0; i < u->ncopies; i++)
+		free(u->copies[i].data);
+	free(u->copies);
+	free(u->uwm);
 	free(u->free);
 	free(u->quar);
 	free(u->shadow);
@@ -607,9 +642,10 @@ int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_
 	return 0;
 }
 
-void lt_unwinder__set_live(struct lt_unwinder *u, bool live)
+void lt_unwinder__set_live(struct lt_unwinder *u, bool live, unsigned int depth)
 {
 	u->live = live;
+	u->depth = depth && depth < LT_MAX_STACK_DEPTH ? depth : LT_MAX_STACK_DEPTH;
 }
 
 void lt_unwinder__forget(struct lt_unwinder *u, uint32_t tgid)
@@ -659,6 +695,32 @@ static int attach_hooks(struct lt_unwinder *u, struct bpf_object *obj)
 	return 0;
 }
 
+/* A copied stack from BPF: kept, within LT_COPIES_MAX_BYTES, until the profile is collected. */
+static int on_copy(void *ctx, void *data, size_t size)
+{
+	struct lt_unwinder *u = ctx;
+	const struct lt_ustack_copy *c = data;
+	struct ucopy *k;
+
+	if (size < sizeof(*c) || c->len > LT_USTACK_COPY_BYTES || !c->len)
+		return 0;
+	if (u->copies_bytes + c->len > LT_COPIES_MAX_BYTES ||
+	    LT_GROW(u->copies, u->ncopies, u->copies_cap, 64)) {
+		u->st.copies_dropped++;
+		return 0;
+	}
+	k = &u->copies[u->ncopies];
+	*k = (struct ucopy){ c->key, c->ip, c->sp, c->bp, c->tgid, c->len, malloc(c->len) };
+	if (!k->data) {
+		u->st.copies_dropped++;
+		return 0;
+	}
+	memcpy(k->data, c->data, c->len);
+	u->copies_bytes += c->len;
+	u->ncopies++;
+	return 0;
+}
+
 int lt_unwinder__attach(struct lt_unwinder *u, struct bpf_object *obj, struct lt_symbolizer *s)
 {
 	struct {
@@ -697,14 +759,26 @@ int lt_unwinder__attach(struct lt_unwinder *u, struct bpf_object *obj, struct lt
 		struct ufile *f = u->files[i];
 		struct lt_unwind_row *rows;
 
-		if (!f || !f->rows)
+		if (!f || f->kind != UF_TABLE)
 			continue;
 		rows = f->rows;
 		f->rows = NULL;
 		err = place_table(u, f, rows, f->tab.nrows);
 	}
 	err = err ?: lt_symbolizer__foreach_map(s, 0, publish_all, &c);
-	return err ?: attach_hooks(u, obj);
+	err = err ?: attach_hooks(u, obj);
+	if (err)
+		return err;
+	u->syms = s;
+	if (lt_map_fd(obj, "lt_ustack_copies") >= 0) {
+		u->copies_rb =
+			ring_buffer__new(lt_map_fd(obj, "lt_ustack_copies"), on_copy, u, NULL);
+		if (!u->copies_rb)
+			lt_info("cannot read copied stacks: %s; walks without a mapping list stay as "
+				"they are",
+				strerror(errno));
+	}
+	return 0;
 }
 
 /* Withdraw the lists of processes gone without an exit record reaching us. */
@@ -729,6 +803,8 @@ int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 	int err = 0;
 
 	pool_tick(u);
+	if (u->copies_rb)
+		ring_buffer__consume(u->copies_rb);
 	if (u->tick % LT_SWEEP_TICKS == 0)
 		sweep(u, s);
 	while (!err && !bpf_map_get_next_key(u->want_fd, NULL, &next)) {
@@ -764,4 +840,176 @@ int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 			err = lt_unwinder__publish(u, s, key);
 	}
 	return err;
+}
+
+/* ---- the second walk, over a copied stack --------------------------------- */
+
+static int uw_add(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
+		  uint64_t ino, void *ctx)
+{
+	struct lt_unwinder *u = ctx;
+
+	(void)tgid;
+	if (LT_GROW(u->uwm, u->nuwm, u->uwm_cap, 64))
+		return -ENOMEM;
+	u->uwm[u->nuwm++] = (struct uwmap){
+		.start = start,
+		.end = end,
+		.bias = start - pgoff,
+		.f = dev || ino ? file_find(u, dev, ino) : NULL,
+	};
+	return 0;
+}
+
+static const struct uwmap *uw_find(const struct lt_unwinder *u, uint64_t pc)
+{
+	size_t lo = 0, hi = u->nuwm;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u->uwm[mid].start <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && pc < u->uwm[lo - 1].end ? &u->uwm[lo - 1] : NULL;
+}
+
+/* The row of f's table covering file offset off, or NULL. */
+static const struct lt_unwind_row *uw_row(const struct ufile *f, uint64_t off)
+{
+	uint32_t lo = 0, hi = f->tab.nrows;
+
+	if (f->kind != UF_TABLE || !f->rows)
+		return NULL;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (f->rows[mid].off <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &f->rows[lo - 1] : NULL;
+}
+
+/* The word at addr, when it is inside the copy. */
+static bool uw_read(const struct ucopy *c, uint64_t addr, uint64_t *v)
+{
+	if (addr < c->sp || addr - c->sp + 8 > c->len)
+		return false;
+	memcpy(v, c->data + (addr - c->sp), 8);
+	return true;
+}
+
+/*
+ * Walk the copied stack c with the process's mappings in u->uwm, by the
+ * rules of bpf/ustack.bpf.h (lt_walk_next): CFI rows where the file has a
+ * table, the sigframe at a signal trampoline, the frame pointer elsewhere
+ * (stack switches to code, at most LT_UWALK_MAX_SWITCHES), and a return
+ * address that is no code ends the walk. Fills st.
+ */
+static void uw_walk(const struct lt_unwinder *u, const struct ucopy *c, struct lt_ustack *st)
+{
+	uint64_t pc = c->ip, sp = c->sp, bp = c->bp, ra = 0;
+	uint32_t n = 0, switches = 0;
+	bool exact = true;
+
+	st->end = LT_UEND_CHAIN;
+	st->ips[n++] = pc;
+	while (n < u->depth) {
+		uint64_t look = exact ? pc : pc - 1;
+		const struct uwmap *m = uw_find(u, look);
+		const struct lt_unwind_row *row = NULL;
+
+		exact = false;
+		if (!m && n > 1) {
+			n--; /* a return address that is no code */
+			break;
+		}
+		if (m && m->f)
+			row = uw_row(m->f, look - m->bias);
+		if (row && row->cfa_reg == LT_CFA_SIGNAL) {
+			uint64_t nbp, nsp;
+
+			if (!uw_read(c, sp + LT_SIGFRAME_BP, &nbp) ||
+			    !uw_read(c, sp + LT_SIGFRAME_SP, &nsp) ||
+			    !uw_read(c, sp + LT_SIGFRAME_IP, &ra)) {
+				st->end = LT_UEND_FAULT;
+				break;
+			}
+			st->ips[n - 1] |= LT_USTACK_EXACT;
+			bp = nbp;
+			sp = nsp;
+			exact = true;
+			st->flags |= LT_UWALK_SIGNAL;
+		} else if (row && row->cfa_reg != LT_CFA_UNDEF) {
+			uint64_t cfa = row->cfa_reg == LT_CFA_RSP ?
+					       sp + row->cfa_off :
+				       row->cfa_reg == LT_CFA_RBP ?
+					       bp + row->cfa_off :
+					       sp + row->cfa_off + ((pc & 15) >= 11 ? 8 : 0);
+
+			if (!uw_read(c, cfa - 8, &ra) ||
+			    (row->rbp_off && !uw_read(c, cfa + row->rbp_off, &bp))) {
+				st->end = LT_UEND_FAULT;
+				break;
+			}
+			sp = cfa;
+		} else {
+			uint64_t fbp;
+
+			if (!bp || (bp & 7))
+				break;
+			if (!uw_read(c, bp, &fbp) || !uw_read(c, bp + 8, &ra)) {
+				st->end = LT_UEND_FAULT;
+				break;
+			}
+			if (bp < sp) {
+				if (!uw_find(u, ra))
+					break;
+				if (switches++ >= LT_UWALK_MAX_SWITCHES) {
+					st->end = LT_UEND_SWITCHES;
+					break;
+				}
+				st->flags |= LT_UWALK_SWITCH;
+			}
+			sp = bp + 16;
+			bp = fbp;
+		}
+		if (!ra)
+			break;
+		pc = ra;
+		st->ips[n++] = exact ? ra | LT_USTACK_EXACT : ra;
+	}
+	if (n >= u->depth)
+		st->end = LT_UEND_DEPTH;
+	if (n < LT_MAX_STACK_DEPTH)
+		st->ips[n] = 0;
+}
+
+void lt_unwinder__drain_copies(struct lt_unwinder *u)
+{
+	if (u && u->copies_rb)
+		ring_buffer__consume(u->copies_rb);
+}
+
+bool lt_unwinder__rewalk(struct lt_unwinder *u, uint32_t tgid, uint64_t key, struct lt_ustack *st)
+{
+	const struct ucopy *c = NULL;
+
+	for (size_t i = 0; i < u->ncopies && !c; i++)
+		if (u->copies[i].key == key && u->copies[i].tgid == tgid)
+			c = &u->copies[i];
+	if (!c || !u->syms)
+		return false;
+	u->nuwm = 0;
+	if (lt_symbolizer__foreach_map(u->syms, tgid, uw_add, u) || !u->nuwm)
+		return false;
+	/* foreach_map gives them in address order. */
+	st->flags = (st->flags & ~LT_UWALK_NOMAPS) | LT_UWALK_COPIED;
+	uw_walk(u, c, st);
+	u->st.rewalked++;
+	return true;
 }

@@ -13,6 +13,7 @@
 #define LT_UNWINDER_H
 #include <stdbool.h>
 #include <bpf/libbpf.h>
+#include "stack_agg.h"
 #include "syms.h"
 #include "unwind.h"
 
@@ -26,6 +27,8 @@ struct lt_unwind_stats {
 	unsigned int procs_full; /* lists not published: mapping pool or process map full */
 	unsigned long rows, rows_cap; /* rows loaded, and the pool's size */
 	unsigned long maps_cap; /* the mapping pool's size */
+	unsigned long rewalked; /* stacks walked again by user space over their copy */
+	unsigned long copies_dropped; /* copies not kept (memory bound) */
 };
 
 struct lt_unwinder;
@@ -56,8 +59,19 @@ int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_
 /*
  * live: the symbolizer is kept current by mmap records, so a process it
  * knows is published from its view rather than read from /proc again.
+ * depth: --perf-max-stack-depth, for the second walks.
  */
-void lt_unwinder__set_live(struct lt_unwinder *u, bool live);
+void lt_unwinder__set_live(struct lt_unwinder *u, bool live, unsigned int depth);
+
+/*
+ * A stack walked in BPF before its process's mappings were known has its
+ * stack copied (bpf/unwind.h). drain_copies() takes the copies written so
+ * far; rewalk() walks the copy of (tgid, key) again with the mappings the
+ * symbolizer now knows and rewrites st (its frames, end and flags: COPIED).
+ * false when there is no copy to walk. Neither fails but for memory.
+ */
+void lt_unwinder__drain_copies(struct lt_unwinder *u);
+bool lt_unwinder__rewalk(struct lt_unwinder *u, uint32_t tgid, uint64_t key, struct lt_ustack *st);
 
 /* tgid exited: its list is withdrawn and its slice reused later. Cannot fail. */
 void lt_unwinder__forget(struct lt_unwinder *u, uint32_t tgid);

@@ -6,6 +6,8 @@
  * churn_nap() and exits; the driver waits for each. Each child lives a few
  * milliseconds, all of them after latprof attached. The driver names
  * itself "churndriver" so that --comm churn selects only the children.
+ * Built twice: with frame pointers (churn) and, as distributions build
+ * their programs, without (churn-nofp).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@ static noinline void churn_nap(void)
 	struct timespec ts = { 0, 2000000 };
 
 	nanosleep(&ts, NULL);
+	__asm__ volatile("" ::: "memory"); /* not a tail call: its frame stays */
 }
 
 int main(int argc, char **argv)
