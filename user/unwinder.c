@@ -471,25 +471,6 @@ static int examine_file(uint32_t dev, uint64_t ino, const char *path, struct elf
 
 /* ---- lists ------------------------------------------------------------- */
 
-static int list_add(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
-		    uint64_t ino, void *ctx)
-{
-	struct lt_unwinder *u = ctx;
-	const struct ufile *f = dev || ino ? file_find(u, dev, ino) : NULL;
-
-	(void)tgid;
-	if (LT_GROW(u->list, u->nlist, u->list_cap, 64))
-		return -ENOMEM;
-	u->list[u->nlist++] = (struct lt_unwind_map){
-		.start = start,
-		.end = end,
-		.bias = start - pgoff,
-		.tab_first = f && f->kind == UF_TABLE ? f->tab.first : 0,
-		.tab_nrows = f && f->kind == UF_TABLE ? f->tab.nrows : 0,
-	};
-	return 0;
-}
-
 static int count_map(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
 		     uint64_t ino, void *ctx)
 {
@@ -575,11 +556,28 @@ bool lt_unwinder__file_untabled(const struct lt_unwinder *u, const char *path)
 	return false;
 }
 
-static int cmp_list(const void *a, const void *b)
+static int uw_add(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
+		  uint64_t ino, void *ctx)
 {
-	const struct lt_unwind_map *x = a, *y = b;
+	struct lt_unwinder *u = ctx;
 
-	return x->start < y->start ? -1 : x->start > y->start;
+	(void)tgid;
+	if (LT_GROW(u->uwm, u->nuwm, u->uwm_cap, 64))
+		return -ENOMEM;
+	u->uwm[u->nuwm++] = (struct uwmap){
+		.start = start,
+		.end = end,
+		.bias = start - pgoff,
+		.f = dev || ino ? file_find(u, dev, ino) : NULL,
+	};
+	return 0;
+}
+
+/* tgid's executable mappings, in address order, into u->uwm. 0 or -ENOMEM. */
+static int gather_maps(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t tgid)
+{
+	u->nuwm = 0;
+	return lt_symbolizer__foreach_map(s, tgid, uw_add, u);
 }
 
 int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t tgid)
@@ -592,11 +590,25 @@ int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_
 	int err;
 
 	err = lt_symbolizer__foreach_file(s, tgid, examine_file, u);
-	u->nlist = 0;
-	err = err ?: lt_symbolizer__foreach_map(s, tgid, list_add, u);
+	err = err ?: gather_maps(u, s, tgid);
 	if (err)
 		return err;
-	qsort(u->list, u->nlist, sizeof(*u->list), cmp_list);
+	/* BPF's view: each mapping with the slice of its file's table, if any. */
+	u->nlist = 0;
+	for (size_t i = 0; i < u->nuwm; i++) {
+		const struct uwmap *m = &u->uwm[i];
+		bool tab = m->f && m->f->kind == UF_TABLE;
+
+		if (LT_GROW(u->list, u->nlist, u->list_cap, 64))
+			return -ENOMEM;
+		u->list[u->nlist++] = (struct lt_unwind_map){
+			.start = m->start,
+			.end = m->end,
+			.bias = m->bias,
+			.tab_first = tab ? m->f->tab.first : 0,
+			.tab_nrows = tab ? m->f->tab.nrows : 0,
+		};
+	}
 	had = !bpf_map_lookup_elem(u->procs_fd, &tgid, &cur);
 	same = had && cur.n == u->nlist && cur.first + (uint64_t)cur.n <= u->maps_cap &&
 	       !memcmp(&u->shadow[cur.first], u->list, u->nlist * sizeof(*u->list));
@@ -844,23 +856,6 @@ int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 
 /* ---- the second walk, over a copied stack --------------------------------- */
 
-static int uw_add(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
-		  uint64_t ino, void *ctx)
-{
-	struct lt_unwinder *u = ctx;
-
-	(void)tgid;
-	if (LT_GROW(u->uwm, u->nuwm, u->uwm_cap, 64))
-		return -ENOMEM;
-	u->uwm[u->nuwm++] = (struct uwmap){
-		.start = start,
-		.end = end,
-		.bias = start - pgoff,
-		.f = dev || ino ? file_find(u, dev, ino) : NULL,
-	};
-	return 0;
-}
-
 static const struct uwmap *uw_find(const struct lt_unwinder *u, uint64_t pc)
 {
 	size_t lo = 0, hi = u->nuwm;
@@ -1004,10 +999,8 @@ bool lt_unwinder__rewalk(struct lt_unwinder *u, uint32_t tgid, uint64_t key, str
 			c = &u->copies[i];
 	if (!c || !u->syms)
 		return false;
-	u->nuwm = 0;
-	if (lt_symbolizer__foreach_map(u->syms, tgid, uw_add, u) || !u->nuwm)
+	if (gather_maps(u, u->syms, tgid) || !u->nuwm)
 		return false;
-	/* foreach_map gives them in address order. */
 	st->flags = (st->flags & ~LT_UWALK_NOMAPS) | LT_UWALK_COPIED;
 	uw_walk(u, c, st);
 	u->st.rewalked++;
