@@ -247,7 +247,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 			goto out_tool;
 		}
 		lt_unwinder__pool_sizes(unw, &cc.stacks.unwind_rows, &cc.stacks.unwind_maps);
-		lt_unwinder__set_live(unw, live.pw != NULL, c->stacks.max_depth);
+		lt_unwinder__configure(unw, live.pw != NULL, c->stacks.max_depth);
 		live.u = unw;
 	}
 
@@ -322,16 +322,15 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 			lt_symbolizer__snapshot_bpf(syms);
 			next_bpf = now + 1;
 		}
-		if ((err = live_drain(&live)))
-			goto out_tool;
-		if (unw && (err = lt_unwinder__refresh(unw, syms)))
-			goto out_tool;
 		/* Woken early by mmap records: a new process is published at once. */
 		if (live.pw)
 			lt_procwatch__poll(live.pw, 50);
 		else
 			usleep(50 * 1000);
+		/* Records first: forks and exits they report come before BPF's asks. */
 		if ((err = live_drain(&live)))
+			goto out_tool;
+		if (unw && (err = lt_unwinder__refresh(unw, syms)))
 			goto out_tool;
 	}
 	err = live_drain(&live);

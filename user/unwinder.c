@@ -83,6 +83,9 @@ struct lt_unwinder {
 	/* files by (dev, ino): open addressing, power-of-two capacity */
 	struct ufile **files;
 	size_t nfiles, files_cap;
+	/* the files built without frame pointers that got no table */
+	const struct ufile **untabled;
+	size_t nuntabled, untabled_cap;
 	uint32_t rows_cap, next_row;
 	/* the mapping pool: free slices sorted by first, coalesced */
 	uint32_t maps_cap, maps_need;
@@ -378,6 +381,13 @@ static struct lt_unwind_row *build_rows(struct elf_file *ef, const struct cfi_ta
 }
 
 /* Give f its place in the row pool and, once attached, load it. */
+/* Remember f as one whose walks stop for want of a table (lt_unwinder__file_untabled()). */
+static void note_untabled(struct lt_unwinder *u, const struct ufile *f)
+{
+	if (!LT_GROW(u->untabled, u->nuntabled, u->untabled_cap, 16))
+		u->untabled[u->nuntabled++] = f;
+}
+
 static int place_table(struct lt_unwinder *u, struct ufile *f, struct lt_unwind_row *rows,
 		       uint32_t n)
 {
@@ -386,6 +396,7 @@ static int place_table(struct lt_unwinder *u, struct ufile *f, struct lt_unwind_
 	if ((u->attached && u->next_row + (uint64_t)n > u->rows_cap) ||
 	    u->next_row + (uint64_t)n > LT_ROWS_MAX || u->st.tables >= LT_UNWIND_MAX_TABLES) {
 		f->kind = UF_FULL;
+		note_untabled(u, f);
 		u->st.pool_full++;
 		lt_info("unwind: %s: no room for its %u rows (pool of %u full)", base(f->path), n,
 			u->rows_cap);
@@ -444,6 +455,7 @@ static int examine_file(uint32_t dev, uint64_t ino, const char *path, struct elf
 	if (err) {
 		lt_info("unwind: %s: no usable .eh_frame (%s)", base(path), strerror(-err));
 		f->kind = UF_NOCFI;
+		note_untabled(u, f);
 		u->st.failed++;
 		return err == -ENOMEM ? err : 0;
 	}
@@ -461,6 +473,7 @@ static int examine_file(uint32_t dev, uint64_t ino, const char *path, struct elf
 		return -ENOMEM;
 	if (!n) {
 		f->kind = UF_NOCFI;
+		note_untabled(u, f);
 		u->st.failed++;
 		free(rows);
 		return 0;
@@ -527,6 +540,7 @@ void lt_unwinder__free(struct lt_unwinder *u)
 		free(u->files[i]);
 	}
 	free(u->files);
+	free(u->untabled);
 	ring_buffer__free(u->copies_rb);
 	for (size_t i = 0; i < u->ncopies; i++)
 		free(u->copies[i].data);
@@ -547,12 +561,9 @@ const struct lt_unwind_stats *lt_unwinder__stats(const struct lt_unwinder *u)
 
 bool lt_unwinder__file_untabled(const struct lt_unwinder *u, const char *path)
 {
-	for (size_t i = 0; i < u->files_cap; i++) {
-		const struct ufile *f = u->files[i];
-
-		if (f && (f->kind == UF_NOCFI || f->kind == UF_FULL) && !strcmp(f->path, path))
+	for (size_t i = 0; i < u->nuntabled; i++)
+		if (!strcmp(u->untabled[i]->path, path))
 			return true;
-	}
 	return false;
 }
 
@@ -654,7 +665,7 @@ int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_
 	return 0;
 }
 
-void lt_unwinder__set_live(struct lt_unwinder *u, bool live, unsigned int depth)
+void lt_unwinder__configure(struct lt_unwinder *u, bool live, unsigned int depth)
 {
 	u->live = live;
 	u->depth = depth && depth < LT_MAX_STACK_DEPTH ? depth : LT_MAX_STACK_DEPTH;

@@ -61,7 +61,7 @@ int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_
  * knows is published from its view rather than read from /proc again.
  * depth: --perf-max-stack-depth, for the second walks.
  */
-void lt_unwinder__set_live(struct lt_unwinder *u, bool live, unsigned int depth);
+void lt_unwinder__configure(struct lt_unwinder *u, bool live, unsigned int depth);
 
 /*
  * A stack walked in BPF before its process's mappings were known has its
