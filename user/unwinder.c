@@ -591,7 +591,8 @@ static int gather_maps(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t 
 	return lt_symbolizer__foreach_map(s, tgid, uw_add, u);
 }
 
-int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t tgid)
+/* lt_unwinder__publish(); 1 when the list BPF has was already this one. */
+static int publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t tgid)
 {
 	struct lt_unwind_proc cur, val;
 	struct span sp = { 0, 0 };
@@ -626,7 +627,7 @@ int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_
 	p = pub_slot(u, tgid, false);
 	/* Unchanged and its own slice already: nothing to do. */
 	if (same && p && p->s.first == cur.first && p->s.n == cur.n)
-		return 0;
+		return 1;
 	if (u->nlist && !pool_alloc(u, u->nlist, &sp)) {
 		u->st.procs_full++;
 		lt_info("unwind: no room for the %zu mappings of pid %u (pool of %u)", u->nlist,
@@ -663,6 +664,13 @@ int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_
 		bpf_map_update_elem(u->gen_fd, &zero, &u->gen, BPF_ANY);
 	}
 	return 0;
+}
+
+int lt_unwinder__publish(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t tgid)
+{
+	int err = publish(u, s, tgid);
+
+	return err < 0 ? err : 0;
 }
 
 void lt_unwinder__configure(struct lt_unwinder *u, bool live, unsigned int depth)
@@ -833,16 +841,21 @@ int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 	while (!err && !bpf_map_get_next_key(u->want_fd, NULL, &next)) {
 		key = next;
 		bpf_map_delete_elem(u->want_fd, &key);
-		/* Known from mmap records (or a fork), else read from /proc. */
-		if (!u->live || !lt_symbolizer__knows(s, key)) {
-			if (lt_symbolizer__snapshot(s, key, false)) {
-				lt_unwinder__forget(u, key); /* already gone */
-				continue;
-			}
-			if (u->nrecheck < sizeof(u->recheck) / sizeof(u->recheck[0])) {
-				u->recheck[u->nrecheck].tgid = key;
-				u->recheck[u->nrecheck++].due = now + LT_RECHECK_S;
-			}
+		/*
+		 * Known from mmap records (or a fork): published from that view.
+		 * Asked for again with that very list, the view misses the code
+		 * the process runs (a record was lost): /proc has it.
+		 */
+		if (u->live && lt_symbolizer__knows(s, key) && (err = publish(u, s, key)) != 1)
+			continue;
+		err = 0;
+		if (lt_symbolizer__snapshot(s, key, false)) {
+			lt_unwinder__forget(u, key); /* already gone */
+			continue;
+		}
+		if (u->nrecheck < sizeof(u->recheck) / sizeof(u->recheck[0])) {
+			u->recheck[u->nrecheck].tgid = key;
+			u->recheck[u->nrecheck++].due = now + LT_RECHECK_S;
 		}
 		err = lt_unwinder__publish(u, s, key);
 		lt_info("unwind: published the mappings of pid %u", key);
