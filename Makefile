@@ -237,7 +237,7 @@ $(OUTPUT)/tests/symbench: tests/bench/symbench.c $(CORE_OBJS) | $(OUTPUT)/tests
 # Fuzzing: libFuzzer over the ELF, DWARF-line and CFI readers (ASan + UBSan). `make fuzz`
 # runs FUZZ_SECONDS (default 300); `make test` runs it for 10 s.
 FUZZ_SECONDS ?= 300
-$(OUTPUT)/tests/fuzz_elf: tests/fuzz/fuzz_elf.c user/elf_file.c user/cfi.c user/srcline.c \
+$(OUTPUT)/tests/fuzz_elf: tests/fuzz/fuzz_elf.c user/elf_file.c user/cfi.c user/srcline.c user/safeopen.c \
 		user/elf_file.h user/cfi.h user/srcline.h bpf/unwind.h | $(OUTPUT)/tests
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

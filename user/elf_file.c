@@ -8,6 +8,7 @@
 #include <lzma.h>
 #include <zlib.h>
 #include "elf_file.h"
+#include "safeopen.h"
 #include "sorted.h"
 
 struct esym {
@@ -169,21 +170,27 @@ static int load_segments(struct elf_file *ef)
 	return 0;
 }
 
-struct elf_file *elf_file__open(const char *path)
+struct elf_file *elf_file__open_fd(int fd)
 {
 	struct elf_file *ef;
 	int err;
 
+	if (fd < 0) {
+		errno = EBADF;
+		return NULL;
+	}
 	if (elf_version(EV_CURRENT) == EV_NONE) {
+		close(fd);
 		errno = EINVAL;
 		return NULL;
 	}
 	ef = calloc(1, sizeof(*ef));
-	if (!ef)
+	if (!ef) {
+		close(fd);
+		errno = ENOMEM;
 		return NULL;
-	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (ef->fd < 0)
-		goto err_free;
+	}
+	ef->fd = fd;
 	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF) {
 		errno = ENOEXEC;
@@ -201,6 +208,18 @@ err_free:
 	elf_file__free(ef);
 	errno = err;
 	return NULL;
+}
+
+struct elf_file *elf_file__open(const char *path)
+{
+	struct lt_open_how how = { .root = AT_FDCWD, .max_size = LT_ELF_MAX_SIZE };
+	int fd = lt_open(path, &how, NULL);
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	return elf_file__open_fd(fd);
 }
 
 /* Index an in-memory image; takes buf. */

@@ -20,6 +20,11 @@ struct elf_seg {
 
 /* Open `path` and index its segments (symbols load on first lookup). NULL with errno set (ENOEXEC: not ELF); caller frees. */
 struct elf_file *elf_file__open(const char *path);
+/* The same from an open fd, which it owns (closed on failure too). */
+struct elf_file *elf_file__open_fd(int fd);
+
+/* ELF files larger than this are not opened (a bound on what a target can make us map). */
+#define LT_ELF_MAX_SIZE (16ULL << 30)
 void elf_file__free(struct elf_file *ef);
 /*
  * Index an ELF image in memory (a vDSO read from /proc/PID/mem); takes

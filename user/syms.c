@@ -14,6 +14,7 @@
 #include "bpf_util.h"
 #include "err.h"
 #include "ksyms.h"
+#include "safeopen.h"
 #include "sorted.h"
 #include "srcline.h"
 #include "syms.h"
@@ -37,6 +38,10 @@ struct lt_map {
 	struct lt_file *file; /* NULL: anonymous or special */
 	const char *name; /* "[vdso]", "[anon]", ... when file is NULL */
 };
+
+/* Bounds on a perf map, which its process writes: bytes, and entries kept. */
+#define LT_PERF_MAP_MAX (1ULL << 30)
+#define LT_PERF_MAP_SYMS (4U << 20)
 
 /* One line of a perf map: JIT code the runtime described. */
 struct lt_jit_sym {
@@ -261,14 +266,20 @@ static const char *debug_dirs(void)
 	return d && *d ? d : "/usr/lib/debug";
 }
 
-/* Open a candidate debug file; with a build-id, it must match. */
-static struct elf_file *try_debug(const char *path, const uint8_t *id, size_t idlen,
+/*
+ * Open a candidate debug file: inside the process's root when root >= 0,
+ * else on the host; with a build-id, it must match.
+ */
+static struct elf_file *try_debug(int root, const char *path, const uint8_t *id, size_t idlen,
 				  const uint32_t *crc)
 {
-	struct elf_file *d = elf_file__open(path);
+	struct lt_open_how how = { .root = root >= 0 ? root : AT_FDCWD,
+				   .max_size = LT_ELF_MAX_SIZE };
+	struct elf_file *d;
 	uint8_t did[64];
 	uint32_t dcrc;
 
+	d = elf_file__open_fd(lt_open(path, &how, NULL));
 	if (!d)
 		return NULL;
 	if (id && (elf_file__build_id(d, did, sizeof(did)) != idlen || memcmp(did, id, idlen)))
@@ -286,7 +297,9 @@ reject:
 /*
  * Separate debug info the way gdb finds it: DIR/.build-id/xx/rest.debug, then
  * .gnu_debuglink next to the binary, in its .debug/, and under DIR/<its dir>,
- * with the CRC checked. Each path is tried inside the process's root first.
+ * with the CRC checked. Each path is tried inside the process's root first
+ * (resolved there: no symlink leads out), then on the host. The debuglink
+ * name comes from the file: one with a '/' is refused.
  */
 static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const char *path,
 				   size_t len)
@@ -294,78 +307,95 @@ static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const
 	uint8_t id[64];
 	size_t idlen = elf_file__build_id(ef, id, sizeof(id));
 	const char *dirs = debug_dirs(), *link;
-	char root[64], cand[8192], hex[130];
+	char cand[8192], hex[130];
 	struct elf_file *d = NULL;
+	int roots[2] = { lt_proc_root(f->tgid), -1 };
 	uint32_t crc;
 	int dirlen;
 
-	snprintf(root, sizeof(root), "/proc/%u/root", f->tgid);
 	for (size_t i = 0; i < idlen; i++)
 		sprintf(hex + 2 * i, "%02x", id[i]);
 	for (const char *dp = dirs; idlen && *dp && !d;) {
 		size_t dl = strcspn(dp, ":");
 
-		for (int r = 0; r < 2 && !d; r++) {
-			snprintf(cand, sizeof(cand), "%s%.*s/.build-id/%.2s/%s.debug",
-				 r ? "" : root, (int)dl, dp, hex, hex + 2);
-			d = try_debug(cand, id, idlen, NULL);
-		}
+		snprintf(cand, sizeof(cand), "%.*s/.build-id/%.2s/%s.debug", (int)dl, dp, hex,
+			 hex + 2);
+		for (int r = 0; r < 2 && !d; r++)
+			if (r || roots[0] >= 0)
+				d = try_debug(roots[r], cand, id, idlen, NULL);
 		dp += dl + (dp[dl] == ':');
 	}
 	link = d ? NULL : elf_file__debuglink(ef, &crc);
-	if (!link)
-		return d ?: elf_file__open_minidebug(ef);
+	if (link && strchr(link, '/'))
+		link = NULL;
 	dirlen = (int)(strrchr(path, '/') ? strrchr(path, '/') - path : 0);
-	for (int r = 0; r < 2 && !d; r++) {
-		const char *pre = r ? "" : root;
-
-		snprintf(cand, sizeof(cand), "%s%.*s/%s", pre, dirlen, path, link);
-		d = try_debug(cand, NULL, 0, &crc);
+	for (int r = 0; link && r < 2 && !d; r++) {
+		if (!r && roots[0] < 0)
+			continue;
+		snprintf(cand, sizeof(cand), "%.*s/%s", dirlen, path, link);
+		d = try_debug(roots[r], cand, NULL, 0, &crc);
 		if (!d) {
-			snprintf(cand, sizeof(cand), "%s%.*s/.debug/%s", pre, dirlen, path, link);
-			d = try_debug(cand, NULL, 0, &crc);
+			snprintf(cand, sizeof(cand), "%.*s/.debug/%s", dirlen, path, link);
+			d = try_debug(roots[r], cand, NULL, 0, &crc);
 		}
 		for (const char *dp = dirs; !d && *dp;) {
 			size_t dl = strcspn(dp, ":");
 
-			snprintf(cand, sizeof(cand), "%s%.*s%.*s/%s", pre, (int)dl, dp, dirlen,
-				 path, link);
-			d = try_debug(cand, NULL, 0, &crc);
+			snprintf(cand, sizeof(cand), "%.*s%.*s/%s", (int)dl, dp, dirlen, path, link);
+			d = try_debug(roots[r], cand, NULL, 0, &crc);
 			dp += dl + (dp[dl] == ':');
 		}
 	}
+	if (roots[0] >= 0)
+		close(roots[0]);
 	(void)len;
 	/* Last resort: the MiniDebugInfo embedded in the file itself. */
 	return d ?: elf_file__open_minidebug(ef);
 }
 
 /*
- * Open a file's ELF: through /proc/TGID/map_files, then the process's root
- * (containers), then the host path.
+ * Open a file's ELF: through /proc/TGID/map_files (the very file mapped, even
+ * deleted or in another mount), then its path inside the process's root,
+ * then, when that is gone, its host path, only if that is the file the
+ * process mapped (same device and inode).
  */
 static struct elf_file *file_elf(struct lt_symbolizer *s, struct lt_file *f)
 {
+	struct lt_open_how how = { .max_size = LT_ELF_MAX_SIZE };
 	char path[4200];
 	const char *p = f->path;
 	size_t len = strlen(p);
+	struct stat st;
+	int fd, root;
 
 	if (f->state)
 		return f->ef;
 	/* " (deleted)": the file is still reachable through map_files or root only. */
 	if (len > 10 && !strcmp(p + len - 10, " (deleted)"))
 		len -= 10;
-	/* map_files reaches the very file mapped, even deleted or in another mount. */
 	snprintf(path, sizeof(path), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, f->tgid, f->start,
 		 f->end);
-	f->ef = elf_file__open(path);
-	if (!f->ef) {
-		snprintf(path, sizeof(path), "/proc/%u/root%.*s", f->tgid, (int)len, p);
-		f->ef = elf_file__open(path);
+	how.magic = true;
+	fd = lt_open(path, &how, NULL);
+	how.magic = false;
+	snprintf(path, sizeof(path), "%.*s", (int)len, p);
+	if (fd < 0 && (root = lt_proc_root(f->tgid)) >= 0) {
+		how.root = root;
+		fd = lt_open(path, &how, NULL);
+		close(root);
 	}
-	if (!f->ef) {
-		snprintf(path, sizeof(path), "%.*s", (int)len, p);
-		f->ef = elf_file__open(path);
+	if (fd < 0) {
+		how.root = AT_FDCWD;
+		fd = lt_open(path, &how, &st);
+		if (fd >= 0 && (lt_kdev(&st) != f->dev || st.st_ino != f->ino)) {
+			close(fd);
+			lt_open_refused[LT_REFUSE_NOT_MAPPED]++;
+			fd = -ESTALE;
+		}
 	}
+	f->ef = fd >= 0 ? elf_file__open_fd(fd) : NULL;
+	if (fd < 0)
+		errno = -fd;
 	f->state = f->ef ? 1 : -errno;
 	if (!f->ef) {
 		s->st.files_failed++;
@@ -373,7 +403,7 @@ static struct elf_file *file_elf(struct lt_symbolizer *s, struct lt_file *f)
 		return NULL;
 	}
 	if (!elf_file__has_symtab(f->ef)) {
-		struct elf_file *d = find_debug(f, f->ef, p, len);
+		struct elf_file *d = find_debug(f, f->ef, path, len);
 
 		if (d) {
 			elf_file__set_debug(f->ef, d);
@@ -555,32 +585,103 @@ static uint32_t ns_pid(uint32_t tgid)
  * Node's --perf-basic-prof, perf-map-agent, LuaJIT... Looked up in the
  * process's mount namespace under its own pid, then on the host.
  */
-static void load_perf_map(struct lt_proc *p)
+/* Is uid one of the process's real and effective user ids? */
+static bool proc_uid_is(uint32_t tgid, uid_t uid)
 {
-	char path[128], line[4400], name[4096];
-	unsigned long long start, size;
+	unsigned long real, eff;
+	char path[64], line[256];
+	bool yes = false;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/root/tmp/perf-%u.map", p->tgid, ns_pid(p->tgid));
+	snprintf(path, sizeof(path), "/proc/%u/status", tgid);
 	f = fopen(path, "r");
-	if (!f) {
-		snprintf(path, sizeof(path), "/tmp/perf-%u.map", p->tgid);
-		f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %lu %lu", &real, &eff) == 2) {
+			yes = uid == real || uid == eff;
+			break;
+		}
+	fclose(f);
+	return yes;
+}
+
+/*
+ * Open the perf map of a process safely: /tmp/perf-NSPID.map inside its root,
+ * then /tmp/perf-PID.map on the host when it shares our mount namespace; no
+ * symlink on the way; a regular file of at most LT_PERF_MAP_MAX bytes owned
+ * by the process's user (perf accepts root's too; a root-owned file is the
+ * one a process could be pointed at, so it is accepted only from root).
+ */
+static FILE *open_perf_map(uint32_t tgid)
+{
+	struct lt_open_how how = { .max_size = LT_PERF_MAP_MAX, .no_symlinks = true };
+	char path[64];
+	struct stat st;
+	int fd = -ENOENT, root = lt_proc_root(tgid);
+	FILE *f;
+
+	if (root >= 0) {
+		how.root = root;
+		snprintf(path, sizeof(path), "/tmp/perf-%u.map", ns_pid(tgid));
+		fd = lt_open(path, &how, &st);
+		close(root);
 	}
+	if (fd == -ENOENT && lt_same_mnt_ns(tgid)) {
+		how.root = AT_FDCWD;
+		snprintf(path, sizeof(path), "/tmp/perf-%u.map", tgid);
+		fd = lt_open(path, &how, &st);
+	}
+	if (fd < 0)
+		return NULL;
+	if (!proc_uid_is(tgid, st.st_uid)) {
+		lt_open_refused[LT_REFUSE_OWNER]++;
+		lt_info("perf map of pid %u refused: owned by uid %u, not the process's user", tgid,
+			(unsigned int)st.st_uid);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/*
+ * (Re)read the perf map of a process: /tmp/perf-PID.map, the convention of
+ * Node's --perf-basic-prof, perf-map-agent, LuaJIT... At most
+ * LT_PERF_MAP_SYMS entries; a line longer than the buffer is skipped whole.
+ */
+static void load_perf_map(struct lt_proc *p)
+{
+	char line[4400], name[4096];
+	unsigned long long start, size;
+	bool partial = false;
+	size_t cap = 0;
+	FILE *f = open_perf_map(p->tgid);
+
 	if (!f)
 		return;
 	for (unsigned int j = 0; j < p->njit; j++)
 		free(p->jit[j].name);
 	p->njit = 0;
-	while (fgets(line, sizeof(line), f)) {
-		struct lt_jit_sym *nj;
+	cap = p->njit;
+	while (fgets(line, sizeof(line), f) && p->njit < LT_PERF_MAP_SYMS) {
+		bool tail = partial;
 
-		if (sscanf(line, "%llx %llx %4095[^\n]", &start, &size, name) != 3)
+		partial = !strchr(line, '\n') && !feof(f);
+		if (tail || partial ||
+		    sscanf(line, "%llx %llx %4095[^\n]", &start, &size, name) != 3)
 			continue;
-		nj = realloc(p->jit, (p->njit + 1) * sizeof(*nj));
-		if (!nj)
-			break;
-		p->jit = nj;
+		if (p->njit == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct lt_jit_sym *nj = realloc(p->jit, ncap * sizeof(*nj));
+
+			if (!nj)
+				break;
+			p->jit = nj;
+			cap = ncap;
+		}
 		p->jit[p->njit].start = start;
 		p->jit[p->njit].size = size;
 		p->jit[p->njit].name = strdup(name);
@@ -893,6 +994,16 @@ int lt_symbolizer__user_frames(struct lt_symbolizer *s, uint32_t tgid, uint64_t 
 void lt_symbolizer__report(const struct lt_symbolizer *s, bool brief)
 {
 	const struct lt_sym_stats *t = &s->st;
+	char why[512] = "";
+	size_t len = 0;
+
+	/* Files a traced process named that were not opened (docs/SECURITY.md). */
+	for (int r = 0; r < LT_REFUSE_NR && len < sizeof(why); r++)
+		if (lt_open_refused[r])
+			len += snprintf(why + len, sizeof(why) - len, "%s%lu %s", len ? ", " : "",
+					lt_open_refused[r], lt_refusal_name[r]);
+	if (len)
+		lt_info("files refused: %s", why);
 
 	if (t->no_lines)
 		lt_info("frames without source lines: %lu (their files have no DWARF, and no debug "
