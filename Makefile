@@ -136,6 +136,8 @@ $(OUTPUT)/workloads/elfsyms-pie: tests/workloads/elfsyms.c | $(OUTPUT)/workloads
 	$(Q)$(CC) $(WL_CFLAGS) -pie -fpie $< -o $@
 $(OUTPUT)/workloads/libltshared.so: tests/workloads/libltshared.c.in | $(OUTPUT)/workloads
 	$(Q)$(CC) $(WL_CFLAGS) -x c -shared -fpic $< -o $@
+$(OUTPUT)/workloads/libltdecoy.so: tests/workloads/libltshared.c.in | $(OUTPUT)/workloads
+	$(Q)$(CC) $(WL_CFLAGS) -DLT_DECOY -x c -shared -fpic $< -o $@
 # As prelink(8) left libraries: linked at a fixed non-zero base address, so
 # link-time addresses differ from file offsets by 0x30000000 wherever it loads.
 $(OUTPUT)/workloads/libltshared-prelink.so: tests/workloads/libltshared.c.in | $(OUTPUT)/workloads
@@ -202,7 +204,7 @@ $(OUTPUT)/workloads/churn-nofp: tests/workloads/churn.c | $(OUTPUT)/workloads
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror $< -o $@
 
 TEST_BINS := $(UNIT_BINS) $(OUTPUT)/workloads/manylibs $(OUTPUT)/workloads/gowl \
-	$(OUTPUT)/workloads/churn-nofp $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
+	$(OUTPUT)/workloads/churn-nofp $(OUTPUT)/workloads/libltdecoy.so $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
 	$(OUTPUT)/workloads/libltshared-prelink.so $(OUTPUT)/workloads/bpfwait \
 	$(OUTPUT)/workloads/allocwl-je $(OUTPUT)/workloads/allocwl-cxx \
