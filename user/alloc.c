@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include "alloc.h"
 #include "bpf_util.h"
+#include "safeopen.h"
 #include "elf_file.h"
 #include "err.h"
 #include "hist.h"
@@ -191,13 +192,16 @@ static struct bpf_program *prog_of(struct alloc_tool *t, int p)
 /*
  * The file that provides malloc to pid: a library other than libc that
  * defines it (jemalloc, tcmalloc, mimalloc, a preload), else the program
- * itself if it does (static or custom allocators), else libc. Into path, as
- * reachable from here (/proc/PID/root/...). 0 or -ENOENT.
+ * itself if it does (static or custom allocators), else libc. Into path, the
+ * mapped file as the kernel links it (/proc/PID/map_files/START-END: uprobes
+ * land on the very inode mapped, whatever its path now names); into name, its
+ * path as the process sees it. 0 or -ENOENT.
  */
-static int find_allocator(uint32_t pid, char *path, size_t sz)
+static int find_allocator(uint32_t pid, char *path, size_t sz, char *name, size_t namesz)
 {
 	char maps[64], line[4400], cand[PATH_MAX + 64], libc[PATH_MAX + 64] = "",
 									exe[PATH_MAX + 64] = "";
+	char libc_name[PATH_MAX] = "", exe_name[PATH_MAX] = "";
 	struct lt_mapping m;
 	FILE *f;
 	int found = 0;
@@ -212,26 +216,42 @@ static int find_allocator(uint32_t pid, char *path, size_t sz)
 
 		if (!lt_parse_maps_line(line, &m) || !m.exec || m.path[0] != '/')
 			continue;
-		snprintf(cand, sizeof(cand), "/proc/%u/root%s", pid, m.path);
+		/*
+		 * The mapped file itself, through the kernel's own link: a path
+		 * under /proc/PID/root could be a symlink the process planted.
+		 */
+		snprintf(cand, sizeof(cand), "/proc/%u/map_files/%llx-%llx", pid,
+			 (unsigned long long)m.start, (unsigned long long)m.end);
 		if (!strcmp(cand, libc) || !strcmp(cand, exe))
 			continue;
-		ef = elf_file__open(cand);
+		{
+			struct lt_open_how how = { .magic = true, .max_size = LT_ELF_MAX_SIZE };
+
+			ef = elf_file__open_fd(lt_open(cand, &how, NULL));
+		}
 		if (!ef)
 			continue;
 		base = strrchr(m.path, '/') + 1;
 		if (elf_file__defines(ef, "malloc")) {
-			if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5))
+			if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5)) {
 				snprintf(libc, sizeof(libc), "%s", cand);
-			else if (!strstr(base, ".so"))
+				snprintf(libc_name, sizeof(libc_name), "%s", m.path);
+			} else if (!strstr(base, ".so")) {
 				snprintf(exe, sizeof(exe), "%s", cand);
-			else if (strncmp(base, "ld-linux", 8)) /* ld.so's own minimal malloc: no */
+				snprintf(exe_name, sizeof(exe_name), "%s", m.path);
+			} else if (strncmp(base, "ld-linux",
+					   8)) { /* ld.so's own minimal malloc: no */
 				found = snprintf(path, sz, "%s", cand) > 0;
+				snprintf(name, namesz, "%s", m.path);
+			}
 		}
 		elf_file__free(ef);
 	}
 	fclose(f);
-	if (!found && (exe[0] || libc[0]))
+	if (!found && (exe[0] || libc[0])) {
 		found = snprintf(path, sz, "%s", exe[0] ? exe : libc) > 0;
+		snprintf(name, namesz, "%s", exe[0] ? exe_name : libc_name);
+	}
 	return found ? 0 : -ENOENT;
 }
 
@@ -350,9 +370,10 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 	}
 
 	for (unsigned int i = 0; i < tg->npids; i++) {
-		char path[PATH_MAX];
+		char path[PATH_MAX], name[PATH_MAX];
+		struct lt_open_how how = { .magic = true, .max_size = LT_ELF_MAX_SIZE };
 		struct elf_file *ef;
-		int err = find_allocator(tg->pids[i], path, sizeof(path));
+		int err = find_allocator(tg->pids[i], path, sizeof(path), name, sizeof(name));
 
 		if (err) {
 			lt_err("cannot find the allocator of pid %u: %s", tg->pids[i],
@@ -360,8 +381,8 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 			return err;
 		}
 		if (!i)
-			snprintf(t->allocator, sizeof(t->allocator), "%s", path);
-		ef = elf_file__open(path);
+			snprintf(t->allocator, sizeof(t->allocator), "%s", name);
+		ef = elf_file__open_fd(lt_open(path, &how, NULL));
 		for (size_t f = 0; ef && f < sizeof(fns) / sizeof(fns[0]); f++) {
 			LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = fns[f].fn);
 			struct bpf_link *l;
@@ -414,9 +435,7 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 			t->nlinks++;
 		}
 	}
-	snprintf(how, sz, "uprobes on %u allocation functions in %s", fns_n,
-		 strchr(t->allocator + 6, '/') ? strchr(strchr(t->allocator + 6, '/') + 1, '/') :
-						 t->allocator);
+	snprintf(how, sz, "uprobes on %u allocation functions in %s", fns_n, t->allocator);
 	lt_info("attached: %s", how);
 	t->t_attach = mono_s();
 	return 0;

@@ -73,8 +73,8 @@ static int open_walk(int root, const char *path)
 		if (!strcmp(comp, "..") && !fstat(cur, &st) && st.st_dev == rst.st_dev &&
 		    st.st_ino == rst.st_ino)
 			continue; /* ".." of the root is the root */
-		fd = openat(cur, comp, (last ? LT_OPEN_FLAGS : O_PATH | O_DIRECTORY | O_CLOEXEC) |
-					       O_NOFOLLOW);
+		fd = openat(cur, comp,
+			    (last ? LT_OPEN_FLAGS : O_PATH | O_DIRECTORY | O_CLOEXEC) | O_NOFOLLOW);
 		close(cur);
 		if (fd < 0)
 			return errno == ELOOP ? refuse(LT_REFUSE_SYMLINK, -ELOOP) : -errno;
@@ -95,20 +95,19 @@ int lt_open(const char *path, const struct lt_open_how *how, struct stat *stp)
 	if (how->magic) {
 		fd = open(path, LT_OPEN_FLAGS);
 	} else {
-		oh.resolve = RESOLVE_NO_MAGICLINKS |
-			     (how->root == AT_FDCWD ? 0 : RESOLVE_IN_ROOT) |
+		oh.resolve = RESOLVE_NO_MAGICLINKS | (how->root == AT_FDCWD ? 0 : RESOLVE_IN_ROOT) |
 			     (how->no_symlinks ? RESOLVE_NO_SYMLINKS : 0);
 		fd = syscall(SYS_openat2, how->root, path, &oh, sizeof(oh));
 		if (fd < 0 && errno == ENOSYS) {
 			int root = how->root;
 
-			if (root == AT_FDCWD && (root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			if (root == AT_FDCWD &&
+			    (root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 				return -errno;
 			fd = open_walk(root, path);
 			if (root != how->root)
 				close(root);
-		}
-		else if (fd < 0 && errno == ELOOP)
+		} else if (fd < 0 && errno == ELOOP)
 			return refuse(how->no_symlinks ? LT_REFUSE_SYMLINK : LT_REFUSE_ESCAPE,
 				      -ELOOP);
 		else if (fd < 0 && errno == EXDEV)

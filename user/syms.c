@@ -341,7 +341,8 @@ static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const
 		for (const char *dp = dirs; !d && *dp;) {
 			size_t dl = strcspn(dp, ":");
 
-			snprintf(cand, sizeof(cand), "%.*s%.*s/%s", (int)dl, dp, dirlen, path, link);
+			snprintf(cand, sizeof(cand), "%.*s%.*s/%s", (int)dl, dp, dirlen, path,
+				 link);
 			d = try_debug(roots[r], cand, NULL, 0, &crc);
 			dp += dl + (dp[dl] == ':');
 		}
