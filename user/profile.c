@@ -95,10 +95,15 @@ struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t 
 				  const char *comm, const uint64_t *uips, uint32_t nuser,
 				  const uint64_t *kips, uint32_t nkern)
 {
+	char clean[LT_COMM_LEN] = "";
 	struct lt_sample *s;
 	uint64_t h;
 	size_t j;
 
+	/* The name as it will be kept, so that equal keys meet. */
+	strncpy(clean, comm, LT_COMM_LEN - 1);
+	lt_name_clean(clean);
+	comm = clean;
 	if ((p->n + 1) * 2 > p->nslots && reindex(p, p->nslots ? p->nslots * 2 : 1024))
 		return NULL;
 	h = sample_hash(tgid, pid, aux, comm, uips, nuser, kips, nkern);
@@ -126,7 +131,7 @@ struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t 
 	s->tgid = tgid;
 	s->pid = pid;
 	s->aux = aux;
-	strncpy(s->comm, comm, LT_COMM_LEN - 1);
+	memcpy(s->comm, clean, LT_COMM_LEN);
 	s->nuser = nuser;
 	s->nkern = nkern;
 	p->slots[j] = ++p->n;
@@ -195,12 +200,39 @@ static const char *intern(struct lt_profile *p, const char *name)
 	return p->strs[j];
 }
 
-/* Folded-format safety: ';' separates frames and newlines end lines. */
-static void sanitize(char *s)
+/* The length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
 {
-	for (; *s; s++)
-		if (*s == ';' || *s == '\n' || *s == '\r')
-			*s = ':';
+	size_t n = s[0] < 0x80			? 1 :
+		   s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
+		   s[0] >= 0xe0 && s[0] <= 0xef ? 3 :
+		   s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 :
+						  0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong and surrogate forms, and above U+10FFFF. */
+	if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
+	    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
+		return 0;
+	return n;
+}
+
+void lt_name_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (*p == ';' || *p == '\n' || *p == '\r')
+			*p++ = ':'; /* folded: frames and lines */
+		else if (!n || *p < 0x20 || *p == 0x7f)
+			*p++ = '?'; /* control characters and bytes that are not UTF-8 */
+		else
+			p += n;
+	}
 }
 
 /* Scratch space for one sample's frames while it is named. */
@@ -271,7 +303,7 @@ static int push_frame(struct lt_profile *p, struct frame_buf *b, const char *nam
 		char tmp[sizeof(((struct lt_sym_frame *)0)->name)];
 
 		snprintf(tmp, sizeof(tmp), "%s", name);
-		sanitize(tmp);
+		lt_name_clean(tmp);
 		name = intern(p, tmp);
 		if (!name)
 			return -ENOMEM;
@@ -481,6 +513,7 @@ struct lt_sample *lt_profile__add_named(struct lt_profile *p, uint32_t tgid, uin
 	s->pid = pid;
 	s->nspid = tgid;
 	strncpy(s->comm, comm, LT_COMM_LEN - 1);
+	lt_name_clean(s->comm);
 	p->n++;
 	return s;
 }

@@ -161,6 +161,13 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *s);
 int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, size_t *n);
 void lt_stack_lines__free(struct lt_stack_line *l, size_t n);
 
+/*
+ * Make a comm or frame name safe for every output (names are data, never
+ * structure): ';', '\n' and '\r' become ':', other control characters and
+ * bytes that are not UTF-8 '?'. In place; cannot fail.
+ */
+void lt_name_clean(char *s);
+
 /* Events and value of the samples with a user stack (ur_events, ur_value). Cannot fail. */
 void lt_profile__ustack_totals(const struct lt_profile *p, uint64_t *events, uint64_t *value);
 

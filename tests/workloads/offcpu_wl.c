@@ -32,6 +32,8 @@
  *            Then alt_raise() raises SIGUSR2 10 times, whose handler
  *            on_alt() runs on an alternate signal stack and sleeps 30 ms
  *            in alt_nap()
+ *   badnames jit, with a JIT function name and a comm that try to break
+ *            every output format (BAD_JIT_NAME, BAD_COMM)
  *   nowait M run mode M at once, without waiting for SIGUSR1
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
@@ -43,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
@@ -200,6 +203,17 @@ static noinline void jit_callback(void)
 }
 
 /* x86-64: push rbp; mov rbp, rsp; movabs rax, fn; call rax; pop rbp; ret */
+/*
+ * A JIT function name that tries every trick on the outputs: the folded
+ * separator, a control character, XML and JSON specials, a byte that is not
+ * UTF-8, and a trailing number that could pass for a folded line's value.
+ */
+#define BAD_JIT_NAME "evil;frame\x01<&\"'>\xc3\x28 999"
+/* A comm that tries the same: 15 bytes, a newline and an escape sequence among them. */
+#define BAD_COMM "w;x\ny\x1b[31m\xff z"
+
+static const char *jit_name = "jit_compiled_fn";
+
 static noinline void *jit_compile(void)
 {
 	unsigned char code[] = { 0x55, 0x48, 0x89, 0xe5, 0x48, 0xb8, 0,	   0,	 0,
@@ -219,7 +233,7 @@ static noinline void *jit_compile(void)
 	f = fopen(path, "w");
 	if (!f)
 		return NULL;
-	fprintf(f, "%lx %zx jit_compiled_fn\n", (unsigned long)(mem + 64), sizeof(code));
+	fprintf(f, "%lx %zx %s\n", (unsigned long)(mem + 64), sizeof(code), jit_name);
 	fclose(f);
 	return mem + 64;
 }
@@ -340,7 +354,12 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "pipe") && pipe(pipefd))
 		return 1;
 	/* A JIT is warm before anyone attaches: compile before waiting. */
-	if (!strcmp(mode, "jit") || (argc > 2 && !strcmp(argv[2], "jit")))
+	if (!strcmp(mode, "badnames")) {
+		jit_name = BAD_JIT_NAME;
+		prctl(PR_SET_NAME, BAD_COMM);
+	}
+	if (!strcmp(mode, "jit") || !strcmp(mode, "badnames") ||
+	    (argc > 2 && !strcmp(argv[2], "jit")))
 		jit_code = jit_compile();
 	printf("%d\n", getpid());
 	fflush(stdout);
@@ -365,7 +384,7 @@ int main(int argc, char **argv)
 		long_nap();
 	} else if (!strcmp(mode, "exit")) {
 		blocker_sleep(10, 50);
-	} else if (!strcmp(mode, "jit")) {
+	} else if (!strcmp(mode, "jit") || !strcmp(mode, "badnames")) {
 		if (!jit_code)
 			return 1;
 		run_jit(jit_code);
