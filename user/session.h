@@ -33,8 +33,14 @@ struct lt_tool_ops {
 	void (*destroy)(void *tool);
 };
 
-/* The one global: set by SIGINT/SIGTERM. */
+/*
+ * The one global: SIGINT/SIGTERM received (1 ends the trace; 2, a second
+ * one, also ends symbolization at once).
+ */
 extern volatile sig_atomic_t lt_exiting;
+
+/* Seconds symbolization may take before frames not yet named stay module+offset. */
+#define LT_SYMBOLIZE_BUDGET_S 30
 
 /* Run a tool to completion. Returns the process exit code. */
 int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_common *c);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,12 +73,15 @@ struct lt_sym_stats {
 	unsigned long anon; /* frames in anonymous memory without a perf map entry */
 	unsigned long unmapped; /* frames outside every known mapping */
 	unsigned long no_lines; /* with --lines: named frames without DWARF line info */
+	unsigned long hurried; /* frames left unnamed: out of time (budget, second SIGINT) */
 	unsigned int files_failed; /* files that could not be opened */
 	unsigned int procs_gone; /* processes gone before their maps were read */
 };
 
 struct lt_symbolizer {
 	struct lt_sym_stats st;
+	double deadline; /* 0: none */
+	const volatile int *stop;
 	bool no_demangle;
 	bool lines;
 	struct ksyms *ks;
@@ -105,6 +109,25 @@ void lt_symbolizer__set_demangle(struct lt_symbolizer *s, bool on)
 void lt_symbolizer__set_lines(struct lt_symbolizer *s, bool on)
 {
 	s->lines = on;
+}
+
+void lt_symbolizer__set_deadline(struct lt_symbolizer *s, double deadline, const volatile int *stop)
+{
+	s->deadline = deadline;
+	s->stop = stop;
+}
+
+/* Out of time: no more files opened or read for names. */
+static bool hurried(const struct lt_symbolizer *s)
+{
+	struct timespec ts;
+
+	if (s->stop && *s->stop >= 2)
+		return true;
+	if (!s->deadline)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 >= s->deadline;
 }
 
 const char *lt_demangle(const char *name, char *buf, size_t sz)
@@ -869,6 +892,12 @@ static const char *user_sym(struct lt_symbolizer *s, uint32_t tgid, uint64_t add
 		}
 		return buf;
 	}
+	if (!m->file->state && hurried(s)) {
+		s->st.hurried++;
+		where->module = m->file->path;
+		snprintf(buf, sz, "%s+0x%" PRIx64, basename_of(m->file->path), off);
+		return buf;
+	}
 	ef = file_elf(s, m->file);
 	where->module = m->file->path;
 	where->build_id = file_build_id(m->file);
@@ -972,6 +1001,10 @@ int lt_symbolizer__user_frames(struct lt_symbolizer *s, uint32_t tgid, uint64_t 
 	user_sym(s, tgid, addr, ret_addr, out[0].name, sizeof(out[0].name), &f, &vaddr, &out[0]);
 	if (!s->lines || !f)
 		return 1;
+	if (!f->lines_state && hurried(s)) {
+		s->st.hurried++; /* its lines, not read in time */
+		return 1;
+	}
 	if (max > LT_SYM_MAX_INLINE + 1)
 		max = LT_SYM_MAX_INLINE + 1;
 	sl = file_lines(f);
@@ -1010,6 +1043,10 @@ void lt_symbolizer__report(const struct lt_symbolizer *s, bool brief)
 		lt_info("frames without source lines: %lu (their files have no DWARF, and no debug "
 			"file with it was found)",
 			t->no_lines);
+	if (t->hurried)
+		lt_warn("%lu frames left as module+offset or without their lines: symbolization "
+			"stopped (a second interrupt, or its time was up)",
+			t->hurried);
 	if (!t->bad_file && !t->no_symbol && !t->anon && !t->unmapped)
 		return;
 	(brief ? lt_info : lt_note)(

@@ -28,6 +28,14 @@ struct lt_symbolizer *lt_symbolizer__new(void);
 void lt_symbolizer__set_demangle(struct lt_symbolizer *s, bool on);
 
 /*
+ * From deadline (CLOCK_MONOTONIC seconds) on, or once *stop is 2 or more (a
+ * second SIGINT), no file is opened or read for names any more: frames not
+ * named by then print as module+offset, and are counted. Cannot fail.
+ */
+void lt_symbolizer__set_deadline(struct lt_symbolizer *s, double deadline,
+				 const volatile int *stop);
+
+/*
  * With lines on (--lines), lt_symbolizer__user_frames() adds source file:line
  * and a frame per inlined function, from DWARF.
  */

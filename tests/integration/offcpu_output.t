@@ -43,4 +43,25 @@ trace "$TMP/u" offcpu -p "$WL_PID" -U --perf-max-stack-depth 5 -d 2.5 -o "$TMP/u
 max=$(awk '{ n = split($1, f, ";"); if (n - 1 > m) m = n - 1 } END { print m + 0 }' "$TMP/u.folded")
 check "--perf-max-stack-depth 5: at most 5 user frames per stack (max $max)" [ "$max" -le 5 -a "$max" -ge 1 ]
 check "truncation reported with the option to raise" grep -q 'raise --perf-max-stack-depth' "$TMP/u.stderr"
+
+# Symbolization is bounded in time: with no time left (the budget at 0, as a
+# test sets it), nothing more is read for names; what is named is written, the
+# rest said. --lines needs DWARF read at the end: its lines are what is left out.
+start_wl sleeper
+LATPROF_SYMBOLIZE_BUDGET=0 trace "$TMP/b" offcpu --lines -p "$WL_PID" -d 2 -o "$TMP/b.folded"
+check "no time left: exit 0, output written" grep -q ';blocker_sleep;nanosleep;' "$TMP/b.folded"
+refute "no time left: no source lines read" grep -q 'offcpu_wl.c:[0-9]' "$TMP/b.folded"
+check "no time left: said" grep -q 'symbolization stopped' "$TMP/b.stderr"
+# A second SIGINT: the output is written at once.
+start_wl sleeper
+"$LATPROF" offcpu --lines -p "$WL_PID" -o "$TMP/i2.folded" 2>"$TMP/i2.stderr" &
+lp=$!
+for _ in $(seq 600); do grep -q attached "$TMP/i2.stderr" && break; sleep 0.05; done
+kill -USR1 "$WL_PID"
+sleep 1.2
+kill -INT $lp
+kill -INT $lp
+wait $lp
+rc=$?
+check "two SIGINTs: exit 0 ($rc), output written" grep -Eq ';blocker_sleep[ ;]' "$TMP/i2.folded"
 done_testing
