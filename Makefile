@@ -6,7 +6,10 @@
 #   make test       deps + build + unit and integration tests (TAP via prove)
 #   make install    install to $(DESTDIR)$(PREFIX)/sbin
 #   make format-check   check formatting against .clang-format
+#   make soak       10 minutes of system-wide tracing under process churn
 #   V=1             show full commands
+#   SAN=1           build latprof and the unit tests with ASan and UBSan
+#                   (make test SAN=1: the suite fails on any report)
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -35,20 +38,27 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS   := $(wildcard bpf/*.h)
 
+# SAN=1: the user-space objects with ASan and UBSan, apart from the others;
+# a stamp per flavour relinks latprof when the flavour changes.
+FLAVOUR    := $(if $(SAN),san,plain)
+UOBJ       := $(OUTPUT)/user$(if $(SAN),-san)
+comma      := ,
+SAN_FLAGS  := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer)
 USER_SRCS  := $(wildcard user/*.c)
-USER_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-CORE_OBJS  := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+USER_OBJS  := $(patsubst user/%.c,$(UOBJ)/%.o,$(USER_SRCS))
+CORE_OBJS  := $(filter-out $(UOBJ)/main.o,$(USER_OBJS))
 USER_HDRS  := $(wildcard user/*.h)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-missing-field-initializers \
 	-I vmlinux/$(ARCH) -I bpf
 CFLAGS     ?= -O2 -g
-ALL_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+ALL_CFLAGS := $(CFLAGS) $(SAN_FLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
 	-DLATPROF_VERSION='"$(VERSION) ($(GIT_REV))"'
 LDLIBS     := -l:libbpf.a -l:libiberty.a -l:liblzma.a -ldw -lelf -lz -lm
 LDFLAGS    ?=
+LDFLAGS    += $(SAN_FLAGS)
 
 .PHONY: all
 all: latprof
@@ -58,8 +68,12 @@ check-toolchain:
 	@command -v $(CLANG) >/dev/null || { echo "latprof: $(CLANG) not found; run 'make deps' as root" >&2; exit 1; }
 	@command -v $(BPFTOOL) >/dev/null || { echo "latprof: $(BPFTOOL) not found; run 'make deps' as root" >&2; exit 1; }
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/workloads:
+$(OUTPUT) $(UOBJ) $(OUTPUT)/tests $(OUTPUT)/workloads:
 	$(Q)mkdir -p $@
+
+$(OUTPUT)/build.$(FLAVOUR): | $(OUTPUT)
+	$(Q)rm -f $(OUTPUT)/build.*
+	$(Q)touch $@
 
 # BPF: bpf/%.bpf.c -> .output/%.bpf.o -> .output/%.skel.h
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/$(ARCH)/vmlinux.h | $(OUTPUT) check-toolchain
@@ -72,13 +86,13 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # User space: every object may include any skeleton, so skeletons come first.
-$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(OUTPUT)/user
+$(UOBJ)/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(UOBJ)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-latprof: $(USER_OBJS)
+latprof: $(USER_OBJS) $(OUTPUT)/build.$(FLAVOUR)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(USER_OBJS) $(LDLIBS) -o $@
 
 # The same binary for every kernel of the matrix: fully static.
 STATIC_LDLIBS := -static -l:libbpf.a -l:libiberty.a -l:liblzma.a -l:libdw.a -l:libelf.a \
@@ -110,9 +124,9 @@ WL_SRCS    := $(filter-out %.bpf.c tests/workloads/bpfwait.c tests/workloads/man
 WL_BINS    := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
 WL_CFLAGS  := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -pthread -Wall -Wextra -Werror
 
-$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/tap.h $(CORE_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/tap.h $(CORE_OBJS) $(OUTPUT)/build.$(FLAVOUR) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -I tests/unit $< $(CORE_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -I tests/unit $< $(CORE_OBJS) $(LDLIBS) -o $@
 
 # Workloads: frame pointers on, known noinline function names (tests/workloads/README).
 $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
@@ -201,7 +215,7 @@ $(OUTPUT)/workloads/gowl: tests/workloads/gowl.go | $(OUTPUT)/workloads
 
 $(OUTPUT)/workloads/churn-nofp: tests/workloads/churn.c | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror $< -o $@
+	$(Q)$(CC) -O2 -g -fomit-frame-pointer -pthread -Wall -Wextra -Werror $< -o $@
 
 TEST_BINS := $(UNIT_BINS) $(OUTPUT)/workloads/manylibs $(OUTPUT)/workloads/gowl \
 	$(OUTPUT)/workloads/churn-nofp $(OUTPUT)/workloads/libltdecoy.so $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
@@ -211,7 +225,7 @@ TEST_BINS := $(UNIT_BINS) $(OUTPUT)/workloads/manylibs $(OUTPUT)/workloads/gowl 
 	$(OUTPUT)/workloads/elfsyms-debuglink $(OUTPUT)/workloads/elfsyms-buildid \
 	$(OUTPUT)/workloads/elfsyms-stripped $(OUTPUT)/workloads/cxxsyms \
 	$(OUTPUT)/workloads/elfsyms-minidebug \
-	$(OUTPUT)/tests/fuzz_elf
+	$(OUTPUT)/tests/fuzz_elf $(OUTPUT)/tests/fuzz_text
 
 .PHONY: test-build
 test-build: latprof $(TEST_BINS)
@@ -219,7 +233,7 @@ test-build: latprof $(TEST_BINS)
 .PHONY: test
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-build
-	$(Q)tests/run.sh
+	$(Q)SAN=$(SAN) tests/run.sh
 
 .PHONY: demo
 demo: deps
@@ -245,8 +259,16 @@ $(OUTPUT)/tests/fuzz_elf: tests/fuzz/fuzz_elf.c user/elf_file.c user/cfi.c user/
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-D_GNU_SOURCE -I bpf -I user $(filter %.c,$^) -ldw -lelf -l:liblzma.a -lz -o $@
 
+# The readers of text from outside (maps lines, perf maps, folded, JSON, the
+# command line): the core's sources, built for libFuzzer.
+FUZZ_CORE := $(filter-out user/main.c,$(USER_SRCS))
+$(OUTPUT)/tests/fuzz_text: tests/fuzz/fuzz_text.c $(FUZZ_CORE) $(USER_HDRS) $(SKELS) | $(OUTPUT)/tests
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user $< $(FUZZ_CORE) $(LDLIBS) -o $@
+
 .PHONY: fuzz
-fuzz: $(OUTPUT)/tests/fuzz_elf $(WL_BINS)
+fuzz: $(OUTPUT)/tests/fuzz_elf $(OUTPUT)/tests/fuzz_text $(WL_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 .PHONY: bench
@@ -255,6 +277,11 @@ bench: deps
 		$(OUTPUT)/workloads/stacks16k $(OUTPUT)/tests/symbench \
 		$(OUTPUT)/workloads/mallocbench $(OUTPUT)/workloads/iobench
 	$(Q)scripts/bench.sh
+
+.PHONY: soak
+soak: deps
+	$(Q)$(MAKE) --no-print-directory latprof $(WL_BINS)
+	$(Q)scripts/soak.sh
 
 .PHONY: format-check
 format-check:

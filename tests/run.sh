@@ -6,8 +6,22 @@
 cd "$(dirname "$0")/.." || exit 1
 tests=(.output/tests/test_* tests/integration/*.t)
 log=$(mktemp /tmp/latprof-prove.XXXXXX)
+# SAN=1 (make test SAN=1): every report of ASan, LeakSanitizer or UBSan, from
+# any latprof run or unit test, goes to a file; any file fails the suite.
+if [ -n "${SAN:-}" ]; then
+	san=$(mktemp -d /tmp/latprof-san.XXXXXX)
+	export ASAN_OPTIONS="log_path=$san/asan:detect_leaks=1:abort_on_error=0"
+	export UBSAN_OPTIONS="log_path=$san/ubsan:print_stacktrace=1"
+fi
 prove --exec '' --timer --failures "${tests[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+if [ -n "${SAN:-}" ]; then
+	reports=$(ls "$san" | wc -l)
+	for f in "$san"/*; do [ -e "$f" ] && { echo "# $f:"; head -40 "$f" | sed 's/^/# /'; }; done
+	echo "sanitizer reports: $reports"
+	[ "$reports" -eq 0 ] || rc=1
+	rm -rf "$san"
+fi
 total=$(grep -Eo 'Tests=[0-9]+' "$log" | tail -1 | cut -d= -f2)
 failed=$(grep -Eo 'Failed [0-9]+/[0-9]+ subtests' "$log" |
 	awk '{ split($2, a, "/"); s += a[1] } END { print s + 0 }')

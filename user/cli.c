@@ -218,7 +218,7 @@ int lt_cli_parse(int argc, char **argv, const struct lt_cli_tool *t, struct lt_c
 		 t->shortopts ? t->shortopts : "");
 
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc forgets a previous parse's half-read option cluster */
 	while ((key = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (key == 'h') {
 			lt_cli_usage(stdout, t);

@@ -44,12 +44,6 @@ struct lt_map {
 #define LT_PERF_MAP_MAX (1ULL << 30)
 #define LT_PERF_MAP_SYMS (4U << 20)
 
-/* One line of a perf map: JIT code the runtime described. */
-struct lt_jit_sym {
-	uint64_t start, size;
-	char *name;
-};
-
 struct lt_proc {
 	uint32_t tgid;
 	uint32_t nspid; /* pid inside its PID namespace */
@@ -604,11 +598,42 @@ static uint32_t ns_pid(uint32_t tgid)
 	return lt_proc_status(tgid, "NSpid", 10, &ns) ? (uint32_t)ns : tgid;
 }
 
-/*
- * (Re)read the perf map of a process: /tmp/perf-PID.map, the convention of
- * Node's --perf-basic-prof, perf-map-agent, LuaJIT... Looked up in the
- * process's mount namespace under its own pid, then on the host.
- */
+int lt_perf_map_read(FILE *f, struct lt_jit_sym **syms, unsigned int *n)
+{
+	char line[4400], name[4096];
+	unsigned long long start, size;
+	bool partial = false;
+	size_t cap = 0;
+
+	*syms = NULL;
+	*n = 0;
+	while (fgets(line, sizeof(line), f) && *n < LT_PERF_MAP_SYMS) {
+		bool tail = partial;
+
+		partial = !strchr(line, '\n') && !feof(f);
+		if (tail || partial ||
+		    sscanf(line, "%llx %llx %4095[^\n]", &start, &size, name) != 3)
+			continue;
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct lt_jit_sym *nj = realloc(*syms, ncap * sizeof(*nj));
+
+			if (!nj)
+				return -ENOMEM;
+			*syms = nj;
+			cap = ncap;
+		}
+		(*syms)[*n].start = start;
+		(*syms)[*n].size = size;
+		(*syms)[*n].name = strdup(name);
+		if ((*syms)[*n].name)
+			(*n)++;
+	}
+	if (*n)
+		qsort(*syms, *n, sizeof(**syms), cmp_jit);
+	return 0;
+}
+
 /* Is uid one of the process's real and effective user ids? */
 static bool proc_uid_is(uint32_t tgid, uid_t uid)
 {
@@ -673,47 +698,19 @@ static FILE *open_perf_map(uint32_t tgid)
 
 /*
  * (Re)read the perf map of a process: /tmp/perf-PID.map, the convention of
- * Node's --perf-basic-prof, perf-map-agent, LuaJIT... At most
- * LT_PERF_MAP_SYMS entries; a line longer than the buffer is skipped whole.
+ * Node's --perf-basic-prof, perf-map-agent, LuaJIT...
  */
 static void load_perf_map(struct lt_proc *p)
 {
-	char line[4400], name[4096];
-	unsigned long long start, size;
-	bool partial = false;
-	size_t cap = 0;
 	FILE *f = open_perf_map(p->tgid);
 
 	if (!f)
 		return;
 	for (unsigned int j = 0; j < p->njit; j++)
 		free(p->jit[j].name);
-	p->njit = 0;
-	cap = p->njit;
-	while (fgets(line, sizeof(line), f) && p->njit < LT_PERF_MAP_SYMS) {
-		bool tail = partial;
-
-		partial = !strchr(line, '\n') && !feof(f);
-		if (tail || partial ||
-		    sscanf(line, "%llx %llx %4095[^\n]", &start, &size, name) != 3)
-			continue;
-		if (p->njit == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct lt_jit_sym *nj = realloc(p->jit, ncap * sizeof(*nj));
-
-			if (!nj)
-				break;
-			p->jit = nj;
-			cap = ncap;
-		}
-		p->jit[p->njit].start = start;
-		p->jit[p->njit].size = size;
-		p->jit[p->njit].name = strdup(name);
-		if (p->jit[p->njit].name)
-			p->njit++;
-	}
+	free(p->jit);
+	lt_perf_map_read(f, &p->jit, &p->njit);
 	fclose(f);
-	qsort(p->jit, p->njit, sizeof(*p->jit), cmp_jit);
 }
 
 /* JIT symbol covering addr, reading (or re-reading once) the perf map. */

@@ -6,9 +6,11 @@
  * churn_nap() and exits; the driver waits for each. Each child lives a few
  * milliseconds, all of them after latprof attached. The driver names
  * itself "churndriver" so that --comm churn selects only the children.
+ * "churn threads N" starts N threads one after the other, each napping once.
  * Built twice: with frame pointers (churn) and, as distributions build
  * their programs, without (churn-nofp).
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,13 @@ static noinline void churn_nap(void)
 	__asm__ volatile("" ::: "memory"); /* not a tail call: its frame stays */
 }
 
+static noinline void *thread_nap(void *arg)
+{
+	(void)arg;
+	churn_nap();
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	char self[4096];
@@ -37,6 +46,17 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "nap")) {
 		churn_nap();
+		return 0;
+	}
+	/* threads N: N threads one after the other, each naps once and ends. */
+	if (argc > 2 && !strcmp(argv[1], "threads")) {
+		for (int i = 0; i < atoi(argv[2]); i++) {
+			pthread_t t;
+
+			if (pthread_create(&t, NULL, thread_nap, NULL))
+				return 1;
+			pthread_join(t, NULL);
+		}
 		return 0;
 	}
 	n = argc > 1 ? atoi(argv[1]) : 200;
