@@ -1,6 +1,6 @@
 #!/bin/bash
-# `make soak`: SOAK_SECONDS (default 600) of system-wide latprof offcpu (with
-# -i intervals), io --syscalls and tcp, side by side, while processes churn:
+# `make soak`: SOAK_SECONDS (default 600) of system-wide latprof offcpu,
+# io --syscalls and tcp, side by side, while processes churn:
 # short-lived fork+exec (sh -c true, the churn workload), threads that start
 # and end, loopback TCP connections. For each latprof it reports, after a
 # warm-up and at the end: RSS, open fds, the fill of its aggregation map, and
@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/.."
 SECS=${SOAK_SECONDS:-600}
-WARM=${SOAK_WARMUP:-60}
+WARM=${SOAK_WARMUP:-120}
 WL=.output/workloads
 TMP=$(mktemp -d /tmp/latprof-soak.XXXXXX)
 pids=""
@@ -34,7 +34,7 @@ port=47800
 pids="$pids $!"
 
 declare -A LP
-for t in "offcpu -i 60" "io --syscalls" "tcp"; do
+for t in "offcpu" "io --syscalls" "tcp"; do
 	name=${t%% *}
 	./latprof $t -d "$SECS" -q -f json -o "$TMP/$name.json" 2>"$TMP/$name.err" &
 	LP[$name]=$!

@@ -196,6 +196,17 @@ struct elf_file *elf_file__open_fd(int fd)
 		errno = ENOEXEC;
 		goto err_free;
 	}
+	/*
+	 * All of it mapped (or read), the fd is done with: a long trace meets
+	 * one file after another, and an fd each would pile up.
+	 */
+	if (elf_cntl(ef->elf, ELF_C_FDREAD)) {
+		errno = EIO;
+		goto err_free;
+	}
+	elf_cntl(ef->elf, ELF_C_FDDONE); /* -1 when mapped: nothing to let go of */
+	close(ef->fd);
+	ef->fd = -1;
 	err = load_segments(ef);
 	if (err) {
 		errno = -err;
@@ -438,17 +449,19 @@ const char *elf_file__debuglink(const struct elf_file *ef, uint32_t *crc)
 
 int elf_file__crc32(const struct elf_file *ef, uint32_t *crc)
 {
-	unsigned char buf[65536];
 	uLong c = crc32(0L, Z_NULL, 0);
-	ssize_t n;
-	off_t off = 0;
+	size_t size = 0;
+	const char *raw = elf_rawfile(ef->elf, &size);
 
-	while ((n = pread(ef->fd, buf, sizeof(buf), off)) > 0) {
-		c = crc32(c, buf, n);
+	if (!raw)
+		return -EIO;
+	/* The image is in memory: crc32() takes at most UINT_MAX bytes a call. */
+	for (size_t off = 0; off < size;) {
+		size_t n = size - off > (1U << 30) ? (1U << 30) : size - off;
+
+		c = crc32(c, (const Bytef *)raw + off, (uInt)n);
 		off += n;
 	}
-	if (n < 0)
-		return -errno;
 	*crc = c;
 	return 0;
 }

@@ -80,7 +80,8 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			{ LT_STAT_USTACK_FULL, "user_stacks_full" },
 			{ LT_STAT_USTACK_FAULT, "user_stack_faults" },
 			{ LT_STAT_USTACK_TRUNC, "user_stacks_truncated" },
-			{ LT_STAT_UNWIND_UNKNOWN, "user_stacks_fp_fallback" },
+			{ LT_STAT_WANT_FULL, "unwinder_queue_full" },
+			{ LT_STAT_COPY_LOST, "user_stack_copies_lost" },
 		};
 
 		for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
@@ -91,7 +92,10 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 	/* Only a traced profile knows how its user stacks ended (not one read back). */
 	lt_profile__ustack_totals(p, &ev, &val);
 	if (ev) {
-		fprintf(f, ",\"user_stacks\":{\"events\":%" PRIu64 ",\"value\":%" PRIu64, ev, val);
+		fprintf(f,
+			",\"user_stacks\":{\"events\":%" PRIu64 ",\"value\":%" PRIu64
+			",\"walked_without_mappings\":%" PRIu64,
+			ev, val, p->stats[LT_STAT_UNWIND_UNKNOWN]);
 		for (int r = LT_UR_COMPLETE; r < LT_UR_NR; r++)
 			fprintf(f, ",\"%s\":{\"events\":%" PRIu64 ",\"value\":%" PRIu64 "}",
 				lt_ureason_name[r], p->ur_events[r], p->ur_value[r]);

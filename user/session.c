@@ -17,6 +17,9 @@
 
 volatile sig_atomic_t lt_exiting;
 
+/* How often exited processes are looked for, to forget them. */
+#define LT_PRUNE_S 10
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -222,7 +225,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	struct bpf_object *obj;
 	unsigned char gone[LT_TARGET_MAX] = {};
 	char how[256] = "";
-	double t0, next_iv, next_bpf;
+	double t0, next_iv, next_bpf, next_prune;
 	int err;
 
 	lt_profile__init(&prof, ops->name, ops->unit, ops->what);
@@ -301,6 +304,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	t0 = now_s();
 	next_iv = c->interval ? t0 + c->interval : 0;
 	next_bpf = t0 + 1;
+	next_prune = t0 + LT_PRUNE_S;
 	while (!lt_exiting) {
 		double now = now_s();
 
@@ -330,6 +334,18 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 		if (!c->user_only && now >= next_bpf) {
 			lt_symbolizer__snapshot_bpf(syms);
 			next_bpf = now + 1;
+		}
+		/* Exited processes none of whose stacks is left to name: forgotten. */
+		if (unw && now >= next_prune) {
+			uint32_t *keep;
+			size_t nkeep;
+
+			if (!lt_stacks_tgids(obj, &prof, &keep, &nkeep)) {
+				lt_symbolizer__prune(syms, keep, nkeep);
+				lt_unwinder__prune(unw, keep, nkeep);
+				free(keep);
+			}
+			next_prune = now + LT_PRUNE_S;
 		}
 		/* Woken early by mmap records: a new process is published at once. */
 		if (live.pw)

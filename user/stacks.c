@@ -273,3 +273,44 @@ void lt_stacks_report_completeness(const struct lt_profile *p)
 			pct(p->ur_value[LT_UR_NO_TABLE], val), p->what ? p->what : "the value",
 			p->ur_file);
 }
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int lt_stacks_tgids(struct bpf_object *obj, const struct lt_profile *p, uint32_t **out, size_t *n)
+{
+	int agg = lt_map_fd(obj, "lt_agg");
+	struct lt_stack_key *keys = NULL;
+	size_t nkeys = 0, m = 0;
+	uint32_t *t;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	if (agg < 0)
+		return -ENOENT;
+	err = agg_keys(agg, &keys, &nkeys);
+	if (err)
+		return err;
+	t = malloc((nkeys + p->n + 1) * sizeof(*t));
+	if (!t) {
+		free(keys);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nkeys; i++)
+		t[m++] = keys[i].tgid;
+	for (size_t i = 0; i < p->n; i++)
+		t[m++] = p->samples[i].tgid;
+	free(keys);
+	qsort(t, m, sizeof(*t), cmp_u32);
+	*n = 0;
+	for (size_t i = 0; i < m; i++)
+		if (!*n || t[*n - 1] != t[i])
+			t[(*n)++] = t[i];
+	*out = t;
+	return 0;
+}

@@ -25,6 +25,12 @@ struct lt_unwinder;
 struct lt_unwind_stats;
 
 /*
+ * The processes whose stacks are still to be named: those in lt_agg and in
+ * p's samples, sorted, each once (*out: caller frees). 0 or -errno.
+ */
+int lt_stacks_tgids(struct bpf_object *obj, const struct lt_profile *p, uint32_t **out, size_t *n);
+
+/*
  * Move everything in lt_agg into p (merging with what p holds), resolving
  * stack ids to frames now; a user stack walked before its process's
  * mappings were known is walked again over its copy by unw (when not NULL).

@@ -1212,3 +1212,43 @@ int lt_symbolizer__foreach_map(struct lt_symbolizer *s, uint32_t tgid, lt_map_cb
 	}
 	return 0;
 }
+
+static bool in_sorted(const uint32_t *v, size_t n, uint32_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == x)
+			return true;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+size_t lt_symbolizer__prune(struct lt_symbolizer *s, const uint32_t *keep, size_t nkeep)
+{
+	size_t n = 0, pruned = 0;
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct lt_proc *p = s->procs[i];
+
+		if (p->gone && !in_sorted(keep, nkeep, p->tgid)) {
+			for (unsigned int j = 0; j < p->njit; j++)
+				free(p->jit[j].name);
+			free(p->jit);
+			free(p->maps);
+			free(p->old);
+			free(p);
+			pruned++;
+			continue;
+		}
+		s->procs[n++] = p;
+	}
+	s->nprocs = n;
+	return pruned;
+}

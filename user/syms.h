@@ -69,6 +69,13 @@ int lt_symbolizer__add_map(struct lt_symbolizer *s, uint32_t tgid, const struct 
 int lt_symbolizer__fork(struct lt_symbolizer *s, uint32_t parent, uint32_t child);
 int lt_symbolizer__exec(struct lt_symbolizer *s, uint32_t tgid);
 void lt_symbolizer__exit(struct lt_symbolizer *s, uint32_t tgid);
+/*
+ * Forget the processes that exited and whose stacks are not to be named
+ * (not in keep, sorted): a long trace over short-lived processes would
+ * otherwise keep every one. Returns how many were forgotten. Cannot fail.
+ */
+size_t lt_symbolizer__prune(struct lt_symbolizer *s, const uint32_t *keep, size_t nkeep);
+
 /* Does s hold a whole, current view of tgid's mappings (alive)? */
 bool lt_symbolizer__knows(const struct lt_symbolizer *s, uint32_t tgid);
 

@@ -25,8 +25,9 @@
 #define LT_RECHECK_S 0.25
 /* Published processes are checked for exits this often (lost or no exit records). */
 #define LT_SWEEP_TICKS 100
-/* Copied stacks kept for a second walk, in all. */
-#define LT_COPIES_MAX_BYTES (64UL << 20)
+/* Copies waiting for their process's mappings, and second walks' results, in all. */
+#define LT_COPIES_MAX_BYTES (16UL << 20)
+#define LT_RESULTS_MAX_BYTES (64UL << 20)
 
 enum ufile_kind {
 	UF_TABLE, /* has a table in the row pool */
@@ -60,6 +61,13 @@ struct ucopy {
 	uint64_t key, ip, sp, bp;
 	uint32_t tgid, len;
 	uint8_t *data;
+};
+
+/* A copied stack walked again: its frames, kept until the profile is collected. */
+struct uresult {
+	uint64_t key;
+	uint32_t tgid, n, end, flags;
+	uint64_t ips[]; /* n frames */
 };
 
 /* An executable mapping of the process a copied stack is walked in. */
@@ -104,8 +112,10 @@ struct lt_unwinder {
 	struct bpf_link *links[2];
 	/* copied stacks (lt_ustack_copies) and the second walk's scratch */
 	struct ring_buffer *copies_rb;
-	struct ucopy *copies;
+	struct ucopy *copies; /* copies of processes not yet known: walked later */
 	size_t ncopies, copies_cap, copies_bytes;
+	struct uresult **results; /* open addressing by (key, tgid) */
+	size_t nresults, results_cap, results_bytes;
 	struct uwmap *uwm;
 	size_t nuwm, uwm_cap;
 	struct lt_symbolizer *syms;
@@ -545,6 +555,9 @@ void lt_unwinder__free(struct lt_unwinder *u)
 	for (size_t i = 0; i < u->ncopies; i++)
 		free(u->copies[i].data);
 	free(u->copies);
+	for (size_t i = 0; i < u->results_cap; i++)
+		free(u->results[i]);
+	free(u->results);
 	free(u->uwm);
 	free(u->free);
 	free(u->quar);
@@ -726,29 +739,97 @@ static int attach_hooks(struct lt_unwinder *u, struct bpf_object *obj)
 	return 0;
 }
 
-/* A copied stack from BPF: kept, within LT_COPIES_MAX_BYTES, until the profile is collected. */
+static int gather_maps(struct lt_unwinder *u, struct lt_symbolizer *s, uint32_t tgid);
+static void uw_walk(const struct lt_unwinder *u, const struct ucopy *c, struct lt_ustack *st);
+
+static size_t result_slot(const struct lt_unwinder *u, uint64_t key, uint32_t tgid)
+{
+	size_t mask = u->results_cap - 1, i = (size_t)((key ^ tgid) * 0x9e3779b97f4a7c15ULL >> 7);
+
+	for (i &= mask; u->results[i]; i = (i + 1) & mask)
+		if (u->results[i]->key == key && u->results[i]->tgid == tgid)
+			break;
+	return i;
+}
+
+/* Keep the second walk st of (tgid, key): its frames only. */
+static void keep_result(struct lt_unwinder *u, uint32_t tgid, uint64_t key,
+			const struct lt_ustack *st)
+{
+	uint32_t n = 0;
+	struct uresult *r;
+	size_t i;
+
+	while (n < LT_MAX_STACK_DEPTH && st->ips[n])
+		n++;
+	if (u->results_bytes + sizeof(*r) + n * 8 > LT_RESULTS_MAX_BYTES) {
+		u->st.copies_dropped++;
+		return;
+	}
+	if ((u->nresults + 1) * 2 > u->results_cap) {
+		size_t cap = u->results_cap ? u->results_cap * 2 : 1024, old = u->results_cap;
+		struct uresult **nr = calloc(cap, sizeof(*nr)), **prev = u->results;
+
+		if (!nr) {
+			u->st.copies_dropped++;
+			return;
+		}
+		u->results = nr;
+		u->results_cap = cap;
+		for (size_t k = 0; k < old; k++)
+			if (prev[k])
+				u->results[result_slot(u, prev[k]->key, prev[k]->tgid)] = prev[k];
+		free(prev);
+	}
+	i = result_slot(u, key, tgid);
+	if (u->results[i])
+		return; /* walked already */
+	r = malloc(sizeof(*r) + n * 8);
+	if (!r) {
+		u->st.copies_dropped++;
+		return;
+	}
+	*r = (struct uresult){ key, tgid, n, st->end, st->flags };
+	memcpy(r->ips, st->ips, n * 8);
+	u->results[i] = r;
+	u->nresults++;
+	u->results_bytes += sizeof(*r) + n * 8;
+	u->st.rewalked++;
+}
+
+/*
+ * A copied stack from BPF. Its process's mappings are known by now (the mmap
+ * records that made them came before it blocked, and were applied first):
+ * walked at once, and only the frames kept. Otherwise the copy waits, within
+ * LT_COPIES_MAX_BYTES, for the collection.
+ */
 static int on_copy(void *ctx, void *data, size_t size)
 {
 	struct lt_unwinder *u = ctx;
 	const struct lt_ustack_copy *c = data;
-	struct ucopy *k;
+	struct ucopy k;
 
 	if (size < sizeof(*c) || c->len > LT_USTACK_COPY_BYTES || !c->len)
 		return 0;
+	k = (struct ucopy){ c->key, c->ip, c->sp, c->bp, c->tgid, c->len, (uint8_t *)c->data };
+	if (u->syms && !gather_maps(u, u->syms, c->tgid) && u->nuwm) {
+		struct lt_ustack *st = calloc(1, sizeof(*st));
+
+		if (st) {
+			uw_walk(u, &k, st);
+			keep_result(u, c->tgid, c->key, st);
+			free(st);
+			return 0;
+		}
+	}
 	if (u->copies_bytes + c->len > LT_COPIES_MAX_BYTES ||
-	    LT_GROW(u->copies, u->ncopies, u->copies_cap, 64)) {
+	    LT_GROW(u->copies, u->ncopies, u->copies_cap, 64) || !(k.data = malloc(c->len))) {
 		u->st.copies_dropped++;
 		return 0;
 	}
-	k = &u->copies[u->ncopies];
-	*k = (struct ucopy){ c->key, c->ip, c->sp, c->bp, c->tgid, c->len, malloc(c->len) };
-	if (!k->data) {
-		u->st.copies_dropped++;
-		return 0;
-	}
-	memcpy(k->data, c->data, c->len);
+	memcpy(k.data, c->data, c->len);
+	u->copies[u->ncopies++] = k;
 	u->copies_bytes += c->len;
-	u->ncopies++;
 	return 0;
 }
 
@@ -1016,17 +1097,70 @@ void lt_unwinder__drain_copies(struct lt_unwinder *u)
 
 bool lt_unwinder__rewalk(struct lt_unwinder *u, uint32_t tgid, uint64_t key, struct lt_ustack *st)
 {
-	const struct ucopy *c = NULL;
+	const struct uresult *r;
+	size_t i;
 
-	for (size_t i = 0; i < u->ncopies && !c; i++)
-		if (u->copies[i].key == key && u->copies[i].tgid == tgid)
-			c = &u->copies[i];
-	if (!c || !u->syms)
+	/* Copies still waiting: their processes' mappings are known now. */
+	for (i = 0; i < u->ncopies; i++) {
+		struct lt_ustack *w = calloc(1, sizeof(*w));
+
+		if (w && u->syms && !gather_maps(u, u->syms, u->copies[i].tgid) && u->nuwm) {
+			uw_walk(u, &u->copies[i], w);
+			keep_result(u, u->copies[i].tgid, u->copies[i].key, w);
+		}
+		free(w);
+		free(u->copies[i].data);
+	}
+	u->ncopies = 0;
+	u->copies_bytes = 0;
+	if (!u->results_cap)
 		return false;
-	if (gather_maps(u, u->syms, tgid) || !u->nuwm)
+	r = u->results[result_slot(u, key, tgid)];
+	if (!r)
 		return false;
-	st->flags = (st->flags & ~LT_UWALK_NOMAPS) | LT_UWALK_COPIED;
-	uw_walk(u, c, st);
-	u->st.rewalked++;
+	memset(st->ips, 0, sizeof(st->ips));
+	memcpy(st->ips, r->ips, r->n * 8);
+	st->end = r->end;
+	st->flags = (st->flags & ~LT_UWALK_NOMAPS) | LT_UWALK_COPIED | r->flags;
 	return true;
+}
+
+void lt_unwinder__prune(struct lt_unwinder *u, const uint32_t *keep, size_t nkeep)
+{
+	struct uresult **old = u->results;
+	size_t cap = u->results_cap;
+
+	if (!cap)
+		return;
+	/* Rebuild the table with the results of the processes kept. */
+	u->results = calloc(cap, sizeof(*u->results));
+	if (!u->results) {
+		u->results = old;
+		return;
+	}
+	u->nresults = 0;
+	u->results_bytes = 0;
+	for (size_t i = 0; i < cap; i++) {
+		struct uresult *r = old[i];
+		size_t lo = 0, hi = nkeep;
+
+		if (!r)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (keep[mid] < r->tgid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < nkeep && keep[lo] == r->tgid) {
+			u->results[result_slot(u, r->key, r->tgid)] = r;
+			u->nresults++;
+			u->results_bytes += sizeof(*r) + r->n * 8;
+		} else {
+			free(r);
+		}
+	}
+	free(old);
 }

@@ -43,6 +43,15 @@ check "perf map -> /dev/zero: latprof ends in time (${SECS} s)" [ "$SECS" -le 15
 check "perf map -> /dev/zero: exit 0" grep -q 'latprof offcpu: pid' "$TMP/zero.stderr"
 check "perf map -> /dev/zero: refused as a symlink" grep -q 'files refused: .*a symlink' "$TMP/zero.stderr"
 
+# The same where the kernel has no openat2 (before 5.6): the component walk.
+start_jit
+ln -sf /dev/zero "$MAP"
+LATPROF_NO_OPENAT2=1 jit_trace zero2
+check "without openat2, perf map -> /dev/zero: latprof ends in time (${SECS} s)" [ "$SECS" -le 15 ]
+check "without openat2: refused as a symlink" grep -q 'files refused: .*a symlink' "$TMP/zero2.stderr"
+check "without openat2: the workload's own files still open (its frames named)" \
+	grep -q ';main;run_jit;' "$TMP/zero2.folded"
+
 # A symlink to a FIFO: open would block.
 start_jit
 mkfifo "$TMP/fifo"
