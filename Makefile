@@ -129,7 +129,7 @@ $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/tap.h $(CORE_OBJS) $(OUTPUT)/build.
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -I tests/unit $< $(CORE_OBJS) $(LDLIBS) -o $@
 
 # Workloads: frame pointers on, known noinline function names (tests/workloads/README).
-$(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
+$(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wlclock.h | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WL_CFLAGS) $< -o $@
 
@@ -139,7 +139,7 @@ $(OUTPUT)/workloads/bpfwait.bpf.o: tests/workloads/bpfwait.bpf.c vmlinux/$(ARCH)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(OUTPUT)/workloads/bpfwait.skel.h: $(OUTPUT)/workloads/bpfwait.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name bpfwait_bpf > $@
-$(OUTPUT)/workloads/bpfwait: tests/workloads/bpfwait.c $(OUTPUT)/workloads/bpfwait.skel.h
+$(OUTPUT)/workloads/bpfwait: tests/workloads/bpfwait.c tests/workloads/wlclock.h $(OUTPUT)/workloads/bpfwait.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WL_CFLAGS) -I $(OUTPUT)/workloads $< -l:libbpf.a -lelf -lz -o $@
 
@@ -202,7 +202,7 @@ $(OUTPUT)/workloads/manylibs.d/libltchain%.so: tests/workloads/chainlib.c.in
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -fpic -shared -pthread -Wall -Wextra -Werror -x c \
 		-DLIBID=$* -DNEXTID=$$(printf %02d $$(expr $* + 1)) -DLAST=$$([ $* = 63 ] && echo 1 || echo 0) \
 		$< -o $@
-$(OUTPUT)/workloads/manylibs: tests/workloads/manylibs.c $(CHAIN_LIBS)
+$(OUTPUT)/workloads/manylibs: tests/workloads/manylibs.c tests/workloads/wlclock.h $(CHAIN_LIBS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WL_CFLAGS) $< -o $@ -L$(OUTPUT)/workloads/manylibs.d -Wl,--no-as-needed \
 		$(foreach i,$(CHAIN_IDS),-lltchain$(i)) -Wl,-rpath,'$$ORIGIN/manylibs.d'

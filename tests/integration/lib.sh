@@ -45,15 +45,28 @@ need_bpf() {
 }
 
 # start_wl ARGS...: start the workload ($WL_BIN, default offcpu_wl), which
-# waits for SIGUSR1 unless its mode is "nowait"; sets WL_PID.
+# waits for SIGUSR1 unless its mode is "nowait"; sets WL_PID, and WL_OUT to
+# the file that holds its stdout.
+_wln=0
 start_wl() {
 	local bin=${WL_BIN:-$WL/offcpu_wl}
-	rm -f "$TMP/wl.out"
-	"$bin" "$@" >"$TMP/wl.out" &
+	_wln=$((_wln + 1))
+	WL_OUT=$TMP/wl.$_wln.out
+	"$bin" "$@" >"$WL_OUT" &
 	WL_PID=$!
 	_children="$_children $WL_PID"
-	for _ in $(seq 100); do [ -s "$TMP/wl.out" ] && break; sleep 0.05; done
+	for _ in $(seq 400); do [ -s "$WL_OUT" ] && break; sleep 0.05; done
 	[ "${1:-}" = nowait ] && sleep 0.2 # let it create its threads
+}
+
+# wl_clock NAME [FIELD [OUT]]: the workload's own measure of its blocking
+# calls in account NAME (tests/workloads/wlclock.h), from its output OUT
+# (default $WL_OUT) once it has exited: FIELD 3 (default) total us, 4 calls,
+# 5 the longest call in us. Prints 0 if the workload never said.
+wl_clock() {
+	local out=${3:-$WL_OUT}
+	for _ in $(seq 200); do grep -q "^clock $1 " "$out" 2>/dev/null && break; sleep 0.05; done
+	awk -v n="$1" -v f="${2:-3}" '$1 == "clock" && $2 == n { v = $f } END { print v + 0 }' "$out"
 }
 
 # trace OUT_PREFIX LATPROF-ARGS...: run latprof in the background, start the
@@ -77,3 +90,5 @@ fsum() { grep -E -- "$2" "$1" 2>/dev/null | awk '{ s += $NF } END { print s + 0 
 
 # within GOT WANT PCT: |GOT - WANT| <= PCT% of WANT
 within() { awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= w * p / 100) }'; }
+# share GOT WANT LO HI: LO% of WANT <= GOT <= HI% of WANT
+share() { awk -v g="$1" -v w="$2" -v l="$3" -v h="$4" 'BEGIN { exit !(g >= w * l / 100 && g <= w * h / 100) }'; }

@@ -9,15 +9,16 @@ BS=';main;blocker_sleep;nanosleep;clock_nanosleep;'
 "$LATPROF" offcpu --comm offcpu_wl -d 3 -o "$TMP/l.folded" 2>"$TMP/l.stderr" &
 lp=$!
 for _ in $(seq 600); do grep -q attached "$TMP/l.stderr" && break; sleep 0.05; done
-"$WL/offcpu_wl" nowait sleeper >/dev/null
+"$WL/offcpu_wl" nowait sleeper >"$TMP/l.wl"
 wait $lp
 x=$(fsum "$TMP/l.folded" "$BS")
-check "started after attach (and exited before the end): complete stack for ${x} us (>= 0.9 s)" \
-	[ "$x" -ge 900000 -a "$x" -le 1100000 ]
+w=$(wl_clock blocker_sleep 3 "$TMP/l.wl")
+check "started after attach (and exited before the end): complete stack for ${x} us (90-110% of the workload's ${w} us)" \
+	share "$x" "$w" 90 110
 
 # A shell that execs the workload once latprof is attached.
 mkfifo "$TMP/fifo" 2>/dev/null
-sh -c "read x; exec $WL/offcpu_wl nowait sleeper" <"$TMP/fifo" >/dev/null &
+sh -c "read x; exec $WL/offcpu_wl nowait sleeper" <"$TMP/fifo" >"$TMP/x.wl" &
 sp=$!
 _children="$_children $sp"
 exec 3>"$TMP/fifo"
@@ -31,8 +32,9 @@ x=$(fsum "$TMP/x.folded" "^offcpu_wl$BS|^offcpu_wl;(.*;)?main;blocker_sleep;nano
 # Until user space has published the new image's mappings (50 ms here, a few
 # hundred under qemu's emulation in make kmatrix), its stacks are unwound
 # partly by frame pointer and counted as such: most of the second must not be.
-check "exec'd mid-trace: new image unwound and named, ${x} us (>= 0.8 s)" \
-	[ "$x" -ge 800000 -a "$x" -le 1100000 ]
+w=$(wl_clock blocker_sleep 3 "$TMP/x.wl")
+check "exec'd mid-trace: new image unwound and named, ${x} us (80-110% of the workload's ${w} us)" \
+	share "$x" "$w" 80 110
 cat "$TMP/x.folded" | cut -c1-200 | diag
 
 # Frame pointers only (no CFI walk, so no bpf_find_vma to notice the new
@@ -41,10 +43,11 @@ cat "$TMP/x.folded" | cut -c1-200 | diag
 LATPROF_UNWIND=fp "$LATPROF" offcpu --comm offcpu_wl -d 2.5 -o "$TMP/f.folded" 2>"$TMP/f.stderr" &
 lp=$!
 for _ in $(seq 600); do grep -q attached "$TMP/f.stderr" && break; sleep 0.05; done
-"$WL/offcpu_wl" nowait exit >/dev/null
+"$WL/offcpu_wl" nowait exit >"$TMP/f.wl"
 wait $lp
 x=$(fsum "$TMP/f.folded" '^offcpu_wl;(.*;)?main;(.*;)?clock_nanosleep;.*do_nanosleep_\[k\]')
-check "FP unwinder, exec'd and exited mid-trace: named from its exec-time snapshot, ${x} us (0.5 s +-10%)" \
-	within "$x" 500000 10
+w=$(wl_clock blocker_sleep 3 "$TMP/f.wl")
+check "FP unwinder, exec'd and exited mid-trace: named from its exec-time snapshot, ${x} us (the workload's ${w} us +-10%)" \
+	within "$x" "$w" 10
 refute "no [unmapped] frames" grep -q '\[unmapped\]' "$TMP/f.folded"
 done_testing

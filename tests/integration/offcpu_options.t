@@ -10,17 +10,19 @@ start_wl pipe
 trace "$TMP/t" offcpu -t "$WL_PID" -d 2.5 -o "$TMP/t.folded"
 r=$(fsum "$TMP/t.folded" ';pipe_reader;read;')
 f=$(fsum "$TMP/t.folded" 'pipe_feeder')
-check "-t main thread: pipe_reader ${r} us (1 s +-10%)" within "$r" 1000000 10
+w=$(wl_clock pipe_reader)
+check "-t main thread: pipe_reader ${r} us (the workload's clock: ${w} us +-10%)" within "$r" "$w" 10
 check "-t main thread: no feeder thread (${f} us)" [ "$f" -eq 0 ]
 
 # --comm: system-wide, two identical workloads under different names.
 cp "$WL/offcpu_wl" "$TMP/otherwl"
-start_wl sleeper; a=$WL_PID
+start_wl sleeper; a=$WL_PID; ao=$WL_OUT
 WL_BIN="$TMP/otherwl" start_wl sleeper; b=$WL_PID
 GO_PIDS="$a $b" trace "$TMP/c" offcpu --comm offcpu_wl -d 2.5 -o "$TMP/c.folded"
 x=$(fsum "$TMP/c.folded" "^offcpu_wl$BS")
 y=$(fsum "$TMP/c.folded" '^otherwl;')
-check "--comm offcpu_wl: its blocker_sleep ${x} us (1 s +-10%)" within "$x" 1000000 10
+w=$(wl_clock blocker_sleep 3 "$ao")
+check "--comm offcpu_wl: its blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" within "$x" "$w" 10
 check "--comm offcpu_wl: nothing from otherwl (${y} us)" [ "$y" -eq 0 ]
 check "--comm: only offcpu_wl lines" bash -c "! grep -v '^offcpu_wl;' '$TMP/c.folded' | grep -q ."
 
@@ -32,13 +34,14 @@ fi
 cg=$cg2/latprof-test-$$
 if [ -n "$cg2" ] && mkdir "$cg" 2>/dev/null; then
 	cp "$WL/offcpu_wl" "$TMP/cgwl"
-	WL_BIN="$TMP/cgwl" start_wl sleeper; a=$WL_PID
+	WL_BIN="$TMP/cgwl" start_wl sleeper; a=$WL_PID; ao=$WL_OUT
 	echo "$a" >"$cg/cgroup.procs"
 	start_wl sleeper; b=$WL_PID
 	GO_PIDS="$a $b" trace "$TMP/g" offcpu --cgroup "$cg" -d 2.5 -o "$TMP/g.folded"
 	x=$(fsum "$TMP/g.folded" "^cgwl$BS")
 	y=$(fsum "$TMP/g.folded" '^offcpu_wl;')
-	check "--cgroup: the workload inside ${x} us (1 s +-10%)" within "$x" 1000000 10
+	w=$(wl_clock blocker_sleep 3 "$ao")
+	check "--cgroup: the workload inside ${x} us (its clock: ${w} us +-10%)" within "$x" "$w" 10
 	check "--cgroup: nothing from the workload outside (${y} us)" [ "$y" -eq 0 ]
 	wait "$a" 2>/dev/null
 	rmdir "$cg"
@@ -55,7 +58,8 @@ refute "-U: no kernel frames" grep -q '_\[k\]' "$TMP/U.folded"
 start_wl sleeper
 trace "$TMP/K" offcpu -p "$WL_PID" -K -d 2.5 -o "$TMP/K.folded"
 k=$(fsum "$TMP/K.folded" '^offcpu_wl;entry_SYSCALL.*do_nanosleep_\[k\]')
-check "-K: kernel nanosleep path ${k} us (1 s +-10%)" within "$k" 1000000 10
+w=$(wl_clock blocker_sleep)
+check "-K: kernel nanosleep path ${k} us (the workload's clock: ${w} us +-10%)" within "$k" "$w" 10
 refute "-K: no user frames" grep -Eq '^offcpu_wl;[^;]*[^]];|^offcpu_wl;[^;]*[^]] ' "$TMP/K.folded"
 
 # --state D: nanosleep sleeps in S, so nothing of blocker_sleep is counted.
@@ -79,20 +83,22 @@ trace "$TMP/i" offcpu -p "$WL_PID" -i 0.5 -d 3 -o "$TMP/i.folded"
 n=$(grep -c '^latprof offcpu: pid' "$TMP/i.stderr")
 x=$(fsum "$TMP/i.folded" "$BS")
 check "-i 0.5 over 3 s: $n summaries (>= 5)" [ "$n" -ge 5 ]
-check "-i: output totals the whole run, ${x} us (1 s +-10%)" within "$x" 1000000 10
+w=$(wl_clock blocker_sleep)
+check "-i: output totals the whole run, ${x} us (the workload's clock: ${w} us +-10%)" within "$x" "$w" 10
 
 # System-wide (no target): the workload is found among everything else.
 start_wl sleeper
 trace "$TMP/w" offcpu -d 2.5 -o "$TMP/w.folded"
 x=$(fsum "$TMP/w.folded" "^offcpu_wl$BS")
-check "system-wide: blocker_sleep ${x} us (1 s +-10%)" within "$x" 1000000 10
+w=$(wl_clock blocker_sleep)
+check "system-wide: blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" within "$x" "$w" 10
 
 # 100 distinct stacks (depths 1..100, under the 127-frame limit): all kept by
 # default; with room for 64, the losses are reported.
 start_wl many
 trace "$TMP/a" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/a.folded"
 n=$(grep ';recurse;' "$TMP/a.folded" | grep -c 'nap_ms')
-b=$(awk '/^blocked/ { print $2 }' "$TMP/wl.out")
+b=$(awk '/^blocked/ { print $2 }' "$WL_OUT")
 check "100 distinct recursion depths: $n stacks kept, one per nap that blocked (${b:-?})" \
 	[ "$n" -ge 99 -a "$n" -eq "${b:-0}" ]
 refute "no losses reported with the default storage" grep -q 'stack-storage-size' "$TMP/a.stderr"

@@ -10,7 +10,8 @@ start_wl jit
 trace "$TMP/j" offcpu -p "$WL_PID" -d 2 -o "$TMP/j.folded"
 rm -f "/tmp/perf-$WL_PID.map"
 x=$(fsum "$TMP/j.folded" ';main;run_jit;jit_compiled_fn;jit_callback;blocker_sleep;nanosleep;clock_nanosleep;')
-check "JIT frame named from /tmp/perf-PID.map: ${x} us (0.5 s +-10%)" within "$x" 500000 10
+w=$(wl_clock blocker_sleep)
+check "JIT frame named from /tmp/perf-PID.map: ${x} us (the workload's clock ${w} us +-10%)" within "$x" "$w" 10
 grep -q jit_compiled_fn "$TMP/j.folded" || cut -c1-200 "$TMP/j.folded" | diag
 
 # A binary deleted after it started: only /proc/PID/map_files reaches it.
@@ -19,7 +20,8 @@ WL_BIN="$TMP/delwl" start_wl sleeper
 rm -f "$TMP/delwl"
 trace "$TMP/d" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/d.folded"
 x=$(fsum "$TMP/d.folded" "^delwl;(.*;)?$BS")
-check "deleted binary: stack named through map_files (${x} us, 1 s +-10%)" within "$x" 1000000 10
+w=$(wl_clock blocker_sleep)
+check "deleted binary: stack named through map_files (${x} us, the workload's clock ${w} us +-10%)" within "$x" "$w" 10
 
 # A stripped binary with no debug info anywhere: its frames fall back to
 # module+0xoffset, the rest of the stack is still named, and -v says why.
@@ -27,8 +29,9 @@ cp "$WL/offcpu_wl" "$TMP/strwl" && objcopy --strip-all "$TMP/strwl"
 WL_BIN="$TMP/strwl" start_wl sleeper
 LATPROF_DEBUG_DIRS=/nonexistent trace "$TMP/st" offcpu -v -p "$WL_PID" -d 2.5 -o "$TMP/st.folded"
 x=$(fsum "$TMP/st.folded" ';strwl\+0x[0-9a-f]+;nanosleep;clock_nanosleep;.*do_nanosleep_\[k\]')
-check "stripped, no debug info: strwl+0x... frames, libc and kernel still named (${x} us)" \
-	within "$x" 1000000 10
+w=$(wl_clock blocker_sleep)
+check "stripped, no debug info: strwl+0x... frames, libc and kernel still named (${x} us, the workload's ${w} us)" \
+	within "$x" "$w" 10
 check "-v reports the frames not named and why" grep -Eq 'frames not named: .*[1-9][0-9]* outside every symbol' "$TMP/st.stderr"
 
 # A private tmpfs, mounted only inside the new mount namespace: the binary's
@@ -46,8 +49,9 @@ if command -v unshare >/dev/null; then
 	check "host path of the namespaced binary does not exist" test ! -e "$TMP/priv/nswl"
 	WL_PID=$hp trace "$TMP/n" offcpu -p "$hp" -d 2.5 -o "$TMP/n.folded"
 	x=$(fsum "$TMP/n.folded" "^nswl;(.*;)?$BS")
-	check "namespaced process: stack named through /proc/PID/root (${x} us, 1 s +-10%)" \
-		within "$x" 1000000 10
+	w=$(wl_clock blocker_sleep 3 "$TMP/ns.out")
+	check "namespaced process: stack named through /proc/PID/root (${x} us, the workload's clock ${w} us +-10%)" \
+		within "$x" "$w" 10
 	nsp=$(head -1 "$TMP/ns.out") # the workload's getpid() inside its namespace
 	check "summary gives the host pid $hp and the pid in its namespace ($nsp)" \
 		grep -q "\[$hp/[0-9]*, pid $nsp in its namespace\]" "$TMP/n.stderr"

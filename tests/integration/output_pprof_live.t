@@ -17,7 +17,8 @@ SRC=tests/workloads/offcpu_wl.c
 L() { grep -n "LT-LINE $1 \*/" "$SRC" | cut -d: -f1; }
 x=$(grep -E ";main offcpu_wl.c:$(L main);inlined_outer offcpu_wl.c:$(L outer);inlined_middle offcpu_wl.c:$(L middle);inlined_inner offcpu_wl.c:$(L inner);nanosleep" "$TMP/l.st" |
 	awk '{ s += $(NF - 1) } END { print s + 0 }')
-check "live trace: the inlined stack at 1 s +-10% in nanoseconds ($x)" within "$x" 1000000000 10
+w=$(($(wl_clock inlined_outer) * 1000))
+check "live trace: the inlined stack in nanoseconds ($x), the workload's clock $w +-10%" within "$x" "$w" 10
 check "sample types offcpu/nanoseconds and events/count" grep -qx 'types offcpu/nanoseconds events/count' "$TMP/l.st"
 bid=$(readelf -n "$WL/offcpu_wl" | awk '/Build ID/ { print $3 }')
 check "mapping of the workload with its build-id, has_functions, has_inline_frames" \

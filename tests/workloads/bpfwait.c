@@ -5,8 +5,8 @@
  * that userfaultfd holds back for 200 ms, so the thread is off-CPU 5 x 200 ms
  * with bpf_prog_TAG_lt_wait_in_bpf on its kernel stack. Prints its pid and,
  * on a second line, the program's tag; then waits for SIGUSR1 ("nowait": at
- * once). Needs root (BPF, kernel-mode faults
- * on userfaultfd).
+ * once). Needs root (BPF, kernel-mode faults on userfaultfd). Each run is
+ * timed by the workload's own clock (wlclock.h), printed at exit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "bpfwait.skel.h"
+#include "wlclock.h"
 
 #define ROUNDS 5
 #define HOLD_MS 200
@@ -64,7 +65,7 @@ static __attribute__((noinline)) int wait_in_bpf(int prog_fd, char *area)
 		} args = { (unsigned long)(area + i * page) };
 		LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &args, .ctx_size_in = sizeof(args));
 
-		err = bpf_prog_test_run_opts(prog_fd, &o);
+		WL_TIMED("wait_in_bpf", err = bpf_prog_test_run_opts(prog_fd, &o));
 	}
 	return err;
 }

@@ -11,7 +11,8 @@
  *                  N x 4 KiB)
  *   slow K FILE    writer_slow(): K times, 64 MiB of buffered writes in 256
  *                  KiB pieces (each fast) and then fsync() (slow: it writes the
- *                  64 MiB to the disk)
+ *                  64 MiB to the disk); each call is timed by the workload's
+ *                  own clock (wlclock.h), accounts "pwrite64" and "fsync"
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "wlclock.h"
 
 #define noinline __attribute__((noinline, noclone))
 #define BLK 4096
@@ -76,10 +79,17 @@ static noinline int writer_slow(const char *path, int k)
 		return 1;
 	memset(buf, 'w', PIECE);
 	for (int i = 0; i < k; i++) {
-		for (int off = 0; off < TOTAL; off += PIECE)
-			if (pwrite(fd, buf, PIECE, (off_t)i * TOTAL + off) != PIECE)
+		int rc;
+
+		for (int off = 0; off < TOTAL; off += PIECE) {
+			ssize_t w;
+
+			WL_TIMED("pwrite64", w = pwrite(fd, buf, PIECE, (off_t)i * TOTAL + off));
+			if (w != PIECE)
 				return 1;
-		if (fsync(fd))
+		}
+		WL_TIMED("fsync", rc = fsync(fd));
+		if (rc)
 			return 1;
 	}
 	free(buf);

@@ -13,7 +13,8 @@
  *                block_read() (read on a pipe written MS ms later),
  *                block_nap() (nanosleep of MS ms). Between blocks the worker
  *                only spins, so its whole off-CPU time is 4 x R x MS ms,
- *                under the chain.
+ *                under the chain. Each walk down the chain is timed by the
+ *                workload's own clock (wlclock.h), printed at exit.
  *   fork N MS    a server: N times, forks a child (comm "chainchild") that
  *                goes down the chain and blocks in block_read() on a pipe
  *                the parent writes MS ms later; waits for it; next.
@@ -29,6 +30,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "wlclock.h"
 
 #define noinline __attribute__((noinline, noclone))
 
@@ -67,13 +70,15 @@ static void nap_until(atomic_int *v, int want)
 
 static noinline void *chain_worker(void *arg)
 {
+	static const char *const account[] = { "block_sem", "block_mutex", "block_read", "block_nap" };
+
 	(void)arg;
 	prctl(PR_SET_NAME, "chainworker");
 	for (int k = K_SEM; k <= K_NAP; k++) {
 		for (int i = 0; i < rounds; i++) {
 			if (k == K_MUTEX)
 				spin_until(&locked, i + 1);
-			chain00(k, 0);
+			WL_TIMED(account[k], chain00(k, 0));
 			atomic_fetch_add(&progress, 1);
 		}
 	}

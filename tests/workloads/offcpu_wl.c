@@ -3,7 +3,9 @@
  * Ground-truth workload for `latprof offcpu` tests. It prints its pid, waits
  * for SIGUSR1 (sent once latprof has attached), then does exactly what its
  * mode says through ordinary libc calls (nanosleep, read); only kswitch makes
- * raw system calls, so that two of them share one user stack.
+ * raw system calls, so that two of them share one user stack. Each blocking
+ * call is timed by the workload's own clock, printed at exit (wlclock.h):
+ * the tests' ground truth.
  *
  *   sleeper  blocker_sleep(): 20 x 50 ms nanosleep(); spin_worker() spins
  *            on another thread meanwhile
@@ -51,17 +53,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wlclock.h"
+
 /* noclone: GCC would otherwise emit blocker_sleep.constprop.0 and the like */
 #define noinline __attribute__((noinline, noclone))
 
 static volatile int stop_spin;
 static int pipefd[2];
 
-static noinline void nap_ms(long ms)
+/* WHO: the account of the workload's clock (wlclock.h) this nap is added to */
+static noinline void nap_ms(const char *who, long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-	nanosleep(&ts, NULL);
+	WL_TIMED(who, nanosleep(&ts, NULL));
 }
 
 static noinline void blocker_sleep(int n, long ms)
@@ -69,13 +74,13 @@ static noinline void blocker_sleep(int n, long ms)
 	for (int i = 0; i < n; i++) {
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-		nanosleep(&ts, NULL);
+		WL_TIMED("blocker_sleep", nanosleep(&ts, NULL));
 	}
 }
 
-static noinline void twin_wait(long ms)
+static noinline void twin_wait(const char *who, long ms)
 {
-	nap_ms(ms);
+	nap_ms(who, ms);
 	__asm__ volatile("" ::: "memory"); /* not a tail call */
 }
 
@@ -84,13 +89,13 @@ static volatile int twin_last;
 
 static noinline void twin_a(long ms)
 {
-	twin_wait(ms);
+	twin_wait("twin_a", ms);
 	twin_last = 'A';
 }
 
 static noinline void twin_b(long ms)
 {
-	twin_wait(ms);
+	twin_wait("twin_b", ms);
 	twin_last = 'B';
 }
 
@@ -101,7 +106,8 @@ static noinline void ksys_wait(int poll, long ms)
 	long nr = poll ? SYS_poll : SYS_nanosleep;
 
 	/* poll(NULL, 0, ms) or nanosleep(&ts, NULL), from the same call. */
-	syscall(nr, poll ? 0L : (long)&ts, 0L, poll ? ms : 0L);
+	WL_TIMED(poll ? "ksys_poll" : "ksys_nanosleep",
+		 syscall(nr, poll ? 0L : (long)&ts, 0L, poll ? ms : 0L));
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -110,13 +116,13 @@ static const char pattern[] = "AABBABBA";
 static noinline void short_nap(void)
 {
 	for (int i = 0; i < 50; i++)
-		nap_ms(1);
+		nap_ms("short_nap", 1);
 }
 
 static noinline void long_nap(void)
 {
 	for (int i = 0; i < 5; i++)
-		nap_ms(100);
+		nap_ms("long_nap", 100);
 }
 
 static noinline void *spin_worker(void *arg)
@@ -133,9 +139,13 @@ static noinline void pipe_reader(int n)
 {
 	char buf[16];
 
-	for (int i = 0; i < n; i++)
-		if (read(pipefd[0], buf, 1) != 1)
+	for (int i = 0; i < n; i++) {
+		ssize_t got;
+
+		WL_TIMED("pipe_reader", got = read(pipefd[0], buf, 1));
+		if (got != 1)
 			break;
+	}
 }
 
 static noinline void *pipe_feeder(void *arg)
@@ -143,7 +153,7 @@ static noinline void *pipe_feeder(void *arg)
 	int n = *(int *)arg;
 
 	for (int i = 0; i < n; i++) {
-		nap_ms(100);
+		nap_ms("pipe_feeder", 100);
 		if (write(pipefd[1], "x", 1) != 1)
 			break;
 	}
@@ -172,7 +182,7 @@ static noinline int recurse(int depth)
 		 */
 		long before = vol_switches();
 
-		nap_ms(1);
+		nap_ms("recurse", 1);
 		naps_blocked += vol_switches() > before;
 		return pad;
 	}
@@ -252,7 +262,7 @@ static inline __attribute__((always_inline)) void inlined_inner(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-	nanosleep(&ts, NULL); /* LT-LINE inner */
+	WL_TIMED("inlined_outer", nanosleep(&ts, NULL)); /* LT-LINE inner */
 }
 
 static inline __attribute__((always_inline)) void inlined_middle(long ms)
@@ -274,7 +284,7 @@ static volatile int alarms, alts;
 /* The barrier after each call keeps it from becoming a tail call. */
 static noinline void alarm_nap(void)
 {
-	nap_ms(50);
+	nap_ms("alarm_nap", 50);
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -287,7 +297,7 @@ static noinline void on_alarm(int sig)
 
 static noinline void alt_nap(void)
 {
-	nap_ms(30);
+	nap_ms("alt_nap", 30);
 	__asm__ volatile("" ::: "memory");
 }
 

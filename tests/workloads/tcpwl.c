@@ -14,6 +14,9 @@
  *   delay K PORT    K requests of 1 byte to a server thread that answers each
  *                   200 ms later: the client blocks in recv() inside
  *                   wait_reply() 200 ms per request
+ *
+ * connect() in connect_slow() and recv() in wait_reply() are timed by the
+ * workload's own clock (wlclock.h), printed at exit.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,6 +30,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "wlclock.h"
 
 #define noinline __attribute__((noinline, noclone))
 
@@ -64,16 +69,17 @@ static int listener(int backlog)
 	return fd;
 }
 
-/* One blocking connect; the fd, or -errno. */
-static noinline int do_connect(void)
+/* One blocking connect, timed in account WHO; the fd, or -errno. */
+static noinline int do_connect(const char *who)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = addr_of(&ss);
-	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), rc;
 
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&ss, len)) {
+	WL_TIMED(who, rc = connect(fd, (struct sockaddr *)&ss, len));
+	if (rc) {
 		int e = errno;
 
 		close(fd);
@@ -88,7 +94,7 @@ static noinline int do_connect(void)
  */
 static noinline int connect_fill(void)
 {
-	volatile int after = 0, r = do_connect();
+	volatile int after = 0, r = do_connect("connect_fill");
 
 	after++;
 	return r;
@@ -96,7 +102,7 @@ static noinline int connect_fill(void)
 
 static noinline int connect_slow(void)
 {
-	volatile int after = 0, r = do_connect();
+	volatile int after = 0, r = do_connect("connect_slow");
 
 	after += 2;
 	return r;
@@ -104,7 +110,7 @@ static noinline int connect_slow(void)
 
 static noinline int connect_refused(void)
 {
-	volatile int after = 0, r = do_connect();
+	volatile int after = 0, r = do_connect("connect_refused");
 
 	after += 3;
 	return r;
@@ -173,7 +179,7 @@ static void *life_server(void *arg)
 static noinline int client_life(void)
 {
 	static char buf[65536];
-	int fd = do_connect(), err;
+	int fd = do_connect("client_life"), err;
 
 	if (fd < 0)
 		return 1;
@@ -206,7 +212,12 @@ static noinline int wait_reply(int fd)
 {
 	volatile int after = 0;
 	char c = 'q';
-	int r = send(fd, &c, 1, 0) == 1 && recv(fd, &c, 1, 0) == 1 ? 0 : 1;
+	ssize_t got = 0;
+	int r;
+
+	if (send(fd, &c, 1, 0) == 1)
+		WL_TIMED("wait_reply", got = recv(fd, &c, 1, 0));
+	r = got == 1 ? 0 : 1;
 
 	after++;
 	return r;
@@ -220,7 +231,7 @@ static int delay(void)
 	if (lfd < 0)
 		return 1;
 	pthread_create(&th, NULL, delay_server, &lfd);
-	fd = do_connect();
+	fd = do_connect("delay");
 	for (int i = 0; fd >= 0 && i < delay_k && !err; i++)
 		err = wait_reply(fd);
 	if (fd >= 0)
