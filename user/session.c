@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,6 +345,12 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 				lt_symbolizer__prune(syms, keep, nkeep);
 				lt_unwinder__prune(unw, keep, nkeep);
 				free(keep);
+				/*
+				 * What was freed lies among what is kept (those
+				 * processes came and went between them): give
+				 * its pages back, or the heap only grows.
+				 */
+				malloc_trim(0);
 			}
 			next_prune = now + LT_PRUNE_S;
 		}

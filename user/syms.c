@@ -811,9 +811,24 @@ int lt_symbolizer__exec(struct lt_symbolizer *s, uint32_t tgid)
 void lt_symbolizer__exit(struct lt_symbolizer *s, uint32_t tgid)
 {
 	struct lt_proc *p = find_proc(s, tgid);
+	struct lt_map *nm;
 
-	if (p)
-		p->gone = true;
+	if (!p)
+		return;
+	p->gone = true;
+	/*
+	 * Its list changes no more: kept as long as a stack of its is (one
+	 * per process of a churning host, issue 15's soak), it takes no more
+	 * room than its mappings.
+	 */
+	if (!p->n) {
+		free(p->maps);
+		p->maps = NULL;
+		p->cap = 0;
+	} else if (p->n < p->cap && (nm = realloc(p->maps, p->n * sizeof(*nm)))) {
+		p->maps = nm;
+		p->cap = p->n;
+	}
 }
 
 /*
