@@ -70,7 +70,8 @@ static void nap_until(atomic_int *v, int want)
 
 static noinline void *chain_worker(void *arg)
 {
-	static const char *const account[] = { "block_sem", "block_mutex", "block_read", "block_nap" };
+	static const char *const account[] = { "block_sem", "block_mutex", "block_read",
+					       "block_nap" };
 
 	(void)arg;
 	prctl(PR_SET_NAME, "chainworker");
