@@ -62,7 +62,9 @@ start_wl() {
 # wl_clock NAME [FIELD [OUT]]: the workload's own measure of its blocking
 # calls in account NAME (tests/workloads/wlclock.h), from its output OUT
 # (default $WL_OUT) once it has exited: FIELD 3 (default) total us, 4 calls,
-# 5 the longest call in us. Prints 0 if the workload never said.
+# 5 the longest call in us, 6 the part of the total that may have been
+# run-queue time after a preemption (not off-CPU time by default). Prints 0
+# if the workload never said.
 wl_clock() {
 	local out=${3:-$WL_OUT}
 	for _ in $(seq 200); do grep -q "^clock $1 " "$out" 2>/dev/null && break; sleep 0.05; done
@@ -90,5 +92,14 @@ fsum() { grep -E -- "$2" "$1" 2>/dev/null | awk '{ s += $NF } END { print s + 0 
 
 # within GOT WANT PCT: |GOT - WANT| <= PCT% of WANT
 within() { awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= w * p / 100) }'; }
-# share GOT WANT LO HI: LO% of WANT <= GOT <= HI% of WANT
-share() { awk -v g="$1" -v w="$2" -v l="$3" -v h="$4" 'BEGIN { exit !(g >= w * l / 100 && g <= w * h / 100) }'; }
+# near GOT PCT NAME [OUT [LOPCT]]: GOT (us) is the off-CPU time the workload
+# measured in account NAME: at most its total + PCT%, at least its total less
+# what preemptions may hide (wl_clock field 6) - LOPCT% (default PCT).
+near() {
+	local out=${4:-$WL_OUT} t p
+	t=$(wl_clock "$3" 3 "$out") p=$(wl_clock "$3" 6 "$out")
+	awk -v g="$1" -v t="$t" -v p="$p" -v hi="$2" -v lo="${5:-$2}" \
+		'BEGIN { exit !(t > 0 && g <= t * (1 + hi / 100) && g >= (t - p) * (1 - lo / 100)) }' && return 0
+	echo "# $3: got $1 us; the workload measured $t us, of which up to $p us run-queue time after preemptions" >&2
+	return 1
+}

@@ -25,7 +25,7 @@ w=$(wl_clock blocker_sleep)
 check "folded: every line ends in its one value" \
 	awk '!/^[^\n]* [0-9]+$/ { bad = 1 } END { exit bad }' "$TMP/b.folded"
 x=$(grep -F 'evil:frame?<&"'"'"'>?( 999;jit_callback;' "$TMP/b.folded" | awk '{ s += $NF } END { print s + 0 }')
-check "folded: the JIT frame, cleaned, holds the workload's $w us (+-10%): $x" within "$x" "$w" 10
+check "folded: the JIT frame, cleaned, holds the workload's $w us (+-10%): $x" near "$x" 10 blocker_sleep
 check "folded: the comm, cleaned, starts the line" grep -q '^w:x:y?\[31m?' "$TMP/b.folded"
 n=$(wc -l <"$TMP/b.folded")
 m=$(awk -F';' '{ print $1 }' "$TMP/b.folded" | sort -u | wc -l)
@@ -34,7 +34,7 @@ check "folded: one comm for all $n lines, no line split off ($m)" [ "$m" -eq 1 ]
 # json: valid, and the stack's total the same.
 check "json: valid" bash -c "jq -e . '$TMP/b.json' >/dev/null"
 x=$(jq '[.stacks[] | select([.frames[][0]] | index("evil:frame?<&\"'"'"'>?( 999")) | .total] | add // 0' "$TMP/b.json")
-check "json: the JIT frame's stacks hold the workload's $w us (+-10%): $x" within "$x" "$w" 10
+check "json: the JIT frame's stacks hold the workload's $w us (+-10%): $x" near "$x" 10 blocker_sleep
 
 check "svg: well-formed XML" xmllint --noout "$TMP/b.svg"
 if command -v protoc >/dev/null; then

@@ -12,7 +12,7 @@ trace "$TMP/b" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/b.folded"
 x=$(fsum "$TMP/b.folded" ";main;wait_in_bpf;.*;bpf_prog_test_run_syscall_\[k\];bpf_prog_${tag}_lt_wait_in_bpf_\[k\];bpf_copy_from_user_\[k\];.*handle_userfault_\[k\]")
 w=$(wl_clock wait_in_bpf)
 check "the workload's BPF program named with its tag ${tag} (${x} us, the workload's clock ${w} us +-10%)" \
-	within "$x" "$w" 10
+	near "$x" 10 wait_in_bpf
 others=$(grep -Eo 'bpf_prog_[0-9a-f]{16}_[A-Za-z0-9_]+|bpf_trace_run[0-9]*' "$TMP/b.folded" |
 	grep -v "_lt_wait_in_bpf_" | sort -u | tr '\n' ' ')
 check "no frame of latprof's own programs (${others:-none})" [ -z "$others" ]

@@ -21,9 +21,9 @@ for prog in offcpu_switch_btf offcpu_switch_btf_pr; do
 	a=$(fsum "$TMP/tw.folded" ';main;twin_a;twin_wait;nap_ms;nanosleep;')
 	b=$(fsum "$TMP/tw.folded" ';main;twin_b;twin_wait;nap_ms;nanosleep;')
 	check "$prog twins: twin_a ${a} us (400 ms nominal; the workload's clock $(wl_clock twin_a) us +-10%)" \
-		within "$a" "$(wl_clock twin_a)" 10
+		near "$a" 10 twin_a
 	check "$prog twins: twin_b ${b} us (600 ms nominal; the workload's clock $(wl_clock twin_b) us +-10%)" \
-		within "$b" "$(wl_clock twin_b)" 10
+		near "$b" 10 twin_b
 	u=$(sed -n 's/.*stack cache: [0-9]* kernel and \([0-9]*\) user.*/\1/p' "$TMP/tw.stderr")
 	check "$prog twins: user stacks reused (${u:-none})" [ "${u:-0}" -gt 0 ]
 
@@ -32,9 +32,9 @@ for prog in offcpu_switch_btf offcpu_switch_btf_pr; do
 	n=$(fsum "$TMP/ks.folded" ';main;ksys_wait;syscall;.*;do_nanosleep_\[k\]')
 	p=$(fsum "$TMP/ks.folded" ';main;ksys_wait;syscall;.*;do_sys_poll_\[k\]')
 	check "$prog kswitch: nanosleep ${n} us (400 ms nominal; the workload's clock $(wl_clock ksys_nanosleep) us +-10%)" \
-		within "$n" "$(wl_clock ksys_nanosleep)" 10
+		near "$n" 10 ksys_nanosleep
 	check "$prog kswitch: poll ${p} us (600 ms nominal; the workload's clock $(wl_clock ksys_poll) us +-10%)" \
-		within "$p" "$(wl_clock ksys_poll)" 10
+		near "$p" 10 ksys_poll
 	k=$(sed -n 's/.*stack cache: \([0-9]*\) kernel.*/\1/p' "$TMP/ks.stderr")
 	check "$prog kswitch: kernel stacks reused (${k:-none})" [ "${k:-0}" -gt 0 ]
 	[ "$_failed" -eq 0 ] || diag <"$TMP/ks.folded"

@@ -8,5 +8,5 @@ check "latprof exits 0 after the target exited" [ "$LP_RC" -eq 0 ]
 check "says the target exited" grep -q "pid $WL_PID exited" "$TMP/e.stderr"
 got=$(fsum "$TMP/e.folded" ';main;blocker_sleep;nanosleep;clock_nanosleep;')
 w=$(wl_clock blocker_sleep)
-check "exited process still symbolized: ${got} us, the workload's clock ${w} us +-10%" within "$got" "$w" 10
+check "exited process still symbolized: ${got} us, the workload's clock ${w} us +-10%" near "$got" 10 blocker_sleep
 done_testing

@@ -13,7 +13,7 @@ INL="main offcpu_wl.c:$L_MAIN;inlined_outer offcpu_wl.c:$L_OUTER;inlined_middle 
 start_wl inlined
 trace "$TMP/l" offcpu --lines -p "$WL_PID" -d 2.5 -o "$TMP/l.folded"
 x=$(fsum "$TMP/l.folded" ";$INL")
-check "inlined frames with the call lines of the source (${x} us, the workload's clock $(wl_clock inlined_outer) us +-10%)" within "$x" "$(wl_clock inlined_outer)" 10
+check "inlined frames with the call lines of the source (${x} us, the workload's clock $(wl_clock inlined_outer) us +-10%)" near "$x" 10 inlined_outer
 check "libc frames carry lines from libc6-dbg's DWARF (nanosleep nanosleep.c:N)" \
 	grep -Eq ';nanosleep nanosleep\.c:[0-9]+;' "$TMP/l.folded"
 refute "kernel frames carry no source lines" grep -Eq '[a-z_]+ [^;]+:[0-9]+_\[k\]' "$TMP/l.folded"
@@ -24,7 +24,7 @@ start_wl inlined
 trace "$TMP/n" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/n.folded"
 x=$(fsum "$TMP/n.folded" ';main;inlined_outer;nanosleep;clock_nanosleep;')
 check "without --lines the same stack reads main;inlined_outer;nanosleep (${x} us)" \
-	within "$x" "$(wl_clock inlined_outer)" 10
+	near "$x" 10 inlined_outer
 
 # DWARF only in a separate file found by .gnu_debuglink (the binary stripped).
 objcopy --only-keep-debug "$WL/offcpu_wl" "$TMP/lnwl.debug"
@@ -33,7 +33,7 @@ WL_BIN="$TMP/lnwl" start_wl inlined
 trace "$TMP/g" offcpu --lines -p "$WL_PID" -d 2.5 -o "$TMP/g.folded"
 x=$(fsum "$TMP/g.folded" "^lnwl;(.*;)?$INL")
 check "stripped binary: lines and inlined frames from its .gnu_debuglink file (${x} us)" \
-	within "$x" "$(wl_clock inlined_outer)" 10
+	near "$x" 10 inlined_outer
 
 # A .symtab but no DWARF (strip --strip-debug), debug file by build-id under a
 # debug root: symbols come from the binary, lines from the debug file.
@@ -44,14 +44,14 @@ objcopy --strip-debug "$WL/offcpu_wl" "$TMP/sdwl"
 WL_BIN="$TMP/sdwl" start_wl inlined
 LATPROF_DEBUG_DIRS="$TMP/dbg" trace "$TMP/b" offcpu --lines -p "$WL_PID" -d 2.5 -o "$TMP/b.folded"
 x=$(fsum "$TMP/b.folded" "^sdwl;(.*;)?$INL")
-check "symbols but no DWARF: lines from the build-id debug file (${x} us)" within "$x" "$(wl_clock inlined_outer)" 10
+check "symbols but no DWARF: lines from the build-id debug file (${x} us)" near "$x" 10 inlined_outer
 
 # No DWARF anywhere: frames keep their plain names, -v says how many lack lines.
 WL_BIN="$TMP/sdwl" start_wl inlined
 LATPROF_DEBUG_DIRS=/nonexistent trace "$TMP/z" offcpu -v --lines -p "$WL_PID" -d 2.5 -o "$TMP/z.folded"
 x=$(fsum "$TMP/z.folded" '^sdwl;(.*;)?main;inlined_outer;nanosleep;clock_nanosleep;')
 check "no DWARF: the frames keep their plain names (${x} us)" \
-	within "$x" "$(wl_clock inlined_outer)" 10
+	near "$x" 10 inlined_outer
 check "-v counts the frames without source lines" \
 	grep -Eq 'frames without source lines: [1-9]' "$TMP/z.stderr"
 done_testing

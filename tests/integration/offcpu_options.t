@@ -11,7 +11,7 @@ trace "$TMP/t" offcpu -t "$WL_PID" -d 2.5 -o "$TMP/t.folded"
 r=$(fsum "$TMP/t.folded" ';pipe_reader;read;')
 f=$(fsum "$TMP/t.folded" 'pipe_feeder')
 w=$(wl_clock pipe_reader)
-check "-t main thread: pipe_reader ${r} us (the workload's clock: ${w} us +-10%)" within "$r" "$w" 10
+check "-t main thread: pipe_reader ${r} us (the workload's clock: ${w} us +-10%)" near "$r" 10 pipe_reader
 check "-t main thread: no feeder thread (${f} us)" [ "$f" -eq 0 ]
 
 # --comm: system-wide, two identical workloads under different names.
@@ -22,7 +22,7 @@ GO_PIDS="$a $b" trace "$TMP/c" offcpu --comm offcpu_wl -d 2.5 -o "$TMP/c.folded"
 x=$(fsum "$TMP/c.folded" "^offcpu_wl$BS")
 y=$(fsum "$TMP/c.folded" '^otherwl;')
 w=$(wl_clock blocker_sleep 3 "$ao")
-check "--comm offcpu_wl: its blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" within "$x" "$w" 10
+check "--comm offcpu_wl: its blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" near "$x" 10 blocker_sleep "$ao"
 check "--comm offcpu_wl: nothing from otherwl (${y} us)" [ "$y" -eq 0 ]
 check "--comm: only offcpu_wl lines" bash -c "! grep -v '^offcpu_wl;' '$TMP/c.folded' | grep -q ."
 
@@ -41,7 +41,7 @@ if [ -n "$cg2" ] && mkdir "$cg" 2>/dev/null; then
 	x=$(fsum "$TMP/g.folded" "^cgwl$BS")
 	y=$(fsum "$TMP/g.folded" '^offcpu_wl;')
 	w=$(wl_clock blocker_sleep 3 "$ao")
-	check "--cgroup: the workload inside ${x} us (its clock: ${w} us +-10%)" within "$x" "$w" 10
+	check "--cgroup: the workload inside ${x} us (its clock: ${w} us +-10%)" near "$x" 10 blocker_sleep "$ao"
 	check "--cgroup: nothing from the workload outside (${y} us)" [ "$y" -eq 0 ]
 	wait "$a" 2>/dev/null
 	rmdir "$cg"
@@ -59,7 +59,7 @@ start_wl sleeper
 trace "$TMP/K" offcpu -p "$WL_PID" -K -d 2.5 -o "$TMP/K.folded"
 k=$(fsum "$TMP/K.folded" '^offcpu_wl;entry_SYSCALL.*do_nanosleep_\[k\]')
 w=$(wl_clock blocker_sleep)
-check "-K: kernel nanosleep path ${k} us (the workload's clock: ${w} us +-10%)" within "$k" "$w" 10
+check "-K: kernel nanosleep path ${k} us (the workload's clock: ${w} us +-10%)" near "$k" 10 blocker_sleep
 refute "-K: no user frames" grep -Eq '^offcpu_wl;[^;]*[^]];|^offcpu_wl;[^;]*[^]] ' "$TMP/K.folded"
 
 # --state D: nanosleep sleeps in S, so nothing of blocker_sleep is counted.
@@ -84,14 +84,14 @@ n=$(grep -c '^latprof offcpu: pid' "$TMP/i.stderr")
 x=$(fsum "$TMP/i.folded" "$BS")
 check "-i 0.5 over 3 s: $n summaries (>= 5)" [ "$n" -ge 5 ]
 w=$(wl_clock blocker_sleep)
-check "-i: output totals the whole run, ${x} us (the workload's clock: ${w} us +-10%)" within "$x" "$w" 10
+check "-i: output totals the whole run, ${x} us (the workload's clock: ${w} us +-10%)" near "$x" 10 blocker_sleep
 
 # System-wide (no target): the workload is found among everything else.
 start_wl sleeper
 trace "$TMP/w" offcpu -d 2.5 -o "$TMP/w.folded"
 x=$(fsum "$TMP/w.folded" "^offcpu_wl$BS")
 w=$(wl_clock blocker_sleep)
-check "system-wide: blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" within "$x" "$w" 10
+check "system-wide: blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" near "$x" 10 blocker_sleep
 
 # 100 distinct stacks (depths 1..100, under the 127-frame limit): all kept by
 # default; with room for 64, the losses are reported.

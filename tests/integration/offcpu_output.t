@@ -18,7 +18,7 @@ wait $lp
 check "SIGINT ends the trace with exit 0" [ $? -eq 0 ]
 x=$(fsum "$TMP/i.folded" ';main;blocker_sleep;nanosleep;clock_nanosleep;')
 w=$(wl_clock blocker_sleep)
-check "SIGINT: output written, blocker_sleep ${x} us (the workload's clock ${w} us +-10%)" within "$x" "$w" 10
+check "SIGINT: output written, blocker_sleep ${x} us (the workload's clock ${w} us +-10%)" near "$x" 10 blocker_sleep
 check "-o: no temp file left behind" bash -c "! ls '$TMP' | grep -q 'i.folded.tmp'"
 
 # -q prints no "attached" to wait for: trace the whole system, where

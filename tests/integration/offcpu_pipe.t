@@ -9,9 +9,9 @@ trace "$TMP/p" offcpu -p "$WL_PID" -d 3 -o "$TMP/p.folded"
 check "latprof exits 0" [ "$LP_RC" -eq 0 ]
 got=$(fsum "$TMP/p.folded" ';main;pipe_reader;read;.*(pipe_read|anon_pipe_read)_\[k\]')
 w=$(wl_clock pipe_reader)
-check "pipe_reader;read above the kernel pipe-read path: ${got} us, the workload's clock ${w} us +-10%" within "$got" "$w" 10
+check "pipe_reader;read above the kernel pipe-read path: ${got} us, the workload's clock ${w} us +-10%" near "$got" 10 pipe_reader
 feed=$(fsum "$TMP/p.folded" ';pipe_feeder;nap_ms;nanosleep;clock_nanosleep;')
 w=$(wl_clock pipe_feeder)
-check "feeder thread sleeps in nap_ms: ${feed} us, the workload's clock ${w} us +-10%" within "$feed" "$w" 10
+check "feeder thread sleeps in nap_ms: ${feed} us, the workload's clock ${w} us +-10%" near "$feed" 10 pipe_feeder
 grep -q pipe_reader "$TMP/p.folded" || diag < "$TMP/p.folded"
 done_testing

@@ -13,7 +13,7 @@ check "folded file written" [ -s "$TMP/s.folded" ]
 want='^offcpu_wl;(.*;)?main;blocker_sleep;nanosleep;clock_nanosleep;.*do_nanosleep_\[k\].*schedule_\[k\]'
 got=$(fsum "$TMP/s.folded" "$want")
 w=$(wl_clock blocker_sleep)
-check "blocker_sleep stack complete through glibc: ${got} us, the workload's clock ${w} us +-10%" within "$got" "$w" 10
+check "blocker_sleep stack complete through glibc: ${got} us, the workload's clock ${w} us +-10%" near "$got" 10 blocker_sleep
 spin=$(fsum "$TMP/s.folded" 'spin_worker')
 check "spinning thread: ${spin} us off-CPU, nothing comparable (< 100 ms)" [ "$spin" -lt 100000 ]
 refute "no frame shows as a bare [unknown]" grep -q '\[unknown\]' "$TMP/s.folded"

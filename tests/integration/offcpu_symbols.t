@@ -11,7 +11,7 @@ trace "$TMP/j" offcpu -p "$WL_PID" -d 2 -o "$TMP/j.folded"
 rm -f "/tmp/perf-$WL_PID.map"
 x=$(fsum "$TMP/j.folded" ';main;run_jit;jit_compiled_fn;jit_callback;blocker_sleep;nanosleep;clock_nanosleep;')
 w=$(wl_clock blocker_sleep)
-check "JIT frame named from /tmp/perf-PID.map: ${x} us (the workload's clock ${w} us +-10%)" within "$x" "$w" 10
+check "JIT frame named from /tmp/perf-PID.map: ${x} us (the workload's clock ${w} us +-10%)" near "$x" 10 blocker_sleep
 grep -q jit_compiled_fn "$TMP/j.folded" || cut -c1-200 "$TMP/j.folded" | diag
 
 # A binary deleted after it started: only /proc/PID/map_files reaches it.
@@ -21,7 +21,7 @@ rm -f "$TMP/delwl"
 trace "$TMP/d" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/d.folded"
 x=$(fsum "$TMP/d.folded" "^delwl;(.*;)?$BS")
 w=$(wl_clock blocker_sleep)
-check "deleted binary: stack named through map_files (${x} us, the workload's clock ${w} us +-10%)" within "$x" "$w" 10
+check "deleted binary: stack named through map_files (${x} us, the workload's clock ${w} us +-10%)" near "$x" 10 blocker_sleep
 
 # A stripped binary with no debug info anywhere: its frames fall back to
 # module+0xoffset, the rest of the stack is still named, and -v says why.
@@ -31,7 +31,7 @@ LATPROF_DEBUG_DIRS=/nonexistent trace "$TMP/st" offcpu -v -p "$WL_PID" -d 2.5 -o
 x=$(fsum "$TMP/st.folded" ';strwl\+0x[0-9a-f]+;nanosleep;clock_nanosleep;.*do_nanosleep_\[k\]')
 w=$(wl_clock blocker_sleep)
 check "stripped, no debug info: strwl+0x... frames, libc and kernel still named (${x} us, the workload's ${w} us)" \
-	within "$x" "$w" 10
+	near "$x" 10 blocker_sleep
 check "-v reports the frames not named and why" grep -Eq 'frames not named: .*[1-9][0-9]* outside every symbol' "$TMP/st.stderr"
 
 # A private tmpfs, mounted only inside the new mount namespace: the binary's
@@ -51,7 +51,7 @@ if command -v unshare >/dev/null; then
 	x=$(fsum "$TMP/n.folded" "^nswl;(.*;)?$BS")
 	w=$(wl_clock blocker_sleep 3 "$TMP/ns.out")
 	check "namespaced process: stack named through /proc/PID/root (${x} us, the workload's clock ${w} us +-10%)" \
-		within "$x" "$w" 10
+		near "$x" 10 blocker_sleep "$TMP/ns.out"
 	nsp=$(head -1 "$TMP/ns.out") # the workload's getpid() inside its namespace
 	check "summary gives the host pid $hp and the pid in its namespace ($nsp)" \
 		grep -q "\[$hp/[0-9]*, pid $nsp in its namespace\]" "$TMP/n.stderr"

@@ -17,8 +17,8 @@ SRC=tests/workloads/offcpu_wl.c
 L() { grep -n "LT-LINE $1 \*/" "$SRC" | cut -d: -f1; }
 x=$(grep -E ";main offcpu_wl.c:$(L main);inlined_outer offcpu_wl.c:$(L outer);inlined_middle offcpu_wl.c:$(L middle);inlined_inner offcpu_wl.c:$(L inner);nanosleep" "$TMP/l.st" |
 	awk '{ s += $(NF - 1) } END { print s + 0 }')
-w=$(($(wl_clock inlined_outer) * 1000))
-check "live trace: the inlined stack in nanoseconds ($x), the workload's clock $w +-10%" within "$x" "$w" 10
+w=$(wl_clock inlined_outer)
+check "live trace: the inlined stack in nanoseconds ($x), the workload's clock $w us +-10%" near "$((x / 1000))" 10 inlined_outer
 check "sample types offcpu/nanoseconds and events/count" grep -qx 'types offcpu/nanoseconds events/count' "$TMP/l.st"
 bid=$(readelf -n "$WL/offcpu_wl" | awk '/Build ID/ { print $3 }')
 check "mapping of the workload with its build-id, has_functions, has_inline_frames" \

@@ -17,12 +17,14 @@ start_wl mixed
 trace "$TMP/m" offcpu -p "$WL_PID" -d 2 -f svg -o "$TMP/m.svg"
 check "svg is well-formed XML" xmllint --noout "$TMP/m.svg"
 t=$(title_of long_nap "$TMP/m.svg")
+# us_of TITLE: its value in us
+us_of() { awk -v v="$(ms_of "$1")" 'BEGIN { printf "%d", v * 1000 }'; }
 w=$(($(wl_clock long_nap) / 1000))
-check "long_nap frame: the workload's clock ${w} ms +-10% ($t)" within "$(ms_of "$t")" "$w" 10
+check "long_nap frame: the workload's clock ${w} ms +-10% ($t)" near "$(us_of "$t")" 10 long_nap
 t2=$(title_of short_nap "$TMP/m.svg")
 w=$(($(wl_clock short_nap) / 1000))
 check "short_nap frame: 50 x 1 ms, the workload's clock ${w} ms +-10% ($t2)" \
-	within "$(ms_of "$t2")" "$w" 10
+	near "$(us_of "$t2")" 10 short_nap
 check "kernel frames marked [k] in their titles" grep -q '<title>do_nanosleep \[k\] (' "$TMP/m.svg"
 check "subtitle names tool, target and duration" \
 	grep -Eq "<text id=\"subtitle\"[^>]*>latprof offcpu . pid $WL_PID . 2.0 s" "$TMP/m.svg"

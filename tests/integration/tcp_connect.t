@@ -12,7 +12,7 @@ WL_BIN="$WL/tcpwl" start_wl synretry "$PORT"
 trace "$TMP/s" tcp -p "$WL_PID" -d 2.5 -o "$TMP/s.folded"
 x=$(fsum_tab "$TMP/s.folded" "^tcpwl;\[connect 127\.0\.0\.1:$PORT\];.*;main;connect_slow;do_connect;connect;")
 w=$(wl_clock connect_slow)
-check "connect_slow to 127.0.0.1:$PORT: the SYN retransmit, the workload's clock $w us +-10%: $x us" within "$x" "$w" 10
+check "connect_slow to 127.0.0.1:$PORT: the SYN retransmit, the workload's clock $w us +-10%: $x us" near "$x" 10 connect_slow
 y=$(fsum_tab "$TMP/s.folded" "^tcpwl;\[connect 127\.0\.0\.1:$PORT\];.*;main;connect_fill;do_connect;connect;")
 check "connect_fill (a free queue slot): under 100 ms: $y us" [ "$y" -gt 0 -a "$y" -lt 100000 ]
 check "the SYN retransmit counted, on that connection, in SYN_SENT" \
@@ -29,7 +29,7 @@ WL_BIN="$WL/tcpwl" start_wl -6 synretry "$((PORT + 2))"
 trace "$TMP/v" tcp -p "$WL_PID" -d 2.5 -o "$TMP/v.folded"
 x=$(fsum_tab "$TMP/v.folded" "^tcpwl;\[connect \[::1\]:$((PORT + 2))\];.*;main;connect_slow;")
 w=$(wl_clock connect_slow)
-check "IPv6 ::1: connect_slow, the workload's clock $w us +-10%: $x us" within "$x" "$w" 10
+check "IPv6 ::1: connect_slow, the workload's clock $w us +-10%: $x us" near "$x" 10 connect_slow
 
 "$LATPROF" tcp -D 70000 -d 1 2>"$TMP/p.err"
 check "a port above 65535: usage error" [ $? -eq 2 ]

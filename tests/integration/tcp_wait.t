@@ -13,7 +13,7 @@ trace "$TMP/w" tcp --wait -p "$WL_PID" -d 2.5 -f json -o "$TMP/w.json"
 x=$(sum "$sel" total "$TMP/w.json")
 w=$(wl_clock wait_reply)
 check "wait_reply blocked in recv on 127.0.0.1:$PORT: 5 x 200 ms, the workload's clock $w us +-10% ($x us)" \
-	within "$x" "$w" 10
+	near "$x" 10 wait_reply
 check "5 calls" [ "$(sum "$sel" count "$TMP/w.json")" = 5 ]
 check "their bytes: 5" [ "$(sum "$sel" total2 "$TMP/w.json")" = 5 ]
 p50=$(jq "[.stacks[] | select($sel) | .hist[] | select(.[2] > 0) | .[0]] | min" "$TMP/w.json")

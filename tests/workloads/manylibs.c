@@ -17,7 +17,9 @@
  *                workload's own clock (wlclock.h), printed at exit.
  *   fork N MS    a server: N times, forks a child (comm "chainchild") that
  *                goes down the chain and blocks in block_read() on a pipe
- *                the parent writes MS ms later; waits for it; next.
+ *                the parent writes MS ms later; waits for it; next. Each
+ *                child prints "call chainchild US PREEMPT_US", its own
+ *                measure of its walk down the chain (wlclock.h).
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -122,10 +124,23 @@ static noinline void serve(int n)
 		if (p < 0)
 			exit(1);
 		if (!p) {
+			struct wl_mark m;
+			char line[96];
+			long long us, nivcsw, delay;
+			int len;
+
 			prctl(PR_SET_NAME, "chainchild");
 			close(fds[1]);
 			lt_chain_fd = fds[0];
+			wl_mark_start(&m);
 			chain00(K_READ, 0);
+			us = wl_now_us() - m.t_us;
+			wl_sched(&nivcsw, &delay);
+			/* Its own line, at once: the child leaves by _exit(). */
+			len = snprintf(line, sizeof(line), "call chainchild %lld %lld\n", us,
+				       nivcsw != m.nivcsw ? delay - m.run_delay_us : 0);
+			if (write(1, line, (size_t)len) != len)
+				_exit(1);
 			_exit(0);
 		}
 		close(fds[0]);

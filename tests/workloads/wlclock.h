@@ -7,31 +7,51 @@
  * long_nap, ...). At exit the workload prints one line per account, and one
  * per call (the first WL_CALLS_KEPT of each account):
  *
- *     clock NAME TOTAL_US CALLS MAX_US
- *     call NAME US
+ *     clock NAME TOTAL_US CALLS MAX_US PREEMPT_US
+ *     call NAME US PREEMPT_US
  *
  * Tests compare latprof's figures with these, never with the nominal sleep
  * (20 x 50 ms = 1 s). On a busy machine a thread woken from a 50 ms sleep
  * may wait for a CPU before it runs again; that wait is off-CPU time, which
  * latprof rightly counts and this clock sees too, while the nominal figure
  * does not. The tests then hold whatever else runs on the machine.
+ *
+ * One part of a call's time is not off-CPU time as latprof counts it by
+ * default: a thread preempted on its way into the sleep (or out of it)
+ * waits for a CPU in state R, run-queue time (--include-preempt). A call
+ * during which the thread was switched out involuntarily (getrusage's
+ * ru_nivcsw moved) may hold up to the run-queue time the kernel charged the
+ * thread meanwhile (/proc/thread-self/schedstat, run_delay): PREEMPT_US sums
+ * it, and tests accept down to TOTAL_US - PREEMPT_US.
  */
 #ifndef LT_WLCLOCK_H
 #define LT_WLCLOCK_H
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
+
+#ifndef RUSAGE_THREAD /* without _GNU_SOURCE */
+#define RUSAGE_THREAD 1
+#endif
 
 #define WL_CALLS_KEPT 1024
 
 struct wl_account {
 	const char *name;
-	long long total_us, max_us;
+	long long total_us, max_us, preempt_us;
 	long calls;
-	long long call_us[WL_CALLS_KEPT];
+	long long call_us[WL_CALLS_KEPT], call_preempt_us[WL_CALLS_KEPT];
+};
+
+/* Where a timed call starts: the thread's involuntary switches and run-queue time. */
+struct wl_mark {
+	long long t_us, nivcsw, run_delay_us;
 };
 
 static struct wl_account wl_accounts[16];
@@ -51,21 +71,52 @@ static void wl_clock_print(void)
 	for (int i = 0; i < 16 && wl_accounts[i].name; i++) {
 		struct wl_account *a = &wl_accounts[i];
 
-		printf("clock %s %lld %ld %lld\n", a->name, a->total_us, a->calls, a->max_us);
+		printf("clock %s %lld %ld %lld %lld\n", a->name, a->total_us, a->calls, a->max_us,
+		       a->preempt_us);
 		for (long c = 0; c < a->calls && c < WL_CALLS_KEPT; c++)
-			printf("call %s %lld\n", a->name, a->call_us[c]);
+			printf("call %s %lld %lld\n", a->name, a->call_us[c], a->call_preempt_us[c]);
 	}
 	fflush(stdout);
 	pthread_mutex_unlock(&wl_lock);
 }
 
-/* Adds the time since T0 (from wl_now_us) to account NAME. */
-static inline void wl_clock_add(const char *name, long long t0)
+/* The thread's involuntary switches and run-queue time (async-signal-safe). */
+static inline void wl_sched(long long *nivcsw, long long *run_delay_us)
 {
-	long long us = wl_now_us() - t0;
+	struct rusage ru;
+	char buf[96];
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	unsigned long long cpu, delay = 0;
+
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = 0;
+		if (sscanf(buf, "%llu %llu", &cpu, &delay) != 2)
+			delay = 0;
+	}
+	*run_delay_us = (long long)(delay / 1000);
+	getrusage(RUSAGE_THREAD, &ru);
+	*nivcsw = ru.ru_nivcsw;
+}
+
+static inline void wl_mark_start(struct wl_mark *m)
+{
+	wl_sched(&m->nivcsw, &m->run_delay_us);
+	m->t_us = wl_now_us(); /* last: the reads are outside the window */
+}
+
+/* Adds the call that began at M to account NAME. */
+static inline void wl_clock_add(const char *name, const struct wl_mark *m)
+{
+	long long us = wl_now_us() - m->t_us, nivcsw, delay, preempt = 0;
 	static int registered;
 	int i;
 
+	wl_sched(&nivcsw, &delay);
+	if (nivcsw != m->nivcsw)
+		preempt = delay - m->run_delay_us;
 	pthread_mutex_lock(&wl_lock);
 	if (!registered++)
 		atexit(wl_clock_print);
@@ -74,8 +125,11 @@ static inline void wl_clock_add(const char *name, long long t0)
 	if (i < 16) {
 		wl_accounts[i].name = name;
 		wl_accounts[i].total_us += us;
-		if (wl_accounts[i].calls < WL_CALLS_KEPT)
+		wl_accounts[i].preempt_us += preempt;
+		if (wl_accounts[i].calls < WL_CALLS_KEPT) {
 			wl_accounts[i].call_us[wl_accounts[i].calls] = us;
+			wl_accounts[i].call_preempt_us[wl_accounts[i].calls] = preempt;
+		}
 		wl_accounts[i].calls++;
 		if (us > wl_accounts[i].max_us)
 			wl_accounts[i].max_us = us;
@@ -84,11 +138,12 @@ static inline void wl_clock_add(const char *name, long long t0)
 }
 
 /* WL_TIMED("name", call): time one blocking call into account "name". */
-#define WL_TIMED(name, call)                    \
-	do {                                    \
-		long long wl_t0_ = wl_now_us(); \
-		call;                           \
-		wl_clock_add(name, wl_t0_);     \
+#define WL_TIMED(name, call)              \
+	do {                              \
+		struct wl_mark wl_m_;     \
+		wl_mark_start(&wl_m_);    \
+		call;                     \
+		wl_clock_add(name, &wl_m_); \
 	} while (0)
 
 #endif
