@@ -52,15 +52,19 @@ measure() {
 	# which process holds a map).
 	for id in $(awk '/^map_id:/ { print $2 }' /proc/"$p"/fdinfo/* 2>/dev/null | sort -u); do
 		[ "$(bpftool -j map show id "$id" 2>/dev/null | jq -r .name)" = lt_agg ] || continue
-		agg=$((agg + $(bpftool -j map dump id "$id" 2>/dev/null | jq 'length')))
+		agg=$((agg + $(bpftool -j map dump id "$id" 2>/dev/null | grep -o '"key":' | wc -l)))
 	done
 	echo "${rss:-0} $fds $agg"
 }
 
+# At fixed times from the start, whatever the measuring itself takes (a
+# full map takes seconds to dump); the end's 20 s before the tools stop.
+t0=$(date +%s)
 sleep "$WARM"
 declare -A W
 for n in "${!LP[@]}"; do W[$n]=$(measure "${LP[$n]}"); done
-sleep $((SECS - WARM - 5))
+left=$((t0 + SECS - 20 - $(date +%s)))
+[ "$left" -gt 0 ] && sleep "$left"
 declare -A E
 for n in "${!LP[@]}"; do E[$n]=$(measure "${LP[$n]}"); done
 rc=0
@@ -76,6 +80,8 @@ for n in offcpu io tcp; do
 	printf '%-8s %12s %12s %8s %8s %10s  %s\n' "$n" "$rw" "$re" "$fw/$fe" "" "$aw/$ae" \
 		"${lost:-none} ($said warning lines)"
 	[ "$st" -eq 0 ] || { echo "soak: $n exited $st"; rc=1; }
+	# A measure that failed (the tool gone early) must not pass as flat.
+	[ "${rw:-0}" -gt 0 ] && [ "${re:-0}" -gt 0 ] || { echo "soak: $n could not be measured"; rc=1; }
 	[ -s "$TMP/$n.json" ] || { echo "soak: $n wrote no output"; rc=1; }
 	# Flat: within 10% of the warm-up's. A process with stacks in the
 	# aggregation map keeps its mappings (and its walked stacks) until the
