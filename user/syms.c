@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -825,7 +826,11 @@ void lt_symbolizer__exit(struct lt_symbolizer *s, uint32_t tgid)
 		free(p->maps);
 		p->maps = NULL;
 		p->cap = 0;
-	} else if (p->n < p->cap && (nm = realloc(p->maps, p->n * sizeof(*nm)))) {
+	} else if (p->n < p->cap && (nm = malloc(p->n * sizeof(*nm)))) {
+		/* A new block, not realloc: shrunk in place, the tail freed
+		 * after it would be a hole only small blocks can fill. */
+		memcpy(nm, p->maps, p->n * sizeof(*nm));
+		free(p->maps);
 		p->maps = nm;
 		p->cap = p->n;
 	}
@@ -1251,6 +1256,11 @@ size_t lt_symbolizer__prune(struct lt_symbolizer *s, const uint32_t *keep, size_
 
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct lt_proc *p = s->procs[i];
+
+		/* Gone without an exit record reaching us (records lost under churn). */
+		if (!p->gone && kill((pid_t)p->tgid, 0) && errno == ESRCH) {
+			lt_symbolizer__exit(s, p->tgid);
+		}
 
 		if (p->gone && !in_sorted(keep, nkeep, p->tgid)) {
 			for (unsigned int j = 0; j < p->njit; j++)
