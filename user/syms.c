@@ -545,7 +545,8 @@ int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_fi
 		if (lt_parse_maps_line(line, &m) && m.exec && proc_add_map(s, p, &m, open_files))
 			break;
 	fclose(fp);
-	qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
+	if (p->n) /* none: a kernel thread, or gone while read (maps NULL) */
+		qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
 	p->nspid = ns_pid(tgid);
 	p->complete = true;
 	p->gone = false;
@@ -759,7 +760,8 @@ int lt_symbolizer__add_map(struct lt_symbolizer *s, uint32_t tgid, const struct 
 	if (!p)
 		return -ENOMEM;
 	err = proc_add_map(s, p, m, false);
-	qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
+	if (p->n)
+		qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
 	return err;
 }
 
@@ -782,7 +784,8 @@ int lt_symbolizer__fork(struct lt_symbolizer *s, uint32_t parent, uint32_t child
 		c->cap = pp->n;
 	}
 	/* A reused pid: what the dead process mapped names nothing of the child's. */
-	memcpy(c->maps, pp->maps, pp->n * sizeof(*c->maps));
+	if (pp->n)
+		memcpy(c->maps, pp->maps, pp->n * sizeof(*c->maps));
 	c->n = pp->n;
 	c->nold = 0;
 	c->nspid = pp->nspid && pp->nspid != parent ? ns_pid(child) : child;

@@ -5,11 +5,15 @@
 . tests/integration/lib.sh
 need_bpf
 BS=';main;blocker_sleep;nanosleep;clock_nanosleep;'
+# Selected by a name of this run's own: another offcpu_wl elsewhere on the
+# machine is none of this test's business.
+OW=ow$$
+cp "$WL/offcpu_wl" "$TMP/$OW"
 
-"$LATPROF" offcpu --comm offcpu_wl -d 3 -o "$TMP/l.folded" 2>"$TMP/l.stderr" &
+"$LATPROF" offcpu --comm "$OW" -d 3 -o "$TMP/l.folded" 2>"$TMP/l.stderr" &
 lp=$!
 for _ in $(seq 600); do grep -q attached "$TMP/l.stderr" && break; sleep 0.05; done
-"$WL/offcpu_wl" nowait sleeper >"$TMP/l.wl"
+"$TMP/$OW" nowait sleeper >"$TMP/l.wl"
 wait $lp
 x=$(fsum "$TMP/l.folded" "$BS")
 w=$(wl_clock blocker_sleep 3 "$TMP/l.wl")
@@ -40,12 +44,12 @@ cat "$TMP/x.folded" | cut -c1-200 | diag
 # Frame pointers only (no CFI walk, so no bpf_find_vma to notice the new
 # process): the exec hook alone must have its image snapshotted while it
 # lives; it exits 0.5 s later, long before the output is written.
-LATPROF_UNWIND=fp "$LATPROF" offcpu --comm offcpu_wl -d 2.5 -o "$TMP/f.folded" 2>"$TMP/f.stderr" &
+LATPROF_UNWIND=fp "$LATPROF" offcpu --comm "$OW" -d 2.5 -o "$TMP/f.folded" 2>"$TMP/f.stderr" &
 lp=$!
 for _ in $(seq 600); do grep -q attached "$TMP/f.stderr" && break; sleep 0.05; done
-"$WL/offcpu_wl" nowait exit >"$TMP/f.wl"
+"$TMP/$OW" nowait exit >"$TMP/f.wl"
 wait $lp
-x=$(fsum "$TMP/f.folded" '^offcpu_wl;(.*;)?main;(.*;)?clock_nanosleep;.*do_nanosleep_\[k\]')
+x=$(fsum "$TMP/f.folded" "^$OW;"'(.*;)?main;(.*;)?clock_nanosleep;.*do_nanosleep_\[k\]')
 w=$(wl_clock blocker_sleep 3 "$TMP/f.wl")
 check "FP unwinder, exec'd and exited mid-trace: named from its exec-time snapshot, ${x} us (the workload's ${w} us +-10%)" \
 	near "$x" 10 blocker_sleep "$TMP/f.wl"

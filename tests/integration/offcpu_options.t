@@ -14,17 +14,19 @@ w=$(wl_clock pipe_reader)
 check "-t main thread: pipe_reader ${r} us (the workload's clock: ${w} us +-10%)" near "$r" 10 pipe_reader
 check "-t main thread: no feeder thread (${f} us)" [ "$f" -eq 0 ]
 
-# --comm: system-wide, two identical workloads under different names.
-cp "$WL/offcpu_wl" "$TMP/otherwl"
-start_wl sleeper; a=$WL_PID; ao=$WL_OUT
-WL_BIN="$TMP/otherwl" start_wl sleeper; b=$WL_PID
-GO_PIDS="$a $b" trace "$TMP/c" offcpu --comm offcpu_wl -d 2.5 -o "$TMP/c.folded"
-x=$(fsum "$TMP/c.folded" "^offcpu_wl$BS")
-y=$(fsum "$TMP/c.folded" '^otherwl;')
+# --comm: system-wide, two identical workloads under different names, both
+# this run's own (another offcpu_wl on the machine must not count).
+OA=oa$$ OB=ob$$
+cp "$WL/offcpu_wl" "$TMP/$OA" && cp "$WL/offcpu_wl" "$TMP/$OB"
+WL_BIN="$TMP/$OA" start_wl sleeper; a=$WL_PID; ao=$WL_OUT
+WL_BIN="$TMP/$OB" start_wl sleeper; b=$WL_PID
+GO_PIDS="$a $b" trace "$TMP/c" offcpu --comm "$OA" -d 2.5 -o "$TMP/c.folded"
+x=$(fsum "$TMP/c.folded" "^$OA$BS")
+y=$(fsum "$TMP/c.folded" "^$OB;")
 w=$(wl_clock blocker_sleep 3 "$ao")
-check "--comm offcpu_wl: its blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" near "$x" 10 blocker_sleep "$ao"
-check "--comm offcpu_wl: nothing from otherwl (${y} us)" [ "$y" -eq 0 ]
-check "--comm: only offcpu_wl lines" bash -c "! grep -v '^offcpu_wl;' '$TMP/c.folded' | grep -q ."
+check "--comm $OA: its blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" near "$x" 10 blocker_sleep "$ao"
+check "--comm $OA: nothing from $OB (${y} us)" [ "$y" -eq 0 ]
+check "--comm: only $OA lines" bash -c "! grep -v '^$OA;' '$TMP/c.folded' | grep -q ."
 
 # --cgroup: only the workload moved into a fresh cgroup v2 directory.
 cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
@@ -86,10 +88,11 @@ check "-i 0.5 over 3 s: $n summaries (>= 5)" [ "$n" -ge 5 ]
 w=$(wl_clock blocker_sleep)
 check "-i: output totals the whole run, ${x} us (the workload's clock: ${w} us +-10%)" near "$x" 10 blocker_sleep
 
-# System-wide (no target): the workload is found among everything else.
-start_wl sleeper
+# System-wide (no target): the workload, under its own name, is found among
+# everything else.
+WL_BIN="$TMP/$OA" start_wl sleeper
 trace "$TMP/w" offcpu -d 2.5 -o "$TMP/w.folded"
-x=$(fsum "$TMP/w.folded" "^offcpu_wl$BS")
+x=$(fsum "$TMP/w.folded" "^$OA$BS")
 w=$(wl_clock blocker_sleep)
 check "system-wide: blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" near "$x" 10 blocker_sleep
 

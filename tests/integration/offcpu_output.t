@@ -28,6 +28,7 @@ check "-q: exit 0" [ $? -eq 0 ]
 # -q keeps warnings of lost data (processes start during any system-wide
 # trace, and a loss must never pass unsaid): everything else is silent.
 check "-q: nothing on stderr but warnings" bash -c "! grep -v '^latprof: warning: ' '$TMP/q.stderr'"
+grep -v '^latprof: warning: ' "$TMP/q.stderr" | head -5 | diag
 check "-q: output still written" grep -q '_\[k\] [0-9]' "$TMP/q.folded"
 
 start_wl sleeper

@@ -89,9 +89,13 @@ check "fork per request: the children's ${w% *} us blocked, by their own clocks 
 [ "$n" -eq 20 ] && true || cut -c1-300 "$TMP/f.tsv" | diag
 
 # ---- churn: processes living a few ms, forked and exec'd after attach -----
-WL_BIN=$WL/churn start_wl 300
-trace "$TMP/c" offcpu --comm churn -d 5 -f json -o "$TMP/c.json"
-ustacks "$TMP/c.json" churn >"$TMP/c.tsv"
+# Under a name of this run's own (`make soak` runs churn too): the children
+# exec the driver's file, so their comm is its name.
+CU=cu$$ CN=cn$$
+cp "$WL/churn" "$TMP/$CU" && cp "$WL/churn-nofp" "$TMP/$CN"
+WL_BIN=$TMP/$CU start_wl 300
+trace "$TMP/c" offcpu --comm "$CU" -d 5 -f json -o "$TMP/c.json"
+ustacks "$TMP/c.json" "$CU" >"$TMP/c.tsv"
 all=$(tsum "$TMP/c.tsv" .)
 named=$(awk -F'\t' '$2 ~ /^_start;__libc_start_main;__libc_start_call_main;main;churn_nap;nanosleep;clock_nanosleep$/' \
 	"$TMP/c.tsv" | awk -F'\t' '{ s += $1 } END { print s + 0 }')
@@ -104,9 +108,9 @@ refute "churn: no [unmapped] or module+offset frames" grep -qE '\[unmapped\]|\+0
 # process exec'd moments ago blocks before its mapping list is published, so
 # BPF copies its stack and user space walks it again with the mappings the
 # kernel's mmap records gave.
-WL_BIN=$WL/churn-nofp start_wl 300
-trace "$TMP/n" offcpu --comm churn-nofp -d 5 -f json -o "$TMP/n.json" -v
-ustacks "$TMP/n.json" churn-nofp >"$TMP/n.tsv"
+WL_BIN=$TMP/$CN start_wl 300
+trace "$TMP/n" offcpu --comm "$CN" -d 5 -f json -o "$TMP/n.json" -v
+ustacks "$TMP/n.json" "$CN" >"$TMP/n.tsv"
 all=$(tsum "$TMP/n.tsv" .)
 named=$(awk -F'\t' '$2 ~ /^_start;__libc_start_main;__libc_start_call_main;main;churn_nap;nanosleep;clock_nanosleep$/' \
 	"$TMP/n.tsv" | awk -F'\t' '{ s += $1 } END { print s + 0 }')
