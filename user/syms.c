@@ -1261,9 +1261,8 @@ size_t lt_symbolizer__prune(struct lt_symbolizer *s, const uint32_t *keep, size_
 		struct lt_proc *p = s->procs[i];
 
 		/* Gone without an exit record reaching us (records lost under churn). */
-		if (!p->gone && kill((pid_t)p->tgid, 0) && errno == ESRCH) {
+		if (!p->gone && kill((pid_t)p->tgid, 0) && errno == ESRCH)
 			lt_symbolizer__exit(s, p->tgid);
-		}
 
 		if (p->gone && !in_sorted(keep, nkeep, p->tgid)) {
 			for (unsigned int j = 0; j < p->njit; j++)

@@ -21,9 +21,11 @@ WL_BIN="$WL/tcpwl" start_wl -6 life $N $M "$((PORT + 1))"
 trace "$TMP/v" tcp --life -D "$((PORT + 1))" -p "$WL_PID" -d 2
 check "IPv6 ::1 and -D: only the client's line, sent $N, received $M" \
 	[ "$(tail -n +2 "$TMP/v.stdout" | awk '{ print $4 " " $5 "/" $6 }')" = "[::1]:$((PORT + 1)) $N/$M" ]
+[ "$_failed" -eq 0 ] || { cat "$TMP/v.stdout" "$TMP/v.stderr"; } | diag
 
 WL_BIN="$WL/tcpwl" start_wl life $N $M "$((PORT + 2))"
 trace "$TMP/s" tcp --life -L "$((PORT + 2))" -p "$WL_PID" -d 2
 check "-L: only the server's line" \
 	[ "$(tail -n +2 "$TMP/s.stdout" | awk '{ print $3 " " $5 "/" $6 }')" = "127.0.0.1:$((PORT + 2)) $M/$N" ]
+[ "$_failed" -eq 0 ] || { cat "$TMP/s.stdout" "$TMP/s.stderr"; } | diag
 done_testing
