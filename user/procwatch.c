@@ -276,7 +276,8 @@ int lt_procwatch__drain(struct lt_procwatch *w, int (*cb)(const struct lt_pev *e
 	for (unsigned int i = 0; i < w->n && !err; i++)
 		err = read_ring(w, &w->rings[i]);
 	/* Rings are per CPU: a process that migrated has records in two. */
-	qsort(w->recs, w->nrecs, sizeof(*w->recs), cmp_rec);
+	if (w->nrecs) /* none: recs may still be NULL */
+		qsort(w->recs, w->nrecs, sizeof(*w->recs), cmp_rec);
 	for (size_t i = 0; i < w->nrecs; i++) {
 		struct lt_pev e;
 

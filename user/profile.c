@@ -126,8 +126,10 @@ struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t 
 	s->ips = malloc((nuser + nkern + 1) * sizeof(*s->ips));
 	if (!s->ips)
 		return NULL;
-	memcpy(s->ips, uips, nuser * sizeof(*uips));
-	memcpy(s->ips + nuser, kips, nkern * sizeof(*kips));
+	if (nuser) /* none: uips may be NULL (-K) */
+		memcpy(s->ips, uips, nuser * sizeof(*uips));
+	if (nkern)
+		memcpy(s->ips + nuser, kips, nkern * sizeof(*kips));
 	s->tgid = tgid;
 	s->pid = pid;
 	s->aux = aux;
