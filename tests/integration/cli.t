@@ -13,6 +13,17 @@ usage_error() { # usage_error NAME ARGS...: exit 2 and exactly one line on stder
 check "latprof --help exits 0 and lists offcpu" bash -c "$LATPROF --help | grep -q offcpu"
 check "latprof --version" bash -c "$LATPROF --version | grep -q '^latprof [0-9]'"
 check "latprof offcpu --help shows its options" bash -c "$LATPROF offcpu --help | grep -q -- --min-block"
+# Every command's help: exit 0, on stdout only, every format expanded (a
+# help printed with fputs showed "%%" literally).
+for cmd in $("$LATPROF" --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on { print $1 }'); do
+	"$LATPROF" "$cmd" --help >"$TMP/h.out" 2>"$TMP/h.err"
+	rc=$?
+	bad=$(grep -nE '%%|%[-0-9.]*(l?l?[sduxf]|zu)' "$TMP/h.out" | head -1)
+	ok $(( rc == 0 && $(wc -c <"$TMP/h.err") == 0 && $(grep -c "^Usage: latprof $cmd " "$TMP/h.out") == 1 ? 0 : 1 )) \
+		"latprof $cmd --help: exit 0, usage on stdout (rc $rc)"
+	check "latprof $cmd --help: no unexpanded format ($bad)" [ -z "$bad" ]
+done
+check "latprof --help lists the six commands" [ "$("$LATPROF" --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on' | wc -l)" -eq 6 ]
 usage_error "no command" 
 usage_error "unknown command" frobnicate
 usage_error "unknown option" offcpu --frobnicate

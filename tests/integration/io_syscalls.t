@@ -45,8 +45,7 @@ tmpfs | ramfs | rootfs)
 	trace "$TMP/w" io --slower 5 -p "$WL_PID" -d 4
 	# The workload timed each call itself: those of 5 ms or more must be
 	# printed, those under not; a call within 5% of 5 ms may go either way.
-	slow() { wl_clock "$1" >/dev/null
-		awk -v n="$1" -v lo="$2" '$1 == "call" && $2 == n && $3 >= lo { c++ } END { print c + 0 }' "$WL_OUT"; }
+	slow() { wl_calls "$1" "$2" 1e12 | cut -d' ' -f1; }
 	lines=$(grep -c " fsync .* $S\$" "$TMP/w.stdout")
 	lo=$(slow fsync 5250) hi=$(slow fsync 4750)
 	check "--slower 5: the slow fsyncs printed, with their file ($lines; the workload's: $lo-$hi of 3)" \

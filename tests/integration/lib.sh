@@ -71,6 +71,15 @@ wl_clock() {
 	awk -v n="$1" -v f="${2:-3}" '$1 == "clock" && $2 == n { v = $f } END { print v + 0 }' "$out"
 }
 
+# wl_calls NAME LO HI [OUT]: the workload's NAME calls that took LO..HI us:
+# their number, their sum in us, and that sum less what preemptions may hide.
+wl_calls() {
+	local out=${4:-$WL_OUT}
+	wl_clock "$1" 3 "$out" >/dev/null # waits for the workload's lines
+	awk -v n="$1" -v lo="$2" -v hi="$3" '$1 == "call" && $2 == n && $3 >= lo && $3 <= hi {
+		c++; s += $3; p += $4 } END { print c + 0, s + 0, s - p }' "$out"
+}
+
 # trace OUT_PREFIX LATPROF-ARGS...: run latprof in the background, start the
 # workload(s) in $GO_PIDS once it says "attached", wait for it. Sets LP_RC.
 trace() {
@@ -92,6 +101,8 @@ fsum() { grep -E -- "$2" "$1" 2>/dev/null | awk '{ s += $NF } END { print s + 0 
 
 # within GOT WANT PCT: |GOT - WANT| <= PCT% of WANT
 within() { awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= w * p / 100) }'; }
+# between GOT HI LO PCT: LO - PCT% <= GOT <= HI + PCT%
+between() { awk -v g="$1" -v hi="$2" -v lo="$3" -v p="$4" 'BEGIN { exit !(g <= hi * (1 + p / 100) && g >= lo * (1 - p / 100)) }'; }
 # near GOT PCT NAME [OUT [LOPCT]]: GOT (us) is the off-CPU time the workload
 # measured in account NAME: at most its total + PCT%, at least its total less
 # what preemptions may hide (wl_clock field 6) - LOPCT% (default PCT).

@@ -27,15 +27,13 @@ rank() {
 # Percentiles are estimated within 6.25% of the true value (a log-linear
 # bucket's width); 10% leaves room for the microseconds by which the
 # workload's clock and the switch-out-to-switch-in time differ.
-# inrange GOT "HI LO": LO - 10% <= GOT <= HI + 10%
-inrange() { awk -v g="$1" -v r="$2" 'BEGIN { split(r, a, " "); exit !(g <= a[1] * 1.1 && g >= a[2] * 0.9) }'; }
 w=$(rank 28)
-check "p50, the 28th of 55 blocks: $p50 ms (the workload's: ${w% *} ms +-10%)" inrange "$p50" "$w"
+check "p50, the 28th of 55 blocks: $p50 ms (the workload's: ${w% *} ms +-10%)" between "$p50" $w 10
 w=$(rank 50)
-check "p90, the 50th of 55, the slowest nap: $p90 ms (the workload's: ${w% *} ms +-10%)" inrange "$p90" "$w"
+check "p90, the 50th of 55, the slowest nap: $p90 ms (the workload's: ${w% *} ms +-10%)" between "$p90" $w 10
 w=$(rank 55)
-check "p99, the 55th of 55: $p99 ms (the workload's: ${w% *} ms +-10%)" inrange "$p99" "$w"
-check "max: $mx ms (the workload's: ${w% *} ms +-10%)" inrange "$mx" "$w"
+check "p99, the 55th of 55: $p99 ms (the workload's: ${w% *} ms +-10%)" between "$p99" $w 10
+check "max: $mx ms (the workload's: ${w% *} ms +-10%)" between "$mx" $w 10
 # The BCC-style rows hold each block once: the naps in the rows from 512 to
 # 4095 us are as many as the workload's 1 ms calls that took that long.
 rows=$(awk -v pid="$WL_PID" '$0 ~ "\\[pid " pid "\\]" { on = 1 }

@@ -126,7 +126,7 @@ static noinline void serve(int n)
 		if (!p) {
 			struct wl_mark m;
 			char line[96];
-			long long us, nivcsw, delay;
+			long long us, preempt;
 			int len;
 
 			prctl(PR_SET_NAME, "chainchild");
@@ -134,11 +134,10 @@ static noinline void serve(int n)
 			lt_chain_fd = fds[0];
 			wl_mark_start(&m);
 			chain00(K_READ, 0);
-			us = wl_now_us() - m.t_us;
-			wl_sched(&nivcsw, &delay);
+			us = wl_mark_end(&m, &preempt);
 			/* Its own line, at once: the child leaves by _exit(). */
 			len = snprintf(line, sizeof(line), "call chainchild %lld %lld\n", us,
-				       nivcsw != m.nivcsw ? delay - m.run_delay_us : 0);
+				       preempt);
 			if (write(1, line, (size_t)len) != len)
 				_exit(1);
 			_exit(0);

@@ -74,7 +74,8 @@ static void wl_clock_print(void)
 		printf("clock %s %lld %ld %lld %lld\n", a->name, a->total_us, a->calls, a->max_us,
 		       a->preempt_us);
 		for (long c = 0; c < a->calls && c < WL_CALLS_KEPT; c++)
-			printf("call %s %lld %lld\n", a->name, a->call_us[c], a->call_preempt_us[c]);
+			printf("call %s %lld %lld\n", a->name, a->call_us[c],
+			       a->call_preempt_us[c]);
 	}
 	fflush(stdout);
 	pthread_mutex_unlock(&wl_lock);
@@ -107,16 +108,26 @@ static inline void wl_mark_start(struct wl_mark *m)
 	m->t_us = wl_now_us(); /* last: the reads are outside the window */
 }
 
+/*
+ * The call that began at M: its length in us, and in *preempt_us the
+ * run-queue time it may hold (0 unless the thread was preempted meanwhile).
+ */
+static inline long long wl_mark_end(const struct wl_mark *m, long long *preempt_us)
+{
+	long long us = wl_now_us() - m->t_us, nivcsw, delay;
+
+	wl_sched(&nivcsw, &delay);
+	*preempt_us = nivcsw != m->nivcsw ? delay - m->run_delay_us : 0;
+	return us;
+}
+
 /* Adds the call that began at M to account NAME. */
 static inline void wl_clock_add(const char *name, const struct wl_mark *m)
 {
-	long long us = wl_now_us() - m->t_us, nivcsw, delay, preempt = 0;
+	long long preempt, us = wl_mark_end(m, &preempt);
 	static int registered;
 	int i;
 
-	wl_sched(&nivcsw, &delay);
-	if (nivcsw != m->nivcsw)
-		preempt = delay - m->run_delay_us;
 	pthread_mutex_lock(&wl_lock);
 	if (!registered++)
 		atexit(wl_clock_print);
@@ -138,11 +149,11 @@ static inline void wl_clock_add(const char *name, const struct wl_mark *m)
 }
 
 /* WL_TIMED("name", call): time one blocking call into account "name". */
-#define WL_TIMED(name, call)              \
-	do {                              \
-		struct wl_mark wl_m_;     \
-		wl_mark_start(&wl_m_);    \
-		call;                     \
+#define WL_TIMED(name, call)                \
+	do {                                \
+		struct wl_mark wl_m_;       \
+		wl_mark_start(&wl_m_);      \
+		call;                       \
 		wl_clock_add(name, &wl_m_); \
 	} while (0)
 
