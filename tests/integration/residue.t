@@ -8,41 +8,51 @@ need_bpf
 T=/sys/kernel/tracing
 [ -d "$T/events" ] || T=/sys/kernel/debug/tracing
 
-# latprof's BPF programs, maps and links now: their names, one per line.
-ours() {
-	{
-		bpftool -j prog show 2>/dev/null | jq -r '.[].name // empty'
-		bpftool -j map show 2>/dev/null | jq -r '.[].name // empty'
-	} | grep -E '^(offcpu_|io_|tcp_|alloc_|lt_)' | sort
+# The BPF programs, maps and links process $1 holds, as "prog 12" lines,
+# read from its fds: what it made, whatever else runs on the machine.
+held() {
+	awk '/^prog_id:/ { print "prog " $2 } /^map_id:/ { print "map " $2 }
+		/^link_id:/ { print "link " $2 }' /proc/"$1"/fdinfo/* 2>/dev/null | sort -u
 }
-links() { bpftool -j link show 2>/dev/null | jq 'length'; }
-probes() { { cat "$T/uprobe_events" "$T/kprobe_events" 2>/dev/null; ls "$T/instances" 2>/dev/null | grep latprof; } | wc -l; }
+# How many of the objects listed in file $1 (of kind $2, or all) still exist.
+left() { local n=0 k id
+	while read -r k id; do
+		[ -z "${2:-}" ] || [ "$k" = "$2" ] || continue
+		bpftool "$k" show id "$id" >/dev/null 2>&1 && n=$((n + 1))
+	done <"$1"
+	echo $n
+}
+# uprobes and kprobes libbpf made in tracefs for process $1 (legacy
+# attach names them libbpf_PID_...), and latprof's tracefs instances.
+probes() { { grep "libbpf_$1_" "$T/uprobe_events" "$T/kprobe_events" 2>/dev/null
+	ls "$T/instances" 2>/dev/null | grep latprof; } | wc -l; }
 
-base_ours=$(ours | wc -l)
-base_links=$(links)
-base_probes=$(probes)
 start_wl sleeper
 sleep 600 & # a process with an allocator (glibc's) to attach uprobes to
 ap=$!
 _children="$_children $ap"
+base_inst=$(ls "$T/instances" 2>/dev/null | grep -c latprof)
 for tool in "offcpu" "offcpu -p $WL_PID" "io" "io --syscalls" "tcp" "tcp --wait" "tcp --life" \
 	"alloc -p $ap" "alloc --kernel"; do
 	"$LATPROF" $tool -d 60 -q -o /dev/null 2>"$TMP/k.err" &
 	lp=$!
 	for _ in $(seq 200); do
-		[ "$(ours | wc -l)" -gt "$base_ours" ] && break
+		grep -q attached "$TMP/k.err" 2>/dev/null && break
+		held $lp | grep -q '^link' && break
 		kill -0 $lp 2>/dev/null || break
 		sleep 0.05
 	done
 	sleep 0.3
-	during=$(ours | wc -l)
+	held $lp >"$TMP/held"
+	during=$(grep -c '^prog\|^map' "$TMP/held")
+	nlinks=$(grep -c '^link' "$TMP/held")
 	kill -9 $lp
 	wait $lp 2>/dev/null
-	for _ in $(seq 40); do [ "$(ours | wc -l)" -le "$base_ours" ] && break; sleep 0.05; done
-	check "latprof $tool: loaded ($during programs and maps), none left after SIGKILL ($(ours | wc -l) of $base_ours before)" \
-		[ "$during" -gt "$base_ours" -a "$(ours | wc -l)" -le "$base_ours" ]
-	check "latprof $tool: no BPF link left ($(links) of $base_links before)" [ "$(links)" -le "$base_links" ]
+	for _ in $(seq 60); do [ "$(left "$TMP/held")" -eq 0 ] && break; sleep 0.05; done
+	check "latprof $tool: loaded ($during programs and maps), none left after SIGKILL ($(left "$TMP/held") left)" \
+		[ "$during" -gt 0 -a "$(left "$TMP/held")" -eq 0 ]
+	check "latprof $tool: no BPF link left ($(left "$TMP/held" link) of $nlinks)" [ "$(left "$TMP/held" link)" -eq 0 ]
 	check "latprof $tool: no uprobe, kprobe or tracefs instance left" \
-		[ "$(probes)" -le "$base_probes" ]
+		[ "$(probes $lp)" -le "$base_inst" ]
 done
 done_testing
