@@ -24,12 +24,15 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
+#define TCP_LISTEN 10
 
 const volatile __u8 want_ustack = 1;
 const volatile __u8 want_kstack = 1;
 const volatile __u16 filter_lport = 0; /* -L */
 const volatile __u16 filter_rport = 0; /* -D */
 const volatile __u8 life_mode = 0; /* --life */
+const volatile __u8 wait_mode = 0; /* --wait */
+const volatile __u8 rtt_mode = 0; /* --rtt */
 
 /* --life: a connection's birth and the task it belongs to, by socket. */
 struct tcp_birth {
@@ -108,7 +111,7 @@ static __always_inline bool ports_wanted(const struct tcp_addr *l, const struct 
 	       (!filter_rport || r->port == filter_rport);
 }
 
-static __always_inline __u32 peer_id(const struct tcp_addr *r)
+static __always_inline __u32 peer_id(const struct tcp_addr *r, __u32 flags)
 {
 	__u64 h = 0xcbf29ce484222325ULL;
 	struct tcp_peer p = {};
@@ -117,9 +120,47 @@ static __always_inline __u32 peer_id(const struct tcp_addr *r)
 		h = (h ^ r->addr[i]) * 0x100000001b3ULL;
 	h = (h ^ r->port) * 0x100000001b3ULL;
 	h = (h ^ r->family) * 0x100000001b3ULL;
+	h = (h ^ flags) * 0x100000001b3ULL;
 	p.remote = *r;
+	p.flags = flags;
 	bpf_map_update_elem(&tcp_peers, &(__u32){ (__u32)(h >> 32) ?: 1 }, &p, BPF_NOEXIST);
 	return (__u32)(h >> 32) ?: 1;
+}
+
+const volatile __u8 per_connection = 0; /* --per-connection */
+const volatile __u16 eph_lo = 32768, eph_hi = 60999; /* ip_local_port_range */
+
+/* Local ports in LISTEN, from /proc/net/tcp{,6} (user space refreshes it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCP_LISTEN_MAX);
+	__type(key, __u16);
+	__type(value, __u8);
+} tcp_listen SEC(".maps");
+
+/*
+ * The peer a sample of a connection (l, r) is keyed by: one key per peer and
+ * service, not per connection. A connection accepted here (its local port
+ * is one something listens on; failing that, its local port is outside the
+ * ephemeral range and the peer's inside) is keyed by the peer's address and
+ * our port, so each client's ephemeral port does not make a key of its own;
+ * any other by the peer's address and port. --per-connection: always by the
+ * peer's address and port.
+ */
+static __always_inline bool accepted_here(const struct tcp_addr *l, const struct tcp_addr *r)
+{
+	return bpf_map_lookup_elem(&tcp_listen, &l->port) != NULL ||
+	       ((l->port < eph_lo || l->port > eph_hi) && r->port >= eph_lo && r->port <= eph_hi);
+}
+
+static __always_inline __u32 conn_peer(const struct tcp_addr *l, const struct tcp_addr *r)
+{
+	struct tcp_addr p = *r;
+
+	if (per_connection || !accepted_here(l, r))
+		return peer_id(r, 0);
+	p.port = l->port;
+	return peer_id(&p, TCP_PEER_ACCEPTED);
 }
 
 #define TCP_FIN_WAIT1 4
@@ -221,6 +262,16 @@ static __always_inline void set_state(void *ctx, const struct sock *sk, int old,
 		life(sk, old, new);
 		return;
 	}
+	if (new == TCP_LISTEN) { /* a listen() after the start: its port keys its clients */
+		__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		__u8 one = 1;
+
+		if (port)
+			bpf_map_update_elem(&tcp_listen, &port, &one, BPF_ANY);
+		return;
+	}
+	if (wait_mode || rtt_mode)
+		return; /* --wait times connect() as a call; --rtt has no connects */
 	if (new == TCP_SYN_SENT) {
 		/* connect(): the connecting task is current. */
 		id = bpf_get_current_pid_tgid();
@@ -249,7 +300,7 @@ static __always_inline void set_state(void *ctx, const struct sock *sk, int old,
 		k.ustack = s->ustack;
 		k.kstack = s->kstack;
 		__builtin_memcpy(k.comm, s->comm, sizeof(k.comm));
-		k.aux2 = peer_id(&r);
+		k.aux2 = peer_id(&r, 0); /* connect(): ours, to the peer's port */
 		if (new == TCP_ESTABLISHED)
 			k.aux = TCP_AUX(TCP_EV_CONNECT, 0);
 		else /* CLOSE: refused, reset, timed out: the socket's error says which */
@@ -259,7 +310,10 @@ static __always_inline void set_state(void *ctx, const struct sock *sk, int old,
 	bpf_map_delete_elem(&tcp_starts, &key);
 }
 
-/* Retransmits and resets: counted per connection, in the state it was in. */
+/*
+ * Retransmits and resets: counted per peer as conn_peer() keys it (per
+ * connection with --per-connection), in the state the connection was in.
+ */
 static __always_inline void count(const struct sock *sk, __u32 event)
 {
 	struct tcp_count_key k = {};
@@ -270,6 +324,13 @@ static __always_inline void count(const struct sock *sk, __u32 event)
 	sk_addrs(sk, &k.local, &k.remote);
 	if (!ports_wanted(&k.local, &k.remote))
 		return;
+	if (!per_connection) {
+		if (accepted_here(&k.local, &k.remote)) {
+			k.remote.port = k.local.port;
+			k.flags = TCP_PEER_ACCEPTED;
+		}
+		__builtin_memset(&k.local, 0, sizeof(k.local));
+	}
 	k.event = event;
 	k.state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	v = bpf_map_lookup_elem(&tcp_counts, &k);
@@ -336,8 +397,6 @@ int tcp_recv_reset_raw(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /* ---- --wait: socket calls by stack and peer ---------------------------- */
-
-const volatile __u8 wait_mode = 0;
 
 static __always_inline int wait_op(__s32 nr)
 {
@@ -443,7 +502,7 @@ static __always_inline void wait_exit(long ret)
 		sk_addrs(sk, &l, &r);
 		if (!ports_wanted(&l, &r))
 			goto out;
-		c->obj = r.port ? peer_id(&r) : 0;
+		c->obj = r.port ? conn_peer(&l, &r) : 0;
 	} else if (filter_lport || filter_rport) {
 		goto out;
 	}
@@ -492,8 +551,6 @@ TCP_FSYS(epoll_pwait2, TCP_W_EPOLL_PWAIT2)
 
 /* ---- --rtt: smoothed RTT per peer ------------------------------------- */
 
-const volatile __u8 rtt_mode = 0;
-
 /* Each segment received on an established connection: its srtt, per peer. */
 static __always_inline void rtt_sample(const struct sock *sk)
 {
@@ -511,7 +568,7 @@ static __always_inline void rtt_sample(const struct sock *sk)
 		return;
 	k.kstack = LT_NO_KSTACK;
 	k.aux = TCP_AUX(TCP_EV_RTT, 0);
-	k.aux2 = peer_id(&r);
+	k.aux2 = conn_peer(&l, &r);
 	__builtin_memcpy(k.comm, "[rtt]", 6);
 	lt_agg_add(&k, srtt);
 }

@@ -58,16 +58,31 @@ struct tcp_addr {
 	__u16 family; /* AF_INET, AF_INET6 */
 };
 
-/* tcp_peers: lt_stack_key.aux2 -> the remote endpoint. */
+/*
+ * tcp_peers: lt_stack_key.aux2 -> the peer a sample is keyed by. Never by an
+ * ephemeral port unless --per-connection: for a connection accepted here
+ * (TCP_PEER_ACCEPTED) remote.port is our local, listening port; for one we
+ * opened, the peer's port.
+ */
 struct tcp_peer {
 	struct tcp_addr remote;
+	__u32 flags; /* TCP_PEER_* */
 };
 
-/* tcp_counts key: one event kind on one connection, in one TCP state. */
+#define TCP_PEER_ACCEPTED 1 /* accepted here: remote.port is the local port */
+
+/* tcp_listen: the local ports something listens on (user space keeps it). */
+#define TCP_LISTEN_MAX 4096
+
+/*
+ * tcp_counts key: one event kind with one peer (as tcp_peer keys it: local
+ * is zero), or with --per-connection on one connection, in one TCP state.
+ */
 struct tcp_count_key {
 	struct tcp_addr local, remote;
 	__u32 event; /* enum tcp_event */
 	__u32 state; /* TCP_ESTABLISHED, TCP_SYN_SENT, ... as the kernel numbers them */
+	__u32 flags; /* TCP_PEER_* */
 };
 
 /* --life: one closed connection, sent through the ring buffer. */

@@ -6,13 +6,22 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include "bpf_util.h"
 #include "err.h"
+#include "grow.h"
 #include "stack_agg.h"
 #include "tcp.h"
 #include "unwind.h"
@@ -26,6 +35,14 @@ struct tcp_opts {
 	bool life;
 	bool wait;
 	bool rtt;
+	bool per_connection;
+};
+
+/* A network namespace whose listening ports --wait and --rtt follow. */
+struct tcp_netns {
+	dev_t dev;
+	ino_t ino;
+	int nl; /* NETLINK_SOCK_DIAG socket made in it */
 };
 
 struct tcp_tool {
@@ -37,6 +54,8 @@ struct tcp_tool {
 	char frame[160];
 	struct ring_buffer *rb;
 	struct bpf_link *links[2 * TCP_W_NR];
+	struct tcp_netns ns[1 + LT_TARGET_MAX];
+	size_t nns;
 };
 
 static const char *const wait_ops[TCP_W_NR] = {
@@ -49,12 +68,14 @@ enum {
 	OPT_LIFE = LT_OPT_TOOL,
 	OPT_WAIT,
 	OPT_RTT,
+	OPT_PER_CONNECTION,
 };
 
 static const struct option tcp_longopts[] = {
 	{ "life", no_argument, NULL, OPT_LIFE },
 	{ "wait", no_argument, NULL, OPT_WAIT },
 	{ "rtt", no_argument, NULL, OPT_RTT },
+	{ "per-connection", no_argument, NULL, OPT_PER_CONNECTION },
 	{ "local-port", required_argument, NULL, 'L' },
 	{ "remote-port", required_argument, NULL, 'D' },
 	{ NULL, 0, NULL, 0 },
@@ -70,6 +91,7 @@ static int tcp_parse(void *topts, int key, const char *arg)
 	case OPT_LIFE: o->life = true; return 0;
 	case OPT_WAIT: o->wait = true; return 0;
 	case OPT_RTT: o->rtt = true; return 0;
+	case OPT_PER_CONNECTION: o->per_connection = true; return 0;
 	}
 	return -EINVAL;
 }
@@ -87,6 +109,10 @@ static int tcp_check(void *topts, const struct lt_common *c)
 		lt_err("--life, --wait and --rtt are different views: choose one");
 		return -EINVAL;
 	}
+	if (o->per_connection && o->life) {
+		lt_err("--per-connection with --life: --life is one line per connection already");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -99,9 +125,15 @@ const struct lt_cli_tool tcp_cli = {
 		"                              duration\n"
 		"      --wait                  time in socket calls (accept, connect, recv*,\n"
 		"                              send*, read/write on sockets, poll, select,\n"
-		"                              epoll_wait) by user stack and peer\n"
+		"                              epoll_wait) by user stack and peer: a\n"
+		"                              connection accepted here by the client's\n"
+		"                              address and our port, one we opened by the\n"
+		"                              peer's address and port\n"
 		"      --rtt                   smoothed RTT per remote peer (tcp_probe): use\n"
 		"                              -f hist for its distribution\n"
+		"      --per-connection        key peers by address and port, a client's\n"
+		"                              ephemeral port too (--wait, --rtt, and the\n"
+		"                              retransmit and reset table)\n"
 		"  -L, --local-port PORT       only connections with this local port\n"
 		"  -D, --remote-port PORT      only connections to this remote port\n",
 	.examples = "  latprof tcp -p 4242 -d 30 -f hist          # connect latency per peer\n"
@@ -113,6 +145,126 @@ const struct lt_cli_tool tcp_cli = {
 };
 
 static const char *const flavours[] = { "tp_btf", "raw_tp" };
+
+/* The ephemeral port range (net.ipv4.ip_local_port_range); the defaults if unreadable. */
+static void eph_range(volatile uint16_t *lo, volatile uint16_t *hi)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	unsigned int a, b;
+
+	if (f && fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b <= 65535) {
+		*lo = (uint16_t)a;
+		*hi = (uint16_t)b;
+	}
+	if (f)
+		fclose(f);
+}
+
+/* A sock_diag socket in the network namespace of process pid (0: ours). */
+static int ns_add(struct tcp_tool *t, uint32_t pid)
+{
+	char path[64];
+	struct stat st;
+	int self = -1, fd = -1, nl;
+
+	snprintf(path, sizeof(path), pid ? "/proc/%u/ns/net" : "/proc/self/ns/net", pid);
+	if (stat(path, &st))
+		return -errno;
+	for (size_t i = 0; i < t->nns; i++)
+		if (t->ns[i].dev == st.st_dev && t->ns[i].ino == st.st_ino)
+			return 0;
+	if (pid) { /* made inside the namespace, the socket stays in it */
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (self < 0 || fd < 0 || setns(fd, CLONE_NEWNET)) {
+			nl = -errno;
+			goto out;
+		}
+	}
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		nl = -errno;
+	if (pid && setns(self, CLONE_NEWNET)) { /* nothing after would be right */
+		lt_err("cannot return to latprof's network namespace: %s", strerror(errno));
+		exit(LT_EXIT_FAIL);
+	}
+	if (nl >= 0)
+		t->ns[t->nns++] = (struct tcp_netns){ st.st_dev, st.st_ino, nl };
+out:
+	if (self >= 0)
+		close(self);
+	if (fd >= 0)
+		close(fd);
+	return nl < 0 ? nl : 0;
+}
+
+/* Flag in ports the local ports of family's TCP sockets in LISTEN (as ss -l), via nl. */
+static int listening_ports(int nl, int family, uint8_t *ports)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 r;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.r = { .sdiag_family = (uint8_t)family,
+		       .sdiag_protocol = IPPROTO_TCP,
+		       .idiag_states = 1 << 10 /* TCP_LISTEN */ },
+	};
+	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	if (send(nl, &req, sizeof(req), 0) < 0)
+		return -errno;
+	for (int round = 0; round < 65536; round++) { /* bounded: one port per message at least */
+		ssize_t len = recv(nl, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len <= 0)
+			return len < 0 ? -errno : -EPROTO;
+		for (; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+			const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -EPROTO;
+			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*m)))
+				ports[ntohs(m->id.idiag_sport)] = 1;
+		}
+	}
+	return -EPROTO;
+}
+
+/*
+ * tcp_listen: the ports something listens on when the trace starts, in our
+ * network namespace and each -p target's, so that BPF keys a connection
+ * accepted on one of them by that port, not by the client's ephemeral port.
+ * BPF adds the listen()s that come later itself.
+ */
+static void note_listening(struct tcp_tool *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.tcp_listen);
+	uint8_t *now = calloc(65536, 1);
+	unsigned int n = 0;
+
+	if (!now)
+		return;
+	for (size_t i = 0; i < t->nns; i++)
+		if (listening_ports(t->ns[i].nl, AF_INET, now) ||
+		    listening_ports(t->ns[i].nl, AF_INET6, now))
+			lt_info("listening ports not all read");
+	for (unsigned int p = 0; p < 65536 && n < TCP_LISTEN_MAX; p++) {
+		uint16_t port = (uint16_t)p;
+		uint8_t one = 1;
+
+		if (now[p] && !bpf_map_update_elem(fd, &port, &one, BPF_ANY))
+			n++;
+	}
+	free(now);
+}
 
 /* flavour: of the tracepoint programs; wmech: "fentry" or "tracepoint" for --wait. */
 static int try_load(struct tcp_tool *t, const char *flavour, const char *wmech)
@@ -135,8 +287,6 @@ static int try_load(struct tcp_tool *t, const char *flavour, const char *wmech)
 			mine = t->o.wait && !strcmp(wmech, "tracepoint");
 		else if (!strncmp(n, "tcp_fsys_", 9))
 			mine = t->o.wait && !strcmp(wmech, "fentry");
-		else if (!strncmp(n, "tcp_state", 9) && (t->o.wait || t->o.rtt))
-			mine = false;
 		else if (!strncmp(n, "tcp_probe", 9))
 			mine = mine && t->o.rtt;
 		if (!strncmp(n, "tcp_", 4))
@@ -149,6 +299,8 @@ static int try_load(struct tcp_tool *t, const char *flavour, const char *wmech)
 	t->skel->rodata->filter_lport = (uint16_t)t->o.lport;
 	t->skel->rodata->filter_rport = (uint16_t)t->o.rport;
 	t->skel->rodata->life_mode = t->o.life;
+	t->skel->rodata->per_connection = t->o.per_connection;
+	eph_range(&t->skel->rodata->eph_lo, &t->skel->rodata->eph_hi);
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
 	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
 	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
@@ -219,6 +371,21 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 		if (err)
 			return err;
 	}
+	if (!t->o.life && !t->o.per_connection) {
+		err = ns_add(t, 0);
+		for (unsigned int i = 0; !err && i < t->c->target.npids; i++)
+			if (ns_add(t, t->c->target.pids[i]))
+				lt_info("pid %u: its network namespace's listening ports not read",
+					t->c->target.pids[i]);
+		if (err)
+			lt_warn("cannot read the listening ports (%s): a connection accepted on a "
+				"port in the ephemeral range is keyed by the client's port",
+				strerror(-err));
+		note_listening(t);
+		for (size_t i = 0; i < t->nns; i++)
+			close(t->ns[i].nl);
+		t->nns = 0;
+	}
 	if (t->o.life) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.tcp_events), life_event, t,
 					 NULL);
@@ -250,6 +417,20 @@ static void addr_str(const struct tcp_addr *a, char *buf, size_t sz)
 	snprintf(buf, sz, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, a->port);
 }
 
+/* "10.0.0.5:5432" (a peer we connected to), "10.0.0.9 on :80" (a client of ours) */
+static void peer_str(const struct tcp_peer *p, char *buf, size_t sz)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (!(p->flags & TCP_PEER_ACCEPTED)) {
+		addr_str(&p->remote, buf, sz);
+		return;
+	}
+	inet_ntop(p->remote.family == AF_INET6 ? AF_INET6 : AF_INET, p->remote.addr, ip,
+		  sizeof(ip));
+	snprintf(buf, sz, "%s on :%u", ip, p->remote.port);
+}
+
 static const char *errno_name(unsigned int e)
 {
 	switch (e) {
@@ -273,7 +454,7 @@ static const char *tcp_aux_frame(void *tool, uint64_t aux)
 	char peer[80] = "?";
 
 	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.tcp_peers), &id, &p))
-		addr_str(&p.remote, peer, sizeof(peer));
+		peer_str(&p, peer, sizeof(peer));
 	if (a & TCP_EV_WAIT) { /* "[recvfrom 10.0.0.5:5432]", "[epoll_wait]" */
 		uint32_t op = a & 0x3f;
 
@@ -313,54 +494,76 @@ static const char *state_name(uint32_t s)
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
-/* Retransmits and resets at the end: per connection, then per peer. */
+struct count_row {
+	struct tcp_count_key k;
+	uint64_t n;
+};
+
+static int count_cmp(const void *a, const void *b)
+{
+	const struct count_row *x = a, *y = b;
+
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : memcmp(&x->k, &y->k, sizeof(x->k));
+}
+
+/*
+ * Retransmits and resets at the end, on stderr: per peer and reason (per
+ * connection with --per-connection), the --top rows with the most, and
+ * how many rows and events are left out.
+ */
 static void print_counts(struct tcp_tool *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.tcp_counts);
 	struct tcp_count_key key, *prev = NULL;
-	struct {
-		struct tcp_addr remote;
-		uint64_t n[3];
-	} peers[256];
-	size_t np = 0, rows = 0;
+	struct count_row *rows = NULL;
+	size_t n = 0, cap = 0, top = t->c->top ? t->c->top : 10;
+	uint64_t rest = 0;
 	char l[80], r[80];
-	uint64_t v;
 
+	/* Bounded by the map's size. */
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		struct count_row row = { .k = key };
+
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
+		if (bpf_map_lookup_elem(fd, &key, &row.n))
 			continue;
-		if (!rows++)
-			fprintf(stderr,
-				"latprof tcp: retransmits and resets, per connection\n"
-				"%8s  %-15s %-12s %-24s %s\n",
-				"COUNT", "EVENT", "STATE", "LOCAL", "REMOTE");
-		addr_str(&key.local, l, sizeof(l));
-		addr_str(&key.remote, r, sizeof(r));
-		fprintf(stderr, "%8llu  %-15s %-12s %-24s %s\n", (unsigned long long)v,
-			event_name(key.event), state_name(key.state), l, r);
-		for (size_t i = 0; i <= np && i < 256; i++) {
-			if (i == np) {
-				peers[np].remote = key.remote;
-				memset(peers[np].n, 0, sizeof(peers[np].n));
-				np++;
-			} else if (memcmp(&peers[i].remote, &key.remote, sizeof(key.remote))) {
-				continue;
-			}
-			if (key.event >= TCP_EV_RETRANSMIT && key.event <= TCP_EV_RECV_RESET)
-				peers[i].n[key.event - TCP_EV_RETRANSMIT] += v;
+		if (LT_GROW(rows, n, cap, 256))
 			break;
+		rows[n++] = row;
+	}
+	if (!n)
+		goto out;
+	qsort(rows, n, sizeof(*rows), count_cmp);
+	fprintf(stderr, "latprof tcp: retransmits and resets, per %s\n",
+		t->o.per_connection ? "connection" : "peer and reason");
+	if (t->o.per_connection)
+		fprintf(stderr, "%8s  %-15s %-12s %-24s %s\n", "COUNT", "EVENT", "STATE", "LOCAL",
+			"REMOTE");
+	else
+		fprintf(stderr, "%8s  %-15s %-12s %s\n", "COUNT", "EVENT", "STATE", "PEER");
+	for (size_t i = 0; i < n; i++) {
+		struct tcp_peer p = { rows[i].k.remote, rows[i].k.flags };
+
+		if (i >= top) {
+			rest += rows[i].n;
+			continue;
+		}
+		peer_str(&p, r, sizeof(r));
+		if (t->o.per_connection) {
+			addr_str(&rows[i].k.local, l, sizeof(l));
+			fprintf(stderr, "%8llu  %-15s %-12s %-24s %s\n",
+				(unsigned long long)rows[i].n, event_name(rows[i].k.event),
+				state_name(rows[i].k.state), l, r);
+		} else {
+			fprintf(stderr, "%8llu  %-15s %-12s %s\n", (unsigned long long)rows[i].n,
+				event_name(rows[i].k.event), state_name(rows[i].k.state), r);
 		}
 	}
-	if (!np)
-		return;
-	fprintf(stderr, "per peer\n%11s %11s %14s  %s\n", "RETRANSMITS", "RESETS SENT",
-		"RESETS RECEIVED", "PEER");
-	for (size_t i = 0; i < np; i++) {
-		addr_str(&peers[i].remote, r, sizeof(r));
-		fprintf(stderr, "%11llu %11llu %14llu  %s\n", (unsigned long long)peers[i].n[0],
-			(unsigned long long)peers[i].n[1], (unsigned long long)peers[i].n[2], r);
-	}
+	if (n > top)
+		fprintf(stderr, "... %zu more rows, %llu events (--top %zu shows them)\n", n - top,
+			(unsigned long long)rest, n);
+out:
+	free(rows);
 }
 
 static int life_event(void *ctx, void *data, size_t len)
@@ -388,6 +591,7 @@ static int tcp_tick(void *tool, bool final)
 			return -errno;
 		fflush(stdout);
 	}
+
 	if (final && !t->c->quiet)
 		print_counts(t);
 	return 0;
@@ -405,6 +609,9 @@ static void tcp_destroy(void *tool)
 	}
 	tcp_bpf__destroy(t->skel);
 	t->skel = NULL;
+	for (size_t i = 0; i < t->nns; i++)
+		close(t->ns[i].nl);
+	t->nns = 0;
 }
 
 static const struct lt_tool_ops tcp_wait_ops = {

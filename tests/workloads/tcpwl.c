@@ -7,13 +7,22 @@
  *   synretry PORT   a listener with backlog 0 that accepts nothing for 300 ms:
  *                   connect_fill() takes the one queue slot, connect_slow()'s
  *                   SYN is dropped and completes on the 1 s SYN retransmit
- *   refused PORT    connect_refused() to a port nobody listens on
+ *   refused PORT [K]  connect_refused() to a port nobody listens on, K times
+ *                   (default 1)
+ *   abandon PORT    the listener of synretry; connect_abandon() starts a
+ *                   non-blocking connect whose SYN is dropped and closes the
+ *                   socket 100 ms later, unanswered
  *   life N M PORT   client_life() sends exactly N bytes to a server thread
  *                   that reads them all, answers exactly M bytes and closes;
  *                   the client reads the M bytes and closes
  *   delay K PORT    K requests of 1 byte to a server thread that answers each
  *                   200 ms later: the client blocks in recv() inside
  *                   wait_reply() 200 ms per request
+ *   conns K PORT    K connections one after another, each from a new
+ *                   ephemeral port, each one request of 1 byte: the client
+ *                   sends it 20 ms after connecting, so the server's read()
+ *                   in serve_conn() blocks ~20 ms per connection; the server
+ *                   answers at once and closes
  *
  * connect() in connect_slow() and recv() in wait_reply() are timed by the
  * workload's own clock (wlclock.h), printed at exit.
@@ -121,6 +130,30 @@ static void nap_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+static noinline int connect_abandon(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(&ss);
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), rc;
+
+	if (fd < 0)
+		return 1;
+	rc = connect(fd, (struct sockaddr *)&ss, len);
+	nap_ms(100);
+	close(fd);
+	return !(rc && errno == EINPROGRESS);
+}
+
+static int abandon(void)
+{
+	int lfd = listener(0), a;
+
+	if (lfd < 0)
+		return 1;
+	a = connect_fill();
+	return a < 0 || connect_abandon();
 }
 
 static void *late_accept(void *arg)
@@ -240,6 +273,64 @@ static int delay(void)
 	return fd < 0 || err;
 }
 
+static noinline int serve_conn(int fd)
+{
+	volatile int after = 0;
+	ssize_t got;
+	char c;
+
+	WL_TIMED("serve_conn", got = read(fd, &c, 1));
+	if (got == 1 && write(fd, &c, 1) != 1)
+		got = 0;
+	close(fd);
+	after++;
+	return got == 1 ? 0 : 1;
+}
+
+static void *conns_server(void *arg)
+{
+	int lfd = *(int *)arg;
+
+	for (int i = 0; i < delay_k; i++) {
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0 || serve_conn(fd))
+			break;
+	}
+	return NULL;
+}
+
+static noinline int one_conn(void)
+{
+	volatile int after = 0;
+	int fd = do_connect("one_conn"), r = 1;
+	char c = 'q';
+
+	if (fd < 0)
+		return 1;
+	nap_ms(20);
+	if (send(fd, &c, 1, 0) == 1 && recv(fd, &c, 1, 0) == 1)
+		r = 0;
+	close(fd);
+	after += 2;
+	return r;
+}
+
+static int conns(void)
+{
+	int lfd = listener(64), err = 0;
+	pthread_t th;
+
+	if (lfd < 0)
+		return 1;
+	pthread_create(&th, NULL, conns_server, &lfd);
+	for (int i = 0; i < delay_k && !err; i++)
+		err = one_conn();
+	pthread_join(th, NULL);
+	close(lfd);
+	return err;
+}
+
 static int life(void)
 {
 	int lfd = listener(8), err;
@@ -278,15 +369,16 @@ int main(int argc, char **argv)
 		life_n = atol(argv[a + 1]);
 		life_m = atol(argv[a + 2]);
 		port = atoi(argv[a + 3]);
-	} else if (!strcmp(argv[a], "delay")) {
+	} else if (!strcmp(argv[a], "delay") || !strcmp(argv[a], "conns")) {
 		if (argc < a + 3) {
-			fprintf(stderr, "usage: tcpwl [nowait] [-6] delay K PORT\n");
+			fprintf(stderr, "usage: tcpwl [nowait] [-6] delay|conns K PORT\n");
 			return 2;
 		}
 		delay_k = atoi(argv[a + 1]);
 		port = atoi(argv[a + 2]);
 	} else {
 		port = atoi(argv[a + 1]);
+		delay_k = argc > a + 2 ? atoi(argv[a + 2]) : 1;
 	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -297,12 +389,20 @@ int main(int argc, char **argv)
 		sigwait(&set, &sig);
 	if (!strcmp(argv[a], "synretry"))
 		return synretry();
-	if (!strcmp(argv[a], "refused"))
-		return connect_refused() != -ECONNREFUSED;
+	if (!strcmp(argv[a], "refused")) {
+		for (int i = 0; i < delay_k; i++)
+			if (connect_refused() != -ECONNREFUSED)
+				return 1;
+		return 0;
+	}
+	if (!strcmp(argv[a], "abandon"))
+		return abandon();
 	if (!strcmp(argv[a], "life"))
 		return life();
 	if (!strcmp(argv[a], "delay"))
 		return delay();
+	if (!strcmp(argv[a], "conns"))
+		return conns();
 	fprintf(stderr, "unknown mode '%s'\n", argv[a]);
 	return 2;
 }
