@@ -139,3 +139,18 @@ double lt_hist_quantile(const struct lt_hist *h, double q)
 	}
 	return (double)lt_hist_slot_lo(h->b[h->n - 1].slot);
 }
+
+double lt_hist_quantile_sum(const struct lt_hist *h, double q, uint64_t sum)
+{
+	uint64_t n = lt_hist_count(h);
+	double v = lt_hist_quantile(h, q), lo, hi;
+
+	if (!n)
+		return 0;
+	hi = (double)sum - (double)(n - 1) * (double)lt_hist_slot_lo(h->b[0].slot);
+	lo = (double)sum - (double)(n - 1) * (double)(lt_hist_slot_hi(h->b[h->n - 1].slot) - 1);
+	/* A sum the buckets cannot hold (a bug, or a total of something else): as estimated. */
+	if (hi < (double)lt_hist_slot_lo(h->b[0].slot) || lo > hi)
+		return v;
+	return v > hi ? hi : v < lo ? lo : v;
+}

@@ -45,6 +45,14 @@ uint64_t lt_hist_count(const struct lt_hist *h);
  */
 double lt_hist_quantile(const struct lt_hist *h, double q);
 
+/*
+ * The same, for a histogram whose values add up to sum: clamped to what the
+ * sum allows (no value above sum less the others at their least, none below
+ * sum less the others at their most), so a one-event stack shows its exact
+ * value, never a bucket midpoint above its own total.
+ */
+double lt_hist_quantile_sum(const struct lt_hist *h, double q, uint64_t sum);
+
 /* How lt_hist_quantile() estimates, for output footnotes. */
 #define LT_HIST_METHOD                                                                    \
 	"estimated from log-linear buckets (8 per power of two) at the bucket midpoint: " \

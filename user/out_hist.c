@@ -34,7 +34,7 @@ static unsigned int row_of(uint64_t v)
 	return v ? 64 - __builtin_clzll(v) : 0;
 }
 
-static void print_hist(FILE *f, const struct lt_hist *h, const char *unit)
+static void print_hist(FILE *f, const struct lt_hist *h, uint64_t sum, const char *unit)
 {
 	uint64_t rows[65] = { 0 }, max = 0;
 	unsigned int first = 64, last = 0;
@@ -65,7 +65,7 @@ static void print_hist(FILE *f, const struct lt_hist *h, const char *unit)
 			"****************************************", 40 - stars, "");
 	}
 	for (int i = 0; i < 5; i++)
-		lt_format_value(q[i], sizeof(q[i]), lt_hist_quantile(h, qs[i]), unit);
+		lt_format_value(q[i], sizeof(q[i]), lt_hist_quantile_sum(h, qs[i], sum), unit);
 	fprintf(f, "     ");
 	for (int i = 0; i < 5; i++)
 		fprintf(f, "%s %s%s", qn[i], q[i], i < 4 ? "   " : "\n");
@@ -126,7 +126,7 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			same_label = false;
 	if (nk > 1 && same_label) {
 		fprintf(f, "\nall:\n");
-		print_hist(f, &all, p->unit);
+		print_hist(f, &all, total, p->unit);
 	}
 	qsort(k, nk, sizeof(*k), cmp_hkey);
 	for (size_t j = 0; j < nk; j++) {
@@ -145,7 +145,7 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			fprintf(f, ", %s", v);
 		}
 		fputc('\n', f);
-		print_hist(f, &k[j].h, p->unit);
+		print_hist(f, &k[j].h, k[j].total, p->unit);
 	}
 	fprintf(f, "\nPercentiles are %s; rows above are powers of two.\n", LT_HIST_METHOD);
 	err = ferror(f) ? -EIO : 0;

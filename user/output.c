@@ -256,10 +256,14 @@ void lt_print_frames(FILE *f, const struct lt_sample *s)
 {
 	int first_k = -1, ushown = 0;
 
-	for (uint32_t i = 0; i < s->nframes; i++)
+	fputs("      ", f);
+	/* The tool's pseudo-frames first: they are what tells rows apart (peer, file, kind). */
+	for (uint32_t i = 0; i < s->nframes; i++) {
 		if (s->kind[i] == LT_FRAME_KERNEL && first_k < 0)
 			first_k = i;
-	fputs("      ", f);
+		if (s->kind[i] == LT_FRAME_PSEUDO)
+			fprintf(f, "%s  ", s->frames[i]);
+	}
 	for (int i = (first_k < 0 ? (int)s->nframes : first_k) - 1; i >= 0 && ushown < 6; i--) {
 		if (s->kind[i] == LT_FRAME_PSEUDO)
 			continue;
@@ -303,8 +307,10 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 		char ns[48];
 
 		lt_format_value(tot, sizeof(tot), (double)l[i].total, p->unit);
-		lt_format_value(p50, sizeof(p50), lt_hist_quantile(l[i].hist, 0.50), p->unit);
-		lt_format_value(p99, sizeof(p99), lt_hist_quantile(l[i].hist, 0.99), p->unit);
+		lt_format_value(p50, sizeof(p50), lt_hist_quantile_sum(l[i].hist, 0.50, l[i].total),
+				p->unit);
+		lt_format_value(p99, sizeof(p99), lt_hist_quantile_sum(l[i].hist, 0.99, l[i].total),
+				p->unit);
 		ns[0] = 0;
 		if (s->nspid && s->nspid != s->tgid)
 			snprintf(ns, sizeof(ns), ", pid %u in its namespace", s->nspid);
