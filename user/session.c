@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,16 +61,49 @@ static void snapshot_targets(struct lt_symbolizer *s, const struct lt_target *t)
 }
 
 /* Say once when an explicit target process exits; tracing goes on. */
-static void watch_targets(const struct lt_target *t, unsigned char *gone, bool quiet)
+/* Whether process or thread id still runs: it exists and is not a zombie. */
+static bool id_running(uint32_t id)
 {
-	for (unsigned int i = 0; i < t->npids; i++) {
-		if (gone[i] || !kill(t->pids[i], 0) || errno != ESRCH)
+	char path[48], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT && errno != ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')'); /* the comm, in parentheses, may hold anything */
+	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+/*
+ * Notes each -p process and -t thread that has exited (gone: npids + ntids
+ * flags). True once every one has: the trace has nothing left to watch, as
+ * perf record -p ends with its target.
+ */
+static bool watch_targets(const struct lt_target *t, unsigned char *gone, bool quiet)
+{
+	unsigned int n = t->npids + t->ntids, left = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		bool pid = i < t->npids;
+		uint32_t id = pid ? t->pids[i] : t->tids[i - t->npids];
+
+		if (!gone[i] && id_running(id)) {
+			left++;
 			continue;
+		}
+		if (!gone[i] && !quiet && n > 1)
+			fprintf(stderr, "latprof: %s %u exited; its stacks so far are kept\n",
+				pid ? "pid" : "thread", id);
 		gone[i] = 1;
-		if (!quiet)
-			fprintf(stderr, "latprof: pid %u exited; its stacks so far are kept\n",
-				t->pids[i]);
 	}
+	return n && !left;
 }
 
 /*
@@ -224,7 +258,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	struct lt_common cc = *c;
 	struct lt_profile prof;
 	struct bpf_object *obj;
-	unsigned char gone[LT_TARGET_MAX] = {};
+	unsigned char gone[2 * LT_TARGET_MAX] = {};
 	char how[256] = "";
 	double t0, next_iv, next_bpf, next_prune;
 	int err;
@@ -329,7 +363,12 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 				goto out_tool;
 			next_iv += c->interval;
 		}
-		watch_targets(&c->target, gone, c->quiet);
+		if (watch_targets(&c->target, gone, c->quiet)) {
+			if (!c->quiet)
+				lt_note("every target has exited after %.1f s: the trace ends",
+					now - t0);
+			break;
+		}
 		if (ops->tick && (err = ops->tick(tool, false)))
 			goto out_tool;
 		if (!c->user_only && now >= next_bpf) {

@@ -80,8 +80,10 @@ trace "$TMP/NP" offcpu -p "$WL_PID" -d 2.5 -o "$TMP/NP.folded"
 refute "without --include-preempt: no [preempted] frames" grep -q 'preempted' "$TMP/NP.folded"
 
 # -i: per-interval summaries; the output file still holds the whole run.
+# The test's shell is a second target, so the trace runs its 3 s after the
+# workload has exited (with its only target gone, it ends).
 start_wl sleeper
-trace "$TMP/i" offcpu -p "$WL_PID" -i 0.5 -d 3 -o "$TMP/i.folded"
+trace "$TMP/i" offcpu -p "$WL_PID,$$" -i 0.5 -d 3 -o "$TMP/i.folded"
 n=$(grep -c '^latprof offcpu: pid' "$TMP/i.stderr")
 x=$(fsum "$TMP/i.folded" "$BS")
 check "-i 0.5 over 3 s: $n summaries (>= 5)" [ "$n" -ge 5 ]
