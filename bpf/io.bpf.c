@@ -19,6 +19,7 @@
 #include "ustack.bpf.h"
 #include "syscall_lat.bpf.h"
 #include "io.h"
+#include "listen.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -58,6 +59,19 @@ struct {
 	__type(value, struct io_req);
 } io_reqs SEC(".maps");
 
+/*
+ * An empty preflush bio (blkdev_issue_flush(), from fsync in the caller's
+ * context) never becomes the bio of the request the device sees: the block
+ * layer sends its own flush request, with no bio, for it (and for any other
+ * flush waiting then). Its submitter, per disk, until that request starts.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256); /* disks */
+	__type(key, __u32);
+	__type(value, struct io_owner);
+} io_flush_owner SEC(".maps");
+
 static __always_inline __u32 disk_dev(struct gendisk *disk)
 {
 	return IO_DEV(BPF_CORE_READ(disk, major), BPF_CORE_READ(disk, first_minor));
@@ -82,6 +96,14 @@ static __always_inline void bio_queue(void *ctx, struct bio *bio)
 		o.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
 	} else {
 		o.kstack = LT_NO_KSTACK;
+	}
+	if (bpf_core_field_exists(bio->bi_bdev) && !BPF_CORE_READ(bio, bi_iter.bi_size) &&
+	    (BPF_CORE_READ(bio, bi_opf) &
+	     (1U << bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH)))) {
+		__u32 dev = disk_dev(BPF_CORE_READ(bio, bi_bdev, bd_disk));
+
+		bpf_map_update_elem(&io_flush_owner, &dev, &o, BPF_ANY);
+		return;
 	}
 	if (bpf_map_update_elem(&io_bios, &key, &o, BPF_ANY))
 		lt_stat_inc(LT_STAT_START_FULL);
@@ -112,6 +134,14 @@ static __always_inline struct io_req *req_get(struct request *rq)
 	if (o) {
 		r->owner = *o;
 		bpf_map_delete_elem(&io_bios, &bio);
+	} else if (!bio && (BPF_CORE_READ(rq, cmd_flags) & 0xff) == 2 /* REQ_OP_FLUSH */) {
+		__u32 dev = disk_dev(lt_rq_disk(rq));
+
+		o = bpf_map_lookup_elem(&io_flush_owner, &dev);
+		if (o) {
+			r->owner = *o;
+			bpf_map_delete_elem(&io_flush_owner, &dev);
+		}
 	}
 	return r;
 }
@@ -307,10 +337,116 @@ static __always_inline int sys_op(__s32 nr)
 	}
 }
 
-static __always_inline __u32 file_id(__u32 dev, __u64 ino)
+/*
+ * A file's id: its device, inode number and generation. A filesystem that
+ * reuses an inode number (ext4, after an unlink) gives the new file another
+ * generation, so it is not taken for the old one (SQLite's -journal,
+ * unlinked, its inode reused by -wal).
+ */
+static __always_inline __u32 file_id(__u32 dev, __u64 ino, __u32 gen)
 {
 	__u64 h = (ino ^ ((__u64)dev << 40)) * 0x9e3779b97f4a7c15ULL;
 
+	h = (h ^ gen) * 0x9e3779b97f4a7c15ULL;
+	return (__u32)(h >> 32) ?: 1;
+}
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define AF_NETLINK 16
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_SEQPACKET 5
+
+static __always_inline __u64 mix64(__u64 h, __u64 v)
+{
+	return (h ^ v) * 0x100000001b3ULL;
+}
+
+/* A unix socket's bound path into s->path ("" unbound). */
+static __always_inline void unix_path(const struct sock *sk, struct io_sock *s)
+{
+	struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	int len;
+
+	if (!ua)
+		return;
+	len = BPF_CORE_READ(ua, len) - (int)sizeof(__u16); /* less sun_family */
+	if (len <= 0)
+		return;
+	if (len > IO_SOCK_PATH_LEN)
+		len = IO_SOCK_PATH_LEN;
+	/* name is the last member of a layout unchanged since v4.x */
+	bpf_probe_read_kernel(s->path, (__u32)len,
+			      (const char *)ua + offsetof(struct unix_address, name) +
+				      sizeof(__u16));
+}
+
+/*
+ * The socket behind an inode: what it talks to, into s, and an id made of
+ * that alone (never the inode: one per connection).
+ */
+static __always_inline __u32 note_sock(struct file *file, struct io_sock *s)
+{
+	struct socket *so = BPF_CORE_READ(file, private_data);
+	struct sock *sk = BPF_CORE_READ(so, sk);
+	__u16 family, type, proto;
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	__builtin_memset(s, 0, sizeof(*s));
+	s->kind = IO_SOCK_OTHER;
+	if (!sk)
+		goto out;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	type = BPF_CORE_READ(sk, sk_type);
+	proto = BPF_CORE_READ(sk, sk_protocol);
+	s->family = family;
+	if ((family == AF_INET || family == AF_INET6) &&
+	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
+		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		__u16 rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+
+		s->kind = proto == IPPROTO_TCP ? IO_SOCK_TCP : IO_SOCK_UDP;
+		if (family == AF_INET6)
+			BPF_CORE_READ_INTO(&s->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		else
+			BPF_CORE_READ_INTO((__u32 *)s->addr, sk, __sk_common.skc_daddr);
+		/*
+		 * Accepted here (listen.bpf.h): the client's address and our
+		 * port. Else the peer's address and port. Unconnected: our port.
+		 */
+		if (!rport || (proto == IPPROTO_TCP && lt_accepted_here(lport, rport))) {
+			s->port = lport;
+			s->flags = rport ? IO_SOCK_ACCEPTED : 0;
+		} else {
+			s->port = rport;
+		}
+	} else if (family == AF_UNIX) {
+		s->kind = type == SOCK_DGRAM	 ? IO_SOCK_UNIX_DGRAM :
+			  type == SOCK_SEQPACKET ? IO_SOCK_UNIX_SEQPACKET :
+						   IO_SOCK_UNIX_STREAM;
+		unix_path(sk, s);
+		if (!s->path[0] && !s->path[1]) { /* unbound: the peer's (the server's) */
+			struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+
+			if (peer)
+				unix_path(peer, s);
+		}
+	} else if (family == AF_NETLINK) {
+		s->kind = IO_SOCK_NETLINK;
+	}
+out:
+	h = mix64(h, s->kind);
+	h = mix64(h, s->family);
+	h = mix64(h, s->port);
+	h = mix64(h, s->flags);
+	for (int i = 0; i < 16; i++)
+		h = mix64(h, s->addr[i]);
+	for (int i = 0; i < IO_SOCK_PATH_LEN; i++)
+		h = mix64(h, s->path[i]);
 	return (__u32)(h >> 32) ?: 1;
 }
 
@@ -334,12 +470,29 @@ static __always_inline __u32 note_fd(__u32 tgid, __s32 fd)
 	inode = BPF_CORE_READ(file, f_inode);
 	ino = BPF_CORE_READ(inode, i_ino);
 	dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	id = file_id(dev, ino);
+	f = bpf_map_lookup_elem(&io_file_scratch, &zero);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFSOCK) {
+		if (!f)
+			return 0;
+		id = note_sock(file, &f->sock);
+		if (bpf_map_lookup_elem(&io_files, &id))
+			return id;
+		f->ino = 0;
+		f->dev = 0;
+		f->tgid = tgid;
+		f->fd = fd;
+		f->depth = 0;
+		f->at_root = 0;
+		f->sock_kind = f->sock.kind;
+		bpf_map_update_elem(&io_files, &id, f, BPF_NOEXIST);
+		return id;
+	}
+	id = file_id(dev, ino, BPF_CORE_READ(inode, i_generation));
 	if (bpf_map_lookup_elem(&io_files, &id))
 		return id;
-	f = bpf_map_lookup_elem(&io_file_scratch, &zero);
 	if (!f)
 		return id;
+	f->sock_kind = IO_SOCK_NONE;
 	f->ino = ino;
 	f->dev = dev;
 	f->tgid = tgid;
@@ -484,3 +637,11 @@ IO_FSYS(fdatasync, IO_SYS_FDATASYNC, false)
 IO_FSYS(sync_file_range, IO_SYS_SYNC_FILE_RANGE, true)
 IO_FSYS(openat, IO_SYS_OPENAT, false)
 IO_FSYS(io_uring_enter, IO_SYS_IO_URING_ENTER, false)
+
+/* A listen() while tracing: its port keys the connections accepted on it. */
+SEC("raw_tp/inet_sock_set_state")
+int io_listen_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	lt_listen_note((const struct sock *)ctx->args[0], (int)ctx->args[2]);
+	return 0;
+}

@@ -62,10 +62,42 @@ enum io_sys_op {
 #define IO_PATH_DEPTH 8 /* dentry names kept, from the file up */
 #define IO_NAME_LEN 48
 
+/* A socket's kind, as io names it (struct io_sock.kind). */
+enum io_sock_kind {
+	IO_SOCK_NONE, /* not a socket */
+	IO_SOCK_TCP,
+	IO_SOCK_UDP,
+	IO_SOCK_UNIX_STREAM,
+	IO_SOCK_UNIX_DGRAM,
+	IO_SOCK_UNIX_SEQPACKET,
+	IO_SOCK_NETLINK,
+	IO_SOCK_OTHER,
+};
+
+#define IO_SOCK_ACCEPTED 1 /* io_sock.flags: accepted here; port is our local one */
+#define IO_SOCK_PATH_LEN 108 /* sun_path */
+
+/*
+ * A socket is keyed by what it talks to, never by its inode (one per
+ * connection): kind, and the peer's address and service port (for a
+ * connection accepted here, our port), or a unix socket's path (its own or
+ * its peer's, the server's), so a server's connections share one key.
+ */
+struct io_sock {
+	__u8 addr[16]; /* IPv4 in the first 4 bytes */
+	__u16 port; /* host order; 0 none */
+	__u16 family;
+	__u8 kind; /* enum io_sock_kind */
+	__u8 flags; /* IO_SOCK_* */
+	__u16 pad;
+	char path[IO_SOCK_PATH_LEN]; /* unix: "" unnamed; '@'-less abstract names start with NUL */
+};
+
 /*
  * What user space needs to name a file (lt_stack_key.aux2 in syscall mode):
  * the names of its dentry and its parents up to its filesystem's root, which
- * /proc/PID/mountinfo then places under a mount point.
+ * /proc/PID/mountinfo then places under a mount point; for a socket, what
+ * it talks to.
  */
 struct io_file {
 	__u64 ino;
@@ -74,8 +106,11 @@ struct io_file {
 	__s32 fd;
 	__u32 depth; /* names filled; IO_PATH_DEPTH and not at the root: cut */
 	__u32 at_root; /* the last name is a child of the filesystem's root */
-	__u32 pad;
-	char names[IO_PATH_DEPTH][IO_NAME_LEN]; /* names[0]: the file's own */
+	__u32 sock_kind; /* enum io_sock_kind: IO_SOCK_NONE for a file, else sock is set */
+	union {
+		char names[IO_PATH_DEPTH][IO_NAME_LEN]; /* names[0]: the file's own */
+		struct io_sock sock;
+	};
 };
 
 /* --slower: one operation, sent through the ring buffer as it completes. */

@@ -16,6 +16,7 @@
 #include "ustack.bpf.h"
 #include "syscall_lat.bpf.h"
 #include "tcp.h"
+#include "listen.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -24,7 +25,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
-#define TCP_LISTEN 10
 
 const volatile __u8 want_ustack = 1;
 const volatile __u8 want_kstack = 1;
@@ -128,36 +128,19 @@ static __always_inline __u32 peer_id(const struct tcp_addr *r, __u32 flags)
 }
 
 const volatile __u8 per_connection = 0; /* --per-connection */
-const volatile __u16 eph_lo = 32768, eph_hi = 60999; /* ip_local_port_range */
-
-/* Local ports in LISTEN, from /proc/net/tcp{,6} (user space refreshes it). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TCP_LISTEN_MAX);
-	__type(key, __u16);
-	__type(value, __u8);
-} tcp_listen SEC(".maps");
 
 /*
  * The peer a sample of a connection (l, r) is keyed by: one key per peer and
- * service, not per connection. A connection accepted here (its local port
- * is one something listens on; failing that, its local port is outside the
- * ephemeral range and the peer's inside) is keyed by the peer's address and
- * our port, so each client's ephemeral port does not make a key of its own;
- * any other by the peer's address and port. --per-connection: always by the
- * peer's address and port.
+ * service, not per connection. A connection accepted here (listen.bpf.h) is
+ * keyed by the peer's address and our port, so each client's ephemeral port
+ * does not make a key of its own; any other by the peer's address and port.
+ * --per-connection: always by the peer's address and port.
  */
-static __always_inline bool accepted_here(const struct tcp_addr *l, const struct tcp_addr *r)
-{
-	return bpf_map_lookup_elem(&tcp_listen, &l->port) != NULL ||
-	       ((l->port < eph_lo || l->port > eph_hi) && r->port >= eph_lo && r->port <= eph_hi);
-}
-
 static __always_inline __u32 conn_peer(const struct tcp_addr *l, const struct tcp_addr *r)
 {
 	struct tcp_addr p = *r;
 
-	if (per_connection || !accepted_here(l, r))
+	if (per_connection || !lt_accepted_here(l->port, r->port))
 		return peer_id(r, 0);
 	p.port = l->port;
 	return peer_id(&p, TCP_PEER_ACCEPTED);
@@ -262,12 +245,8 @@ static __always_inline void set_state(void *ctx, const struct sock *sk, int old,
 		life(sk, old, new);
 		return;
 	}
-	if (new == TCP_LISTEN) { /* a listen() after the start: its port keys its clients */
-		__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
-		__u8 one = 1;
-
-		if (port)
-			bpf_map_update_elem(&tcp_listen, &port, &one, BPF_ANY);
+	if (new == LT_TCP_LISTEN) { /* a listen() after the start: its port keys its clients */
+		lt_listen_note(sk, new);
 		return;
 	}
 	if (wait_mode || rtt_mode)
@@ -325,7 +304,7 @@ static __always_inline void count(const struct sock *sk, __u32 event)
 	if (!ports_wanted(&k.local, &k.remote))
 		return;
 	if (!per_connection) {
-		if (accepted_here(&k.local, &k.remote)) {
+		if (lt_accepted_here(k.local.port, k.remote.port)) {
 			k.remote.port = k.local.port;
 			k.flags = TCP_PEER_ACCEPTED;
 		}

@@ -71,9 +71,6 @@ struct tcp_peer {
 
 #define TCP_PEER_ACCEPTED 1 /* accepted here: remote.port is the local port */
 
-/* tcp_listen: the local ports something listens on (user space keeps it). */
-#define TCP_LISTEN_MAX 4096
-
 /*
  * tcp_counts key: one event kind with one peer (as tcp_peer keys it: local
  * is zero), or with --per-connection on one connection, in one TCP state.

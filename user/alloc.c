@@ -546,8 +546,7 @@ static void alloc_destroy(void *tool)
 {
 	struct alloc_tool *t = tool;
 
-	for (unsigned int i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
+	lt_links_destroy(t->links, t->nlinks);
 	t->nlinks = 0;
 	alloc_bpf__destroy(t->skel);
 	t->skel = NULL;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,4 +223,46 @@ int lt_attach_syscall_tps(struct bpf_program *prog, const char *dir, const char 
 		}
 	}
 	return 0;
+}
+
+void lt_eph_range(volatile uint16_t *lo, volatile uint16_t *hi)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	unsigned int a, b;
+
+	if (f && fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b <= 65535) {
+		*lo = (uint16_t)a;
+		*hi = (uint16_t)b;
+	}
+	if (f)
+		fclose(f);
+}
+
+static void *link_destroyer(void *arg)
+{
+	bpf_link__destroy(arg);
+	return NULL;
+}
+
+void lt_links_destroy(struct bpf_link **links, size_t n)
+{
+	enum { MAX_THREADS = 64 };
+	pthread_t th[MAX_THREADS];
+
+	for (size_t i = 0; i < n;) {
+		size_t nth = 0;
+
+		for (; i < n && nth < MAX_THREADS; i++) {
+			if (!links[i])
+				continue;
+			/* Without a thread, at once: the same, one grace period longer. */
+			if (pthread_create(&th[nth], NULL, link_destroyer, links[i]))
+				bpf_link__destroy(links[i]);
+			else
+				nth++;
+			links[i] = NULL;
+		}
+		for (size_t k = 0; k < nth; k++)
+			pthread_join(th[k], NULL);
+	}
 }

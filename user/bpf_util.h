@@ -48,4 +48,18 @@ int lt_attach_syscall_tps(struct bpf_program *prog, const char *dir, const char 
 /* Sum a per-CPU u64 array entry. 0 on failure. */
 unsigned long long lt_percpu_sum(int map_fd, unsigned int key);
 
+/*
+ * The ephemeral port range (net.ipv4.ip_local_port_range) into lo and hi,
+ * which keep their defaults when it cannot be read.
+ */
+void lt_eph_range(volatile uint16_t *lo, volatile uint16_t *hi);
+
+/*
+ * Destroy n links (NULL entries skipped) and set them NULL. Each detach of a
+ * tracepoint or uprobe waits for an RCU grace period (tens of ms); one after
+ * another, the 40 of tcp --wait took 2.7 s. They are destroyed side by side,
+ * so their grace periods overlap. Cannot fail.
+ */
+void lt_links_destroy(struct bpf_link **links, size_t n);
+
 #endif

@@ -4,10 +4,12 @@
  * queued and time in the device; with --stacks, charged to the stack that
  * submitted it. A thin driver over the core, as offcpu is.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <dirent.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -22,6 +24,7 @@
 #include "bpf_util.h"
 #include "err.h"
 #include "io.h"
+#include "listen.h"
 #include "stack_agg.h"
 #include "unwind.h"
 #include "io.skel.h"
@@ -212,7 +215,9 @@ static int try_load(struct io_tool *t, const char *flavour)
 		    lt_target_is_system_wide(&t->c->target))
 			mine = false;
 		/* Syscall mode: fentry/fexit or tracepoint programs, by flavour. */
-		if (!strncmp(n, "io_sys_", 7))
+		if (!strncmp(n, "io_listen", 9))
+			mine = t->o.syscalls; /* sockets keyed by service (listen.bpf.h) */
+		else if (!strncmp(n, "io_sys_", 7))
 			mine = t->o.syscalls && !strcmp(flavour, "tracepoint");
 		else if (!strncmp(n, "io_fsys_", 8))
 			mine = t->o.syscalls && !strcmp(flavour, "fentry");
@@ -229,6 +234,7 @@ static int try_load(struct io_tool *t, const char *flavour)
 	t->skel->rodata->filter_tasks = !lt_target_is_system_wide(&t->c->target);
 	t->skel->rodata->filter_dev = t->o.dev_id;
 	t->skel->rodata->min_lat_ns = t->o.min_lat_us * 1000;
+	lt_eph_range(&t->skel->rodata->eph_lo, &t->skel->rodata->eph_hi);
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
 	err = err ?: lt_rodata_set(t->skel->obj, "lt_rq_arg", &rq_arg, sizeof(rq_arg));
 	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
@@ -311,6 +317,7 @@ static int attach_syscalls(struct io_tool *t)
 		lt_err("cannot attach the syscall programs (%s): %s", t->flavour, strerror(-err));
 		return err;
 	}
+	lt_listen_fill(bpf_map__fd(t->skel->maps.lt_listen), &t->c->target);
 	if (strcmp(t->flavour, "fentry"))
 		err = lt_attach_syscall_tps(t->skel->progs.io_sys_exit, "exit", sys_ops,
 					    IO_SYS_NR_OPS, t->links);
@@ -375,10 +382,7 @@ static void io_destroy(void *tool)
 
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
-	for (size_t i = 0; i < sizeof(t->links) / sizeof(t->links[0]); i++) {
-		bpf_link__destroy(t->links[i]);
-		t->links[i] = NULL;
-	}
+	lt_links_destroy(t->links, sizeof(t->links) / sizeof(t->links[0]));
 	for (size_t i = 0; i < t->nfiles; i++)
 		free(t->files[i].path);
 	free(t->files);
@@ -455,10 +459,82 @@ static bool path_from_names(const struct io_file *f, char *buf, size_t sz)
 }
 
 /*
+ * Whether path (from /proc/PID/fd/FD) ends in the name BPF recorded for the
+ * file. The fd may have been closed and reused for another file whose inode
+ * number the filesystem reused: then its name differs, and the recorded
+ * names are used instead.
+ */
+static bool same_leaf(const char *path, const struct io_file *f)
+{
+	const char *base = strrchr(path, '/');
+	size_t n, d = strlen(" (deleted)");
+
+	if (!f->depth || !f->names[0][0] || !base)
+		return true; /* nothing recorded to compare (pipes, sockets) */
+	base++;
+	n = strlen(base);
+	if (n > d && !strcmp(base + n - d, " (deleted)"))
+		n -= d;
+	return !strncmp(base, f->names[0], n < IO_NAME_LEN - 1 ? n : IO_NAME_LEN - 1) &&
+	       (n >= IO_NAME_LEN - 1 || !f->names[0][n]);
+}
+
+/*
  * Name file id, once: from /proc/TGID/fd/FD while the process still has it
  * open and it is the same inode (the exact path, and pipe:[N] or socket:[N]
  * for what has none); else from the names the kernel recorded.
  */
+/*
+ * A socket by what it talks to: "socket:tcp 10.0.0.5:5432", "socket:tcp
+ * 10.0.0.9 on :80" (a client of ours), "socket:udp :53", "socket:unix
+ * /run/x.sock", "socket:unix @abstract", "socket:unix", "socket:netlink".
+ */
+static char *sock_name(const struct io_sock *s)
+{
+	static const char *const kinds[] = {
+		"", "tcp", "udp", "unix", "unix-dgram", "unix-seqpacket", "netlink", ""
+	};
+	const char *kind = s->kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[s->kind] : "";
+	char ip[INET6_ADDRSTRLEN] = "", path[IO_SOCK_PATH_LEN + 2] = "", *name;
+	bool any = true;
+	size_t n = 0;
+
+	if (s->kind == IO_SOCK_TCP || s->kind == IO_SOCK_UDP) {
+		for (int i = 0; i < 16; i++)
+			any = any && !s->addr[i];
+		if (!any)
+			inet_ntop(s->family == AF_INET6 ? AF_INET6 : AF_INET, s->addr, ip,
+				  sizeof(ip));
+		if (asprintf(
+			    &name, "socket:%s %s%s%s%s:%u", kind,
+			    s->family == AF_INET6 && !(s->flags & IO_SOCK_ACCEPTED) && ip[0] ? "[" :
+											       "",
+			    ip,
+			    s->family == AF_INET6 && !(s->flags & IO_SOCK_ACCEPTED) && ip[0] ? "]" :
+											       "",
+			    s->flags & IO_SOCK_ACCEPTED ? " on " : "", s->port) < 0)
+			return NULL;
+		return name;
+	}
+	if (s->kind >= IO_SOCK_UNIX_STREAM && s->kind <= IO_SOCK_UNIX_SEQPACKET) {
+		/* An abstract name starts with a NUL (shown as '@', as ss does). */
+		bool abstract = !s->path[0] && s->path[1];
+
+		if (abstract)
+			path[n++] = '@';
+		for (size_t i = abstract; i < IO_SOCK_PATH_LEN && s->path[i]; i++) {
+			unsigned char c = (unsigned char)s->path[i];
+
+			path[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		}
+		path[n] = 0;
+	}
+	if (asprintf(&name, "socket%s%s%s%s", kind[0] ? ":" : "", kind, path[0] ? " " : "", path) <
+	    0)
+		return NULL;
+	return name;
+}
+
 static const char *name_file(struct io_tool *t, uint32_t id)
 {
 	struct io_fname *n = find_file(t, id);
@@ -472,12 +548,16 @@ static const char *name_file(struct io_tool *t, uint32_t id)
 		return n->path;
 	if (!id || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.io_files), &id, &f))
 		return "?";
+	if (f.sock_kind != IO_SOCK_NONE) {
+		name = sock_name(&f.sock);
+		goto keep;
+	}
 	snprintf(link, sizeof(link), "/proc/%u/fd/%d", f.tgid, f.fd);
 	len = readlink(link, path, sizeof(path) - 1);
 	if (len > 0)
 		path[len] = 0;
 	if (len > 0 && !stat(link, &st) && st.st_ino == f.ino &&
-	    IO_DEV(major(st.st_dev), minor(st.st_dev)) == f.dev) {
+	    IO_DEV(major(st.st_dev), minor(st.st_dev)) == f.dev && same_leaf(path, &f)) {
 		name = strdup(path);
 		t->named_proc++;
 	} else if (path_from_names(&f, path, sizeof(path))) {
@@ -487,6 +567,7 @@ static const char *name_file(struct io_tool *t, uint32_t id)
 			    IO_DEV_MINOR(f.dev), (unsigned long long)f.ino) < 0) {
 		name = NULL;
 	}
+keep:
 	if (!name)
 		return "?";
 	if (t->nfiles == t->files_cap) {

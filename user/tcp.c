@@ -6,22 +6,16 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 #include "bpf_util.h"
 #include "err.h"
 #include "grow.h"
+#include "listen.h"
 #include "stack_agg.h"
 #include "tcp.h"
 #include "unwind.h"
@@ -38,13 +32,6 @@ struct tcp_opts {
 	bool per_connection;
 };
 
-/* A network namespace whose listening ports --wait and --rtt follow. */
-struct tcp_netns {
-	dev_t dev;
-	ino_t ino;
-	int nl; /* NETLINK_SOCK_DIAG socket made in it */
-};
-
 struct tcp_tool {
 	struct tcp_opts o;
 	const struct lt_common *c;
@@ -54,8 +41,6 @@ struct tcp_tool {
 	char frame[160];
 	struct ring_buffer *rb;
 	struct bpf_link *links[2 * TCP_W_NR];
-	struct tcp_netns ns[1 + LT_TARGET_MAX];
-	size_t nns;
 };
 
 static const char *const wait_ops[TCP_W_NR] = {
@@ -146,127 +131,6 @@ const struct lt_cli_tool tcp_cli = {
 
 static const char *const flavours[] = { "tp_btf", "raw_tp" };
 
-/* The ephemeral port range (net.ipv4.ip_local_port_range); the defaults if unreadable. */
-static void eph_range(volatile uint16_t *lo, volatile uint16_t *hi)
-{
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
-	unsigned int a, b;
-
-	if (f && fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b <= 65535) {
-		*lo = (uint16_t)a;
-		*hi = (uint16_t)b;
-	}
-	if (f)
-		fclose(f);
-}
-
-/* A sock_diag socket in the network namespace of process pid (0: ours). */
-static int ns_add(struct tcp_tool *t, uint32_t pid)
-{
-	char path[64];
-	struct stat st;
-	int self = -1, fd = -1, nl;
-
-	snprintf(path, sizeof(path), pid ? "/proc/%u/ns/net" : "/proc/self/ns/net", pid);
-	if (stat(path, &st))
-		return -errno;
-	for (size_t i = 0; i < t->nns; i++)
-		if (t->ns[i].dev == st.st_dev && t->ns[i].ino == st.st_ino)
-			return 0;
-	if (pid) { /* made inside the namespace, the socket stays in it */
-		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (self < 0 || fd < 0 || setns(fd, CLONE_NEWNET)) {
-			nl = -errno;
-			goto out;
-		}
-	}
-	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (nl < 0)
-		nl = -errno;
-	if (pid && setns(self, CLONE_NEWNET)) { /* nothing after would be right */
-		lt_err("cannot return to latprof's network namespace: %s", strerror(errno));
-		exit(LT_EXIT_FAIL);
-	}
-	if (nl >= 0)
-		t->ns[t->nns++] = (struct tcp_netns){ st.st_dev, st.st_ino, nl };
-out:
-	if (self >= 0)
-		close(self);
-	if (fd >= 0)
-		close(fd);
-	return nl < 0 ? nl : 0;
-}
-
-/* Flag in ports the local ports of family's TCP sockets in LISTEN (as ss -l), via nl. */
-static int listening_ports(int nl, int family, uint8_t *ports)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct inet_diag_req_v2 r;
-	} req = {
-		.nh = { .nlmsg_len = sizeof(req),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.r = { .sdiag_family = (uint8_t)family,
-		       .sdiag_protocol = IPPROTO_TCP,
-		       .idiag_states = 1 << 10 /* TCP_LISTEN */ },
-	};
-	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-
-	if (send(nl, &req, sizeof(req), 0) < 0)
-		return -errno;
-	for (int round = 0; round < 65536; round++) { /* bounded: one port per message at least */
-		ssize_t len = recv(nl, buf, sizeof(buf), 0);
-		struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len <= 0)
-			return len < 0 ? -errno : -EPROTO;
-		for (; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
-			const struct inet_diag_msg *m = NLMSG_DATA(h);
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return -EPROTO;
-			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*m)))
-				ports[ntohs(m->id.idiag_sport)] = 1;
-		}
-	}
-	return -EPROTO;
-}
-
-/*
- * tcp_listen: the ports something listens on when the trace starts, in our
- * network namespace and each -p target's, so that BPF keys a connection
- * accepted on one of them by that port, not by the client's ephemeral port.
- * BPF adds the listen()s that come later itself.
- */
-static void note_listening(struct tcp_tool *t)
-{
-	int fd = bpf_map__fd(t->skel->maps.tcp_listen);
-	uint8_t *now = calloc(65536, 1);
-	unsigned int n = 0;
-
-	if (!now)
-		return;
-	for (size_t i = 0; i < t->nns; i++)
-		if (listening_ports(t->ns[i].nl, AF_INET, now) ||
-		    listening_ports(t->ns[i].nl, AF_INET6, now))
-			lt_info("listening ports not all read");
-	for (unsigned int p = 0; p < 65536 && n < TCP_LISTEN_MAX; p++) {
-		uint16_t port = (uint16_t)p;
-		uint8_t one = 1;
-
-		if (now[p] && !bpf_map_update_elem(fd, &port, &one, BPF_ANY))
-			n++;
-	}
-	free(now);
-}
-
-/* flavour: of the tracepoint programs; wmech: "fentry" or "tracepoint" for --wait. */
 static int try_load(struct tcp_tool *t, const char *flavour, const char *wmech)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = lt_btf_custom_path());
@@ -300,7 +164,7 @@ static int try_load(struct tcp_tool *t, const char *flavour, const char *wmech)
 	t->skel->rodata->filter_rport = (uint16_t)t->o.rport;
 	t->skel->rodata->life_mode = t->o.life;
 	t->skel->rodata->per_connection = t->o.per_connection;
-	eph_range(&t->skel->rodata->eph_lo, &t->skel->rodata->eph_hi);
+	lt_eph_range(&t->skel->rodata->eph_lo, &t->skel->rodata->eph_hi);
 	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
 	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
 	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
@@ -371,21 +235,8 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 		if (err)
 			return err;
 	}
-	if (!t->o.life && !t->o.per_connection) {
-		err = ns_add(t, 0);
-		for (unsigned int i = 0; !err && i < t->c->target.npids; i++)
-			if (ns_add(t, t->c->target.pids[i]))
-				lt_info("pid %u: its network namespace's listening ports not read",
-					t->c->target.pids[i]);
-		if (err)
-			lt_warn("cannot read the listening ports (%s): a connection accepted on a "
-				"port in the ephemeral range is keyed by the client's port",
-				strerror(-err));
-		note_listening(t);
-		for (size_t i = 0; i < t->nns; i++)
-			close(t->ns[i].nl);
-		t->nns = 0;
-	}
+	if (!t->o.life && !t->o.per_connection)
+		lt_listen_fill(bpf_map__fd(t->skel->maps.lt_listen), &t->c->target);
 	if (t->o.life) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.tcp_events), life_event, t,
 					 NULL);
@@ -603,15 +454,9 @@ static void tcp_destroy(void *tool)
 
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
-	for (size_t i = 0; i < sizeof(t->links) / sizeof(t->links[0]); i++) {
-		bpf_link__destroy(t->links[i]);
-		t->links[i] = NULL;
-	}
+	lt_links_destroy(t->links, sizeof(t->links) / sizeof(t->links[0]));
 	tcp_bpf__destroy(t->skel);
 	t->skel = NULL;
-	for (size_t i = 0; i < t->nns; i++)
-		close(t->ns[i].nl);
-	t->nns = 0;
 }
 
 static const struct lt_tool_ops tcp_wait_ops = {

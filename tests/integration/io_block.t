@@ -56,6 +56,16 @@ trace "$TMP/g" io --stacks --dev "$DEV" -p "$WL_PID" -d 2.5 -f json -o "$TMP/g.j
 n=$(sum '([.frames[][0]] | index("writer_sync")) and (.frames[0][0] | test("write.* in device"))' "$TMP/g.json")
 check "--stacks: the 10 data writes charged to writer_sync: $n" [ "$n" = 10 ]
 
+# fdatasync after overwriting allocated blocks changes no metadata: ext4
+# sends the cache flush itself, from the caller (an empty preflush bio). The
+# device sees a flush request of the block layer's own, with no bio: it is
+# charged to the caller's stack (it went to the disk, unattributed).
+WL_BIN="$WL/iowl" start_wl overwrite 10 "$D/mnt/over"
+trace "$TMP/o" io --stacks --dev "$DEV" -p "$WL_PID" -d 2.5 -f json -o "$TMP/o.json"
+n=$(sum '([.frames[][0]] | index("writer_overwrite")) and (.frames[0][0] | test("flush.* in device"))' "$TMP/o.json")
+check "--stacks: the flushes of 10 fdatasyncs charged to writer_overwrite (10-12): $n" [ "$n" -ge 10 -a "$n" -le 12 ]
+[ "$n" -ge 10 ] || jq -r '.stacks[] | "\(.count) \(.comm) \(.frames[0][0])"' "$TMP/o.json" | diag
+
 # A process whose files are all on tmpfs does no block I/O: latprof says so.
 if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
 	S=$(mktemp -d /dev/shm/latprof.XXXXXX)

@@ -32,6 +32,34 @@ trace "$TMP/r" io --syscalls -p "$WL_PID" -d 2.5 -f json -o "$TMP/r.json"
 check "20 pread64 on $R, 81920 bytes, from reader" \
 	[ "$(sum "$(on pread64 "$R") and $(has reader)" count "$TMP/r.json")/$(sum "$(on pread64 "$R")" total2 "$TMP/r.json")" = 20/81920 ]
 
+# An fd and an inode number reused (SQLite's -journal unlinked, then -wal):
+# each file keeps its own name (2 fdatasyncs on -journal were named -wal).
+J=$D/db
+WL_BIN="$WL/iowl" start_wl reuse 3 "$J"
+trace "$TMP/j" io --syscalls -p "$WL_PID" -d 2 -f json -o "$TMP/j.json"
+read -r _ jfd jino <<<"$(grep '^journal ' "$WL_OUT")"
+read -r _ wfd wino <<<"$(grep '^wal ' "$WL_OUT")"
+check "-journal's 2 fdatasyncs named -journal (fd $jfd, inode $jino; -wal: fd $wfd, inode $wino)" \
+	[ "$(sum "$(on fdatasync "$J-journal")" count "$TMP/j.json")" = 2 ]
+check "-wal's 3 fdatasyncs named -wal" [ "$(sum "$(on fdatasync "$J-wal")" count "$TMP/j.json")" = 3 ]
+if [ "$jfd/$jino" != "$wfd/$wino" ]; then
+	ok 0 "# SKIP the filesystem of $D did not reuse the fd and inode: the checks above could not fail"
+fi
+jq -r '.stacks[].frames[0][0]' "$TMP/j.json" | sort | uniq -c | grep sync | diag
+
+# Sockets are named by what they talk to, never by inode: a server's 40
+# connections, each from a new ephemeral port, share one key (one per
+# connection, named [dev 0:9 inode N] once closed, filled the maps under
+# nginx). The listener is made after latprof starts.
+IP=$((20000 + ($$ + 29) % 20000))
+WL_BIN="$WL/tcpwl" start_wl conns 40 "$IP"
+trace "$TMP/n" io --syscalls -p "$WL_PID" -d 4 -f json -o "$TMP/n.json"
+rsel="([.frames[][0]] | index(\"serve_conn\")) and (.frames[0][0] | startswith(\"[read socket\"))"
+f=$(jq -r "[.stacks[] | select($rsel) | .frames[0][0]] | unique | join(\",\")" "$TMP/n.json")
+check "the server's reads on 40 connections: one key, the client's address and our port ($f)" \
+	[ "$f" = "[read socket:tcp 127.0.0.1 on :$IP]" ]
+check "40 reads ($(sum "$rsel" count "$TMP/n.json"))" [ "$(sum "$rsel" count "$TMP/n.json")" = 40 ]
+
 # The --slower checks need fsync to cost something: a disk, not memory (as in
 # make kmatrix's guests, whose root is in memory).
 fstype=$(stat -f -c %T "$D" 2>/dev/null)

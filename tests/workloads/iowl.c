@@ -13,6 +13,16 @@
  *                  KiB pieces (each fast) and then fsync() (slow: it writes the
  *                  64 MiB to the disk); each call is timed by the workload's
  *                  own clock (wlclock.h), accounts "pwrite64" and "fsync"
+ *   overwrite K FILE  writer_overwrite(): K times, a 4 KiB pwrite() over a
+ *                  block FILE already holds (made and synced before SIGUSR1),
+ *                  then fdatasync(): no metadata changes, so ext4 sends the
+ *                  cache flush itself, from the caller (blkdev_issue_flush)
+ *   reuse K PREFIX SQLite's journal dance: journal_sync() writes and
+ *                  fdatasyncs PREFIX-journal twice, closes and unlinks it;
+ *                  wal_sync() then opens PREFIX-wal, which gets the same fd
+ *                  (and on ext4 the freed inode number), and writes and
+ *                  fdatasyncs it K times, and keeps it open 3 s. Prints
+ *                  "journal FD INO" and "wal FD INO".
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -20,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "wlclock.h"
@@ -52,6 +63,20 @@ static noinline int writer_sync(const char *path, int k)
 	memset(buf, 's', BLK);
 	for (int i = 0; i < k; i++)
 		if (pwrite(fd, buf, BLK, (off_t)i * BLK) != BLK || fdatasync(fd))
+			return 1;
+	return close(fd) != 0;
+}
+
+static noinline int writer_overwrite(const char *path, int k)
+{
+	int fd = open(path, O_WRONLY);
+	char buf[BLK];
+
+	if (fd < 0)
+		return 1;
+	memset(buf, 'o', BLK);
+	for (int i = 0; i < k; i++)
+		if (pwrite(fd, buf, BLK, (off_t)(i % 16) * BLK) != BLK || fdatasync(fd))
 			return 1;
 	return close(fd) != 0;
 }
@@ -96,6 +121,51 @@ static noinline int writer_slow(const char *path, int k)
 	return close(fd) != 0;
 }
 
+/*
+ * Makes PREFIX-SUFFIX, says "SUFFIX FD INODE", and writes and fdatasyncs it
+ * k times. Returns its fd, or -1.
+ */
+static int synced_file(const char *prefix, const char *suffix, int k)
+{
+	char path[4096], buf[BLK];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s-%s", prefix, suffix);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || fstat(fd, &st))
+		return -1;
+	printf("%s %d %llu\n", suffix, fd, (unsigned long long)st.st_ino);
+	fflush(stdout);
+	memset(buf, suffix[0], BLK);
+	for (int i = 0; i < k; i++)
+		if (pwrite(fd, buf, BLK, (off_t)i * BLK) != BLK || fdatasync(fd))
+			return -1;
+	return fd;
+}
+
+static noinline int journal_sync(const char *prefix)
+{
+	char path[4096];
+	int fd = synced_file(prefix, "journal", 2);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(path, sizeof(path), "%s-journal", prefix);
+	return unlink(path);
+}
+
+static noinline int wal_sync(const char *prefix, int k)
+{
+	int fd = synced_file(prefix, "wal", k);
+
+	if (fd < 0)
+		return 1;
+	sleep(3); /* still open while latprof names its files */
+	return close(fd) != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int a = 1, n, sig;
@@ -111,6 +181,8 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (!strcmp(argv[a], "overwrite") && writer_sync(argv[a + 2], 16))
+		return 1; /* the blocks to overwrite, allocated and synced */
 	printf("%d\n", getpid());
 	fflush(stdout);
 	if (a == 1)
@@ -123,6 +195,10 @@ int main(int argc, char **argv)
 		return reader(argv[a + 2], n);
 	if (!strcmp(argv[a], "slow"))
 		return writer_slow(argv[a + 2], n);
+	if (!strcmp(argv[a], "overwrite"))
+		return writer_overwrite(argv[a + 2], n);
+	if (!strcmp(argv[a], "reuse"))
+		return journal_sync(argv[a + 2]) || wal_sync(argv[a + 2], n);
 	fprintf(stderr, "unknown mode '%s'\n", argv[a]);
 	return 2;
 }
