@@ -21,6 +21,6 @@ svg=.output/demo-offcpu.svg
 ./latprof report -q --palette offcpu --title "Off-CPU time of the demo service" \
 	-f svg -o "$svg" "$out"
 echo
-echo "demo: folded stacks in $out ($(wc -l <"$out") stacks)"
+echo "demo: folded stacks in $out ($(grep -vc '^#' "$out") stacks)"
 echo "demo: flame graph in $svg (open it in a browser: click to zoom, Search to highlight)"
 echo "demo: top functions: ./latprof report $out"

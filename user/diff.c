@@ -140,7 +140,7 @@ int diff_main(int argc, char **argv)
 	if (err)
 		goto out;
 	if (!unit)
-		unit = ma.unit[0] ? ma.unit : mb.unit[0] ? mb.unit : "us";
+		unit = ma.unit[0] ? ma.unit : mb.unit[0] ? mb.unit : lt_unknown_unit();
 	before.unit = after.unit = unit;
 	snprintf(before.target, sizeof(before.target), "%s", argv[optind]);
 	snprintf(after.target, sizeof(after.target), "%s", argv[optind + 1]);

@@ -71,7 +71,7 @@ static uint8_t frame_kind(char *name)
 	return LT_FRAME_USER;
 }
 
-int lt_folded_read(FILE *f, const char *path, struct lt_profile *p)
+int lt_folded_read(FILE *f, const char *path, struct lt_profile *p, struct lt_json_meta *meta)
 {
 	const char **frames = malloc(MAX_FRAMES * sizeof(*frames));
 	uint8_t *kinds = malloc(MAX_FRAMES);
@@ -95,6 +95,14 @@ int lt_folded_read(FILE *f, const char *path, struct lt_profile *p)
 			lt_err("%s:%zu: binary data (a NUL byte), not folded stacks", path, lineno);
 			err = -EINVAL;
 			goto out;
+		}
+		if (len && line[0] == '#' && meta && !meta->unit[0]) {
+			char tool[32], unit[32];
+
+			if (sscanf(line, "# latprof %31s unit=%31s", tool, unit) == 2) {
+				memcpy(meta->tool, tool, sizeof(meta->tool));
+				memcpy(meta->unit, unit, sizeof(meta->unit));
+			}
 		}
 		if (!len || line[0] == '#')
 			continue; /* blank lines and comments */

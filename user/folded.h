@@ -3,6 +3,7 @@
 #ifndef LT_FOLDED_H
 #define LT_FOLDED_H
 #include <stdio.h>
+#include "json_read.h"
 #include "profile.h"
 
 /* Longest line accepted: far beyond any real stack, short of a runaway file. */
@@ -16,7 +17,12 @@
  * a count that is not a whole number, binary data, longer than
  * LT_FOLDED_MAX_LINE) stops the read: one error naming path:line is
  * printed and -EINVAL returned. Also -ENOMEM, -EIO. 0 when all was read.
+ * The header latprof writes, "# latprof TOOL unit=UNIT", fills meta's tool
+ * and unit (left "" without one: the unit is then unknown).
  */
-int lt_folded_read(FILE *f, const char *path, struct lt_profile *p);
+int lt_folded_read(FILE *f, const char *path, struct lt_profile *p, struct lt_json_meta *meta);
+
+/* The first line of latprof's folded output: "# latprof TOOL unit=UNIT". */
+#define LT_FOLDED_HEADER "# latprof %s unit=%s\n"
 
 #endif

@@ -150,7 +150,8 @@ double lt_hist_quantile_sum(const struct lt_hist *h, double q, uint64_t sum)
 	hi = (double)sum - (double)(n - 1) * (double)lt_hist_slot_lo(h->b[0].slot);
 	lo = (double)sum - (double)(n - 1) * (double)(lt_hist_slot_hi(h->b[h->n - 1].slot) - 1);
 	/* A sum the buckets cannot hold (a bug, or a total of something else): as estimated. */
-	if (hi < (double)lt_hist_slot_lo(h->b[0].slot) || lo > hi)
+	if (hi < (double)lt_hist_slot_lo(h->b[0].slot) || lo > hi ||
+	    lo > (double)(lt_hist_slot_hi(h->b[h->n - 1].slot) - 1))
 		return v;
 	return v > hi ? hi : v < lo ? lo : v;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "err.h"
+#include "folded.h"
 #include "output.h"
 
 struct lt_format {
@@ -207,7 +208,10 @@ int lt_write_folded(FILE *f, const struct lt_profile *p, const struct lt_out_opt
 	(void)o;
 	if (err)
 		return err;
-	for (size_t i = 0; i < n; i++) {
+	/* The unit, for latprof report and diff; flamegraph.pl skips the line. */
+	if (fprintf(f, LT_FOLDED_HEADER, p->tool, p->unit[0] ? p->unit : "unknown") < 0)
+		err = -EIO;
+	for (size_t i = 0; i < n && !err; i++) {
 		if (!l[i].total)
 			continue; /* below the unit: contributes no width */
 		if (lt_stack_line__fold(f, &l[i]) ||
@@ -220,10 +224,13 @@ int lt_write_folded(FILE *f, const struct lt_profile *p, const struct lt_out_opt
 	return err;
 }
 
-/* Three significant digits, without an exponent for big numbers. */
+/* Three significant digits, without an exponent for big numbers; no unit: the number. */
 static void scaled(char *buf, size_t sz, double v, const char *unit)
 {
-	snprintf(buf, sz, v >= 1000 ? "%.0f %s" : "%.3g %s", v, unit);
+	if (!*unit)
+		snprintf(buf, sz, v >= 1000 ? "%.0f" : "%.3g", v);
+	else
+		snprintf(buf, sz, v >= 1000 ? "%.0f %s" : "%.3g %s", v, unit);
 }
 
 void lt_format_value(char *buf, size_t sz, double v, const char *unit)
@@ -285,13 +292,16 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 	struct lt_stack_line *l;
 	char tot[32], p50[32], p99[32];
 	uint64_t total = 0, count = 0;
+	/* Every event weighs 1 (alloc --value count, faults): no percentiles. */
+	bool counts = strcmp(p->unit, "us") && strcmp(p->unit, "bytes");
 	size_t n;
 
-	if (lt_profile__lines(p, &l, &n))
+	if (lt_profile__lines_split(p, true, &l, &n))
 		return;
 	for (size_t i = 0; i < n; i++) {
 		total += l[i].total;
 		count += l[i].count;
+		counts = counts && l[i].total == l[i].count;
 	}
 	lt_format_value(tot, sizeof(tot), (double)total, p->unit);
 	fprintf(f, "latprof %s: %s, %.1f s: %s in %llu events over %zu stacks\n", p->tool,
@@ -300,11 +310,15 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 		lt_stack_lines__free(l, n);
 		return;
 	}
-	fprintf(f, "%10s %8s %10s %10s  %s\n", "TOTAL", "COUNT", "P50", "P99",
-		"COMM [PID/TID]; frames leaf first, user then [k]ernel");
+	if (counts)
+		fprintf(f, "%10s  %s\n", p->unit[0] ? p->unit : "COUNT",
+			"COMM [PID/TID]; frames leaf first, user then [k]ernel");
+	else
+		fprintf(f, "%10s %8s %10s %10s  %s\n", "TOTAL", "COUNT", "P50", "P99",
+			"COMM [PID/TID]; frames leaf first, user then [k]ernel");
 	for (size_t i = 0; i < n && i < top; i++) {
 		const struct lt_sample *s = l[i].first;
-		char ns[48];
+		char ns[48], cut[80];
 
 		lt_format_value(tot, sizeof(tot), (double)l[i].total, p->unit);
 		lt_format_value(p50, sizeof(p50), lt_hist_quantile_sum(l[i].hist, 0.50, l[i].total),
@@ -314,13 +328,23 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 		ns[0] = 0;
 		if (s->nspid && s->nspid != s->tgid)
 			snprintf(ns, sizeof(ns), ", pid %u in its namespace", s->nspid);
-		fprintf(f, "%10s %8llu %10s %10s  %s [%u/%u%s]%s\n", tot,
-			(unsigned long long)l[i].count, p50, p99, s->comm, s->tgid, s->pid, ns,
-			l[i].nthreads > 1 ? " and other threads" : "");
+		cut[0] = 0;
+		if (lt_sample__cut(s))
+			snprintf(cut, sizeof(cut), "; user stack cut: %s",
+				 lt_ureason_text[s->ureason]);
+		if (counts)
+			fprintf(f, "%10llu  %s [%u/%u%s]%s%s\n", (unsigned long long)l[i].count,
+				s->comm, s->tgid, s->pid, ns,
+				l[i].nthreads > 1 ? " and other threads" : "", cut);
+		else
+			fprintf(f, "%10s %8llu %10s %10s  %s [%u/%u%s]%s%s\n", tot,
+				(unsigned long long)l[i].count, p50, p99, s->comm, s->tgid, s->pid,
+				ns, l[i].nthreads > 1 ? " and other threads" : "", cut);
 		lt_print_frames(f, s);
 	}
 	if (n > top)
 		fprintf(f, "  ... %zu more stacks in the output\n", n - top);
-	fprintf(f, "  (P50/P99 %s)\n", LT_HIST_METHOD);
+	if (!counts)
+		fprintf(f, "  (P50/P99 %s)\n", LT_HIST_METHOD);
 	lt_stack_lines__free(l, n);
 }

@@ -520,18 +520,27 @@ struct lt_sample *lt_profile__add_named(struct lt_profile *p, uint32_t tgid, uin
 	return s;
 }
 
+bool lt_sample__cut(const struct lt_sample *s)
+{
+	return s->ureason != LT_UR_NONE && s->ureason != LT_UR_COMPLETE;
+}
+
 /* Lines merge samples whose comm, frames and frame kinds are equal. */
-static uint64_t line_hash(const struct lt_sample *s)
+static uint64_t line_hash(const struct lt_sample *s, bool split_cut)
 {
 	uint64_t h = str_hash(s->comm);
 
 	for (uint32_t i = 0; i < s->nframes; i++)
 		h = mix(h, (uintptr_t)s->frames[i] * 5 + s->kind[i]);
+	if (split_cut && lt_sample__cut(s))
+		h = mix(h, s->pid);
 	return h;
 }
 
-static bool same_line(const struct lt_sample *a, const struct lt_sample *b)
+static bool same_line(const struct lt_sample *a, const struct lt_sample *b, bool split_cut)
 {
+	if (split_cut && (lt_sample__cut(a) || lt_sample__cut(b)) && a->pid != b->pid)
+		return false;
 	return a->nframes == b->nframes && !strncmp(a->comm, b->comm, LT_COMM_LEN) &&
 	       !memcmp(a->frames, b->frames, a->nframes * sizeof(*a->frames)) &&
 	       !memcmp(a->kind, b->kind, a->nframes);
@@ -558,6 +567,12 @@ static int cmp_line_total(const void *pa, const void *pb)
 
 int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, size_t *nout)
 {
+	return lt_profile__lines_split(p, false, out, nout);
+}
+
+int lt_profile__lines_split(const struct lt_profile *p, bool split_cut, struct lt_stack_line **out,
+			    size_t *nout)
+{
 	size_t nslots = 1024, n = 0, *slots;
 	struct lt_stack_line *l;
 
@@ -569,11 +584,11 @@ int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, si
 		goto err_nomem;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct lt_sample *s = &p->samples[i];
-		size_t j = line_hash(s) & (nslots - 1);
+		size_t j = line_hash(s, split_cut) & (nslots - 1);
 		struct lt_stack_line *d;
 
 		for (; slots[j]; j = (j + 1) & (nslots - 1))
-			if (same_line(l[slots[j] - 1].first, s))
+			if (same_line(l[slots[j] - 1].first, s, split_cut))
 				break;
 		if (!slots[j]) {
 			slots[j] = ++n;

@@ -159,6 +159,16 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *s);
  * lt_stack_lines__free(). 0 or -ENOMEM.
  */
 int lt_profile__lines(const struct lt_profile *p, struct lt_stack_line **out, size_t *n);
+/* Whether s's user stack was cut before its root (what lay beyond may differ). */
+bool lt_sample__cut(const struct lt_sample *s);
+
+/*
+ * The same; with split_cut, a sample whose user stack was cut before its
+ * root merges only with samples of its own thread: two threads cut to the
+ * same frames may have differed beyond the cut (summary rows).
+ */
+int lt_profile__lines_split(const struct lt_profile *p, bool split_cut, struct lt_stack_line **out,
+			    size_t *n);
 void lt_stack_lines__free(struct lt_stack_line *l, size_t n);
 
 /*

@@ -81,6 +81,14 @@ const struct lt_cli_tool report_cli = {
 	.summary = "read saved profiles: top stacks and functions, filter, convert",
 };
 
+const char *lt_unknown_unit(void)
+{
+	lt_note("the values' unit is unknown (folded stacks without latprof's '# latprof TOOL "
+		"unit=UNIT' line): printed as plain numbers; --unit us reads them as "
+		"microseconds");
+	return "";
+}
+
 int lt_report_read(int nfiles, char **files, struct lt_profile *p, struct lt_report_meta *meta)
 {
 	memset(meta, 0, sizeof(*meta));
@@ -114,8 +122,20 @@ int lt_report_read(int nfiles, char **files, struct lt_profile *p, struct lt_rep
 				meta->has_pids = true;
 			}
 		} else {
-			err = lt_folded_read(f, name, p);
+			memset(&jm, 0, sizeof(jm));
+			err = lt_folded_read(f, name, p, &jm);
 			meta->has_folded = true;
+			if (!err && jm.unit[0] && meta->unit[0] && strcmp(meta->unit, jm.unit)) {
+				lt_err("%s: values in %s, other files in %s: cannot merge", name,
+				       jm.unit, meta->unit);
+				err = -EINVAL;
+			}
+			if (!err && jm.unit[0] && !meta->unit[0])
+				memcpy(meta->unit, jm.unit, sizeof(meta->unit));
+			if (!err && jm.tool[0] && !meta->tool[0])
+				memcpy(meta->tool, jm.tool, sizeof(meta->tool));
+			if (!err && !jm.unit[0])
+				meta->unit_unknown = true;
 		}
 		if (!is_stdin)
 			fclose(f);
@@ -305,6 +325,8 @@ int report_main(int argc, char **argv)
 	}
 	if (!err && !unit_given && meta.unit[0])
 		unit = meta.unit;
+	else if (!err && !unit_given && meta.unit_unknown)
+		unit = lt_unknown_unit();
 	if (!palette && meta.tool[0])
 		palette = meta.tool;
 	in.unit = out.unit = unit;

@@ -61,7 +61,7 @@ static void read_profile(const uint8_t *d, size_t n, bool json)
 	if (json)
 		lt_json_read(f, "fuzz.json", &p, NULL);
 	else
-		lt_folded_read(f, "fuzz.folded", &p);
+		lt_folded_read(f, "fuzz.folded", &p, NULL);
 	lt_profile__free(&p);
 	fclose(f);
 }

@@ -113,6 +113,11 @@ wait $LP
 n=$(sum fault_pages total "$TMP/f.json")
 check "--faults: fault_pages() made 400 page faults (400-402): $n" [ "$n" -ge 400 -a "$n" -le 402 ]
 check "--faults: the unit is faults" [ "$(jq -r .unit "$TMP/f.json")" = faults ]
+# A count per event: the summary shows the count once, no percentiles of 1s
+# (it read '93262 allocations    93262 1 allocations 1 allocations').
+check "--faults summary: one column, the count ($(grep -E '^ +40[0-2]  allocwl ' "$TMP/f.stderr" | head -1 | cut -c1-40))" \
+	grep -Eq '^ +40[0-2]  allocwl \[' "$TMP/f.stderr"
+refute "--faults summary: no P50/P99" grep -q 'P50' "$TMP/f.stderr"
 # --kernel: each pipe() allocates in the kernel (its pipe_inode_info with
 # kmalloc, its buffers): at least one kernel allocation per pipe, charged to
 # make_pipes() and pipe2.

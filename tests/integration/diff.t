@@ -4,6 +4,7 @@
 # (--normalize: no change in shares).
 . tests/integration/lib.sh
 cat >"$TMP/b.folded" <<'X'
+# latprof offcpu unit=us
 app;main;foo;bar 300
 app;main;foo;baz 100
 svc;main;qux;read;vfs_read_[k] 600

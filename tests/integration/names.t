@@ -23,12 +23,14 @@ for p in $pids; do wait "$p"; done
 # what the workload measured.
 w=$(wl_clock blocker_sleep)
 check "folded: every line ends in its one value" \
-	awk '!/^[^\n]* [0-9]+$/ { bad = 1 } END { exit bad }' "$TMP/b.folded"
+	awk 'NR > 1 && !/^[^\n]* [0-9]+$/ { bad = 1 } END { exit bad }' "$TMP/b.folded"
+check "folded: its first line, latprof's header, names tool and unit" \
+	[ "$(head -1 "$TMP/b.folded")" = "# latprof offcpu unit=us" ]
 x=$(grep -F 'evil:frame?<&"'"'"'>?( 999;jit_callback;' "$TMP/b.folded" | awk '{ s += $NF } END { print s + 0 }')
 check "folded: the JIT frame, cleaned, holds the workload's $w us (+-10%): $x" near "$x" 10 blocker_sleep
 check "folded: the comm, cleaned, starts the line" grep -q '^w:x:y?\[31m?' "$TMP/b.folded"
-n=$(wc -l <"$TMP/b.folded")
-m=$(awk -F';' '{ print $1 }' "$TMP/b.folded" | sort -u | wc -l)
+n=$(grep -vc '^#' "$TMP/b.folded")
+m=$(grep -v '^#' "$TMP/b.folded" | awk -F';' '{ print $1 }' | sort -u | wc -l)
 check "folded: one comm for all $n lines, no line split off ($m)" [ "$m" -eq 1 ]
 
 # json: valid, and the stack's total the same.

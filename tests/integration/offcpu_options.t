@@ -26,7 +26,7 @@ y=$(fsum "$TMP/c.folded" "^$OB;")
 w=$(wl_clock blocker_sleep 3 "$ao")
 check "--comm $OA: its blocker_sleep ${x} us (the workload's clock: ${w} us +-10%)" near "$x" 10 blocker_sleep "$ao"
 check "--comm $OA: nothing from $OB (${y} us)" [ "$y" -eq 0 ]
-check "--comm: only $OA lines" bash -c "! grep -v '^$OA;' '$TMP/c.folded' | grep -q ."
+check "--comm: only $OA lines" bash -c "! grep -v -e '^$OA;' -e '^#' '$TMP/c.folded' | grep -q ."
 
 # --cgroup: only the workload moved into a fresh cgroup v2 directory.
 cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
@@ -112,4 +112,17 @@ trace "$TMP/s" offcpu -p "$WL_PID" -d 2.5 --stack-storage-size 64 -o "$TMP/s.fol
 check "storage for 64: losses reported with the option to raise" \
 	grep -q 'raise --stack-storage-size' "$TMP/s.stderr"
 grep 'warning' "$TMP/s.stderr" | diag
+
+# Two threads, from root_a() and root_b(), sleep 10 x 30 ms each 8 calls deep
+# in cut_chain(): cut at 6 frames their stacks read the same. The summary
+# keeps them apart (they merged into one row "and other threads") and says
+# each row was cut; the folded output may merge them (same frames).
+start_wl cut
+trace "$TMP/c" offcpu -p "$WL_PID" --perf-max-stack-depth 6 -d 5 -o "$TMP/c.folded"
+rows=$(grep -A1 'offcpu_wl \[' "$TMP/c.stderr" | grep -B1 '^ .*nap_ms <- cut_chain' | grep -c '^ *[0-9.]* ms  *10 ')
+check "cut stacks of two threads: two summary rows of 10 naps each ($rows)" [ "$rows" -eq 2 ]
+check "each says its user stack was cut at the depth limit" \
+	[ "$(grep -c '^ .*offcpu_wl \[[0-9]*/[0-9]*\]; user stack cut: depth limit$' "$TMP/c.stderr")" -ge 2 ]
+refute "no row joins them as 'and other threads'" grep -q 'and other threads; user stack cut' "$TMP/c.stderr"
+grep -q 'user stack cut' "$TMP/c.stderr" || diag <"$TMP/c.stderr"
 done_testing

@@ -54,9 +54,10 @@ LATPROF_SYMBOLIZE_BUDGET=0 trace "$TMP/b" offcpu --lines -p "$WL_PID" -d 2 -o "$
 check "no time left: exit 0, output written" grep -q ';blocker_sleep;nanosleep;' "$TMP/b.folded"
 refute "no time left: no source lines read" grep -q 'offcpu_wl.c:[0-9]' "$TMP/b.folded"
 check "no time left: said" grep -q 'symbolization stopped' "$TMP/b.stderr"
-# A second SIGINT: the output is written at once.
+# A second SIGINT: the output is written at once. (The test's shell is a
+# second target: the trace must not end with the workload before the SIGINTs.)
 start_wl sleeper
-"$LATPROF" offcpu --lines -p "$WL_PID" -o "$TMP/i2.folded" 2>"$TMP/i2.stderr" &
+"$LATPROF" offcpu --lines -p "$WL_PID,$$" -o "$TMP/i2.folded" 2>"$TMP/i2.stderr" &
 lp=$!
 for _ in $(seq 600); do grep -q attached "$TMP/i2.stderr" && break; sleep 0.05; done
 kill -USR1 "$WL_PID"

@@ -11,6 +11,7 @@ fi
 decode() { gunzip -c "$1" | protoc --proto_path=tests/pprof --decode=perftools.profiles.Profile profile.proto; }
 
 cat >"$TMP/a.folded" <<'X'
+# latprof offcpu unit=us
 app;main;foo;bar 300
 app;main;foo;baz 100
 svc;[preempted];main;qux;read;vfs_read_[k] 600
@@ -20,11 +21,11 @@ check "gzip stream" gzip -t "$TMP/a.pb.gz"
 decode "$TMP/a.pb.gz" >"$TMP/a.txt"
 check "protoc decodes it" [ -s "$TMP/a.txt" ]
 awk -f tests/pprof/stacks.awk "$TMP/a.txt" >"$TMP/a.st"
-sed 's/_\[k\]//g; s/ \([0-9]*\)$/ \1000 0/' "$TMP/a.folded" | sort >"$TMP/want"
+grep -v '^#' "$TMP/a.folded" | sed 's/_\[k\]//g; s/ \([0-9]*\)$/ \1000 0/' | sort >"$TMP/want"
 grep -v '^types\|^mapping' "$TMP/a.st" | sort >"$TMP/got"
 check "every stack and its total (us -> ns) come back" cmp -s "$TMP/want" "$TMP/got"
 diff "$TMP/want" "$TMP/got" | diag
-check "sample types: report/nanoseconds and events/count" grep -qx 'types report/nanoseconds events/count' "$TMP/a.st"
+check "sample types: the header's tool, offcpu/nanoseconds, and events/count" grep -qx 'types offcpu/nanoseconds events/count' "$TMP/a.st"
 check "string_table[0] is the empty string" \
 	[ "$(grep -m1 '^string_table:' "$TMP/a.txt")" = 'string_table: ""' ]
 dense() { # dense BLOCK: the ids of BLOCK are 1..N

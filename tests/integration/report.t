@@ -3,6 +3,7 @@
 # every expected number is computed from the input. No root needed.
 . tests/integration/lib.sh
 cat >"$TMP/a.folded" <<'X'
+# latprof offcpu unit=us
 app;main;foo;bar 300
 app;main;foo;baz 100
 # a comment, and a blank line
@@ -51,7 +52,7 @@ check "json: foo;bar stack has total 300, frames root first" \
 check "json: vfs_read is a kernel frame" \
 	[ "$(jq -r '.stacks[].frames[] | select(.[0] == "vfs_read") | .[1]' "$TMP/a.json")" = kernel ]
 R -q -o "$TMP/rt.folded" "$TMP/a.json"
-sort "$TMP/rt.folded" >"$TMP/rt.s"
+grep -v "^#" "$TMP/rt.folded" | sort >"$TMP/rt.s"
 grep -v '^#' "$TMP/a.folded" | grep . | sort >"$TMP/a.s"
 check "json -> folded gives back the input stacks and values" cmp -s "$TMP/a.s" "$TMP/rt.s"
 cat >"$TMP/p.json" <<'X'
@@ -106,4 +107,15 @@ R 2>"$TMP/u.err"; check "no files: usage error, exit 2" [ $? -eq 2 ]
 R --min-share 200 "$TMP/a.folded" 2>/dev/null; check "--min-share 200: usage error" [ $? -eq 2 ]
 R --grep '(' "$TMP/a.folded" 2>"$TMP/g.err"
 check "bad regex: usage error naming --grep" grep -q "invalid --grep '('" "$TMP/g.err"
+# The unit: from latprof's folded header; none known, plain numbers (an
+# alloc profile's bytes once read as microseconds: "24.9 s").
+printf '# latprof alloc unit=bytes\napp;main;malloc 2621440\n' >"$TMP/al.folded"
+R "$TMP/al.folded" >"$TMP/al.out" 2>"$TMP/al.err"
+check "an alloc folded file's header: its total in bytes (2.5 MiB)" grep -q 'total 2.5 MiB' "$TMP/al.out"
+printf 'app;main;malloc 2621440\n' >"$TMP/nu.folded"
+R "$TMP/nu.folded" >"$TMP/nu.out" 2>"$TMP/nu.err"
+check "folded stacks without the header: plain numbers, no unit" grep -q 'total 2621440$' "$TMP/nu.out"
+check "and a note that the unit is unknown" grep -q "unit is unknown" "$TMP/nu.err"
+R --unit us "$TMP/nu.folded" >"$TMP/nu2.out" 2>&1
+check "--unit us reads them as microseconds (2.62 s)" grep -q 'total 2.62 s' "$TMP/nu2.out"
 done_testing

@@ -79,6 +79,7 @@ int main(void)
 	}
 	fclose(f);
 	is_str(buf,
+	       "# latprof offcpu unit=us\n"
 	       "app;main;work;read;vfs_read_[k] 175\n"
 	       "app;[preempted];main;spin_[i] 7\n",
 	       "threads with one stack merge; kernel frames get _[k], inlined _[i]; pseudo-frame "

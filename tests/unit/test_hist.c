@@ -101,5 +101,20 @@ int main(void)
 	lt_hist_free(&a);
 	lt_hist_free(&b);
 	lt_hist_free(&c);
+
+	/* One event of 2.5 MiB: its bucket's midpoint, 2.62 MiB, is above its total. */
+	lt_hist_add(&a, 2621440, 1);
+	ok(lt_hist_quantile(&a, 0.5) > 2621440, "one event: the midpoint estimate is above it");
+	ok(lt_hist_quantile_sum(&a, 0.5, 2621440) == 2621440 &&
+		   lt_hist_quantile_sum(&a, 1.0, 2621440) == 2621440,
+	   "one event: p50 and max clamped to its value, the row's total");
+	/* + 1000 + 1000 + 1: no value exceeds the sum less 3 others of at least 1. */
+	lt_hist_add(&a, 1000, 2);
+	lt_hist_add(&a, 1, 1);
+	ok(lt_hist_quantile_sum(&a, 1.0, 2621440 + 2001) == 2621440 + 2001 - 3,
+	   "max clamped to the sum less the others at their least");
+	ok(lt_hist_quantile_sum(&a, 0.5, 12345678901ULL) == lt_hist_quantile(&a, 0.5),
+	   "a sum the buckets cannot hold: the estimate unchanged");
+	lt_hist_free(&a);
 	return tap_done();
 }

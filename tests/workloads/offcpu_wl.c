@@ -36,6 +36,9 @@
  *            in alt_nap()
  *   badnames jit, with a JIT function name and a comm that try to break
  *            every output format (BAD_JIT_NAME, BAD_COMM)
+ *   cut      two threads, from root_a() and root_b(), go 8 calls deep into
+ *            the same cut_chain() and sleep there 10 x 30 ms each: with a
+ *            depth limit below 8 their cut stacks read the same
  *   nowait M run mode M at once, without waiting for SIGUSR1
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
@@ -97,6 +100,31 @@ static noinline void twin_b(long ms)
 {
 	twin_wait("twin_b", ms);
 	twin_last = 'B';
+}
+
+/* cut: the same chain under two different roots. */
+static noinline void cut_chain(int depth)
+{
+	if (depth > 1)
+		cut_chain(depth - 1);
+	else
+		for (int i = 0; i < 10; i++)
+			nap_ms("cut_chain", 30);
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+}
+
+static noinline void *root_a(void *arg)
+{
+	cut_chain(8);
+	__asm__ volatile("" ::: "memory");
+	return arg;
+}
+
+static noinline void *root_b(void *arg)
+{
+	cut_chain(8);
+	__asm__ volatile("" ::: "memory");
+	return (char *)arg + 1;
 }
 
 /* One call site for both system calls: the user stack cannot tell them apart. */
@@ -389,6 +417,13 @@ int main(int argc, char **argv)
 		pthread_create(&th, NULL, pipe_feeder, &n);
 		pipe_reader(n);
 		pthread_join(th, NULL);
+	} else if (!strcmp(mode, "cut")) {
+		pthread_t tb;
+
+		pthread_create(&th, NULL, root_a, NULL);
+		pthread_create(&tb, NULL, root_b, NULL);
+		pthread_join(th, NULL);
+		pthread_join(tb, NULL);
 	} else if (!strcmp(mode, "mixed")) {
 		short_nap();
 		long_nap();
