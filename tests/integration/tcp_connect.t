@@ -30,6 +30,10 @@ rows=$(grep -Ec "^ +[0-9]+  (retransmit|reset sent|reset received) +[A-Z_0-9]+ +
 check "the resets received: one row, the peer and reason ($rows rows)" \
 	[ "$(grep -Ec "^ +200  reset received +SYN_SENT +127\.0\.0\.1:$RP\$" "$TMP/r.stderr")" = 1 -a "$rows" = 1 ]
 grep -q "reset received" "$TMP/r.stderr" || diag <"$TMP/r.stderr"
+# The summary shows each row's pseudo-frame, the peer and reason, first
+# (rows of different peers looked identical without it).
+check "the summary row names the peer and reason before the frames" \
+	grep -Eq "^ +\[connect failed \(refused\) 127\.0\.0\.1:$RP\]  connect <- do_connect <- connect_refused" "$TMP/r.stderr"
 WL_BIN="$WL/tcpwl" start_wl refused "$RP" 30
 trace "$TMP/rc" tcp --per-connection --top 5 -p "$WL_PID" -D "$RP" -d 2 -o /dev/null
 check "--per-connection: a row per connection, the --top 5 shown ($(grep -Ec "  reset received +SYN_SENT +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$RP\$" "$TMP/rc.stderr"))" \
