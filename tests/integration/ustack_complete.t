@@ -148,11 +148,14 @@ check "go: main.handler -> time.Sleep above runtime.mcall, from runtime.goexit: 
 	[ "$x" -ge 900000 ]
 # A thread blocked after handing the goroutine on (exitsyscall0, or a sleep
 # that ended before it blocked) holds a stale chain, stopped where it no
-# longer leads to code: the goroutine runs elsewhere. The old unwinder
-# stopped every parked goroutine's chain at runtime.mcall.
+# longer leads to code: the goroutine runs elsewhere. Each such block is one
+# whole 50 ms sleep (about 2.6% of the total); a busy machine makes a few
+# (0, 0, 50 and 100 ms in four runs under make test SAN=1, where 5% failed
+# once). The old unwinder stopped every parked goroutine's chain at
+# runtime.mcall (all of it), so a quarter still tells the two apart.
 y=$(tsum "$TMP/g.tsv" '^runtime\.mcall;runtime\.park_m;')
-check "go: parked chains that stop at runtime.mcall: ${y} us (< 5% of ${x})" \
-	awk -v y="$y" -v x="$x" 'BEGIN { exit !(y < 0.05 * x) }'
+check "go: parked chains that stop at runtime.mcall: ${y} us (< 25% of ${x})" \
+	awk -v y="$y" -v x="$x" 'BEGIN { exit !(y < 0.25 * x) }'
 refute "go: no bogus root frame (a stack word that is no code)" grep -qE '\[unmapped\]|\[anon\]' "$TMP/g.tsv"
 n=$(jq '[.stacks[] | select([.frames[][0]] | index("main.handler")) | select(.user_stack != "complete")] | length' "$TMP/g.json")
 check "go: every stack under main.handler reaches runtime.goexit ($n do not)" [ "$n" -eq 0 ]
