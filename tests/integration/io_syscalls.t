@@ -59,6 +59,15 @@ f=$(jq -r "[.stacks[] | select($rsel) | .frames[0][0]] | unique | join(\",\")" "
 check "the server's reads on 40 connections: one key, the client's address and our port ($f)" \
 	[ "$f" = "[read socket:tcp 127.0.0.1 on :$IP]" ]
 check "40 reads ($(sum "$rsel" count "$TMP/n.json"))" [ "$(sum "$rsel" count "$TMP/n.json")" = 40 ]
+# The same over a unix socket: named by its path, the server's connections
+# (bound to it by accept) and the client's (its peer's) alike.
+U=$D/srv.sock
+WL_BIN="$WL/tcpwl" start_wl -u "$U" conns 40 0
+trace "$TMP/u" io --syscalls -p "$WL_PID" -d 4 -f json -o "$TMP/u.json"
+f=$(jq -r "[.stacks[] | select($rsel) | .frames[0][0]] | unique | join(\",\")" "$TMP/u.json")
+check "unix: the server's reads on 40 connections, one key, the socket's path ($f)" \
+	[ "$f" = "[read socket:unix $U]" ]
+check "unix: 40 reads ($(sum "$rsel" count "$TMP/u.json"))" [ "$(sum "$rsel" count "$TMP/u.json")" = 40 ]
 
 # The --slower checks need fsync to cost something: a disk, not memory (as in
 # make kmatrix's guests, whose root is in memory).

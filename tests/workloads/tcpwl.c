@@ -2,7 +2,8 @@
 /*
  * Ground-truth workload for `latprof tcp`, on loopback. Prints its pid,
  * waits for SIGUSR1 (unless the first argument is "nowait"), then runs a
- * mode; "-6" before the mode uses ::1 instead of 127.0.0.1.
+ * mode; "-6" before the mode uses ::1 instead of 127.0.0.1, "-u PATH" the
+ * unix socket PATH (PORT is then ignored).
  *
  *   synretry PORT   a listener with backlog 0 that accepts nothing for 300 ms:
  *                   connect_fill() takes the one queue slot, connect_slow()'s
@@ -37,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,10 +48,23 @@
 
 static int v6;
 static int port;
+static const char *unix_path; /* -u PATH */
+
+static int family(void)
+{
+	return unix_path ? AF_UNIX : v6 ? AF_INET6 : AF_INET;
+}
 
 static socklen_t addr_of(struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
+	if (unix_path) {
+		struct sockaddr_un *a = (struct sockaddr_un *)ss;
+
+		a->sun_family = AF_UNIX;
+		snprintf(a->sun_path, sizeof(a->sun_path), "%s", unix_path);
+		return sizeof(*a);
+	}
 	if (v6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
 
@@ -70,9 +85,12 @@ static int listener(int backlog)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = addr_of(&ss);
-	int one = 1, fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	int one = 1, fd = socket(family(), SOCK_STREAM, 0);
 
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (unix_path)
+		unlink(unix_path);
+	else
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) || listen(fd, backlog))
 		return -1;
 	return fd;
@@ -83,7 +101,7 @@ static noinline int do_connect(const char *who)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = addr_of(&ss);
-	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), rc;
+	int fd = socket(family(), SOCK_STREAM, 0), rc;
 
 	if (fd < 0)
 		return -errno;
@@ -136,7 +154,7 @@ static noinline int connect_abandon(void)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = addr_of(&ss);
-	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), rc;
+	int fd = socket(family(), SOCK_STREAM | SOCK_NONBLOCK, 0), rc;
 
 	if (fd < 0)
 		return 1;
@@ -356,6 +374,10 @@ int main(int argc, char **argv)
 	if (argc > a && !strcmp(argv[a], "-6")) {
 		v6 = 1;
 		a++;
+	}
+	if (argc > a + 1 && !strcmp(argv[a], "-u")) {
+		unix_path = argv[a + 1];
+		a += 2;
 	}
 	if (argc < a + 2) {
 		fprintf(stderr, "usage: tcpwl [nowait] [-6] synretry|refused PORT\n");
