@@ -50,7 +50,8 @@ static const struct option common_longopts[] = {
 static const char common_help[] =
 	"Target (default: the whole system):\n"
 	"  -p, --pid PID[,PID...]      all threads of these processes\n"
-	"  -t, --tid TID[,TID...]      these threads (with -p: either matches)\n"
+	"  -t, --tid TID[,TID...]      these threads (with -p: either matches); the\n"
+	"                              trace ends when the last -p/-t target exits\n"
 	"      --comm NAME             only tasks named NAME (as in /proc/PID/comm)\n"
 	"      --cgroup PATH           only tasks in this cgroup v2 directory or below\n"
 	"Run:\n"
