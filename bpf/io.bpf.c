@@ -109,6 +109,18 @@ static __always_inline void bio_queue(void *ctx, struct bio *bio)
 		lt_stat_inc(LT_STAT_START_FULL);
 }
 
+static __always_inline __u32 op_of(__u32 flags)
+{
+	switch (flags & 0xff) { /* REQ_OP_MASK */
+	case 0: return IO_OP_READ;
+	case 1: return IO_OP_WRITE;
+	case 2: return IO_OP_FLUSH;
+	case 3: return IO_OP_DISCARD;
+	case 9: return IO_OP_WRITE_ZEROES;
+	default: return IO_OP_OTHER;
+	}
+}
+
 /* The request's record, created on first sight; its owner from its first bio. */
 static __always_inline struct io_req *req_get(struct request *rq)
 {
@@ -134,7 +146,7 @@ static __always_inline struct io_req *req_get(struct request *rq)
 	if (o) {
 		r->owner = *o;
 		bpf_map_delete_elem(&io_bios, &bio);
-	} else if (!bio && (BPF_CORE_READ(rq, cmd_flags) & 0xff) == 2 /* REQ_OP_FLUSH */) {
+	} else if (!bio && op_of(BPF_CORE_READ(rq, cmd_flags)) == IO_OP_FLUSH) {
 		__u32 dev = disk_dev(lt_rq_disk(rq));
 
 		o = bpf_map_lookup_elem(&io_flush_owner, &dev);
@@ -160,18 +172,6 @@ static __always_inline void rq_issue(struct request *rq)
 
 	if (r)
 		r->issue_ns = bpf_ktime_get_ns();
-}
-
-static __always_inline __u32 op_of(__u32 flags)
-{
-	switch (flags & 0xff) { /* REQ_OP_MASK */
-	case 0: return IO_OP_READ;
-	case 1: return IO_OP_WRITE;
-	case 2: return IO_OP_FLUSH;
-	case 3: return IO_OP_DISCARD;
-	case 9: return IO_OP_WRITE_ZEROES;
-	default: return IO_OP_OTHER;
-	}
 }
 
 static __always_inline __u32 flags_of(__u32 flags)

@@ -60,7 +60,6 @@ static void snapshot_targets(struct lt_symbolizer *s, const struct lt_target *t)
 	}
 }
 
-/* Say once when an explicit target process exits; tracing goes on. */
 /* Whether process or thread id still runs: it exists and is not a zombie. */
 static bool id_running(uint32_t id)
 {
