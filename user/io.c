@@ -4,12 +4,10 @@
  * queued and time in the device; with --stacks, charged to the stack that
  * submitted it. A thin driver over the core, as offcpu is.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <dirent.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -480,11 +478,6 @@ static bool same_leaf(const char *path, const struct io_file *f)
 }
 
 /*
- * Name file id, once: from /proc/TGID/fd/FD while the process still has it
- * open and it is the same inode (the exact path, and pipe:[N] or socket:[N]
- * for what has none); else from the names the kernel recorded.
- */
-/*
  * A socket by what it talks to: "socket:tcp 10.0.0.5:5432", "socket:tcp
  * 10.0.0.9 on :80" (a client of ours), "socket:udp :53", "socket:unix
  * /run/x.sock", "socket:unix @abstract", "socket:unix", "socket:netlink".
@@ -495,46 +488,37 @@ static char *sock_name(const struct io_sock *s)
 		"", "tcp", "udp", "unix", "unix-dgram", "unix-seqpacket", "netlink", ""
 	};
 	const char *kind = s->kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[s->kind] : "";
-	char ip[INET6_ADDRSTRLEN] = "", path[IO_SOCK_PATH_LEN + 2] = "", *name;
-	bool any = true;
+	char what[IO_SOCK_PATH_LEN + 2] = "", *name;
 	size_t n = 0;
 
 	if (s->kind == IO_SOCK_TCP || s->kind == IO_SOCK_UDP) {
-		for (int i = 0; i < 16; i++)
-			any = any && !s->addr[i];
-		if (!any)
-			inet_ntop(s->family == AF_INET6 ? AF_INET6 : AF_INET, s->addr, ip,
-				  sizeof(ip));
-		if (asprintf(
-			    &name, "socket:%s %s%s%s%s:%u", kind,
-			    s->family == AF_INET6 && !(s->flags & IO_SOCK_ACCEPTED) && ip[0] ? "[" :
-											       "",
-			    ip,
-			    s->family == AF_INET6 && !(s->flags & IO_SOCK_ACCEPTED) && ip[0] ? "]" :
-											       "",
-			    s->flags & IO_SOCK_ACCEPTED ? " on " : "", s->port) < 0)
-			return NULL;
-		return name;
-	}
-	if (s->kind >= IO_SOCK_UNIX_STREAM && s->kind <= IO_SOCK_UNIX_SEQPACKET) {
+		lt_endpoint_str(s->family, s->addr, s->port, s->flags & IO_SOCK_ACCEPTED, what,
+				sizeof(what));
+	} else if (s->kind >= IO_SOCK_UNIX_STREAM && s->kind <= IO_SOCK_UNIX_SEQPACKET) {
 		/* An abstract name starts with a NUL (shown as '@', as ss does). */
 		bool abstract = !s->path[0] && s->path[1];
 
 		if (abstract)
-			path[n++] = '@';
+			what[n++] = '@';
 		for (size_t i = abstract; i < IO_SOCK_PATH_LEN && s->path[i]; i++) {
 			unsigned char c = (unsigned char)s->path[i];
 
-			path[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+			what[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
 		}
-		path[n] = 0;
+		what[n] = 0;
 	}
-	if (asprintf(&name, "socket%s%s%s%s", kind[0] ? ":" : "", kind, path[0] ? " " : "", path) <
+	if (asprintf(&name, "socket%s%s%s%s", kind[0] ? ":" : "", kind, what[0] ? " " : "", what) <
 	    0)
 		return NULL;
 	return name;
 }
 
+/*
+ * Name file id, once: from /proc/TGID/fd/FD while the process still has it
+ * open, it is the same inode and its last name is the one recorded (the
+ * exact path, or pipe:[N]); else from the names the kernel recorded. A
+ * socket by what it talks to.
+ */
 static const char *name_file(struct io_tool *t, uint32_t id)
 {
 	struct io_fname *n = find_file(t, id);

@@ -141,3 +141,19 @@ void lt_listen_fill(int map_fd, const struct lt_target *t)
 		close(set.ns[i].nl);
 	free(now);
 }
+
+void lt_endpoint_str(int family, const uint8_t addr[16], unsigned int port, bool accepted,
+		     char *buf, size_t sz)
+{
+	char ip[INET6_ADDRSTRLEN] = "";
+	bool zero = true, v6 = family == AF_INET6;
+
+	for (int i = 0; i < (v6 ? 16 : 4); i++)
+		zero = zero && !addr[i];
+	if (!zero && !inet_ntop(v6 ? AF_INET6 : AF_INET, addr, ip, sizeof(ip)))
+		snprintf(ip, sizeof(ip), "?");
+	if (accepted)
+		snprintf(buf, sz, "%s on :%u", ip, port);
+	else
+		snprintf(buf, sz, v6 && ip[0] ? "[%s]:%u" : "%s:%u", ip, port);
+}

@@ -6,6 +6,9 @@
  */
 #ifndef LT_LISTEN_H
 #define LT_LISTEN_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "target.h"
 
 /*
@@ -15,5 +18,14 @@
  * target's): BPF then falls back on the ephemeral port range. Cannot fail.
  */
 void lt_listen_fill(int map_fd, const struct lt_target *t);
+
+/*
+ * An endpoint as tcp and io name it: "10.0.0.5:5432", "[::1]:8080"; a
+ * connection accepted here by the client's address and our port, "10.0.0.9
+ * on :80"; an address of zeros (nothing bound or connected) left out,
+ * ":53". addr holds IPv4 in its first 4 bytes.
+ */
+void lt_endpoint_str(int family, const uint8_t addr[16], unsigned int port, bool accepted,
+		     char *buf, size_t sz);
 
 #endif

@@ -259,27 +259,16 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 	return 0;
 }
 
-/* "10.0.0.5:5432", "[::1]:8080" */
 static void addr_str(const struct tcp_addr *a, char *buf, size_t sz)
 {
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->addr, ip, sizeof(ip));
-	snprintf(buf, sz, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, a->port);
+	lt_endpoint_str(a->family, a->addr, a->port, false, buf, sz);
 }
 
-/* "10.0.0.5:5432" (a peer we connected to), "10.0.0.9 on :80" (a client of ours) */
+/* A peer as tcp_peer keys it: a client of ours by its address and our port. */
 static void peer_str(const struct tcp_peer *p, char *buf, size_t sz)
 {
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (!(p->flags & TCP_PEER_ACCEPTED)) {
-		addr_str(&p->remote, buf, sz);
-		return;
-	}
-	inet_ntop(p->remote.family == AF_INET6 ? AF_INET6 : AF_INET, p->remote.addr, ip,
-		  sizeof(ip));
-	snprintf(buf, sz, "%s on :%u", ip, p->remote.port);
+	lt_endpoint_str(p->remote.family, p->remote.addr, p->remote.port,
+			p->flags & TCP_PEER_ACCEPTED, buf, sz);
 }
 
 static const char *errno_name(unsigned int e)
