@@ -443,10 +443,13 @@ out:
 	h = mix64(h, s->family);
 	h = mix64(h, s->port);
 	h = mix64(h, s->flags);
-	for (int i = 0; i < 16; i++)
-		h = mix64(h, s->addr[i]);
-	for (int i = 0; i < IO_SOCK_PATH_LEN; i++)
-		h = mix64(h, s->path[i]);
+	/* Only what the kind fills (the rest is zero): the path is 108 bytes. */
+	if (s->kind == IO_SOCK_TCP || s->kind == IO_SOCK_UDP)
+		for (int i = 0; i < 16; i++)
+			h = mix64(h, s->addr[i]);
+	else if (s->kind >= IO_SOCK_UNIX_STREAM && s->kind <= IO_SOCK_UNIX_SEQPACKET)
+		for (int i = 0; i < IO_SOCK_PATH_LEN; i++)
+			h = mix64(h, s->path[i]);
 	return (__u32)(h >> 32) ?: 1;
 }
 
