@@ -52,6 +52,9 @@ trace "$TMP/v" tcp -p "$WL_PID" -d 2.5 -o "$TMP/v.folded"
 x=$(fsum_tab "$TMP/v.folded" "^tcpwl;\[connect \[::1\]:$((PORT + 2))\];.*;main;connect_slow;")
 w=$(wl_clock connect_slow)
 check "IPv6 ::1: connect_slow, the workload's clock $w us +-10%: $x us" near "$x" 10 connect_slow
+# It failed once in a full run (0 us, the workload 1.03 s) and never alone:
+# what latprof said and saw, to find out why.
+[ "$x" -gt 0 ] || { cat "$TMP/v.stderr"; grep -v '^#' "$TMP/v.folded" | cut -c1-200; } | diag
 
 "$LATPROF" tcp -D 70000 -d 1 2>"$TMP/p.err"
 check "a port above 65535: usage error" [ $? -eq 2 ]
