@@ -317,7 +317,7 @@ struct {
 	__uint(max_entries, 1 << 20);
 } io_slow SEC(".maps");
 
-static __always_inline int sys_op(__s32 nr)
+static __always_inline int sys_op(long nr)
 {
 	switch (nr) { /* x86_64 */
 	case 0: return IO_SYS_READ;
@@ -524,12 +524,6 @@ static __always_inline __u32 note_fd(__u32 tgid, __s32 fd)
 	return id;
 }
 
-/*
- * A tracepoint program may only read as far into the record as its smallest
- * attach point has: fsync's holds one argument. So io_sys_enter reads the fd
- * only, and io_sys_enter_pos, on the calls with an offset (4 arguments or
- * more), reads the offset too.
- */
 /* A timed call starts: op, its fd (a0), and its offset (a1 or a3) when has_pos. */
 static __always_inline void sys_enter_args(void *ctx, int op, __u64 a0, __u64 a1, __u64 a3,
 					   bool has_pos)
@@ -547,33 +541,6 @@ static __always_inline void sys_enter_args(void *ctx, int op, __u64 a0, __u64 a1
 	if (op != IO_SYS_OPENAT)
 		c.obj = note_fd(tgid, (__s32)a0);
 	lt_call_begin(ctx, &c, want_ustack);
-}
-
-static __always_inline void sys_enter(struct lt_sys_enter_ctx *ctx, bool has_pos)
-{
-	__u64 a1 = 0, a3 = 0;
-
-	if (has_pos) {
-		a1 = ctx->args[1];
-		a3 = ctx->args[3];
-		/* Two fixed loads: the verifier takes no computed context offsets. */
-		asm volatile("" : "+r"(a1), "+r"(a3));
-	}
-	sys_enter_args(ctx, sys_op(ctx->nr), ctx->args[0], a1, a3, has_pos);
-}
-
-SEC("tracepoint")
-int io_sys_enter(struct lt_sys_enter_ctx *ctx)
-{
-	sys_enter(ctx, false);
-	return 0;
-}
-
-SEC("tracepoint")
-int io_sys_enter_pos(struct lt_sys_enter_ctx *ctx)
-{
-	sys_enter(ctx, true);
-	return 0;
 }
 
 /* The current thread's timed call returns ret. */
@@ -614,12 +581,15 @@ static __always_inline void sys_exit_ret(long ret)
 	lt_call_end();
 }
 
-SEC("tracepoint")
-int io_sys_exit(struct lt_sys_exit_ctx *ctx)
+static __always_inline bool op_has_pos(int op)
 {
-	sys_exit_ret(ctx->ret);
-	return 0;
+	return op == IO_SYS_PREAD64 || op == IO_SYS_PWRITE64 || op == IO_SYS_PREADV ||
+	       op == IO_SYS_PWRITEV || op == IO_SYS_SYNC_FILE_RANGE;
 }
+
+/* From raw_syscalls:sys_enter to sys_exit (syscall_lat.bpf.h). */
+LT_SYSCALL_RAW(io_sys, sys_op, sys_enter_args(ctx, op, args[0], args[1], args[3], op_has_pos(op)),
+	       sys_exit_ret(ret))
 
 /* The same by fentry/fexit where the kernel has BPF trampolines. */
 #define IO_FSYS(name, op, pos)                                                         \

@@ -377,7 +377,7 @@ int tcp_recv_reset_raw(struct bpf_raw_tracepoint_args *ctx)
 
 /* ---- --wait: socket calls by stack and peer ---------------------------- */
 
-static __always_inline int wait_op(__s32 nr)
+static __always_inline int wait_op(long nr)
 {
 	switch (nr) { /* x86_64 */
 	case 0: return TCP_W_READ;
@@ -452,13 +452,6 @@ static __always_inline void wait_enter(void *ctx, int op, __u64 a0)
 	lt_call_begin(ctx, &c, want_ustack);
 }
 
-SEC("tracepoint")
-int tcp_sys_enter(struct lt_sys_enter_ctx *ctx)
-{
-	wait_enter(ctx, wait_op(ctx->nr), ctx->args[0]);
-	return 0;
-}
-
 /* The current thread's socket call returns ret. */
 static __always_inline void wait_exit(long ret)
 {
@@ -496,12 +489,8 @@ out:
 	lt_call_end();
 }
 
-SEC("tracepoint")
-int tcp_sys_exit(struct lt_sys_exit_ctx *ctx)
-{
-	wait_exit(ctx->ret);
-	return 0;
-}
+/* From raw_syscalls:sys_enter to sys_exit (syscall_lat.bpf.h). */
+LT_SYSCALL_RAW(tcp_sys, wait_op, wait_enter(ctx, op, args[0]), wait_exit(ret))
 
 /* The same by fentry/fexit where the kernel has BPF trampolines. */
 #define TCP_FSYS(name, op) \

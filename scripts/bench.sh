@@ -155,14 +155,14 @@ done
 # it has no pid filter). tcpconnlat and tcplife need kprobes, absent here.
 IOS=${IOS:-3000} CONNS=${CONNS:-2000}
 IODIR=$(mktemp -d /var/tmp/latprof-bench.XXXXXX)
-bench_run() { # bench_run MODE N ARG [TOOL...]: elapsed ns; TOOL gets -p PID unless biolatency
+bench_run() { # bench_run MODE N ARG [TOOL...]: elapsed ns; TOOL gets -p PID (OTHER_PID if set) unless biolatency
 	local mode=$1 n=$2 arg=$3; shift 3
 	"$WL/iobench" "$mode" "$n" "$arg" >"$TMP/ib.out" &
 	local ib=$! tp=
 	for _ in $(seq 100); do [ -s "$TMP/ib.out" ] && break; sleep 0.01; done
 	if [ $# -gt 0 ]; then
 		if [ "$1" = biolatency ]; then "$@" >/dev/null 2>"$TMP/tool.err" &
-		else "$@" -p "$ib" -d 600 -q -o /dev/null 2>"$TMP/tool.err" &
+		else "$@" -p "${OTHER_PID:-$ib}" -d 600 -q -o /dev/null 2>"$TMP/tool.err" &
 		fi
 		tp=$!
 		if [ "$1" = biolatency ]; then sleep 1.5; else wait_attached "$TMP/tool.err" $tp; fi
@@ -179,8 +179,35 @@ ratio() {
 	if [ -z "$1" ] || [ -z "$2" ]; then echo "bench: a run failed: $(head -1 "$TMP/tool.err")" >&2; return; fi
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a / b }'
 }
+# exit_ms TOOL ARGS...: ms from its only target's death to the tool's exit
+exit_ms() {
+	sleep 600 &
+	local tg=$! tp t0
+	"$@" -p $tg -d 600 -q -o /dev/null 2>"$TMP/tool.err" &
+	tp=$!
+	wait_attached "$TMP/tool.err" $tp
+	sleep 0.2
+	t0=$(date +%s%N)
+	kill $tg
+	wait $tp 2>/dev/null
+	echo $((($(date +%s%N) - t0) / 1000000))
+}
+NULLS=${NULLS:-2000000}
+sleep 3600 &
+other=$!
 port=$((20000 + $$ % 10000)) # below the ephemeral range (32768-)
 for r in $(seq "$ROUNDS"); do
+	# A syscall tracer's cost to the calls it does not time: getppid() in a
+	# task it does not trace (the tool traces another pid).
+	b=$(bench_run null "$NULLS" -)
+	awk -v b="$b" -v n="$NULLS" 'BEGIN { printf "%.0f\n", b / n }' >>"$TMP/null.base"
+	x=$(OTHER_PID=$other bench_run null "$NULLS" - $LATPROF io --syscalls)
+	[ -n "$x" ] && awk -v a="$x" -v b="$b" -v n="$NULLS" 'BEGIN { printf "%.0f\n", (a - b) / n }' >>"$TMP/null.io"
+	x=$(OTHER_PID=$other bench_run null "$NULLS" - $LATPROF tcp --wait)
+	[ -n "$x" ] && awk -v a="$x" -v b="$b" -v n="$NULLS" 'BEGIN { printf "%.0f\n", (a - b) / n }' >>"$TMP/null.tcp"
+	exit_ms $LATPROF offcpu >>"$TMP/exit.offcpu"
+	exit_ms $LATPROF io --syscalls >>"$TMP/exit.io"
+	exit_ms $LATPROF tcp --wait >>"$TMP/exit.tcp"
 	b=$(bench_run io "$IOS" "$IODIR/f")
 	ratio "$(bench_run io "$IOS" "$IODIR/f" $LATPROF io)" "$b" >>"$TMP/io.block"
 	ratio "$(bench_run io "$IOS" "$IODIR/f" $LATPROF io --stacks)" "$b" >>"$TMP/io.stacks"
@@ -191,6 +218,8 @@ for r in $(seq "$ROUNDS"); do
 	ratio "$(bench_run tcp "$CONNS" $((port + 20 + r)) $LATPROF tcp --wait)" "$b" >>"$TMP/tcp.wait"
 done
 rm -rf "$IODIR"
+kill $other
+sysmech=$($LATPROF io --syscalls -v -p $$ -d 0.2 -q -o /dev/null 2>&1 | sed -n 's/.*attached: syscalls: \([^;]*\).*/\1/p')
 
 # Peak RSS with over 10k unique stacks.
 "$WL/stacks16k" >"$TMP/s16.out" &
@@ -231,6 +260,8 @@ Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUND
 | the same under an uprobe on malloc with no BPF program (the trap alone: the floor of any uprobe tracer) | $(stats <"$TMP/malloc.trap" 2>/dev/null)x | - | - |
 | io: slowdown of $IOS x 4 KiB O_DIRECT writes: block / --stacks / --syscalls | $(stats <"$TMP/io.block")x / $(stats <"$TMP/io.stacks")x / $(stats <"$TMP/io.sys")x | biolatency (system-wide) $(stats <"$TMP/io.biolatency")x | - |
 | tcp: slowdown of $CONNS loopback connect+accept pairs: connect latency / --wait | $(stats <"$TMP/tcp.connect")x / $(stats <"$TMP/tcp.wait")x | tcpconnlat, tcplife: need kprobes, absent on this kernel | - |
+| ns added to each getppid() ($(stats <"$TMP/null.base") ns alone) of a task not traced, while io --syscalls / tcp --wait trace another ($sysmech) | $(stats <"$TMP/null.io") / $(stats <"$TMP/null.tcp") | - | - |
+| exit, ms from the only -p target's death: offcpu / io --syscalls / tcp --wait | $(stats <"$TMP/exit.offcpu") / $(stats <"$TMP/exit.io") / $(stats <"$TMP/exit.tcp") | - | < 500 |
 
 Regenerate with \`make bench\` (\`ROUNDS=N\` for more rounds).
 EOT

@@ -153,12 +153,12 @@ io: block: tp_btf
 io: syscalls: fentry/fexit on 13 functions
 tcp: inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: tp_btf
 tcp: socket syscalls: fentry/fexit; tcp_retransmit_skb, tcp_*_reset: tp_btf" ;;
-	# This machine: no fentry (EPERM), no kprobes: tracepoints.
+	# This machine: no fentry (EPERM), no kprobes: tracepoints, raw_syscalls.
 	*) want="offcpu: sched_switch: tp_btf; user stacks: CFI + frame pointers; stack cache: direct loads
 io: block: tp_btf
-io: syscalls: 26 tracepoints
+io: syscalls: raw_syscalls:sys_enter/sys_exit (tp_btf) for 13 calls
 tcp: inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: tp_btf
-tcp: socket syscalls: tracepoints; tcp_retransmit_skb, tcp_*_reset: tp_btf" ;;
+tcp: socket syscalls: raw_syscalls (tp_btf); tcp_retransmit_skb, tcp_*_reset: tp_btf" ;;
 	esac
 	while IFS= read -r w; do
 		if grep -qF "KM-ATTACH $w" "$log"; then report "$k" "attach ${w%%:*}" 0 1

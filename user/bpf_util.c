@@ -207,24 +207,6 @@ unsigned long long lt_percpu_sum(int map_fd, unsigned int key)
 	return sum;
 }
 
-int lt_attach_syscall_tps(struct bpf_program *prog, const char *dir, const char *const *names,
-			  int n, struct bpf_link **links)
-{
-	char tp[64];
-
-	for (int i = 0; i < n; i++) {
-		snprintf(tp, sizeof(tp), "sys_%s_%s", dir, names[i]);
-		links[i] = bpf_program__attach_tracepoint(prog, "syscalls", tp);
-		if (!links[i]) {
-			int err = -errno;
-
-			lt_err("cannot attach to tracepoint syscalls:%s: %s", tp, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
 void lt_eph_range(volatile uint16_t *lo, volatile uint16_t *hi)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");

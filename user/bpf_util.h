@@ -37,14 +37,6 @@ int lt_map_resize(struct bpf_object *obj, const char *name, unsigned int n);
  */
 bool lt_proc_status(uint32_t pid, const char *key, int base, unsigned long long *v);
 
-/*
- * Attach prog to the tracepoint syscalls:sys_<dir>_<name> of each of the n
- * names, storing the links in links[0..n). 0, or -errno with one error
- * printed (links made so far are kept, for the caller to destroy).
- */
-int lt_attach_syscall_tps(struct bpf_program *prog, const char *dir, const char *const *names,
-			  int n, struct bpf_link **links);
-
 /* Sum a per-CPU u64 array entry. 0 on failure. */
 unsigned long long lt_percpu_sum(int map_fd, unsigned int key);
 

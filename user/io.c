@@ -50,7 +50,6 @@ struct io_tool {
 	const struct lt_common *c;
 	struct io_bpf *skel;
 	const char *flavour;
-	struct bpf_link *links[2 * IO_SYS_NR_OPS];
 	struct ring_buffer *rb;
 	struct io_fname *files; /* sorted by id */
 	size_t nfiles, files_cap;
@@ -212,11 +211,11 @@ static int try_load(struct io_tool *t, const char *flavour)
 		if (strstr(n, "bio_queue") && !t->o.stacks &&
 		    lt_target_is_system_wide(&t->c->target))
 			mine = false;
-		/* Syscall mode: fentry/fexit or tracepoint programs, by flavour. */
+		/* Syscall mode: fentry/fexit or raw_syscalls programs, by flavour. */
 		if (!strncmp(n, "io_listen", 9))
 			mine = t->o.syscalls; /* sockets keyed by service (listen.bpf.h) */
 		else if (!strncmp(n, "io_sys_", 7))
-			mine = t->o.syscalls && !strcmp(flavour, "tracepoint");
+			mine = mine && t->o.syscalls; /* raw_syscalls, by tp_btf or raw_tp */
 		else if (!strncmp(n, "io_fsys_", 8))
 			mine = t->o.syscalls && !strcmp(flavour, "fentry");
 		else if (t->o.syscalls)
@@ -253,10 +252,10 @@ static int io_load(void *tool, const struct lt_common *c)
 
 	t->c = c;
 	if (t->o.syscalls) {
-		/* fentry/fexit where the kernel has BPF trampolines, else tracepoints. */
-		static const char *const sys_flavours[] = { "fentry", "tracepoint" };
+		/* fentry/fexit where the kernel has BPF trampolines, else raw_syscalls. */
+		static const char *const sys_flavours[] = { "fentry", "tp_btf", "raw_tp" };
 
-		for (size_t i = 0; i < 2; i++) {
+		for (size_t i = 0; i < 3; i++) {
 			if (env && *env && strcmp(env, sys_flavours[i]))
 				continue;
 			err = try_load(t, sys_flavours[i]);
@@ -304,11 +303,10 @@ static int slow_event(void *ctx, void *data, size_t len);
 
 /*
  * Syscall mode: fentry/fexit on each syscall function, or the two programs on
- * each syscall's enter and exit tracepoints.
+ * raw_syscalls:sys_enter/sys_exit; the skeleton attaches either by section.
  */
 static int attach_syscalls(struct io_tool *t)
 {
-	/* fentry/fexit programs, and the exec hook, attach by their sections. */
 	int err = io_bpf__attach(t->skel);
 
 	if (err) {
@@ -316,20 +314,6 @@ static int attach_syscalls(struct io_tool *t)
 		return err;
 	}
 	lt_listen_fill(bpf_map__fd(t->skel->maps.lt_listen), &t->c->target);
-	if (strcmp(t->flavour, "fentry"))
-		err = lt_attach_syscall_tps(t->skel->progs.io_sys_exit, "exit", sys_ops,
-					    IO_SYS_NR_OPS, t->links);
-	/* The calls with an offset get the enter program that reads it. */
-	for (int i = 0; i < IO_SYS_NR_OPS && !err && strcmp(t->flavour, "fentry"); i++) {
-		bool pos = i == IO_SYS_PREAD64 || i == IO_SYS_PWRITE64 || i == IO_SYS_PREADV ||
-			   i == IO_SYS_PWRITEV || i == IO_SYS_SYNC_FILE_RANGE;
-
-		err = lt_attach_syscall_tps(pos ? t->skel->progs.io_sys_enter_pos :
-						  t->skel->progs.io_sys_enter,
-					    "enter", &sys_ops[i], 1, &t->links[IO_SYS_NR_OPS + i]);
-	}
-	if (err)
-		return err;
 	if (t->o.slower_ms) {
 		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.io_slow), slow_event, t, NULL);
 		if (!t->rb) {
@@ -356,7 +340,10 @@ static int io_attach(void *tool, char *how, size_t sz)
 					 IO_SYS_NR_OPS,
 					 t->o.slower_ms ? "; slow calls as they happen" : "");
 			else
-				snprintf(how, sz, "syscalls: %d tracepoints%s", 2 * IO_SYS_NR_OPS,
+				snprintf(how, sz,
+					 "syscalls: raw_syscalls:sys_enter/sys_exit (%s) for %d "
+					 "calls%s",
+					 t->flavour, IO_SYS_NR_OPS,
 					 t->o.slower_ms ? "; slow calls as they happen" : "");
 			lt_info("attached: %s", how);
 		}
@@ -380,7 +367,6 @@ static void io_destroy(void *tool)
 
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
-	lt_links_destroy(t->links, sizeof(t->links) / sizeof(t->links[0]));
 	for (size_t i = 0; i < t->nfiles; i++)
 		free(t->files[i].path);
 	free(t->files);

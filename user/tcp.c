@@ -37,10 +37,9 @@ struct tcp_tool {
 	const struct lt_common *c;
 	struct tcp_bpf *skel;
 	const char *flavour;
-	const char *wmech; /* --wait: "fentry" or "tracepoint" */
+	const char *wmech; /* --wait: "fentry" or "raw_syscalls" */
 	char frame[160];
 	struct ring_buffer *rb;
-	struct bpf_link *links[2 * TCP_W_NR];
 };
 
 static const char *const wait_ops[TCP_W_NR] = {
@@ -148,7 +147,7 @@ static int try_load(struct tcp_tool *t, const char *flavour, const char *wmech)
 
 		/* --wait times syscalls; connect latency would count connect twice. */
 		if (!strncmp(n, "tcp_sys_", 8))
-			mine = t->o.wait && !strcmp(wmech, "tracepoint");
+			mine = mine && t->o.wait && !strcmp(wmech, "raw_syscalls");
 		else if (!strncmp(n, "tcp_fsys_", 9))
 			mine = t->o.wait && !strcmp(wmech, "fentry");
 		else if (!strncmp(n, "tcp_probe", 9))
@@ -185,7 +184,7 @@ static int tcp_load(void *tool, const struct lt_common *c)
 	t->c = c;
 	/* --wait: fentry/fexit on the syscalls where the kernel has trampolines. */
 	for (size_t w = t->o.wait ? 0 : 1; w < 2; w++) {
-		const char *wmech = w ? "tracepoint" : "fentry";
+		const char *wmech = w ? "raw_syscalls" : "fentry";
 
 		for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
 			if (env && *env && strcmp(env, flavours[i]) && strcmp(env, wmech))
@@ -222,19 +221,6 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 		lt_err("cannot attach to the tcp tracepoints (%s): %s", t->flavour, strerror(-err));
 		return err;
 	}
-	/* fentry/fexit programs are attached by the skeleton; tracepoints here. */
-	for (int i = 0; t->o.wait && !strcmp(t->wmech, "tracepoint") && i < TCP_W_NR; i++) {
-		/* A call this kernel has no tracepoint for (epoll_pwait2 before 5.11): skipped. */
-		err = lt_attach_syscall_tps(t->skel->progs.tcp_sys_enter, "enter", &wait_ops[i], 1,
-					    &t->links[2 * i]);
-		err = err   ?:
-			      lt_attach_syscall_tps(t->skel->progs.tcp_sys_exit, "exit",
-						    &wait_ops[i], 1, &t->links[2 * i + 1]);
-		if (err == -ENOENT)
-			err = 0;
-		if (err)
-			return err;
-	}
 	if (!t->o.life && !t->o.per_connection)
 		lt_listen_fill(bpf_map__fd(t->skel->maps.lt_listen), &t->c->target);
 	if (t->o.life) {
@@ -250,8 +236,10 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 		fflush(stdout);
 	}
 	if (t->o.wait)
-		snprintf(how, sz, "socket syscalls: %s; tcp_retransmit_skb, tcp_*_reset: %s",
-			 !strcmp(t->wmech, "fentry") ? "fentry/fexit" : "tracepoints", t->flavour);
+		snprintf(how, sz, "socket syscalls: %s%s%s; tcp_retransmit_skb, tcp_*_reset: %s",
+			 !strcmp(t->wmech, "fentry") ? "fentry/fexit" : "raw_syscalls (",
+			 !strcmp(t->wmech, "fentry") ? "" : t->flavour,
+			 !strcmp(t->wmech, "fentry") ? "" : ")", t->flavour);
 	else
 		snprintf(how, sz, "inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: %s",
 			 t->flavour);
@@ -443,7 +431,6 @@ static void tcp_destroy(void *tool)
 
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
-	lt_links_destroy(t->links, sizeof(t->links) / sizeof(t->links[0]));
 	tcp_bpf__destroy(t->skel);
 	t->skel = NULL;
 }

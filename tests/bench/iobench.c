@@ -5,6 +5,8 @@
  * "elapsed_ns T".
  *   iobench io N FILE     N x 4 KiB O_DIRECT pwrite() to FILE (on a disk)
  *   iobench tcp N PORT    N loopback connect()+accept()+close() pairs
+ *   iobench null N -      N getppid() calls: the cost a syscall tracer adds
+ *                         to the calls it does not time
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +60,13 @@ static int run_tcp(long n, int port)
 	return close(l) != 0;
 }
 
+static int run_null(long n)
+{
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec t0, t1;
@@ -72,8 +82,9 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	sigwait(&set, &sig);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = !strcmp(argv[1], "io") ? run_io(atol(argv[2]), argv[3]) :
-				       run_tcp(atol(argv[2]), atoi(argv[3]));
+	err = !strcmp(argv[1], "io")   ? run_io(atol(argv[2]), argv[3]) :
+	      !strcmp(argv[1], "null") ? run_null(atol(argv[2])) :
+					 run_tcp(atol(argv[2]), atoi(argv[3]));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("elapsed_ns %lld\n",
 	       (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));

@@ -47,6 +47,17 @@ n=$(frames serve_conn "$TMP/pc.json" | grep -c '^\[read 127\.0\.0\.1:[0-9]*\]$')
 check "--per-connection: the server's reads keyed by each client's port ($n keys of 40)" [ "$n" -eq 40 ]
 "$LATPROF" tcp --per-connection --life -d 1 2>"$TMP/pcu.err"
 check "--per-connection with --life: usage error" [ $? -eq 2 ]
+# 32-bit system calls (int $0x80) are numbered from another table: ia32's
+# waitpid is x86_64's poll, which --wait times. None may be counted.
+WL_BIN="$WL/iowl" start_wl compat 200 "$TMP/compat.dat"
+trace "$TMP/ia" tcp --wait -p "$WL_PID" -d 2 -f json -o "$TMP/ia.json"
+n32=$(awk '$1 == "ia32" { print $2 }' "$WL_OUT")
+if [ "${n32:-0}" = 0 ]; then
+	ok 0 "# SKIP no 32-bit system calls here (no IA32 emulation): the ia32 check could not fail"
+else
+	x=$(sum "(.frames[0][0] | startswith(\"[poll\"))" count "$TMP/ia.json")
+	check "$n32 ia32 calls, none taken for x86_64's poll ($x)" [ "$x" = 0 ]
+fi
 # --rtt: the smoothed RTT of the same traffic, per peer; loopback's is tens of us.
 WL_BIN="$WL/tcpwl" start_wl delay 5 "$((PORT + 1))"
 trace "$TMP/r" tcp --rtt -D "$((PORT + 1))" -d 2.5 -f json -o "$TMP/r.json"
@@ -62,8 +73,8 @@ check "--rtt with -p: usage error saying to use -L/-D" grep -q "pick connections
 check "--wait with --life: usage error" [ $? -eq 2 ]
 
 # The mechanism chosen, as -v reports it: fentry/fexit on the socket syscalls
-# where the kernel has BPF trampolines, else the syscall tracepoints.
+# where the kernel has BPF trampolines, else raw_syscalls.
 "$LATPROF" tcp --wait -v -p "$$" -d 0.2 -q -o /dev/null 2>"$TMP/v.err"
-check "the socket-syscall mechanism is reported ($(grep -o 'socket syscalls: [a-z/]*' "$TMP/v.err" | head -1))" \
-	grep -Eq 'attached: socket syscalls: (fentry/fexit|tracepoints);' "$TMP/v.err"
+check "the socket-syscall mechanism is reported ($(grep -o 'socket syscalls: [^;]*' "$TMP/v.err" | head -1))" \
+	grep -Eq 'attached: socket syscalls: (fentry/fexit|raw_syscalls \((tp_btf|raw_tp)\));' "$TMP/v.err"
 done_testing

@@ -23,6 +23,13 @@
  *                  (and on ext4 the freed inode number), and writes and
  *                  fdatasyncs it K times, and keeps it open 3 s. Prints
  *                  "journal FD INO" and "wal FD INO".
+ *   compat K FILE  ia32_calls(): K times, a 32-bit system call by int $0x80
+ *                  numbered as an x86_64 call a tracer times (getpid, 20:
+ *                  x86_64's writev; waitpid(-1), 7, with no child: poll),
+ *                  then a 1-byte pwrite() to FILE. A tracer that takes the
+ *                  32-bit numbers for 64-bit ones sees K writev and K poll;
+ *                  there are none, and K pwrite64. Prints "ia32 N" with the
+ *                  number of 32-bit calls made (0 without IA32 emulation).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -166,6 +173,31 @@ static noinline int wal_sync(const char *prefix, int k)
 	return close(fd) != 0;
 }
 
+static noinline int ia32_calls(const char *path, int k)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), n = 0;
+
+	if (fd < 0)
+		return 1;
+	for (int i = 0; i < k; i++) {
+#ifdef __x86_64__
+		long r1 = 20, r2 = 7; /* ia32 getpid, waitpid */
+
+		/* int $0x80 zeroes r8-r11 on return. */
+		__asm__ volatile("int $0x80" : "+a"(r1) : : "r8", "r9", "r10", "r11", "memory");
+		__asm__ volatile("int $0x80"
+				 : "+a"(r2)
+				 : "b"(-1L), "c"(0L), "d"(0L)
+				 : "r8", "r9", "r10", "r11", "memory");
+		n += (r1 == getpid()) + (r2 == -10); /* -ECHILD */
+#endif
+		if (pwrite(fd, "x", 1, i) != 1)
+			return 1;
+	}
+	printf("ia32 %d\n", n);
+	return close(fd) != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int a = 1, n, sig;
@@ -174,7 +206,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "nowait"))
 		a++;
 	if (argc < a + 3) {
-		fprintf(stderr, "usage: iowl [nowait] direct|sync|read|slow N FILE\n");
+		fprintf(stderr,
+			"usage: iowl [nowait] direct|sync|read|slow|overwrite|reuse|compat N FILE\n");
 		return 2;
 	}
 	n = atoi(argv[a + 1]);
@@ -199,6 +232,8 @@ int main(int argc, char **argv)
 		return writer_overwrite(argv[a + 2], n);
 	if (!strcmp(argv[a], "reuse"))
 		return journal_sync(argv[a + 2]) || wal_sync(argv[a + 2], n);
+	if (!strcmp(argv[a], "compat"))
+		return ia32_calls(argv[a + 2], n);
 	fprintf(stderr, "unknown mode '%s'\n", argv[a]);
 	return 2;
 }
