@@ -91,6 +91,13 @@ f=$(jq -r "[.stacks[] | select($rsel) | .frames[0][0]] | unique | join(\",\")" "
 check "unix: the server's reads on 40 connections, one key, the socket's path ($f)" \
 	[ "$f" = "[read socket:unix $U]" ]
 check "unix: 40 reads ($(sum "$rsel" count "$TMP/u.json"))" [ "$(sum "$rsel" count "$TMP/u.json")" = 40 ]
+# An abstract name (a NUL, then the name) is shown as ss shows it: @NAME.
+A="@lt-io-$$"
+WL_BIN="$WL/tcpwl" start_wl -u "$A" conns 40 0
+trace "$TMP/a" io --syscalls -p "$WL_PID" -d 4 -f json -o "$TMP/a.json"
+f=$(jq -r "[.stacks[] | select($rsel) | .frames[0][0]] | unique | join(\",\")" "$TMP/a.json")
+check "unix, abstract: the server's reads, one key, @name ($f)" [ "$f" = "[read socket:unix $A]" ]
+check "unix, abstract: 40 reads ($(sum "$rsel" count "$TMP/a.json"))" [ "$(sum "$rsel" count "$TMP/a.json")" = 40 ]
 
 # The --slower checks need fsync to cost something: a disk, not memory (as in
 # make kmatrix's guests, whose root is in memory).

@@ -3,7 +3,7 @@
  * Ground-truth workload for `latprof tcp`, on loopback. Prints its pid,
  * waits for SIGUSR1 (unless the first argument is "nowait"), then runs a
  * mode; "-6" before the mode uses ::1 instead of 127.0.0.1, "-u PATH" the
- * unix socket PATH (PORT is then ignored).
+ * unix socket PATH (PORT is then ignored; "@NAME" is the abstract NAME).
  *
  *   synretry PORT   a listener with backlog 0 that accepts nothing for 300 ms:
  *                   connect_fill() takes the one queue slot, connect_slow()'s
@@ -34,6 +34,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,12 @@ static socklen_t addr_of(struct sockaddr_storage *ss)
 		struct sockaddr_un *a = (struct sockaddr_un *)ss;
 
 		a->sun_family = AF_UNIX;
+		if (unix_path[0] == '@') { /* abstract: a NUL, then the name, unterminated */
+			size_t n = strnlen(unix_path + 1, sizeof(a->sun_path) - 1);
+
+			memcpy(a->sun_path + 1, unix_path + 1, n);
+			return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+		}
 		snprintf(a->sun_path, sizeof(a->sun_path), "%s", unix_path);
 		return sizeof(*a);
 	}
@@ -87,9 +94,9 @@ static int listener(int backlog)
 	socklen_t len = addr_of(&ss);
 	int one = 1, fd = socket(family(), SOCK_STREAM, 0);
 
-	if (unix_path)
+	if (unix_path && unix_path[0] != '@')
 		unlink(unix_path);
-	else
+	else if (!unix_path)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) || listen(fd, backlog))
 		return -1;
