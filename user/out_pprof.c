@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "hash.h"
 #include "output.h"
 
 /* Profile fields */
@@ -105,20 +106,10 @@ struct idmap {
 	size_t n, cap;
 };
 
-static uint64_t bytes_hash(const void *d, size_t n)
-{
-	const uint8_t *s = d;
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ULL;
-	return h;
-}
-
 /* The id of key, *isnew set when it was just given one. 0 on ENOMEM. */
 static uint64_t idmap_get(struct idmap *m, const void *key, size_t len, bool *isnew)
 {
-	uint64_t h = bytes_hash(key, len);
+	uint64_t h = lt_hash_bytes(LT_FNV_OFFSET, key, len);
 	size_t j;
 
 	*isnew = false;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "hash.h"
 #include "output.h"
 
 #define SVG_WIDTH 1200
@@ -39,18 +40,9 @@ struct ftree {
 	uint32_t maxdepth;
 };
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static uint64_t node_hash(uint32_t parent, const char *name, uint8_t kind)
 {
-	return (str_hash(name) ^ ((uint64_t)parent * 0x9e3779b97f4a7c15ULL)) + kind;
+	return (lt_hash_str(name) ^ ((uint64_t)parent * 0x9e3779b97f4a7c15ULL)) + kind;
 }
 
 static int tree_grow(struct ftree *t)
@@ -267,7 +259,7 @@ static void diff_colour(const struct fnode *n, char *buf, size_t sz)
 
 static void colour(const struct fnode *n, const char *tool, char *buf, size_t sz)
 {
-	uint64_t h = str_hash(n->name);
+	uint64_t h = lt_hash_str(n->name);
 	double v1 = (double)(h & 0xffff) / 65535.0, v2 = (double)((h >> 16) & 0xffff) / 65535.0;
 	const struct hue *c = &grey;
 	size_t i = 0;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hash.h"
 #include "output.h"
 
 struct fn_stat {
@@ -174,15 +175,6 @@ struct delta_map {
 	size_t n, cap;
 };
 
-static uint64_t text_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static struct delta_ent *delta_get(struct delta_map *m, const char *key)
 {
 	size_t j;
@@ -196,7 +188,7 @@ static struct delta_ent *delta_get(struct delta_map *m, const char *key)
 		for (size_t i = 0; i < m->cap; i++) {
 			if (!m->e[i].key)
 				continue;
-			for (j = text_hash(m->e[i].key) & (cap - 1); e[j].key;
+			for (j = lt_hash_str(m->e[i].key) & (cap - 1); e[j].key;
 			     j = (j + 1) & (cap - 1))
 				;
 			e[j] = m->e[i];
@@ -205,7 +197,7 @@ static struct delta_ent *delta_get(struct delta_map *m, const char *key)
 		m->e = e;
 		m->cap = cap;
 	}
-	for (j = text_hash(key) & (m->cap - 1); m->e[j].key; j = (j + 1) & (m->cap - 1))
+	for (j = lt_hash_str(key) & (m->cap - 1); m->e[j].key; j = (j + 1) & (m->cap - 1))
 		if (!strcmp(m->e[j].key, key))
 			return &m->e[j];
 	m->e[j].key = strdup(key);

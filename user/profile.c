@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hash.h"
 #include "profile.h"
 
 void lt_profile__init(struct lt_profile *p, const char *tool, const char *unit, const char *what)
@@ -162,15 +163,6 @@ int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src)
 	return 0;
 }
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 /* The one copy of `name` in the profile (a hash set). NULL on ENOMEM. */
 static const char *intern(struct lt_profile *p, const char *name)
 {
@@ -185,7 +177,8 @@ static const char *intern(struct lt_profile *p, const char *name)
 		for (size_t i = 0; i < p->strs_cap; i++) {
 			if (!p->strs[i])
 				continue;
-			for (j = str_hash(p->strs[i]) & (cap - 1); ns[j]; j = (j + 1) & (cap - 1))
+			for (j = lt_hash_str(p->strs[i]) & (cap - 1); ns[j];
+			     j = (j + 1) & (cap - 1))
 				;
 			ns[j] = p->strs[i];
 		}
@@ -193,7 +186,7 @@ static const char *intern(struct lt_profile *p, const char *name)
 		p->strs = ns;
 		p->strs_cap = cap;
 	}
-	for (j = str_hash(name) & (p->strs_cap - 1); p->strs[j]; j = (j + 1) & (p->strs_cap - 1))
+	for (j = lt_hash_str(name) & (p->strs_cap - 1); p->strs[j]; j = (j + 1) & (p->strs_cap - 1))
 		if (!strcmp(p->strs[j], name))
 			return p->strs[j];
 	p->strs[j] = strdup(name);
@@ -528,7 +521,7 @@ bool lt_sample__cut(const struct lt_sample *s)
 /* Lines merge samples whose comm, frames and frame kinds are equal. */
 static uint64_t line_hash(const struct lt_sample *s, bool split_cut)
 {
-	uint64_t h = str_hash(s->comm);
+	uint64_t h = lt_hash_str(s->comm);
 
 	for (uint32_t i = 0; i < s->nframes; i++)
 		h = mix(h, (uintptr_t)s->frames[i] * 5 + s->kind[i]);

@@ -113,6 +113,18 @@ void lt_symbolizer__set_deadline(struct lt_symbolizer *s, double deadline, const
 }
 
 /* Out of time: no more files opened or read for names. */
+/* n bytes at b as lowercase hex into out (2n + 1 bytes). */
+static void hex_str(char *out, const unsigned char *b, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
 static bool hurried(const struct lt_symbolizer *s)
 {
 	struct timespec ts;
@@ -331,8 +343,7 @@ static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const
 	uint32_t crc;
 	int dirlen;
 
-	for (size_t i = 0; i < idlen; i++)
-		sprintf(hex + 2 * i, "%02x", id[i]);
+	hex_str(hex, id, idlen);
 	for (const char *dp = dirs; idlen && *dp && !d;) {
 		size_t dl = strcspn(dp, ":");
 
@@ -851,8 +862,7 @@ static const char *file_build_id(struct lt_file *f)
 	if (!f->build_id_read && f->ef) {
 		f->build_id_read = true;
 		n = elf_file__build_id(f->ef, id, sizeof(id));
-		for (size_t i = 0; i < n; i++)
-			sprintf(f->build_id + 2 * i, "%02x", id[i]);
+		hex_str(f->build_id, id, n);
 	}
 	return f->build_id;
 }
@@ -1124,8 +1134,7 @@ const char *lt_symbolizer__kernel_build_id(struct lt_symbolizer *s)
 		if (desc_at + descsz > n || namesz > n || descsz > n)
 			break;
 		if (type == 3 && namesz == 4 && !memcmp(buf + name_at, "GNU", 4) && descsz <= 64) {
-			for (uint32_t i = 0; i < descsz; i++)
-				sprintf(s->kernel_build_id + 2 * i, "%02x", buf[desc_at + i]);
+			hex_str(s->kernel_build_id, buf + desc_at, descsz);
 			break;
 		}
 		off = desc_at + ((descsz + 3) & ~3U);
