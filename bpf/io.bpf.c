@@ -319,20 +319,11 @@ struct {
 
 static __always_inline int sys_op(long nr)
 {
-	switch (nr) { /* x86_64 */
-	case 0: return IO_SYS_READ;
-	case 1: return IO_SYS_WRITE;
-	case 17: return IO_SYS_PREAD64;
-	case 18: return IO_SYS_PWRITE64;
-	case 19: return IO_SYS_READV;
-	case 20: return IO_SYS_WRITEV;
-	case 295: return IO_SYS_PREADV;
-	case 296: return IO_SYS_PWRITEV;
-	case 74: return IO_SYS_FSYNC;
-	case 75: return IO_SYS_FDATASYNC;
-	case 277: return IO_SYS_SYNC_FILE_RANGE;
-	case 257: return IO_SYS_OPENAT;
-	case 426: return IO_SYS_IO_URING_ENTER;
+	switch (nr) {
+#define IO_SYS_CASE(op, name, num, pos) \
+	case num: return IO_SYS_##op;
+		IO_SYS_CALLS(IO_SYS_CASE)
+#undef IO_SYS_CASE
 	default: return -1;
 	}
 }
@@ -583,8 +574,13 @@ static __always_inline void sys_exit_ret(long ret)
 
 static __always_inline bool op_has_pos(int op)
 {
-	return op == IO_SYS_PREAD64 || op == IO_SYS_PWRITE64 || op == IO_SYS_PREADV ||
-	       op == IO_SYS_PWRITEV || op == IO_SYS_SYNC_FILE_RANGE;
+	switch (op) {
+#define IO_SYS_POS(op, name, num, pos) \
+	case IO_SYS_##op: return pos;
+		IO_SYS_CALLS(IO_SYS_POS)
+#undef IO_SYS_POS
+	default: return false;
+	}
 }
 
 /* From raw_syscalls:sys_enter to sys_exit (syscall_lat.bpf.h). */
@@ -597,19 +593,8 @@ LT_SYSCALL_RAW(io_sys, sys_op, sys_enter_args(ctx, op, args[0], args[1], args[3]
 			  sys_enter_args(ctx, op, regs->di, regs->si, regs->r10, pos), \
 			  sys_exit_ret(ret))
 
-IO_FSYS(read, IO_SYS_READ, false)
-IO_FSYS(write, IO_SYS_WRITE, false)
-IO_FSYS(pread64, IO_SYS_PREAD64, true)
-IO_FSYS(pwrite64, IO_SYS_PWRITE64, true)
-IO_FSYS(readv, IO_SYS_READV, false)
-IO_FSYS(writev, IO_SYS_WRITEV, false)
-IO_FSYS(preadv, IO_SYS_PREADV, true)
-IO_FSYS(pwritev, IO_SYS_PWRITEV, true)
-IO_FSYS(fsync, IO_SYS_FSYNC, false)
-IO_FSYS(fdatasync, IO_SYS_FDATASYNC, false)
-IO_FSYS(sync_file_range, IO_SYS_SYNC_FILE_RANGE, true)
-IO_FSYS(openat, IO_SYS_OPENAT, false)
-IO_FSYS(io_uring_enter, IO_SYS_IO_URING_ENTER, false)
+#define IO_FSYS_CALL(op, name, nr, pos) IO_FSYS(name, IO_SYS_##op, pos)
+IO_SYS_CALLS(IO_FSYS_CALL)
 
 /* A listen() while tracing: its port keys the connections accepted on it. */
 SEC("raw_tp/inet_sock_set_state")

@@ -39,22 +39,33 @@ enum io_phase {
 #define IO_AUX_FLAGS(aux) (((aux) >> 8) & 0xff)
 #define IO_AUX_PHASE(aux) (((aux) >> 16) & 0xff)
 
-/* Syscall mode: the operations timed, and their x86_64 syscall numbers. */
+/*
+ * Syscall mode: the calls timed, the one list of them:
+ * X(OP, name, x86_64 syscall number, 1 when it has a file offset, in the
+ * fourth argument, or the second for sync_file_range). It makes enum
+ * io_sys_op (IO_SYS_OP), the names user space prints, the number-to-op
+ * switch and the fentry/fexit pairs (bpf/io.bpf.c).
+ */
+#define IO_SYS_CALLS(X)                             \
+	X(READ, read, 0, 0)                         \
+	X(WRITE, write, 1, 0)                       \
+	X(PREAD64, pread64, 17, 1)                  \
+	X(PWRITE64, pwrite64, 18, 1)                \
+	X(READV, readv, 19, 0)                      \
+	X(WRITEV, writev, 20, 0)                    \
+	X(PREADV, preadv, 295, 1)                   \
+	X(PWRITEV, pwritev, 296, 1)                 \
+	X(FSYNC, fsync, 74, 0)                      \
+	X(FDATASYNC, fdatasync, 75, 0)              \
+	X(SYNC_FILE_RANGE, sync_file_range, 277, 1) \
+	X(OPENAT, openat, 257, 0)                   \
+	X(IO_URING_ENTER, io_uring_enter, 426, 0)
+
 enum io_sys_op {
-	IO_SYS_READ,
-	IO_SYS_WRITE,
-	IO_SYS_PREAD64,
-	IO_SYS_PWRITE64,
-	IO_SYS_READV,
-	IO_SYS_WRITEV,
-	IO_SYS_PREADV,
-	IO_SYS_PWRITEV,
-	IO_SYS_FSYNC,
-	IO_SYS_FDATASYNC,
-	IO_SYS_SYNC_FILE_RANGE,
-	IO_SYS_OPENAT,
-	IO_SYS_IO_URING_ENTER,
-	IO_SYS_NR_OPS,
+#define IO_SYS_ENUM(op, name, nr, pos) IO_SYS_##op,
+	IO_SYS_CALLS(IO_SYS_ENUM)
+#undef IO_SYS_ENUM
+		IO_SYS_NR_OPS,
 };
 
 #define IO_SYS_AUX_FAILED 0x100 /* lt_stack_key.aux: the call returned an error */

@@ -379,36 +379,25 @@ int tcp_recv_reset_raw(struct bpf_raw_tracepoint_args *ctx)
 
 static __always_inline int wait_op(long nr)
 {
-	switch (nr) { /* x86_64 */
-	case 0: return TCP_W_READ;
-	case 1: return TCP_W_WRITE;
-	case 7: return TCP_W_POLL;
-	case 19: return TCP_W_READV;
-	case 20: return TCP_W_WRITEV;
-	case 23: return TCP_W_SELECT;
-	case 42: return TCP_W_CONNECT;
-	case 43: return TCP_W_ACCEPT;
-	case 44: return TCP_W_SENDTO;
-	case 45: return TCP_W_RECVFROM;
-	case 46: return TCP_W_SENDMSG;
-	case 47: return TCP_W_RECVMSG;
-	case 232: return TCP_W_EPOLL_WAIT;
-	case 270: return TCP_W_PSELECT6;
-	case 271: return TCP_W_PPOLL;
-	case 281: return TCP_W_EPOLL_PWAIT;
-	case 288: return TCP_W_ACCEPT4;
-	case 299: return TCP_W_RECVMMSG;
-	case 307: return TCP_W_SENDMMSG;
-	case 441: return TCP_W_EPOLL_PWAIT2;
+	switch (nr) {
+#define TCP_W_CASE(op, name, num, fd) \
+	case num: return TCP_W_##op;
+		TCP_WAIT_CALLS(TCP_W_CASE)
+#undef TCP_W_CASE
 	default: return -1;
 	}
 }
 
+/* Does the call take an fd as its first argument (poll, select, epoll_wait do not)? */
 static __always_inline bool fd_op(int op)
 {
-	return op != TCP_W_POLL && op != TCP_W_SELECT && op != TCP_W_EPOLL_WAIT &&
-	       op != TCP_W_PSELECT6 && op != TCP_W_PPOLL && op != TCP_W_EPOLL_PWAIT &&
-	       op != TCP_W_EPOLL_PWAIT2;
+	switch (op) {
+#define TCP_W_FD(op, name, num, fd) \
+	case TCP_W_##op: return fd;
+		TCP_WAIT_CALLS(TCP_W_FD)
+#undef TCP_W_FD
+	default: return false;
+	}
 }
 
 #define S_IFMT 00170000
@@ -496,26 +485,8 @@ LT_SYSCALL_RAW(tcp_sys, wait_op, wait_enter(ctx, op, args[0]), wait_exit(ret))
 #define TCP_FSYS(name, op) \
 	LT_SYSCALL_FENTRY(tcp_fsys, name, wait_enter(ctx, op, regs->di), wait_exit(ret))
 
-TCP_FSYS(read, TCP_W_READ)
-TCP_FSYS(write, TCP_W_WRITE)
-TCP_FSYS(poll, TCP_W_POLL)
-TCP_FSYS(readv, TCP_W_READV)
-TCP_FSYS(writev, TCP_W_WRITEV)
-TCP_FSYS(select, TCP_W_SELECT)
-TCP_FSYS(connect, TCP_W_CONNECT)
-TCP_FSYS(accept, TCP_W_ACCEPT)
-TCP_FSYS(sendto, TCP_W_SENDTO)
-TCP_FSYS(recvfrom, TCP_W_RECVFROM)
-TCP_FSYS(sendmsg, TCP_W_SENDMSG)
-TCP_FSYS(recvmsg, TCP_W_RECVMSG)
-TCP_FSYS(epoll_wait, TCP_W_EPOLL_WAIT)
-TCP_FSYS(pselect6, TCP_W_PSELECT6)
-TCP_FSYS(ppoll, TCP_W_PPOLL)
-TCP_FSYS(epoll_pwait, TCP_W_EPOLL_PWAIT)
-TCP_FSYS(accept4, TCP_W_ACCEPT4)
-TCP_FSYS(recvmmsg, TCP_W_RECVMMSG)
-TCP_FSYS(sendmmsg, TCP_W_SENDMMSG)
-TCP_FSYS(epoll_pwait2, TCP_W_EPOLL_PWAIT2)
+#define TCP_FSYS_CALL(op, name, nr, fd) TCP_FSYS(name, TCP_W_##op)
+TCP_WAIT_CALLS(TCP_FSYS_CALL)
 
 /* ---- --rtt: smoothed RTT per peer ------------------------------------- */
 

@@ -19,29 +19,39 @@ enum tcp_event {
 	TCP_EV_RTT, /* --rtt: a smoothed RTT sample of the peer, in us */
 };
 
-/* --wait: the socket calls timed (their names, in this order, are in user/tcp.c). */
+/*
+ * --wait: the socket calls timed, the one list of them:
+ * X(OP, name, x86_64 syscall number, 1 when the first argument is an fd).
+ * It makes enum tcp_wait_op (TCP_W_OP), the names user space prints, the
+ * number-to-op switch and the fentry/fexit pairs (bpf/tcp.bpf.c).
+ */
+#define TCP_WAIT_CALLS(X)                   \
+	X(READ, read, 0, 1)                 \
+	X(WRITE, write, 1, 1)               \
+	X(POLL, poll, 7, 0)                 \
+	X(READV, readv, 19, 1)              \
+	X(WRITEV, writev, 20, 1)            \
+	X(SELECT, select, 23, 0)            \
+	X(CONNECT, connect, 42, 1)          \
+	X(ACCEPT, accept, 43, 1)            \
+	X(SENDTO, sendto, 44, 1)            \
+	X(RECVFROM, recvfrom, 45, 1)        \
+	X(SENDMSG, sendmsg, 46, 1)          \
+	X(RECVMSG, recvmsg, 47, 1)          \
+	X(EPOLL_WAIT, epoll_wait, 232, 0)   \
+	X(PSELECT6, pselect6, 270, 0)       \
+	X(PPOLL, ppoll, 271, 0)             \
+	X(EPOLL_PWAIT, epoll_pwait, 281, 0) \
+	X(ACCEPT4, accept4, 288, 1)         \
+	X(RECVMMSG, recvmmsg, 299, 1)       \
+	X(SENDMMSG, sendmmsg, 307, 1)       \
+	X(EPOLL_PWAIT2, epoll_pwait2, 441, 0)
+
 enum tcp_wait_op {
-	TCP_W_READ,
-	TCP_W_WRITE,
-	TCP_W_POLL,
-	TCP_W_READV,
-	TCP_W_WRITEV,
-	TCP_W_SELECT,
-	TCP_W_CONNECT,
-	TCP_W_ACCEPT,
-	TCP_W_SENDTO,
-	TCP_W_RECVFROM,
-	TCP_W_SENDMSG,
-	TCP_W_RECVMSG,
-	TCP_W_EPOLL_WAIT,
-	TCP_W_PSELECT6,
-	TCP_W_PPOLL,
-	TCP_W_EPOLL_PWAIT,
-	TCP_W_ACCEPT4,
-	TCP_W_RECVMMSG,
-	TCP_W_SENDMMSG,
-	TCP_W_EPOLL_PWAIT2,
-	TCP_W_NR,
+#define TCP_W_ENUM(op, name, nr, fd) TCP_W_##op,
+	TCP_WAIT_CALLS(TCP_W_ENUM)
+#undef TCP_W_ENUM
+		TCP_W_NR,
 };
 
 #define TCP_EV_WAIT 0x80 /* aux: a --wait sample; the low bits are the tcp_wait_op */

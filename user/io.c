@@ -59,8 +59,9 @@ struct io_tool {
 };
 
 static const char *const sys_ops[IO_SYS_NR_OPS] = {
-	"read",	   "write", "pread64",	 "pwrite64",	    "readv",  "writev",		"preadv",
-	"pwritev", "fsync", "fdatasync", "sync_file_range", "openat", "io_uring_enter",
+#define IO_SYS_NAME(op, name, nr, pos) [IO_SYS_##op] = #name,
+	IO_SYS_CALLS(IO_SYS_NAME)
+#undef IO_SYS_NAME
 };
 
 enum {

@@ -43,9 +43,9 @@ struct tcp_tool {
 };
 
 static const char *const wait_ops[TCP_W_NR] = {
-	"read",	  "write",	 "poll",     "readv",	 "writev",   "select",	     "connect",
-	"accept", "sendto",	 "recvfrom", "sendmsg",	 "recvmsg",  "epoll_wait",   "pselect6",
-	"ppoll",  "epoll_pwait", "accept4",  "recvmmsg", "sendmmsg", "epoll_pwait2",
+#define TCP_W_NAME(op, name, nr, fd) [TCP_W_##op] = #name,
+	TCP_WAIT_CALLS(TCP_W_NAME)
+#undef TCP_W_NAME
 };
 
 enum {
