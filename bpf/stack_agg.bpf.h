@@ -45,42 +45,6 @@ static __always_inline void lt_stat_inc(enum lt_stat s)
 		(*v)++;
 }
 
-/* floor(log2(v)) for v > 0, branch-free. */
-static __always_inline __u32 lt_log2(__u64 v)
-{
-	__u32 r = 0, shift;
-
-	shift = (v > 0xFFFFFFFFULL) << 5;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xFFFF) << 4;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xFF) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xF) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r;
-}
-
-/* Log-linear slot of v (see LT_HIST_SUB). Mirrors lt_hist_slot() in user/hist.c. */
-static __always_inline __u32 lt_hist_slot_bpf(__u64 v)
-{
-	__u32 msb, s;
-
-	if (v < LT_HIST_SUB)
-		return (__u32)v;
-	msb = lt_log2(v);
-	s = (msb - 2) * LT_HIST_SUB + ((v >> (msb - 3)) & (LT_HIST_SUB - 1));
-	return s < LT_HIST_SLOTS ? s : LT_HIST_SLOTS - 1;
-}
-
 /* Kernel stack of the current task; LT_NO_KSTACK on failure (counted). */
 static __always_inline __s32 lt_kstack_get(void *ctx)
 {
@@ -121,7 +85,7 @@ static __always_inline void lt_agg_add_n(struct lt_stack_key *key, __u64 value, 
 			return;
 		}
 	}
-	slot = lt_hist_slot_bpf(value);
+	slot = lt_hist_slot(value);
 	/* Keep the bound visible to the verifier after the compiler's rewrites. */
 	asm volatile("" : "+r"(slot));
 	if (slot >= LT_HIST_SLOTS)

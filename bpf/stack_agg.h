@@ -19,6 +19,42 @@
 #define LT_HIST_SUB 8
 #define LT_HIST_SLOTS 256
 
+/* floor(log2(v)) for v > 0, branch-free (no loop for the verifier). */
+static inline __attribute__((always_inline)) __u32 lt_log2(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFFULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xFFFF) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xFF) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xF) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+/* The slot of v: one definition for BPF (lt_agg_add) and user space (hist.c). */
+static inline __attribute__((always_inline)) __u32 lt_hist_slot(__u64 v)
+{
+	__u32 msb, s;
+
+	if (v < LT_HIST_SUB)
+		return (__u32)v;
+	msb = lt_log2(v);
+	s = (msb - 2) * LT_HIST_SUB + ((v >> (msb - 3)) & (LT_HIST_SUB - 1));
+	return s < LT_HIST_SLOTS ? s : LT_HIST_SLOTS - 1;
+}
+
 /* No stack captured (filtered by -U/-K, kernel thread, or lost: see stats). */
 #define LT_NO_KSTACK (-1)
 #define LT_NO_USTACK 0ULL

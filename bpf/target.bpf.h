@@ -9,9 +9,7 @@
 #define LT_TARGET_BPF_H
 #include <bpf/bpf_helpers.h>
 #include "stack_agg.h"
-
-#define LT_MAX_TARGETS 1024
-#define LT_TARG_INLINE 8 /* ids compared inline, without a map lookup */
+#include "target_abi.h"
 
 /*
  * Ids: up to LT_TARG_INLINE of each kind live in rodata and are compared
@@ -27,14 +25,14 @@ const volatile char lt_targ_comm[LT_COMM_LEN] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LT_MAX_TARGETS);
+	__uint(max_entries, LT_TARGET_MAX);
 	__type(key, __u32);
 	__type(value, __u8);
 } lt_targ_tgids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LT_MAX_TARGETS);
+	__uint(max_entries, LT_TARGET_MAX);
 	__type(key, __u32);
 	__type(value, __u8);
 } lt_targ_tids SEC(".maps");

@@ -5,17 +5,6 @@
 #include <string.h>
 #include "hist.h"
 
-unsigned int lt_hist_slot(uint64_t v)
-{
-	unsigned int msb, s;
-
-	if (v < LT_HIST_SUB)
-		return (unsigned int)v;
-	msb = 63 - __builtin_clzll(v);
-	s = (msb - 2) * LT_HIST_SUB + ((v >> (msb - 3)) & (LT_HIST_SUB - 1));
-	return s < LT_HIST_SLOTS ? s : LT_HIST_SLOTS - 1;
-}
-
 uint64_t lt_hist_slot_lo(unsigned int i)
 {
 	unsigned int msb = i / LT_HIST_SUB + 2;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The one histogram: log-linear (HDR-style) buckets, 8 per power of two, as
- * lt_agg_add() fills them in BPF (lt_hist_slot_bpf() in stack_agg.bpf.h).
+ * lt_agg_add() fills them in BPF, by the same lt_hist_slot() (stack_agg.h).
  * Values 0..7 have a bucket each; above, a bucket spans 1/8 of its power of
  * two, so it is at most 12.5% of its low bound wide and a percentile taken at
  * the bucket's midpoint is within 6.25% of the true one. User space keeps
@@ -22,8 +22,7 @@ struct lt_hist {
 	uint32_t n, cap;
 };
 
-/* Slot of value v (v >= 2^34 goes to the last). Cannot fail. */
-unsigned int lt_hist_slot(uint64_t v);
+/* lt_hist_slot(v), the slot of value v, is in stack_agg.h. */
 /* Lowest value of slot i, and one past its highest. */
 uint64_t lt_hist_slot_lo(unsigned int i);
 uint64_t lt_hist_slot_hi(unsigned int i);

@@ -9,9 +9,7 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 #include "stack_agg.h"
-
-#define LT_TARGET_MAX 1024
-#define LT_TARG_INLINE 8 /* as in bpf/target.bpf.h */
+#include "target_abi.h"
 
 struct lt_target {
 	uint32_t pids[LT_TARGET_MAX];
