@@ -18,7 +18,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-const volatile __u8 want_ustack = 1;
 const volatile __u32 sample_rate = 1; /* --sample-rate: one in N */
 const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
@@ -85,15 +84,11 @@ static __always_inline void record_ex(void *ctx, __u64 size, __u64 old, __u64 me
 		struct alloc_pending p = { .size = size, .old = old, .memptr = memptr };
 		__u32 tid = (__u32)id;
 
-		p.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
+		p.ustack = lt_ustack_want(ctx, lt_sc_task_get());
 		bpf_map_update_elem(&alloc_pending, &tid, &p, BPF_ANY);
 		return;
 	}
-	k.tgid = id >> 32;
-	k.pid = (__u32)id;
-	k.kstack = LT_NO_KSTACK;
-	k.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
-	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	lt_key_current(&k, ctx, lt_sc_task_get(), 0);
 	lt_agg_add_n(&k, value_count ? 1 : size, 0, sample_rate);
 }
 
@@ -198,8 +193,6 @@ int BPF_KPROBE(alloc_posix_memalign, void *memptr, __u64 align, __u64 size)
 
 /* ---- --kernel and --faults: tracepoints ------------------------------- */
 
-const volatile __u8 want_kstack = 1;
-
 /*
  * One kernel allocation of `bytes` (kind: enum alloc_kernel_kind), by the
  * current task; `addr` identifies it until it is freed (the pointer; for
@@ -220,19 +213,14 @@ static __always_inline void kernel_alloc(void *ctx, __u64 bytes, __u32 kind, __u
 		l.ts_ns = bpf_ktime_get_ns();
 		l.tgid = id >> 32;
 		l.pid = (__u32)id;
-		l.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
-		l.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
+		l.ustack = lt_ustack_want(ctx, lt_sc_task_get());
+		l.kstack = lt_kstack_want(ctx);
 		bpf_get_current_comm(l.comm, sizeof(l.comm));
 		if (bpf_map_update_elem(&alloc_live, &addr, &l, BPF_ANY))
 			stat_inc(ALLOC_STAT_LEAK_FULL);
 		return;
 	}
-	k.tgid = id >> 32;
-	k.pid = (__u32)id;
-	k.aux = kind;
-	k.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
-	k.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
-	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	lt_key_current(&k, ctx, lt_sc_task_get(), kind);
 	lt_agg_add_n(&k, value_count ? 1 : bytes, 0, sample_rate);
 }
 
@@ -299,11 +287,7 @@ int alloc_fault(void *ctx)
 		return 0;
 	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
 		return 0;
-	k.tgid = id >> 32;
-	k.pid = (__u32)id;
-	k.kstack = LT_NO_KSTACK;
-	k.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
-	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	lt_key_current(&k, ctx, lt_sc_task_get(), 0);
 	lt_agg_add_n(&k, 1, 0, sample_rate);
 	return 0;
 }
@@ -343,12 +327,7 @@ static __always_inline void sys_grow(void *ctx, __u64 bytes, __u32 kind)
 		return;
 	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
 		return;
-	k.tgid = id >> 32;
-	k.pid = (__u32)id;
-	k.aux = kind;
-	k.kstack = LT_NO_KSTACK;
-	k.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
-	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	lt_key_current(&k, ctx, lt_sc_task_get(), kind);
 	lt_agg_add_n(&k, value_count ? 1 : bytes, 0, sample_rate);
 }
 
@@ -365,7 +344,7 @@ int alloc_mmap_enter(struct alloc_sys_enter *ctx)
 		sys_grow(ctx, p.size, ALLOC_SYS_MMAP);
 		return 0;
 	}
-	p.ustack = want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get()) : LT_NO_USTACK;
+	p.ustack = lt_ustack_want(ctx, lt_sc_task_get());
 	bpf_map_update_elem(&alloc_mmaps, &tid, &p, BPF_ANY);
 	return 0;
 }

@@ -24,8 +24,6 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u8 want_stacks = 0; /* --stacks */
-const volatile __u8 want_ustack = 1;
-const volatile __u8 want_kstack = 1;
 const volatile __u8 filter_tasks = 0; /* -p/-t/--comm/--cgroup given */
 const volatile __u32 filter_dev = 0; /* --dev: only this disk (IO_DEV), 0 all */
 const volatile __u64 min_lat_ns = 0;
@@ -92,8 +90,8 @@ static __always_inline void bio_queue(void *ctx, struct bio *bio)
 	o.known = 1;
 	bpf_get_current_comm(o.comm, sizeof(o.comm));
 	if (want_stacks) {
-		o.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
-		o.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+		o.kstack = lt_kstack_want(ctx);
+		o.ustack = lt_ustack_want(ctx, NULL);
 	} else {
 		o.kstack = LT_NO_KSTACK;
 	}
@@ -531,7 +529,7 @@ static __always_inline void sys_enter_args(void *ctx, int op, __u64 a0, __u64 a1
 		c.offset = (__s64)(op == IO_SYS_SYNC_FILE_RANGE ? a1 : a3);
 	if (op != IO_SYS_OPENAT)
 		c.obj = note_fd(tgid, (__s32)a0);
-	lt_call_begin(ctx, &c, want_ustack);
+	lt_call_begin(ctx, &c);
 }
 
 /* The current thread's timed call returns ret. */

@@ -29,8 +29,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 classes = OFFCPU_WANT(OFFCPU_SLEEP) | OFFCPU_WANT(OFFCPU_BLOCKED);
 const volatile __u64 min_block_ns = 1000;
 const volatile __u64 max_block_ns = ~0ULL;
-const volatile __u8 want_ustack = 1;
-const volatile __u8 want_kstack = 1;
 
 struct offcpu_start {
 	__u64 ts;
@@ -110,13 +108,13 @@ static __always_inline void switch_out_capture(void *ctx, struct task_struct *ta
 					       struct offcpu_start *s, struct lt_scache *sc,
 					       __u64 now, bool direct)
 {
-	if (!want_kstack)
+	if (!lt_want_kstack)
 		s->kstack = LT_NO_KSTACK;
 	else if (sc)
 		s->kstack = lt_kstack_get_cached(ctx, task, sc, direct);
 	else
 		s->kstack = lt_kstack_get(ctx);
-	s->ustack = want_ustack ? lt_ustack_get_sc(ctx, sc) : LT_NO_USTACK;
+	s->ustack = lt_ustack_want(ctx, sc);
 	s->ts = now;
 }
 

@@ -45,6 +45,13 @@ static __always_inline void lt_stat_inc(enum lt_stat s)
 		(*v)++;
 }
 
+/*
+ * Which stacks the trace takes: -U (user only) clears lt_want_kstack, -K
+ * (kernel only) lt_want_ustack. Set by lt_stacks_configure() for every tool.
+ */
+const volatile __u8 lt_want_ustack = 1;
+const volatile __u8 lt_want_kstack = 1;
+
 /* Kernel stack of the current task; LT_NO_KSTACK on failure (counted). */
 static __always_inline __s32 lt_kstack_get(void *ctx)
 {
@@ -59,6 +66,12 @@ static __always_inline __s32 lt_kstack_get(void *ctx)
 	else
 		lt_stat_inc(LT_STAT_KSTACK_FAULT);
 	return LT_NO_KSTACK;
+}
+
+/* The current task's kernel stack if the trace takes kernel stacks, else LT_NO_KSTACK. */
+static __always_inline __s32 lt_kstack_want(void *ctx)
+{
+	return lt_want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
 }
 
 /*

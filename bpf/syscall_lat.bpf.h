@@ -30,14 +30,14 @@ struct {
 
 /*
  * Start timing the current thread's call c (op, obj, offset set by the
- * tool): its user stack (when want_ustack) and the time. A full map is
+ * tool): its user stack (if the trace takes user stacks) and the time. A full map is
  * counted.
  */
-static __always_inline void lt_call_begin(void *ctx, struct lt_call *c, bool want_ustack)
+static __always_inline void lt_call_begin(void *ctx, struct lt_call *c)
 {
 	__u32 pid = (__u32)bpf_get_current_pid_tgid();
 
-	c->ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+	c->ustack = lt_ustack_want(ctx, NULL);
 	c->ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&lt_calls, &pid, c, BPF_ANY))
 		lt_stat_inc(LT_STAT_START_FULL);

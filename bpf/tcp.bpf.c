@@ -26,8 +26,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TCP_SYN_SENT 2
 #define TCP_CLOSE 7
 
-const volatile __u8 want_ustack = 1;
-const volatile __u8 want_kstack = 1;
 const volatile __u16 filter_lport = 0; /* -L */
 const volatile __u16 filter_rport = 0; /* -D */
 const volatile __u8 life_mode = 0; /* --life */
@@ -259,8 +257,8 @@ static __always_inline void set_state(void *ctx, const struct sock *sk, int old,
 		if (!lt_current_selected(st.tgid, st.pid))
 			return;
 		bpf_get_current_comm(st.comm, sizeof(st.comm));
-		st.kstack = want_kstack ? lt_kstack_get(ctx) : LT_NO_KSTACK;
-		st.ustack = want_ustack ? lt_ustack_get(ctx) : LT_NO_USTACK;
+		st.kstack = lt_kstack_want(ctx);
+		st.ustack = lt_ustack_want(ctx, NULL);
 		st.ts = bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&tcp_starts, &key, &st, BPF_ANY))
 			lt_stat_inc(LT_STAT_START_FULL);
@@ -438,7 +436,7 @@ static __always_inline void wait_enter(void *ctx, int op, __u64 a0)
 	/* read/write and friends on something other than a TCP socket: not ours. */
 	if (c.offset >= 0 && op != TCP_W_ACCEPT && op != TCP_W_ACCEPT4 && !fd_sock(c.offset))
 		return;
-	lt_call_begin(ctx, &c, want_ustack);
+	lt_call_begin(ctx, &c);
 }
 
 /* The current thread's socket call returns ret. */

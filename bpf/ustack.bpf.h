@@ -828,4 +828,31 @@ static __always_inline __u64 lt_ustack_get(void *ctx)
 	return lt_ustack_get_sc(ctx, NULL);
 }
 
+/*
+ * The current task's user stack, through its stack cache sc (or NULL), if
+ * the trace takes user stacks; else LT_NO_USTACK.
+ */
+static __always_inline __u64 lt_ustack_want(void *ctx, struct lt_scache *sc)
+{
+	return lt_want_ustack ? lt_ustack_get_sc(ctx, sc) : LT_NO_USTACK;
+}
+
+/*
+ * The key of an event of the current task, now: its process, thread and
+ * comm, the stacks the trace takes (the user one through the stack cache
+ * sc, or NULL), and the tool's aux. aux2 is left as it is.
+ */
+static __always_inline void lt_key_current(struct lt_stack_key *k, void *ctx, struct lt_scache *sc,
+					   __u32 aux)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	k->tgid = id >> 32;
+	k->pid = (__u32)id;
+	k->aux = aux;
+	k->kstack = lt_kstack_want(ctx);
+	k->ustack = lt_ustack_want(ctx, sc);
+	bpf_get_current_comm(k->comm, sizeof(k->comm));
+}
+
 #endif

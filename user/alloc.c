@@ -266,13 +266,11 @@ static int try_load(struct alloc_tool *t, const struct lt_common *c, uint8_t sc)
 	t->skel = alloc_bpf__open_opts(&oo);
 	if (!t->skel)
 		return -errno;
-	t->skel->rodata->want_ustack = !c->kernel_only;
 	t->skel->rodata->sample_rate = t->o.sample_rate ? t->o.sample_rate : 1;
 	t->skel->rodata->min_size = t->o.min_size;
 	t->skel->rodata->max_size = t->o.max_size ? t->o.max_size : ~0ULL;
 	t->skel->rodata->value_count = t->o.value_count;
 	t->skel->rodata->leak_mode = t->o.leaks;
-	t->skel->rodata->want_kstack = !c->user_only;
 	t->skel->rodata->lt_sc_task_on = sc;
 	/* Uprobes or tracepoints: only the programs of the mode. */
 	bpf_object__for_each_program (p, t->skel->obj) {
@@ -605,8 +603,8 @@ int alloc_main(int argc, char **argv)
 		return lt_session_run(&ops, &t, &c);
 	}
 	/* User stacks only: the kernel is not involved in malloc or a user fault. */
-	c.user_only = true;
-	c.kernel_only = false;
+	c.stacks.user_only = true;
+	c.stacks.kernel_only = false;
 	if (t.o.faults) {
 		ops.unit = "faults";
 		ops.what = "user page faults";

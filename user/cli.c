@@ -171,8 +171,8 @@ static int parse_common(struct lt_common *c, int key, const char *arg)
 		return 0;
 	case 'q': c->quiet = true; return 0;
 	case 'v': c->verbose++; return 0;
-	case 'U': c->user_only = true; return 0;
-	case 'K': c->kernel_only = true; return 0;
+	case 'U': c->stacks.user_only = true; return 0;
+	case 'K': c->stacks.kernel_only = true; return 0;
 	case OPT_STACK_STORAGE:
 		if (lt_parse_u64(arg, "--stack-storage-size", 64, 1U << 24, &v))
 			return -EINVAL;
@@ -252,7 +252,7 @@ int lt_cli_parse(int argc, char **argv, const struct lt_cli_tool *t, struct lt_c
 		err = -EINVAL;
 		goto out;
 	}
-	if (c->user_only && c->kernel_only) {
+	if (c->stacks.user_only && c->stacks.kernel_only) {
 		lt_err("-U/--user-stacks-only and -K/--kernel-stacks-only exclude each other");
 		err = -EINVAL;
 		goto out;

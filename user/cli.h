@@ -22,7 +22,6 @@ struct lt_common {
 	unsigned int top;
 	int verbose;
 	bool quiet;
-	bool user_only, kernel_only;
 	bool no_demangle;
 	bool lines; /* --lines: DWARF file:line and inlined frames */
 	bool no_profile_output; /* set by a tool whose stdout is an event stream */

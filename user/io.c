@@ -227,8 +227,6 @@ static int try_load(struct io_tool *t, const char *flavour)
 	t->skel->rodata->sys_mode = t->o.syscalls;
 	t->skel->rodata->slower_ns = (uint64_t)(t->o.slower_ms * 1e6);
 	t->skel->rodata->want_stacks = t->o.stacks;
-	t->skel->rodata->want_ustack = !t->c->kernel_only;
-	t->skel->rodata->want_kstack = !t->c->user_only;
 	t->skel->rodata->filter_tasks = !lt_target_is_system_wide(&t->c->target);
 	t->skel->rodata->filter_dev = t->o.dev_id;
 	t->skel->rodata->min_lat_ns = t->o.min_lat_us * 1000;
@@ -742,16 +740,16 @@ int io_main(int argc, char **argv)
 	lt_set_verbose(c.verbose);
 	if (t.o.syscalls) {
 		/* The calling thread's user stack: the kernel side is only syscall entry. */
-		c.user_only = true;
-		c.kernel_only = false;
+		c.stacks.user_only = true;
+		c.stacks.kernel_only = false;
 		/* --slower: stdout is the event stream; the profile goes to -o only. */
 		c.no_profile_output = t.o.slower_ms > 0;
 		return lt_session_run(&io_sys_ops, &t, &c);
 	}
 	/* Without --stacks there are no stacks to take or name. */
 	if (!t.o.stacks) {
-		c.kernel_only = true;
-		c.user_only = false;
+		c.stacks.kernel_only = true;
+		c.stacks.user_only = false;
 	}
 	return lt_session_run(&io_ops, &t, &c);
 }

@@ -134,8 +134,6 @@ static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode
 		o->classes | (o->include_preempt ? OFFCPU_WANT(OFFCPU_PREEMPT) : 0);
 	t->skel->rodata->min_block_ns = o->min_block_us * 1000;
 	t->skel->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
-	t->skel->rodata->want_ustack = !t->c->kernel_only;
-	t->skel->rodata->want_kstack = !t->c->user_only;
 	if (getenv("LATPROF_VERIFIER_STATS")) { /* debugging: verifier cost per program */
 		static char logs[4][4096];
 		int i = 0;

@@ -282,11 +282,11 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	}
 	lt_symbolizer__set_demangle(syms, !c->no_demangle);
 	lt_symbolizer__set_lines(syms, c->lines);
-	if (!c->kernel_only)
+	if (!c->stacks.kernel_only)
 		live_start(&live, syms, &c->target);
 	snapshot_targets(syms, &c->target);
 	/* Tables first, so the pools are sized from what they hold. */
-	if (!c->kernel_only) {
+	if (!c->stacks.kernel_only) {
 		unw = lt_unwinder__new(syms);
 		if (!unw) {
 			err = -ENOMEM;
@@ -321,7 +321,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	if (err)
 		goto out_tool;
 	/* BPF programs in kernel stacks keep their names even if unloaded later. */
-	if (!c->user_only)
+	if (!c->stacks.user_only)
 		lt_symbolizer__snapshot_bpf(syms);
 
 	signal(SIGINT, on_signal);
@@ -370,7 +370,7 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 		}
 		if (ops->tick && (err = ops->tick(tool, false)))
 			goto out_tool;
-		if (!c->user_only && now >= next_bpf) {
+		if (!c->stacks.user_only && now >= next_bpf) {
 			lt_symbolizer__snapshot_bpf(syms);
 			next_bpf = now + 1;
 		}

@@ -12,6 +12,7 @@
 int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
 {
 	uint32_t depth = o->max_depth;
+	uint8_t want_u = !o->kernel_only, want_k = !o->user_only;
 	int err;
 
 	err = lt_map_resize(obj, "lt_agg", o->storage_size);
@@ -21,6 +22,8 @@ int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
 	err = err ?: lt_map_resize(obj, "lt_kstacks", o->storage_size);
 	err = err ?: lt_map_resize(obj, "lt_ustacks", o->storage_size);
 	err = err ?: lt_rodata_set(obj, "lt_ustack_depth", &depth, sizeof(depth));
+	err = err ?: lt_rodata_set(obj, "lt_want_ustack", &want_u, sizeof(want_u));
+	err = err ?: lt_rodata_set(obj, "lt_want_kstack", &want_k, sizeof(want_k));
 	if (!err && o->unwind_rows)
 		err = lt_map_resize(obj, "lt_unwind_rows", o->unwind_rows);
 	if (!err && o->unwind_maps)

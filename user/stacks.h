@@ -14,11 +14,15 @@ struct lt_stack_opts {
 	unsigned int max_depth; /* frames kept per stack, <= LT_MAX_STACK_DEPTH */
 	/* Unwinder pools (lt_unwinder__pool_sizes()); 0 leaves them at one entry. */
 	unsigned int unwind_rows, unwind_maps;
+	bool user_only, kernel_only; /* -U, -K: the BPF side gets the other stack not at all */
 };
 
 #define LT_DEFAULT_STACK_STORAGE 16384
 
-/* Size the maps and set the depth of an opened, unloaded obj. 0 or -errno (printed). */
+/*
+ * Size the maps, set the depth and which stacks are taken (lt_want_ustack,
+ * lt_want_kstack) of an opened, unloaded obj. 0 or -errno (printed).
+ */
 int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o);
 
 struct lt_unwinder;

@@ -157,8 +157,6 @@ static int try_load(struct tcp_tool *t, const char *flavour, const char *wmech)
 	}
 	t->skel->rodata->wait_mode = t->o.wait;
 	t->skel->rodata->rtt_mode = t->o.rtt;
-	t->skel->rodata->want_ustack = !t->c->kernel_only;
-	t->skel->rodata->want_kstack = !t->c->user_only;
 	t->skel->rodata->filter_lport = (uint16_t)t->o.lport;
 	t->skel->rodata->filter_rport = (uint16_t)t->o.rport;
 	t->skel->rodata->life_mode = t->o.life;
@@ -484,13 +482,13 @@ int tcp_main(int argc, char **argv)
 	/* --life: stdout is the stream of closed connections; the profile goes to -o only. */
 	c.no_profile_output = t.o.life;
 	if (t.o.rtt) {
-		c.kernel_only = true; /* per peer: no stacks (segments arrive in softirq) */
-		c.user_only = false;
+		c.stacks.kernel_only = true; /* per peer: no stacks (segments arrive in softirq) */
+		c.stacks.user_only = false;
 		return lt_session_run(&tcp_rtt_ops, &t, &c);
 	}
 	if (t.o.wait) {
-		c.user_only = true; /* the caller's stack: the kernel side is syscall entry */
-		c.kernel_only = false;
+		c.stacks.user_only = true; /* the caller's stack: the kernel side is syscall entry */
+		c.stacks.kernel_only = false;
 		return lt_session_run(&tcp_wait_ops, &t, &c);
 	}
 	return lt_session_run(&tcp_ops, &t, &c);
