@@ -487,7 +487,8 @@ int tcp_main(int argc, char **argv)
 		return lt_session_run(&tcp_rtt_ops, &t, &c);
 	}
 	if (t.o.wait) {
-		c.stacks.user_only = true; /* the caller's stack: the kernel side is syscall entry */
+		c.stacks.user_only =
+			true; /* the caller's stack: the kernel side is syscall entry */
 		c.stacks.kernel_only = false;
 		return lt_session_run(&tcp_wait_ops, &t, &c);
 	}
