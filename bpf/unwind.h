@@ -16,6 +16,12 @@
 #define LT_UNWIND_H
 #include "lt_types.h"
 
+/* The user-stack walker, lt_ustack_mode in rodata (user/loader.c picks it). */
+enum lt_ustack_mode {
+	LT_USTACK_CFI = 0, /* CFI tables where loaded, frame pointers elsewhere */
+	LT_USTACK_FP = 1, /* kernels without bpf_loop/bpf_find_vma: rbp chain only */
+};
+
 #define LT_UNWIND_SEARCH_STEPS 24 /* binary search of one table: up to 16M rows */
 #define LT_UNWIND_MAP_STEPS 20 /* binary search of one process's list: up to 1M mappings */
 #define LT_UNWIND_MAX_TABLES 8192 /* distinct files with tables */

@@ -22,11 +22,6 @@
 
 #define PF_KTHREAD 0x00200000
 
-enum lt_ustack_mode {
-	LT_USTACK_CFI = 0, /* CFI tables where loaded, frame pointers elsewhere */
-	LT_USTACK_FP = 1, /* kernels without bpf_loop/bpf_find_vma: rbp chain only */
-};
-
 const volatile __u8 lt_ustack_mode = LT_USTACK_CFI;
 const volatile __u32 lt_ustack_depth = LT_MAX_STACK_DEPTH;
 

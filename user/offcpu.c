@@ -12,6 +12,7 @@
 #include "stack_agg.h" /* types the skeleton names */
 #include "unwind.h"
 #include "offcpu.skel.h"
+#include "loader.h"
 #include "session.h"
 #include "stacks.h"
 #include "tools.h"
@@ -100,116 +101,65 @@ const struct lt_cli_tool offcpu_cli = {
 	.check = offcpu_check,
 };
 
-static const char *const flavours[] = {
-	"offcpu_switch_btf", /* tp_btf: direct task_struct access, cheapest */
-	"offcpu_switch_btf_pr", /* the same without bpf_rdonly_cast (before 6.2) */
-	"offcpu_switch_raw", /* raw_tp: no BTF-typed tracepoints (before 5.5) */
-	"offcpu_switch_tp", /* classic tracepoint: last resort */
+LT_SKEL_OPS(offcpu_bpf);
+
+/* The sched_switch programs, in order of preference; LATPROF_ATTACH names one. */
+static const struct lt_variant variants[] = {
+	/* tp_btf: direct task_struct access, cheapest */
+	{ "offcpu_switch_btf", "tp_btf", "tp_btf", 0 },
+	/* the same without bpf_rdonly_cast (before 6.2) */
+	{ "offcpu_switch_btf_pr", "tp_btf", "tp_btf (probe reads)", 0 },
+	/* raw_tp: no BTF-typed tracepoints (before 5.5) */
+	{ "offcpu_switch_raw", "raw_tp", "raw_tp", 0 },
+	/* classic tracepoint: last resort */
+	{ "offcpu_switch_tp", "tracepoint", "tracepoint", 0 },
 };
 
-static const char *flavour_name(const char *prog)
+static int offcpu_configure(void *tool, void *skel, const struct lt_variant *v)
 {
-	return !strncmp(prog, "offcpu_switch_btf", 17) ? "tp_btf" :
-	       !strcmp(prog, "offcpu_switch_raw")      ? "raw_tp" :
-							 "tracepoint";
-}
-
-static int try_load(struct offcpu_tool *t, const char *prog, uint8_t ustack_mode)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = lt_btf_custom_path());
+	struct offcpu_tool *t = tool;
+	struct offcpu_bpf *sk = skel;
 	const struct offcpu_opts *o = &t->o;
-	struct bpf_program *p;
-	int err;
+	struct bpf_program *const progs[] = { sk->progs.offcpu_switch_btf,
+					      sk->progs.offcpu_switch_btf_pr,
+					      sk->progs.offcpu_switch_raw,
+					      sk->progs.offcpu_switch_tp };
+	bool btf = !strncmp(v->name, "offcpu_switch_btf", 17);
 
-	t->skel = offcpu_bpf__open_opts(&oo);
-	if (!t->skel)
-		return -errno;
-	/* Exactly one sched_switch flavour; other programs (exec hook) always load. */
-	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
-		p = bpf_object__find_program_by_name(t->skel->obj, flavours[i]);
-		if (p)
-			bpf_program__set_autoload(p, !strcmp(flavours[i], prog));
-	}
-	t->skel->rodata->classes =
-		o->classes | (o->include_preempt ? OFFCPU_WANT(OFFCPU_PREEMPT) : 0);
-	t->skel->rodata->min_block_ns = o->min_block_us * 1000;
-	t->skel->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
-	if (getenv("LATPROF_VERIFIER_STATS")) { /* debugging: verifier cost per program */
-		static char logs[4][4096];
-		int i = 0;
-
-		bpf_object__for_each_program (p, t->skel->obj)
-			if (i < 4)
-				bpf_program__set_log_buf(p, logs[i++], sizeof(logs[0])),
-					bpf_program__set_log_level(p, 4);
-	}
-	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &ustack_mode, sizeof(ustack_mode));
-	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
-	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
+	/* Exactly one sched_switch program; the others (exec hook) always load. */
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		bpf_program__set_autoload(progs[i], !strcmp(bpf_program__name(progs[i]), v->name));
+	sk->rodata->classes = o->classes | (o->include_preempt ? OFFCPU_WANT(OFFCPU_PREEMPT) : 0);
+	sk->rodata->min_block_ns = o->min_block_us * 1000;
+	sk->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
 	/* tp_btf keeps starts in task storage; the others in the pid hash. */
-	if (!err && !strncmp(prog, "offcpu_switch_btf", 17))
-		err = lt_map_resize(t->skel->obj, "start", 1);
-	else if (!err)
-		bpf_map__set_autocreate(t->skel->maps.start_task, false);
-	err = err ?: offcpu_bpf__load(t->skel);
-	if (!err && getenv("LATPROF_VERIFIER_STATS")) {
-		size_t sz;
-
-		bpf_object__for_each_program (p, t->skel->obj)
-			if (bpf_program__autoload(p))
-				fprintf(stderr, "%s: %s", bpf_program__name(p),
-					bpf_program__log_buf(p, &sz) ?: "(no log)\n");
-	}
-	if (err) {
-		offcpu_bpf__destroy(t->skel);
-		t->skel = NULL;
-	}
-	return err;
+	if (!btf)
+		bpf_map__set_autocreate(sk->maps.start_task, false);
+	return btf ? lt_map_resize(sk->obj, "start", 1) : 0;
 }
 
-/*
- * LATPROF_ATTACH=tp_btf|raw_tp|tracepoint (or a program's name) and
- * LATPROF_UNWIND=cfi|fp restrict the choice, so tests can prove every
- * fallback on a kernel that has them all.
- */
-static bool allowed(const char *env, const char *name)
-{
-	const char *v = getenv(env);
-
-	return !v || !*v || !strcmp(v, name);
-}
+static const struct lt_loader offcpu_loader = {
+	.tool = "offcpu",
+	.what = "sched_switch",
+	.skel = &offcpu_bpf_ops,
+	.configure = offcpu_configure,
+};
 
 static int offcpu_load(void *tool, const struct lt_common *c)
 {
 	struct offcpu_tool *t = tool;
-	int err = -ENOENT;
+	struct lt_loaded l;
+	int err;
 
 	t->c = c;
-	/* Probe by trial load: the first flavour and unwinder the kernel accepts. */
-	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
-		if (!allowed("LATPROF_ATTACH", flavour_name(flavours[i])) &&
-		    !allowed("LATPROF_ATTACH", flavours[i]))
-			continue;
-		for (uint8_t mode = 0; mode <= 1; mode++) {
-			if (!allowed("LATPROF_UNWIND", mode ? "fp" : "cfi"))
-				continue;
-			err = try_load(t, flavours[i], mode);
-			if (!err) {
-				t->prog = flavours[i];
-				t->flavour = flavour_name(flavours[i]);
-				t->ustack_mode = mode ? "frame pointers" : "CFI + frame pointers";
-				if (mode && allowed("LATPROF_UNWIND", "cfi"))
-					lt_warn("this kernel cannot run the CFI unwinder (bpf_loop, "
-						"bpf_find_vma): user stacks use frame pointers only");
-				return 0;
-			}
-			lt_info("loading sched_switch as %s (%s unwinder) failed: %s",
-				flavour_name(flavours[i]), mode ? "FP" : "CFI", strerror(-err));
-		}
-	}
-	lt_err("cannot load the offcpu BPF program: %s (run with -v for the verifier log)",
-	       strerror(-err));
-	return err;
+	err = lt_load(&offcpu_loader, variants, sizeof(variants) / sizeof(variants[0]), t, c, &l);
+	if (err)
+		return err;
+	t->skel = l.skel;
+	t->prog = l.variant->name;
+	t->flavour = l.variant->alt;
+	t->ustack_mode = l.fp_only ? "frame pointers" : "CFI + frame pointers";
+	return 0;
 }
 
 static struct bpf_object *offcpu_object(void *tool)

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The one way a tool's BPF object is opened, configured and loaded. A tool
+ * lists its variants (attach flavours, in order of preference) and a
+ * configure hook for its own rodata and programs; lt_load() does the rest
+ * for every tool: open with the BTF path, the target and stack rodata, the
+ * CFI unwinder with its frame-pointer fallback, the LATPROF_ATTACH and
+ * LATPROF_UNWIND overrides, verifier statistics, destroy on failure, one
+ * error line.
+ */
+#ifndef LT_LOADER_H
+#define LT_LOADER_H
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+
+/* A skeleton's operations, made by LT_SKEL_OPS(skeleton name). */
+struct lt_skel_ops {
+	void *(*open)(const struct bpf_object_open_opts *oo);
+	int (*load)(void *skel);
+	void (*destroy)(void *skel);
+	struct bpf_object *(*obj)(const void *skel);
+};
+
+#define LT_SKEL_OPS(sk)                                                                           \
+	static void *sk##_lt_open(const struct bpf_object_open_opts *oo)                          \
+	{                                                                                         \
+		return sk##__open_opts(oo);                                                       \
+	}                                                                                         \
+	static int sk##_lt_load(void *s)                                                          \
+	{                                                                                         \
+		return sk##__load(s);                                                             \
+	}                                                                                         \
+	static void sk##_lt_destroy(void *s)                                                      \
+	{                                                                                         \
+		sk##__destroy(s);                                                                 \
+	}                                                                                         \
+	static struct bpf_object *sk##_lt_obj(const void *s)                                      \
+	{                                                                                         \
+		return ((const struct sk *)s)->obj;                                               \
+	}                                                                                         \
+	static const struct lt_skel_ops sk##_ops = { sk##_lt_open, sk##_lt_load, sk##_lt_destroy, \
+						     sk##_lt_obj }
+
+/*
+ * One way of loading a tool. LATPROF_ATTACH may name it by name or alt (for
+ * example the block flavour and the syscall mechanism of one variant).
+ */
+struct lt_variant {
+	const char *name; /* "tp_btf", "raw_tp", a program's name, ... */
+	const char *alt; /* a second name, or NULL */
+	const char *label; /* for -v: "tp_btf, syscalls by fentry" */
+	int arg; /* the tool's own value */
+};
+
+struct lt_loader {
+	const char *tool; /* "offcpu": in the error line */
+	const char *what; /* "sched_switch": "loading sched_switch as tp_btf failed" */
+	const struct lt_skel_ops *skel;
+	/*
+	 * The tool's rodata and programs for variant v, in skel (opened, not
+	 * loaded). 0, -EOPNOTSUPP to skip v (say why with lt_info), or -errno.
+	 */
+	int (*configure)(void *tool, void *skel, const struct lt_variant *v);
+};
+
+/* The loaded skeleton, the variant that loaded, and its unwinder. */
+struct lt_loaded {
+	void *skel;
+	const struct lt_variant *variant;
+	bool fp_only; /* the CFI unwinder would not load: frame pointers only */
+};
+
+/*
+ * Load the first of the n variants, each with the CFI unwinder and then the
+ * frame-pointer one, that this kernel accepts. 0, or -errno with one error
+ * line printed.
+ */
+int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, void *tool,
+	    const struct lt_common *c, struct lt_loaded *out);
+
+/* Is LATPROF_ATTACH unset, or does it name v? */
+bool lt_variant_allowed(const struct lt_variant *v);
+
+#endif
