@@ -26,6 +26,7 @@
 #include "stack_agg.h"
 #include "unwind.h"
 #include "io.skel.h"
+#include "loader.h"
 #include "session.h"
 #include "stacks.h"
 #include "tools.h"
@@ -49,7 +50,8 @@ struct io_tool {
 	struct io_opts o;
 	const struct lt_common *c;
 	struct io_bpf *skel;
-	const char *flavour;
+	const char *flavour; /* the variant loaded: "tp_btf", "raw_tp", "fentry" */
+	bool rq_old; /* block_rq_issue takes (q, rq): before v5.11 */
 	struct ring_buffer *rb;
 	struct io_fname *files; /* sorted by id */
 	size_t nfiles, files_cap;
@@ -171,7 +173,20 @@ const struct lt_cli_tool io_cli = {
 	.check = io_check,
 };
 
-static const char *const flavours[] = { "tp_btf", "raw_tp" };
+LT_SKEL_OPS(io_bpf);
+
+enum { IO_FENTRY, IO_BTF, IO_RAW };
+
+/* Block mode's tracepoints, and syscall mode's mechanisms, in order of preference. */
+static const struct lt_variant block_variants[] = {
+	{ "tp_btf", NULL, "tp_btf", IO_BTF },
+	{ "raw_tp", NULL, "raw_tp", IO_RAW },
+};
+static const struct lt_variant sys_variants[] = {
+	{ "fentry", NULL, "fentry/fexit", IO_FENTRY },
+	{ "tp_btf", "raw_syscalls", "raw_syscalls by tp_btf", IO_BTF },
+	{ "raw_tp", "raw_syscalls", "raw_syscalls by raw_tp", IO_RAW },
+};
 
 /* Does this kernel's block_rq_issue take (q, rq), as before v5.11? */
 static bool rq_issue_has_queue(void)
@@ -193,104 +208,84 @@ static bool rq_issue_has_queue(void)
 	return old;
 }
 
-static int try_load(struct io_tool *t, const char *flavour)
+static int io_configure(void *tool, void *skel, const struct lt_variant *v)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = lt_btf_custom_path());
-	struct bpf_program *p;
-	uint32_t rq_arg = rq_issue_has_queue() ? 1 : 0;
-	uint8_t mode = 0;
-	int err;
+	struct io_tool *t = tool;
+	struct io_bpf *sk = skel;
+	bool sys = t->o.syscalls, btf = v->arg == IO_BTF, raw = v->arg == IO_RAW;
+	/* block_bio_queue is only needed to know who submitted. */
+	bool who = t->o.stacks || !lt_target_is_system_wide(&t->c->target);
+	uint32_t rq_arg = t->rq_old;
+	struct bpf_program *const block_btf[] = { sk->progs.io_rq_insert_btf,
+						  sk->progs.io_rq_issue_btf,
+						  sk->progs.io_rq_complete_btf };
+	struct bpf_program *const block_raw[] = { sk->progs.io_rq_insert_raw,
+						  sk->progs.io_rq_issue_raw,
+						  sk->progs.io_rq_complete_raw };
+	struct bpf_program *const sys_btf[] = { sk->progs.io_sys_enter_btf,
+						sk->progs.io_sys_exit_btf };
+	struct bpf_program *const sys_raw[] = { sk->progs.io_sys_enter_raw,
+						sk->progs.io_sys_exit_raw };
+	struct bpf_program *const fsys[] = {
+#define IO_FSYS_PROGS(op, name, nr, pos) \
+	sk->progs.io_fsys_enter_##name, sk->progs.io_fsys_exit_##name,
+		IO_SYS_CALLS(IO_FSYS_PROGS)
+#undef IO_FSYS_PROGS
+	};
 
-	t->skel = io_bpf__open_opts(&oo);
-	if (!t->skel)
-		return -errno;
-	bpf_object__for_each_program (p, t->skel->obj) {
-		const char *n = bpf_program__name(p);
-		bool mine = strstr(n, !strcmp(flavour, "tp_btf") ? "_btf" : "_raw") != NULL;
-
-		/* block_bio_queue is only needed to know who submitted. */
-		if (strstr(n, "bio_queue") && !t->o.stacks &&
-		    lt_target_is_system_wide(&t->c->target))
-			mine = false;
-		/* Syscall mode: fentry/fexit or raw_syscalls programs, by flavour. */
-		if (!strncmp(n, "io_listen", 9))
-			mine = t->o.syscalls; /* sockets keyed by service (listen.bpf.h) */
-		else if (!strncmp(n, "io_sys_", 7))
-			mine = mine && t->o.syscalls; /* raw_syscalls, by tp_btf or raw_tp */
-		else if (!strncmp(n, "io_fsys_", 8))
-			mine = t->o.syscalls && !strcmp(flavour, "fentry");
-		else if (t->o.syscalls)
-			mine = false;
-		if (!strncmp(n, "io_", 3))
-			bpf_program__set_autoload(p, mine);
+	/*
+	 * Before v5.11 the request is the second argument: tp_btf would type
+	 * the first (the queue) as the request and load fine.
+	 */
+	if (!sys && btf && t->rq_old) {
+		lt_info("block_rq_issue takes (q, rq) on this kernel: raw_tp only");
+		return -EOPNOTSUPP;
 	}
-	t->skel->rodata->sys_mode = t->o.syscalls;
-	t->skel->rodata->slower_ns = (uint64_t)(t->o.slower_ms * 1e6);
-	t->skel->rodata->want_stacks = t->o.stacks;
-	t->skel->rodata->filter_tasks = !lt_target_is_system_wide(&t->c->target);
-	t->skel->rodata->filter_dev = t->o.dev_id;
-	t->skel->rodata->min_lat_ns = t->o.min_lat_us * 1000;
-	lt_eph_range(&t->skel->rodata->eph_lo, &t->skel->rodata->eph_hi);
-	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
-	err = err ?: lt_rodata_set(t->skel->obj, "lt_rq_arg", &rq_arg, sizeof(rq_arg));
-	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
-	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
-	err = err ?: io_bpf__load(t->skel);
-	if (err) {
-		io_bpf__destroy(t->skel);
-		t->skel = NULL;
-	}
-	return err;
+	LT_AUTOLOAD(block_btf, !sys && btf);
+	LT_AUTOLOAD(block_raw, !sys && raw);
+	bpf_program__set_autoload(sk->progs.io_bio_queue_btf, !sys && btf && who);
+	bpf_program__set_autoload(sk->progs.io_bio_queue_raw, !sys && raw && who);
+	LT_AUTOLOAD(sys_btf, sys && btf);
+	LT_AUTOLOAD(sys_raw, sys && raw);
+	LT_AUTOLOAD(fsys, sys && v->arg == IO_FENTRY);
+	/* Sockets keyed by service (listen.bpf.h). */
+	bpf_program__set_autoload(sk->progs.io_listen_raw, sys);
+	sk->rodata->sys_mode = sys;
+	sk->rodata->slower_ns = (uint64_t)(t->o.slower_ms * 1e6);
+	sk->rodata->want_stacks = t->o.stacks;
+	sk->rodata->filter_tasks = !lt_target_is_system_wide(&t->c->target);
+	sk->rodata->filter_dev = t->o.dev_id;
+	sk->rodata->min_lat_ns = t->o.min_lat_us * 1000;
+	lt_eph_range(&sk->rodata->eph_lo, &sk->rodata->eph_hi);
+	return lt_rodata_set(sk->obj, "lt_rq_arg", &rq_arg, sizeof(rq_arg));
 }
+
+static const struct lt_loader io_loader = {
+	.tool = "io",
+	.what = "the io programs",
+	.skel = &io_bpf_ops,
+	.configure = io_configure,
+};
 
 static int io_load(void *tool, const struct lt_common *c)
 {
 	struct io_tool *t = tool;
-	const char *env = getenv("LATPROF_ATTACH");
-	int err = -ENOENT;
+	struct lt_loaded l;
+	int err;
 
 	t->c = c;
-	if (t->o.syscalls) {
-		/* fentry/fexit where the kernel has BPF trampolines, else raw_syscalls. */
-		static const char *const sys_flavours[] = { "fentry", "tp_btf", "raw_tp" };
-
-		for (size_t i = 0; i < 3; i++) {
-			if (env && *env && strcmp(env, sys_flavours[i]))
-				continue;
-			err = try_load(t, sys_flavours[i]);
-			if (!err) {
-				t->flavour = sys_flavours[i];
-				return 0;
-			}
-			lt_info("loading the syscall programs as %s failed: %s", sys_flavours[i],
-				strerror(-err));
-		}
-		lt_err("cannot load the io BPF program: %s (run with -v for the verifier log)",
-		       strerror(-err));
+	t->rq_old = !t->o.syscalls && rq_issue_has_queue();
+	if (t->o.syscalls)
+		err = lt_load(&io_loader, sys_variants,
+			      sizeof(sys_variants) / sizeof(sys_variants[0]), t, c, &l);
+	else
+		err = lt_load(&io_loader, block_variants,
+			      sizeof(block_variants) / sizeof(block_variants[0]), t, c, &l);
+	if (err)
 		return err;
-	}
-	for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
-		if (env && *env && strcmp(env, flavours[i]))
-			continue;
-		/*
-		 * Before v5.11 the request is the second argument: tp_btf would
-		 * type the first (the queue) as the request and load fine.
-		 */
-		if (!i && rq_issue_has_queue()) {
-			lt_info("block_rq_issue takes (q, rq) on this kernel: raw_tp only");
-			continue;
-		}
-		err = try_load(t, flavours[i]);
-		if (!err) {
-			t->flavour = flavours[i];
-			return 0;
-		}
-		lt_info("loading the block tracepoints as %s failed: %s", flavours[i],
-			strerror(-err));
-	}
-	lt_err("cannot load the io BPF program: %s (run with -v for the verifier log)",
-	       strerror(-err));
-	return err;
+	t->skel = l.skel;
+	t->flavour = l.variant->name;
+	return 0;
 }
 
 static struct bpf_object *io_object(void *tool)

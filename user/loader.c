@@ -22,6 +22,12 @@ bool lt_variant_allowed(const struct lt_variant *v)
 	return env_allows("LATPROF_ATTACH", v->name) || env_allows("LATPROF_ATTACH", v->alt);
 }
 
+void lt_progs_autoload(struct bpf_program *const *p, size_t n, bool on)
+{
+	for (size_t i = 0; i < n; i++)
+		bpf_program__set_autoload(p[i], on);
+}
+
 /* LATPROF_VERIFIER_STATS (debugging): the verifier's cost per program. */
 static char verifier_logs[8][4096];
 

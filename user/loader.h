@@ -79,6 +79,10 @@ struct lt_loaded {
 int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, void *tool,
 	    const struct lt_common *c, struct lt_loaded *out);
 
+/* Load the n programs p, or not (a tool's configure hook: its variant's programs). */
+void lt_progs_autoload(struct bpf_program *const *p, size_t n, bool on);
+#define LT_AUTOLOAD(arr, on) lt_progs_autoload((arr), sizeof(arr) / sizeof((arr)[0]), (on))
+
 /* Is LATPROF_ATTACH unset, or does it name v? */
 bool lt_variant_allowed(const struct lt_variant *v);
 
