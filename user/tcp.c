@@ -20,6 +20,7 @@
 #include "tcp.h"
 #include "unwind.h"
 #include "tcp.skel.h"
+#include "loader.h"
 #include "session.h"
 #include "stacks.h"
 #include "tools.h"
@@ -128,79 +129,88 @@ const struct lt_cli_tool tcp_cli = {
 	.check = tcp_check,
 };
 
-static const char *const flavours[] = { "tp_btf", "raw_tp" };
+LT_SKEL_OPS(tcp_bpf);
 
-static int try_load(struct tcp_tool *t, const char *flavour, const char *wmech)
+#define TCP_RAW 1 /* variant: raw_tp, not tp_btf */
+#define TCP_RAWSYS 2 /* variant: --wait by raw_syscalls, not fentry */
+
+/* The tracepoints by tp_btf or raw_tp; --wait's syscalls by fentry or raw_syscalls. */
+static const struct lt_variant variants[] = {
+	{ "tp_btf", NULL, "tp_btf", 0 },
+	{ "raw_tp", NULL, "raw_tp", TCP_RAW },
+};
+static const struct lt_variant wait_variants[] = {
+	{ "tp_btf", "fentry", "tp_btf, syscalls by fentry", 0 },
+	{ "raw_tp", "fentry", "raw_tp, syscalls by fentry", TCP_RAW },
+	{ "tp_btf", "raw_syscalls", "tp_btf, syscalls by raw_syscalls", TCP_RAWSYS },
+	{ "raw_tp", "raw_syscalls", "raw_tp, syscalls by raw_syscalls", TCP_RAW | TCP_RAWSYS },
+};
+
+static int tcp_configure(void *tool, void *skel, const struct lt_variant *v)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = lt_btf_custom_path());
-	struct bpf_program *p;
-	uint8_t mode = 0;
-	int err;
+	struct tcp_tool *t = tool;
+	struct tcp_bpf *sk = skel;
+	bool raw = v->arg & TCP_RAW, wait = t->o.wait, rawsys = v->arg & TCP_RAWSYS;
+	struct bpf_program *const btf[] = { sk->progs.tcp_state_btf, sk->progs.tcp_retransmit_btf,
+					    sk->progs.tcp_send_reset_btf,
+					    sk->progs.tcp_recv_reset_btf };
+	struct bpf_program *const rawp[] = { sk->progs.tcp_state_raw, sk->progs.tcp_retransmit_raw,
+					     sk->progs.tcp_send_reset_raw,
+					     sk->progs.tcp_recv_reset_raw };
+	struct bpf_program *const fsys[] = {
+#define TCP_FSYS_PROGS(op, name, nr, fd) \
+	sk->progs.tcp_fsys_enter_##name, sk->progs.tcp_fsys_exit_##name,
+		TCP_WAIT_CALLS(TCP_FSYS_PROGS)
+#undef TCP_FSYS_PROGS
+	};
 
-	t->skel = tcp_bpf__open_opts(&oo);
-	if (!t->skel)
-		return -errno;
-	bpf_object__for_each_program (p, t->skel->obj) {
-		const char *n = bpf_program__name(p);
-
-		bool mine = strstr(n, !strcmp(flavour, "tp_btf") ? "_btf" : "_raw") != NULL;
-
-		/* --wait times syscalls; connect latency would count connect twice. */
-		if (!strncmp(n, "tcp_sys_", 8))
-			mine = mine && t->o.wait && !strcmp(wmech, "raw_syscalls");
-		else if (!strncmp(n, "tcp_fsys_", 9))
-			mine = t->o.wait && !strcmp(wmech, "fentry");
-		else if (!strncmp(n, "tcp_probe", 9))
-			mine = mine && t->o.rtt;
-		if (!strncmp(n, "tcp_", 4))
-			bpf_program__set_autoload(p, mine);
-	}
-	t->skel->rodata->wait_mode = t->o.wait;
-	t->skel->rodata->rtt_mode = t->o.rtt;
-	t->skel->rodata->filter_lport = (uint16_t)t->o.lport;
-	t->skel->rodata->filter_rport = (uint16_t)t->o.rport;
-	t->skel->rodata->life_mode = t->o.life;
-	t->skel->rodata->per_connection = t->o.per_connection;
-	lt_eph_range(&t->skel->rodata->eph_lo, &t->skel->rodata->eph_hi);
-	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
-	err = err ?: lt_target_set_rodata(&t->c->target, t->skel->obj);
-	err = err ?: lt_stacks_configure(t->skel->obj, &t->c->stacks);
-	err = err ?: tcp_bpf__load(t->skel);
-	if (err) {
-		tcp_bpf__destroy(t->skel);
-		t->skel = NULL;
-	}
-	return err;
+	LT_AUTOLOAD(btf, !raw);
+	LT_AUTOLOAD(rawp, raw);
+	bpf_program__set_autoload(sk->progs.tcp_probe_btf, t->o.rtt && !raw);
+	bpf_program__set_autoload(sk->progs.tcp_probe_raw, t->o.rtt && raw);
+	/* --wait times syscalls; connect latency would count connect twice. */
+	bpf_program__set_autoload(sk->progs.tcp_sys_enter_btf, wait && rawsys && !raw);
+	bpf_program__set_autoload(sk->progs.tcp_sys_exit_btf, wait && rawsys && !raw);
+	bpf_program__set_autoload(sk->progs.tcp_sys_enter_raw, wait && rawsys && raw);
+	bpf_program__set_autoload(sk->progs.tcp_sys_exit_raw, wait && rawsys && raw);
+	LT_AUTOLOAD(fsys, wait && !rawsys);
+	sk->rodata->wait_mode = wait;
+	sk->rodata->rtt_mode = t->o.rtt;
+	sk->rodata->filter_lport = (uint16_t)t->o.lport;
+	sk->rodata->filter_rport = (uint16_t)t->o.rport;
+	sk->rodata->life_mode = t->o.life;
+	sk->rodata->per_connection = t->o.per_connection;
+	lt_eph_range(&sk->rodata->eph_lo, &sk->rodata->eph_hi);
+	return 0;
 }
+
+static const struct lt_loader tcp_loader = {
+	.tool = "tcp",
+	.what = "the tcp programs",
+	.skel = &tcp_bpf_ops,
+	.configure = tcp_configure,
+};
 
 static int tcp_load(void *tool, const struct lt_common *c)
 {
 	struct tcp_tool *t = tool;
-	const char *env = getenv("LATPROF_ATTACH");
-	int err = -ENOENT;
+	struct lt_loaded l;
+	int err;
 
 	t->c = c;
 	/* --wait: fentry/fexit on the syscalls where the kernel has trampolines. */
-	for (size_t w = t->o.wait ? 0 : 1; w < 2; w++) {
-		const char *wmech = w ? "raw_syscalls" : "fentry";
-
-		for (size_t i = 0; i < sizeof(flavours) / sizeof(flavours[0]); i++) {
-			if (env && *env && strcmp(env, flavours[i]) && strcmp(env, wmech))
-				continue;
-			err = try_load(t, flavours[i], wmech);
-			if (!err) {
-				t->flavour = flavours[i];
-				t->wmech = wmech;
-				return 0;
-			}
-			lt_info("loading the tcp programs as %s%s%s failed: %s", flavours[i],
-				t->o.wait ? ", syscalls by " : "", t->o.wait ? wmech : "",
-				strerror(-err));
-		}
-	}
-	lt_err("cannot load the tcp BPF program: %s (run with -v for the verifier log)",
-	       strerror(-err));
-	return err;
+	if (t->o.wait)
+		err = lt_load(&tcp_loader, wait_variants,
+			      sizeof(wait_variants) / sizeof(wait_variants[0]), t, c, &l);
+	else
+		err = lt_load(&tcp_loader, variants, sizeof(variants) / sizeof(variants[0]), t, c,
+			      &l);
+	if (err)
+		return err;
+	t->skel = l.skel;
+	t->flavour = l.variant->name;
+	t->wmech = l.variant->arg & TCP_RAWSYS ? "raw_syscalls" : "fentry";
+	return 0;
 }
 
 static struct bpf_object *tcp_object(void *tool)
