@@ -23,6 +23,7 @@
 #include "syms.h"
 #include "unwind.h"
 #include "alloc.skel.h"
+#include "loader.h"
 #include "session.h"
 #include "stacks.h"
 #include "tools.h"
@@ -255,69 +256,69 @@ static int find_allocator(uint32_t pid, char *path, size_t sz, char *name, size_
 	return found ? 0 : -ENOENT;
 }
 
-/* Open, configure and load the programs of the mode; sc: with the stack cache. */
-static int try_load(struct alloc_tool *t, const struct lt_common *c, uint8_t sc)
+LT_SKEL_OPS(alloc_bpf);
+
+/*
+ * With the per-thread stack cache (task storage), else without it: kernels
+ * before 6.2 refuse task storage in uprobe and tracepoint programs.
+ */
+static const struct lt_variant variants[] = {
+	{ "stack-cache", NULL, "with the stack cache", 1 },
+	{ "no-stack-cache", NULL, "without the stack cache", 0 },
+};
+
+/* The programs of the mode: uprobes (the default), or tracepoints (--kernel, --faults). */
+static int alloc_configure(void *tool, void *skel, const struct lt_variant *v)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = lt_btf_custom_path());
-	struct bpf_program *p;
-	uint8_t mode = 0;
-	int err;
+	struct alloc_tool *t = tool;
+	struct alloc_bpf *sk = skel;
+	bool user = !t->o.kernel && !t->o.faults;
+	struct bpf_program *const kernel[] = { sk->progs.alloc_kmalloc, sk->progs.alloc_kmem_cache,
+					       sk->progs.alloc_pages };
+	struct bpf_program *const kfree[] = { sk->progs.alloc_kfree,
+					      sk->progs.alloc_kmem_cache_free,
+					      sk->progs.alloc_page_free };
+	struct bpf_program *const uprobes[] = {
+		sk->progs.alloc_malloc,	      sk->progs.alloc_calloc,
+		sk->progs.alloc_second_arg,   sk->progs.alloc_realloc,
+		sk->progs.alloc_reallocarray, sk->progs.alloc_posix_memalign,
+		sk->progs.alloc_free,	      sk->progs.alloc_ret_probe,
+	};
+	struct bpf_program *const sys[] = { sk->progs.alloc_mmap_enter, sk->progs.alloc_mmap_exit,
+					    sk->progs.alloc_munmap, sk->progs.alloc_mremap,
+					    sk->progs.alloc_brk };
 
-	t->skel = alloc_bpf__open_opts(&oo);
-	if (!t->skel)
-		return -errno;
-	t->skel->rodata->sample_rate = t->o.sample_rate ? t->o.sample_rate : 1;
-	t->skel->rodata->min_size = t->o.min_size;
-	t->skel->rodata->max_size = t->o.max_size ? t->o.max_size : ~0ULL;
-	t->skel->rodata->value_count = t->o.value_count;
-	t->skel->rodata->leak_mode = t->o.leaks;
-	t->skel->rodata->lt_sc_task_on = sc;
-	/* Uprobes or tracepoints: only the programs of the mode. */
-	bpf_object__for_each_program (p, t->skel->obj) {
-		const char *n = bpf_program__name(p);
-		bool k = !strcmp(n, "alloc_kmalloc") || !strcmp(n, "alloc_kmem_cache") ||
-			 !strcmp(n, "alloc_pages"),
-		     kf = !strcmp(n, "alloc_kfree") || !strcmp(n, "alloc_kmem_cache_free") ||
-			  !strcmp(n, "alloc_page_free"),
-		     f = !strcmp(n, "alloc_fault");
-
-		if (!strncmp(n, "alloc_", 6))
-			bpf_program__set_autoload(p, k	? t->o.kernel :
-						     kf ? t->o.kernel && t->o.leaks :
-						     f	? t->o.faults :
-							  !t->o.kernel && !t->o.faults);
-	}
-	err = lt_rodata_set(t->skel->obj, "lt_ustack_mode", &mode, sizeof(mode));
-	err = err ?: lt_target_set_rodata(&c->target, t->skel->obj);
-	err = err ?: lt_stacks_configure(t->skel->obj, &c->stacks);
-	err = err ?: alloc_bpf__load(t->skel);
-	if (err) {
-		alloc_bpf__destroy(t->skel);
-		t->skel = NULL;
-	}
-	return err;
+	LT_AUTOLOAD(kernel, t->o.kernel);
+	LT_AUTOLOAD(kfree, t->o.kernel && t->o.leaks);
+	bpf_program__set_autoload(sk->progs.alloc_fault, t->o.faults);
+	LT_AUTOLOAD(uprobes, user);
+	LT_AUTOLOAD(sys, user);
+	sk->rodata->sample_rate = t->o.sample_rate ? t->o.sample_rate : 1;
+	sk->rodata->min_size = t->o.min_size;
+	sk->rodata->max_size = t->o.max_size ? t->o.max_size : ~0ULL;
+	sk->rodata->value_count = t->o.value_count;
+	sk->rodata->leak_mode = t->o.leaks;
+	sk->rodata->lt_sc_task_on = (uint8_t)v->arg;
+	return 0;
 }
+
+static const struct lt_loader alloc_loader = {
+	.tool = "alloc",
+	.what = "the alloc programs",
+	.skel = &alloc_bpf_ops,
+	.configure = alloc_configure,
+};
 
 static int alloc_load(void *tool, const struct lt_common *c)
 {
 	struct alloc_tool *t = tool;
+	struct lt_loaded l;
 	int err;
 
 	t->c = c;
-	/*
-	 * With the per-thread stack cache (task storage), else without it:
-	 * kernels before 6.2 refuse task storage in uprobe and tracepoint
-	 * programs.
-	 */
-	err = try_load(t, c, 1);
-	if (err) {
-		lt_info("loading alloc with the stack cache failed (%s): loading without",
-			strerror(-err));
-		err = try_load(t, c, 0);
-	}
-	if (err)
-		lt_err("cannot load the alloc BPF program: %s (run with -v for the verifier log)",
-		       strerror(-err));
+	err = lt_load(&alloc_loader, variants, sizeof(variants) / sizeof(variants[0]), t, c, &l);
+	if (!err)
+		t->skel = l.skel;
 	return err;
 }
 
