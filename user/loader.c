@@ -107,6 +107,8 @@ int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, voi
 			if (!err) {
 				out->variant = &v[i];
 				out->fp_only = fp;
+				lt_info("loaded %s as %s; user stacks: %s", l->what, v[i].label,
+					fp ? "frame pointers" : "CFI + frame pointers");
 				if (fp && env_allows("LATPROF_UNWIND", "cfi"))
 					lt_warn("this kernel cannot run the CFI unwinder (bpf_loop, "
 						"bpf_find_vma): user stacks use frame pointers only");
