@@ -35,7 +35,7 @@ int main(void)
 		   c.interval == 0.25 && c.quiet && c.verbose == 2 && !strcmp(c.output, "x.folded"),
 	   "interval, output, quiet, verbose twice");
 	ok(P(&c, "--stack-storage-size", "1024", "--perf-max-stack-depth", "32", "-U") == 0 &&
-		   c.stacks.storage_size == 1024 && c.stacks.max_depth == 32 && c.user_only,
+		   c.stacks.storage_size == 1024 && c.stacks.max_depth == 32 && c.stacks.user_only,
 	   "stack options");
 	ok(lt_target_is_system_wide(&c.target), "no target: system-wide");
 
