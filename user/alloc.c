@@ -6,6 +6,7 @@
  * defines malloc before glibc's.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -570,12 +571,34 @@ static const char *kernel_frame(void *tool, uint64_t aux)
 					NULL;
 }
 
-/* One set of operations; the unit, what is counted and pseudo-frames per mode. */
+/*
+ * The modes. With --leaks, -i means outstanding bytes over time (alloc_tick),
+ * not per-interval stacks. In user space only user stacks: the kernel is not
+ * involved in malloc or a user fault.
+ */
+static const struct lt_mode modes[] = {
+	{ "bytes", NULL, "kernel-allocated bytes", LT_STACKS_ASKED, false, false, kernel_frame },
+	{ "bytes", NULL, "kernel-allocated bytes", LT_STACKS_ASKED, false, true, kernel_frame },
+	{ "faults", NULL, "user page faults", LT_STACKS_USER, false, false, NULL },
+	{ "allocations", NULL, "allocations", LT_STACKS_USER, false, false, sys_frame },
+	{ "bytes", NULL, "bytes not freed", LT_STACKS_USER, false, true, sys_frame },
+	{ "bytes", NULL, "allocated bytes", LT_STACKS_USER, false, false, sys_frame },
+};
+
+static const struct lt_mode *alloc_mode(void *tool, const struct lt_common *c)
+{
+	struct alloc_tool *t = tool;
+
+	if (t->o.leaks)
+		t->o.leak_interval = c->interval;
+	if (t->o.kernel)
+		return &modes[t->o.leaks ? 1 : 0];
+	return &modes[t->o.faults ? 2 : t->o.value_count ? 3 : t->o.leaks ? 4 : 5];
+}
+
 static const struct lt_tool_ops alloc_ops = {
 	.name = "alloc",
-	.unit = "bytes",
-	.what = "allocated bytes",
-	.aux_frame = sys_frame,
+	.mode = alloc_mode,
 	.load = alloc_load,
 	.object = alloc_object,
 	.attach = alloc_attach,
@@ -583,38 +606,9 @@ static const struct lt_tool_ops alloc_ops = {
 	.destroy = alloc_destroy,
 };
 
-int alloc_main(int argc, char **argv)
-{
-	struct alloc_tool t = { 0 };
-	struct lt_tool_ops ops = alloc_ops;
-	struct lt_common c;
-	int err = lt_cli_parse(argc, argv, &alloc_cli, &c, &t.o);
-
-	if (err)
-		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
-	lt_set_verbose(c.verbose);
-	if (t.o.leaks && c.interval > 0) {
-		/* -i with --leaks means outstanding bytes over time, not per-interval stacks. */
-		t.o.leak_interval = c.interval;
-		c.interval = 0;
-	}
-	if (t.o.kernel) {
-		ops.what = "kernel-allocated bytes";
-		ops.aux_frame = kernel_frame;
-		return lt_session_run(&ops, &t, &c);
-	}
-	/* User stacks only: the kernel is not involved in malloc or a user fault. */
-	c.stacks.user_only = true;
-	c.stacks.kernel_only = false;
-	if (t.o.faults) {
-		ops.unit = "faults";
-		ops.what = "user page faults";
-		ops.aux_frame = NULL;
-	} else if (t.o.value_count) {
-		ops.unit = "allocations";
-		ops.what = "allocations";
-	} else if (t.o.leaks) {
-		ops.what = "bytes not freed";
-	}
-	return lt_session_run(&ops, &t, &c);
-}
+const struct lt_tool lt_alloc = {
+	.cli = &alloc_cli,
+	.ops = &alloc_ops,
+	.size = sizeof(struct alloc_tool),
+	.opts = offsetof(struct alloc_tool, o),
+};

@@ -24,7 +24,7 @@ struct lt_common {
 	bool quiet;
 	bool no_demangle;
 	bool lines; /* --lines: DWARF file:line and inlined frames */
-	bool no_profile_output; /* set by a tool whose stdout is an event stream */
+	bool no_profile_output; /* the mode's stdout is an event stream (lt_mode.stream) */
 	struct lt_stack_opts stacks;
 };
 

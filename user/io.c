@@ -5,6 +5,7 @@
  * submitted it. A thin driver over the core, as offcpu is.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <dirent.h>
@@ -699,11 +700,29 @@ static const char *io_aux_frame(void *tool, uint64_t aux)
 	return buf;
 }
 
+/* Block requests (per disk and op; --stacks: by who submitted), or syscalls. */
+static const struct lt_mode modes[] = {
+	{ "us", NULL, "block I/O latency", LT_STACKS_NO_USER, false, false, io_aux_frame },
+	{ "us", NULL, "block I/O latency", LT_STACKS_ASKED, false, false, io_aux_frame },
+	/* The calling thread's user stack: the kernel side is only syscall entry. */
+	{ "us", "bytes", "I/O syscall latency", LT_STACKS_USER, false, false, io_aux_frame },
+	/* --slower: stdout is the event stream; the profile goes to -o only. */
+	{ "us", "bytes", "I/O syscall latency", LT_STACKS_USER, true, false, io_aux_frame },
+};
+
+static const struct lt_mode *io_mode(void *tool, const struct lt_common *c)
+{
+	const struct io_opts *o = &((struct io_tool *)tool)->o;
+
+	(void)c;
+	if (o->syscalls)
+		return &modes[o->slower_ms > 0 ? 3 : 2];
+	return &modes[o->stacks ? 1 : 0];
+}
+
 static const struct lt_tool_ops io_ops = {
 	.name = "io",
-	.unit = "us",
-	.what = "block I/O latency",
-	.aux_frame = io_aux_frame,
+	.mode = io_mode,
 	.load = io_load,
 	.object = io_object,
 	.attach = io_attach,
@@ -711,40 +730,9 @@ static const struct lt_tool_ops io_ops = {
 	.destroy = io_destroy,
 };
 
-static const struct lt_tool_ops io_sys_ops = {
-	.name = "io",
-	.unit = "us",
-	.unit2 = "bytes",
-	.what = "I/O syscall latency",
-	.aux_frame = io_aux_frame,
-	.load = io_load,
-	.object = io_object,
-	.attach = io_attach,
-	.tick = io_tick,
-	.destroy = io_destroy,
+const struct lt_tool lt_io = {
+	.cli = &io_cli,
+	.ops = &io_ops,
+	.size = sizeof(struct io_tool),
+	.opts = offsetof(struct io_tool, o),
 };
-
-int io_main(int argc, char **argv)
-{
-	struct io_tool t = { 0 };
-	struct lt_common c;
-	int err = lt_cli_parse(argc, argv, &io_cli, &c, &t.o);
-
-	if (err)
-		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
-	lt_set_verbose(c.verbose);
-	if (t.o.syscalls) {
-		/* The calling thread's user stack: the kernel side is only syscall entry. */
-		c.stacks.user_only = true;
-		c.stacks.kernel_only = false;
-		/* --slower: stdout is the event stream; the profile goes to -o only. */
-		c.no_profile_output = t.o.slower_ms > 0;
-		return lt_session_run(&io_sys_ops, &t, &c);
-	}
-	/* Without --stacks there are no stacks to take or name. */
-	if (!t.o.stacks) {
-		c.stacks.kernel_only = true;
-		c.stacks.user_only = false;
-	}
-	return lt_session_run(&io_ops, &t, &c);
-}

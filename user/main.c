@@ -6,12 +6,15 @@
 #include "err.h"
 #include "tools.h"
 
+/* The tracing tools run through the core (lt_tool_main); report and diff read files. */
 static const struct cmd {
 	const struct lt_cli_tool *cli;
-	int (*main)(int argc, char **argv);
+	const struct lt_tool *tool;
+	int (*main)(int argc, char **argv); /* argv[0] is the command. The exit code. */
 } cmds[] = {
-	{ &offcpu_cli, offcpu_main }, { &io_cli, io_main },	    { &tcp_cli, tcp_main },
-	{ &alloc_cli, alloc_main },   { &report_cli, report_main }, { &diff_cli, diff_main },
+	{ &offcpu_cli, &lt_offcpu, NULL },  { &io_cli, &lt_io, NULL },
+	{ &tcp_cli, &lt_tcp, NULL },	    { &alloc_cli, &lt_alloc, NULL },
+	{ &report_cli, NULL, report_main }, { &diff_cli, NULL, diff_main },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -45,7 +48,8 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < NCMDS; i++)
 		if (!strcmp(argv[1], cmds[i].cli->name))
-			return cmds[i].main(argc - 1, argv + 1);
+			return cmds[i].tool ? lt_tool_main(cmds[i].tool, argc - 1, argv + 1) :
+					      cmds[i].main(argc - 1, argv + 1);
 	lt_err("unknown command '%s'; see 'latprof --help'", argv[1]);
 	return LT_EXIT_USAGE;
 }

@@ -4,6 +4,7 @@
  * rodata, and the choice of attach flavour; everything else is shared.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpf_util.h"
@@ -198,30 +199,40 @@ static const char *offcpu_aux_frame(void *tool, uint64_t aux)
 	return aux == OFFCPU_PREEMPT ? "[preempted]" : NULL;
 }
 
-static const struct lt_tool_ops offcpu_ops = {
-	.name = "offcpu",
+static const struct lt_mode offcpu_mode = {
 	.unit = "us",
 	.what = "off-CPU time",
 	.aux_frame = offcpu_aux_frame,
+};
+
+static const struct lt_mode *offcpu_mode_of(void *tool, const struct lt_common *c)
+{
+	(void)tool;
+	(void)c;
+	return &offcpu_mode;
+}
+
+static const struct lt_tool_ops offcpu_ops = {
+	.name = "offcpu",
+	.mode = offcpu_mode_of,
 	.load = offcpu_load,
 	.object = offcpu_object,
 	.attach = offcpu_attach,
 	.destroy = offcpu_destroy,
 };
 
-int offcpu_main(int argc, char **argv)
+static void offcpu_defaults(void *opts)
 {
-	struct offcpu_tool t = {
-		.o = {
-			.min_block_us = 1,
-			.classes = OFFCPU_WANT(OFFCPU_SLEEP) | OFFCPU_WANT(OFFCPU_BLOCKED),
-		},
-	};
-	struct lt_common c;
-	int err = lt_cli_parse(argc, argv, &offcpu_cli, &c, &t.o);
+	struct offcpu_opts *o = opts;
 
-	if (err)
-		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
-	lt_set_verbose(c.verbose);
-	return lt_session_run(&offcpu_ops, &t, &c);
+	o->min_block_us = 1;
+	o->classes = OFFCPU_WANT(OFFCPU_SLEEP) | OFFCPU_WANT(OFFCPU_BLOCKED);
 }
+
+const struct lt_tool lt_offcpu = {
+	.cli = &offcpu_cli,
+	.ops = &offcpu_ops,
+	.size = sizeof(struct offcpu_tool),
+	.opts = offsetof(struct offcpu_tool, o),
+	.defaults = offcpu_defaults,
+};

@@ -248,7 +248,8 @@ static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *
 	return 0;
 }
 
-int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_common *c)
+static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode, void *tool,
+		       const struct lt_common *c)
 {
 	struct lt_symbolizer *syms = NULL;
 	struct lt_output *out = NULL;
@@ -262,10 +263,10 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 	double t0, next_iv, next_bpf, next_prune;
 	int err;
 
-	lt_profile__init(&prof, ops->name, ops->unit, ops->what);
-	prof.aux_frame = ops->aux_frame;
+	lt_profile__init(&prof, ops->name, mode->unit, mode->what);
+	prof.aux_frame = mode->aux_frame;
 	prof.aux_ctx = tool;
-	prof.unit2 = ops->unit2;
+	prof.unit2 = mode->unit2;
 	lt_target_describe(&c->target, prof.target, sizeof(prof.target));
 
 	err = lt_env_check();
@@ -347,10 +348,10 @@ int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_co
 		if (next_iv && now >= next_iv) {
 			struct lt_profile iv;
 
-			lt_profile__init(&iv, ops->name, ops->unit, ops->what);
-			iv.aux_frame = ops->aux_frame;
+			lt_profile__init(&iv, ops->name, mode->unit, mode->what);
+			iv.aux_frame = mode->aux_frame;
 			iv.aux_ctx = tool;
-			iv.unit2 = ops->unit2;
+			iv.unit2 = mode->unit2;
 			memcpy(iv.target, prof.target, sizeof(iv.target));
 			iv.duration_s = c->interval;
 			err = lt_stacks_collect(obj, &iv, true, unw);
@@ -417,4 +418,36 @@ out_output:
 out_profile:
 	lt_profile__free(&prof);
 	return err ? LT_EXIT_FAIL : LT_EXIT_OK;
+}
+
+int lt_tool_main(const struct lt_tool *t, int argc, char **argv)
+{
+	void *tool = calloc(1, t->size);
+	const struct lt_mode *mode;
+	struct lt_common c;
+	int err;
+
+	if (!tool) {
+		lt_err("out of memory");
+		return LT_EXIT_FAIL;
+	}
+	if (t->defaults)
+		t->defaults((char *)tool + t->opts);
+	err = lt_cli_parse(argc, argv, t->cli, &c, (char *)tool + t->opts);
+	if (err) {
+		free(tool);
+		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
+	}
+	lt_set_verbose(c.verbose);
+	mode = t->ops->mode(tool, &c);
+	if (mode->stacks != LT_STACKS_ASKED) {
+		c.stacks.user_only = mode->stacks == LT_STACKS_USER;
+		c.stacks.kernel_only = mode->stacks == LT_STACKS_NO_USER;
+	}
+	c.no_profile_output = mode->stream;
+	if (mode->own_interval)
+		c.interval = 0;
+	err = session_run(t->ops, mode, tool, &c);
+	free(tool);
+	return err;
 }

@@ -11,13 +11,29 @@
 #include "profile.h"
 #include "syms.h"
 
-struct lt_tool_ops {
-	const char *name;
+/* Which stacks a mode takes. */
+enum lt_stack_policy {
+	LT_STACKS_ASKED, /* both, or the one -U/-K asks for */
+	LT_STACKS_USER, /* the user stack only (the kernel side says nothing: a syscall, a uprobe) */
+	LT_STACKS_NO_USER, /* no user stack (softirq work; block requests without --stacks) */
+};
+
+/* What a tool measures in one of its modes: a row of the tool's table. */
+struct lt_mode {
 	const char *unit; /* of the aggregated value: "us" */
 	const char *unit2; /* of the second sum ("bytes"), or NULL */
 	const char *what; /* "off-CPU time" */
+	enum lt_stack_policy stacks;
+	bool stream; /* stdout is the tool's event stream: the profile goes to -o only */
+	bool own_interval; /* the tool reads -i itself (its tick): no interval summaries */
 	/* Pseudo-frame for a sample's aux (ctx: the tool), or NULL. */
 	const char *(*aux_frame)(void *tool, uint64_t aux);
+};
+
+struct lt_tool_ops {
+	const char *name;
+	/* The mode the parsed options ask for (a row of the tool's table). */
+	const struct lt_mode *(*mode)(void *tool, const struct lt_common *c);
 	/* Open, set rodata and map sizes, load. 0 or -errno (printed). */
 	int (*load)(void *tool, const struct lt_common *c);
 	/* The loaded object (maps shared by the core live in it). */
@@ -42,7 +58,16 @@ extern volatile sig_atomic_t lt_exiting;
 /* Seconds symbolization may take before frames not yet named stay module+offset. */
 #define LT_SYMBOLIZE_BUDGET_S 30
 
-/* Run a tool to completion. Returns the process exit code. */
-int lt_session_run(const struct lt_tool_ops *ops, void *tool, const struct lt_common *c);
+/* A tool as main.c runs it: its options, its hooks, and its state. */
+struct lt_tool {
+	const struct lt_cli_tool *cli;
+	const struct lt_tool_ops *ops;
+	size_t size; /* of the tool's state, zeroed before use */
+	size_t opts; /* offset in it of the options lt_cli_parse() fills */
+	void (*defaults)(void *opts); /* option defaults other than zero, or NULL */
+};
+
+/* Parse argv (argv[0]: the tool's name) and run the tool to completion. The exit code. */
+int lt_tool_main(const struct lt_tool *t, int argc, char **argv);
 
 #endif

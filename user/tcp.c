@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,36 +444,28 @@ static void tcp_destroy(void *tool)
 	t->skel = NULL;
 }
 
-static const struct lt_tool_ops tcp_wait_ops = {
-	.name = "tcp",
-	.unit = "us",
-	.unit2 = "bytes",
-	.what = "time in socket calls",
-	.aux_frame = tcp_aux_frame,
-	.load = tcp_load,
-	.object = tcp_object,
-	.attach = tcp_attach,
-	.tick = tcp_tick,
-	.destroy = tcp_destroy,
+/* Connect latency (and --life's stream), --wait, --rtt. */
+static const struct lt_mode modes[] = {
+	{ "us", NULL, "TCP connect latency", LT_STACKS_ASKED, false, false, tcp_aux_frame },
+	/* --life: stdout is the stream of closed connections; the profile goes to -o only. */
+	{ "us", NULL, "TCP connect latency", LT_STACKS_ASKED, true, false, tcp_aux_frame },
+	/* The caller's stack: the kernel side is syscall entry. */
+	{ "us", "bytes", "time in socket calls", LT_STACKS_USER, false, false, tcp_aux_frame },
+	/* Per peer: segments arrive in softirq, no task's stack. */
+	{ "us", NULL, "smoothed RTT samples", LT_STACKS_NO_USER, false, false, tcp_aux_frame },
 };
 
-static const struct lt_tool_ops tcp_rtt_ops = {
-	.name = "tcp",
-	.unit = "us",
-	.what = "smoothed RTT samples",
-	.aux_frame = tcp_aux_frame,
-	.load = tcp_load,
-	.object = tcp_object,
-	.attach = tcp_attach,
-	.tick = tcp_tick,
-	.destroy = tcp_destroy,
-};
+static const struct lt_mode *tcp_mode(void *tool, const struct lt_common *c)
+{
+	const struct tcp_opts *o = &((struct tcp_tool *)tool)->o;
+
+	(void)c;
+	return &modes[o->rtt ? 3 : o->wait ? 2 : o->life ? 1 : 0];
+}
 
 static const struct lt_tool_ops tcp_ops = {
 	.name = "tcp",
-	.unit = "us",
-	.what = "TCP connect latency",
-	.aux_frame = tcp_aux_frame,
+	.mode = tcp_mode,
 	.load = tcp_load,
 	.object = tcp_object,
 	.attach = tcp_attach,
@@ -480,27 +473,9 @@ static const struct lt_tool_ops tcp_ops = {
 	.destroy = tcp_destroy,
 };
 
-int tcp_main(int argc, char **argv)
-{
-	struct tcp_tool t = { 0 };
-	struct lt_common c;
-	int err = lt_cli_parse(argc, argv, &tcp_cli, &c, &t.o);
-
-	if (err)
-		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
-	lt_set_verbose(c.verbose);
-	/* --life: stdout is the stream of closed connections; the profile goes to -o only. */
-	c.no_profile_output = t.o.life;
-	if (t.o.rtt) {
-		c.stacks.kernel_only = true; /* per peer: no stacks (segments arrive in softirq) */
-		c.stacks.user_only = false;
-		return lt_session_run(&tcp_rtt_ops, &t, &c);
-	}
-	if (t.o.wait) {
-		c.stacks.user_only =
-			true; /* the caller's stack: the kernel side is syscall entry */
-		c.stacks.kernel_only = false;
-		return lt_session_run(&tcp_wait_ops, &t, &c);
-	}
-	return lt_session_run(&tcp_ops, &t, &c);
-}
+const struct lt_tool lt_tcp = {
+	.cli = &tcp_cli,
+	.ops = &tcp_ops,
+	.size = sizeof(struct tcp_tool),
+	.opts = offsetof(struct tcp_tool, o),
+};

@@ -3,19 +3,19 @@
 #ifndef LT_TOOLS_H
 #define LT_TOOLS_H
 #include "cli.h"
+#include "session.h"
 
 extern const struct lt_cli_tool offcpu_cli;
-/* argv[0] is the tool name. Returns the exit code. */
-int offcpu_main(int argc, char **argv);
+extern const struct lt_tool lt_offcpu;
 extern const struct lt_cli_tool report_cli;
 int report_main(int argc, char **argv);
 extern const struct lt_cli_tool diff_cli;
 int diff_main(int argc, char **argv);
 extern const struct lt_cli_tool io_cli;
-int io_main(int argc, char **argv);
+extern const struct lt_tool lt_io;
 extern const struct lt_cli_tool tcp_cli;
-int tcp_main(int argc, char **argv);
+extern const struct lt_tool lt_tcp;
 extern const struct lt_cli_tool alloc_cli;
-int alloc_main(int argc, char **argv);
+extern const struct lt_tool lt_alloc;
 
 #endif
