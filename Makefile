@@ -36,7 +36,7 @@ endif
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-BPF_HDRS   := $(wildcard bpf/*.h)
+BPF_HDRS   := $(wildcard bpf/*.h abi/*.h)
 
 # SAN=1: the user-space objects with ASan and UBSan, apart from the others;
 # a stamp per flavour relinks latprof when the flavour changes.
@@ -51,10 +51,10 @@ USER_HDRS  := $(wildcard user/*.h)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-missing-field-initializers \
-	-I vmlinux/$(ARCH) -I bpf
+	-I vmlinux/$(ARCH) -I bpf -I abi
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(SAN_FLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
-	-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
+	-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I abi -I user \
 	-DLATPROF_VERSION='"$(VERSION) ($(GIT_REV))"'
 LDLIBS     := -l:libbpf.a -l:libiberty.a -l:liblzma.a -ldw -lelf -lz -lm
 LDFLAGS    ?=
@@ -254,10 +254,10 @@ $(OUTPUT)/tests/symbench: tests/bench/symbench.c $(CORE_OBJS) | $(OUTPUT)/tests
 # runs FUZZ_SECONDS (default 300); `make test` runs it for 10 s.
 FUZZ_SECONDS ?= 300
 $(OUTPUT)/tests/fuzz_elf: tests/fuzz/fuzz_elf.c user/elf_file.c user/cfi.c user/srcline.c user/safeopen.c \
-		user/elf_file.h user/cfi.h user/srcline.h bpf/unwind.h | $(OUTPUT)/tests
+		user/elf_file.h user/cfi.h user/srcline.h abi/unwind.h | $(OUTPUT)/tests
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-D_GNU_SOURCE -I bpf -I user $(filter %.c,$^) -ldw -lelf -l:liblzma.a -lz -o $@
+		-D_GNU_SOURCE -I bpf -I abi -I user $(filter %.c,$^) -ldw -lelf -l:liblzma.a -lz -o $@
 
 # The readers of text from outside (maps lines, perf maps, folded, JSON, the
 # command line): the core's sources, built for libFuzzer.
@@ -265,7 +265,7 @@ FUZZ_CORE := $(filter-out user/main.c,$(USER_SRCS))
 $(OUTPUT)/tests/fuzz_text: tests/fuzz/fuzz_text.c $(FUZZ_CORE) $(USER_HDRS) $(SKELS) | $(OUTPUT)/tests
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user $< $(FUZZ_CORE) $(LDLIBS) -o $@
+		-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I abi -I user $< $(FUZZ_CORE) $(LDLIBS) -o $@
 
 .PHONY: fuzz
 fuzz: $(OUTPUT)/tests/fuzz_elf $(OUTPUT)/tests/fuzz_text $(WL_BINS)
@@ -285,7 +285,7 @@ soak: deps
 
 .PHONY: format-check
 format-check:
-	$(Q)clang-format --dry-run --Werror user/*.c user/*.h bpf/*.c bpf/*.h tests/unit/*.c tests/workloads/*.c tests/fuzz/*.c tests/bench/*.c
+	$(Q)clang-format --dry-run --Werror user/*.c user/*.h bpf/*.c bpf/*.h abi/*.h tests/unit/*.c tests/workloads/*.c tests/fuzz/*.c tests/bench/*.c
 
 .PHONY: clean
 clean:

@@ -7,7 +7,7 @@
  * follows the rbp chain only. When the task blocks inside a libc function that
  * keeps no frame pointer, the chain skips that function's caller, which is the
  * frame a user most needs. Here each frame is unwound with the CFI table of its
- * file when user space loaded one (bpf/unwind.h: built from .eh_frame for
+ * file when user space loaded one (abi/unwind.h: built from .eh_frame for
  * files compiled without frame pointers) and with the frame pointer otherwise.
  * The frames are hashed into lt_ustacks, so stacks still aggregate in the
  * kernel.
@@ -39,7 +39,7 @@ struct {
 	__type(value, struct lt_ustack);
 } lt_ustack_scratch SEC(".maps");
 
-/* Stacks of unpublished processes, for user space to walk again (bpf/unwind.h). */
+/* Stacks of unpublished processes, for user space to walk again (abi/unwind.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22); /* set by user space */

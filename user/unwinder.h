@@ -3,7 +3,7 @@
  * Loads CFI unwind tables (user/cfi.c) into a BPF object's lt_unwind_* maps
  * for executable files built without frame pointers, and publishes each
  * process's executable mappings, so bpf/ustack.bpf.h can unwind through
- * them (bpf/unwind.h describes the two pools). Tables of the snapshot's
+ * them (abi/unwind.h describes the two pools). Tables of the snapshot's
  * files are built before the object is loaded, so the pools are sized from
  * what is needed. Processes BPF meets without a list (started, forked or
  * exec'd after attach) are published by lt_unwinder__refresh(); the
@@ -65,7 +65,7 @@ void lt_unwinder__configure(struct lt_unwinder *u, bool live, unsigned int depth
 
 /*
  * A stack walked in BPF before its process's mappings were known has its
- * stack copied (bpf/unwind.h). drain_copies() takes the copies written so
+ * stack copied (abi/unwind.h). drain_copies() takes the copies written so
  * far; rewalk() walks the copy of (tgid, key) again with the mappings the
  * symbolizer now knows and rewrites st (its frames, end and flags: COPIED).
  * false when there is no copy to walk. Neither fails but for memory.
