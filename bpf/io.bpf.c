@@ -107,16 +107,31 @@ static __always_inline void bio_queue(void *ctx, struct bio *bio)
 		lt_stat_inc(LT_STAT_START_FULL);
 }
 
+/* REQ_OP_NAME as this kernel numbers it (enum req_op, 6.0+; the same values before). */
+#define REQ_OP_VAL(name, old)                                    \
+	(bpf_core_enum_value_exists(enum req_op, name) ?         \
+		 (__u32)bpf_core_enum_value(enum req_op, name) : \
+		 (__u32)(old))
+
 static __always_inline __u32 op_of(__u32 flags)
 {
-	switch (flags & 0xff) { /* REQ_OP_MASK */
-	case 0: return IO_OP_READ;
-	case 1: return IO_OP_WRITE;
-	case 2: return IO_OP_FLUSH;
-	case 3: return IO_OP_DISCARD;
-	case 9: return IO_OP_WRITE_ZEROES;
-	default: return IO_OP_OTHER;
-	}
+	/* REQ_OP_MASK: the bits below the first flag (REQ_OP_BITS, 8 since 4.10). */
+	__u32 bits = bpf_core_enum_value_exists(enum req_flag_bits, __REQ_FAILFAST_DEV) ?
+			     bpf_core_enum_value(enum req_flag_bits, __REQ_FAILFAST_DEV) :
+			     8;
+	__u32 op = flags & ((1U << (bits & 31)) - 1);
+
+	if (op == REQ_OP_VAL(REQ_OP_READ, 0))
+		return IO_OP_READ;
+	if (op == REQ_OP_VAL(REQ_OP_WRITE, 1))
+		return IO_OP_WRITE;
+	if (op == REQ_OP_VAL(REQ_OP_FLUSH, 2))
+		return IO_OP_FLUSH;
+	if (op == REQ_OP_VAL(REQ_OP_DISCARD, 3))
+		return IO_OP_DISCARD;
+	if (op == REQ_OP_VAL(REQ_OP_WRITE_ZEROES, 9))
+		return IO_OP_WRITE_ZEROES;
+	return IO_OP_OTHER;
 }
 
 /* The request's record, created on first sight; its owner from its first bio. */

@@ -22,9 +22,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define AF_INET 2
 #define AF_INET6 10
-#define TCP_ESTABLISHED 1
-#define TCP_SYN_SENT 2
-#define TCP_CLOSE 7
 
 const volatile __u16 filter_lport = 0; /* -L */
 const volatile __u16 filter_rport = 0; /* -D */
@@ -143,13 +140,6 @@ static __always_inline __u32 conn_peer(const struct tcp_addr *l, const struct tc
 	p.port = l->port;
 	return peer_id(&p, TCP_PEER_ACCEPTED);
 }
-
-#define TCP_FIN_WAIT1 4
-#define TCP_FIN_WAIT2 5
-#define TCP_TIME_WAIT 6
-#define TCP_CLOSE_WAIT 8
-#define TCP_LAST_ACK 9
-#define TCP_CLOSING 11
 
 /*
  * --life, as tcplife does it: born at the first state change, owned by the
