@@ -15,7 +15,9 @@
 #include "bpf_progs.h"
 #include "bpf_util.h"
 #include "err.h"
+#include "debuginfo.h"
 #include "ksyms.h"
+#include "perfmap.h"
 #include "safeopen.h"
 #include "sorted.h"
 #include "srcline.h"
@@ -42,8 +44,6 @@ struct lt_map {
 };
 
 /* Bounds on a perf map, which its process writes: bytes, and entries kept. */
-#define LT_PERF_MAP_MAX (1ULL << 30)
-#define LT_PERF_MAP_SYMS (4U << 20)
 
 struct lt_proc {
 	uint32_t tgid;
@@ -110,19 +110,6 @@ void lt_symbolizer__set_deadline(struct lt_symbolizer *s, double deadline, const
 {
 	s->deadline = deadline;
 	s->stop = stop;
-}
-
-/* Out of time: no more files opened or read for names. */
-/* n bytes at b as lowercase hex into out (2n + 1 bytes). */
-static void hex_str(char *out, const unsigned char *b, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = 0;
 }
 
 static bool hurried(const struct lt_symbolizer *s)
@@ -288,101 +275,6 @@ static struct lt_file *get_file(struct lt_symbolizer *s, const struct lt_mapping
 	return f;
 }
 
-/* Debug roots, as gdb's debug-file-directory: LATPROF_DEBUG_DIRS (colon-separated). */
-static const char *debug_dirs(void)
-{
-	const char *d = getenv("LATPROF_DEBUG_DIRS");
-
-	return d && *d ? d : "/usr/lib/debug";
-}
-
-/*
- * Open a candidate debug file: inside the process's root when root >= 0,
- * else on the host; with a build-id, it must match.
- */
-static struct elf_file *try_debug(int root, const char *path, const uint8_t *id, size_t idlen,
-				  const uint32_t *crc)
-{
-	struct lt_open_how how = { .root = root >= 0 ? root : AT_FDCWD,
-				   .max_size = LT_ELF_MAX_SIZE };
-	struct elf_file *d;
-	uint8_t did[64];
-	uint32_t dcrc;
-
-	d = elf_file__open_fd(lt_open(path, &how, NULL));
-	if (!d)
-		return NULL;
-	if (id && (elf_file__build_id(d, did, sizeof(did)) != idlen || memcmp(did, id, idlen)))
-		goto reject;
-	if (crc && (elf_file__crc32(d, &dcrc) || dcrc != *crc))
-		goto reject;
-	if (!elf_file__has_symtab(d))
-		goto reject;
-	return d;
-reject:
-	elf_file__free(d);
-	return NULL;
-}
-
-/*
- * Separate debug info the way gdb finds it: DIR/.build-id/xx/rest.debug, then
- * .gnu_debuglink next to the binary, in its .debug/, and under DIR/<its dir>,
- * with the CRC checked. Each path is tried inside the process's root first
- * (resolved there: no symlink leads out), then on the host. The debuglink
- * name comes from the file: one with a '/' is refused.
- */
-static struct elf_file *find_debug(struct lt_file *f, struct elf_file *ef, const char *path,
-				   size_t len)
-{
-	uint8_t id[64];
-	size_t idlen = elf_file__build_id(ef, id, sizeof(id));
-	const char *dirs = debug_dirs(), *link;
-	char cand[8192], hex[130];
-	struct elf_file *d = NULL;
-	int roots[2] = { lt_proc_root(f->tgid), -1 };
-	uint32_t crc;
-	int dirlen;
-
-	hex_str(hex, id, idlen);
-	for (const char *dp = dirs; idlen && *dp && !d;) {
-		size_t dl = strcspn(dp, ":");
-
-		snprintf(cand, sizeof(cand), "%.*s/.build-id/%.2s/%s.debug", (int)dl, dp, hex,
-			 hex + 2);
-		for (int r = 0; r < 2 && !d; r++)
-			if (r || roots[0] >= 0)
-				d = try_debug(roots[r], cand, id, idlen, NULL);
-		dp += dl + (dp[dl] == ':');
-	}
-	link = d ? NULL : elf_file__debuglink(ef, &crc);
-	if (link && strchr(link, '/'))
-		link = NULL;
-	dirlen = (int)(strrchr(path, '/') ? strrchr(path, '/') - path : 0);
-	for (int r = 0; link && r < 2 && !d; r++) {
-		if (!r && roots[0] < 0)
-			continue;
-		snprintf(cand, sizeof(cand), "%.*s/%s", dirlen, path, link);
-		d = try_debug(roots[r], cand, NULL, 0, &crc);
-		if (!d) {
-			snprintf(cand, sizeof(cand), "%.*s/.debug/%s", dirlen, path, link);
-			d = try_debug(roots[r], cand, NULL, 0, &crc);
-		}
-		for (const char *dp = dirs; !d && *dp;) {
-			size_t dl = strcspn(dp, ":");
-
-			snprintf(cand, sizeof(cand), "%.*s%.*s/%s", (int)dl, dp, dirlen, path,
-				 link);
-			d = try_debug(roots[r], cand, NULL, 0, &crc);
-			dp += dl + (dp[dl] == ':');
-		}
-	}
-	if (roots[0] >= 0)
-		close(roots[0]);
-	(void)len;
-	/* Last resort: the MiniDebugInfo embedded in the file itself. */
-	return d ?: elf_file__open_minidebug(ef);
-}
-
 /*
  * Open a file's ELF: through /proc/TGID/map_files (the very file mapped, even
  * deleted or in another mount), then its path inside the process's root,
@@ -433,7 +325,7 @@ static struct elf_file *file_elf(struct lt_symbolizer *s, struct lt_file *f)
 		return NULL;
 	}
 	if (!elf_file__has_symtab(f->ef)) {
-		struct elf_file *d = find_debug(f, f->ef, path, len);
+		struct elf_file *d = lt_debug_find(f->tgid, f->ef, path);
 
 		if (d) {
 			elf_file__set_debug(f->ef, d);
@@ -596,13 +488,6 @@ static const char *basename_of(const char *path)
 	return b ? b + 1 : path;
 }
 
-static int cmp_jit(const void *a, const void *b)
-{
-	const struct lt_jit_sym *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 /* The last NSpid of /proc/TGID/status: the pid inside its own namespace. */
 static uint32_t ns_pid(uint32_t tgid)
 {
@@ -611,111 +496,13 @@ static uint32_t ns_pid(uint32_t tgid)
 	return lt_proc_status(tgid, "NSpid", 10, &ns) ? (uint32_t)ns : tgid;
 }
 
-int lt_perf_map_read(FILE *f, struct lt_jit_sym **syms, unsigned int *n)
-{
-	char line[4400], name[4096];
-	unsigned long long start, size;
-	bool partial = false;
-	size_t cap = 0;
-
-	*syms = NULL;
-	*n = 0;
-	while (fgets(line, sizeof(line), f) && *n < LT_PERF_MAP_SYMS) {
-		bool tail = partial;
-
-		partial = !strchr(line, '\n') && !feof(f);
-		if (tail || partial ||
-		    sscanf(line, "%llx %llx %4095[^\n]", &start, &size, name) != 3)
-			continue;
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct lt_jit_sym *nj = realloc(*syms, ncap * sizeof(*nj));
-
-			if (!nj)
-				return -ENOMEM;
-			*syms = nj;
-			cap = ncap;
-		}
-		(*syms)[*n].start = start;
-		(*syms)[*n].size = size;
-		(*syms)[*n].name = strdup(name);
-		if ((*syms)[*n].name)
-			(*n)++;
-	}
-	if (*n)
-		qsort(*syms, *n, sizeof(**syms), cmp_jit);
-	return 0;
-}
-
-/* Is uid one of the process's real and effective user ids? */
-static bool proc_uid_is(uint32_t tgid, uid_t uid)
-{
-	unsigned long real, eff;
-	char path[64], line[256];
-	bool yes = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", tgid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %lu %lu", &real, &eff) == 2) {
-			yes = uid == real || uid == eff;
-			break;
-		}
-	fclose(f);
-	return yes;
-}
-
-/*
- * Open the perf map of a process safely: /tmp/perf-NSPID.map inside its root,
- * then /tmp/perf-PID.map on the host when it shares our mount namespace; no
- * symlink on the way; a regular file of at most LT_PERF_MAP_MAX bytes owned
- * by the process's user (perf accepts root's too; a root-owned file is the
- * one a process could be pointed at, so it is accepted only from root).
- */
-static FILE *open_perf_map(uint32_t tgid)
-{
-	struct lt_open_how how = { .max_size = LT_PERF_MAP_MAX, .no_symlinks = true };
-	char path[64];
-	struct stat st;
-	int fd = -ENOENT, root = lt_proc_root(tgid);
-	FILE *f;
-
-	if (root >= 0) {
-		how.root = root;
-		snprintf(path, sizeof(path), "/tmp/perf-%u.map", ns_pid(tgid));
-		fd = lt_open(path, &how, &st);
-		close(root);
-	}
-	if (fd == -ENOENT && lt_same_mnt_ns(tgid)) {
-		how.root = AT_FDCWD;
-		snprintf(path, sizeof(path), "/tmp/perf-%u.map", tgid);
-		fd = lt_open(path, &how, &st);
-	}
-	if (fd < 0)
-		return NULL;
-	if (!proc_uid_is(tgid, st.st_uid)) {
-		lt_open_refused[LT_REFUSE_OWNER]++;
-		lt_info("perf map of pid %u refused: owned by uid %u, not the process's user", tgid,
-			(unsigned int)st.st_uid);
-		close(fd);
-		return NULL;
-	}
-	f = fdopen(fd, "r");
-	if (!f)
-		close(fd);
-	return f;
-}
-
 /*
  * (Re)read the perf map of a process: /tmp/perf-PID.map, the convention of
  * Node's --perf-basic-prof, perf-map-agent, LuaJIT...
  */
 static void load_perf_map(struct lt_proc *p)
 {
-	FILE *f = open_perf_map(p->tgid);
+	FILE *f = lt_perf_map_open(p->tgid, ns_pid(p->tgid));
 
 	if (!f)
 		return;
@@ -862,7 +649,7 @@ static const char *file_build_id(struct lt_file *f)
 	if (!f->build_id_read && f->ef) {
 		f->build_id_read = true;
 		n = elf_file__build_id(f->ef, id, sizeof(id));
-		hex_str(f->build_id, id, n);
+		lt_hex_str(f->build_id, id, n);
 	}
 	return f->build_id;
 }
@@ -988,9 +775,12 @@ static struct lt_srcline *file_lines(struct lt_file *f)
 	if (!f->lines)
 		f->lines = lt_srcline__open(elf_file__elf(f->ef));
 	if (!f->lines && !dbg) {
+		char path[4200];
+
 		if (len > 10 && !strcmp(f->path + len - 10, " (deleted)"))
 			len -= 10;
-		d = find_debug(f, f->ef, f->path, len);
+		snprintf(path, sizeof(path), "%.*s", (int)len, f->path);
+		d = lt_debug_find(f->tgid, f->ef, path);
 		f->lines = d ? lt_srcline__open(elf_file__elf(d)) : NULL;
 		if (f->lines)
 			elf_file__set_debug(f->ef, d); /* now owns d, whose Elf lines reads */
@@ -1134,7 +924,7 @@ const char *lt_symbolizer__kernel_build_id(struct lt_symbolizer *s)
 		if (desc_at + descsz > n || namesz > n || descsz > n)
 			break;
 		if (type == 3 && namesz == 4 && !memcmp(buf + name_at, "GNU", 4) && descsz <= 64) {
-			hex_str(s->kernel_build_id, buf + desc_at, descsz);
+			lt_hex_str(s->kernel_build_id, buf + desc_at, descsz);
 			break;
 		}
 		off = desc_at + ((descsz + 3) & ~3U);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "elf_file.h"
+#include "perfmap.h"
 
 struct lt_symbolizer;
 
@@ -158,20 +159,6 @@ int lt_symbolizer__foreach_file(struct lt_symbolizer *s, uint32_t tgid, lt_file_
 typedef int (*lt_map_cb)(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
 			 uint64_t ino, void *ctx);
 int lt_symbolizer__foreach_map(struct lt_symbolizer *s, uint32_t tgid, lt_map_cb cb, void *ctx);
-
-/* One line of a perf map: JIT code the runtime described. */
-struct lt_jit_sym {
-	uint64_t start, size;
-	char *name;
-};
-
-/*
- * Read a perf map ("START SIZE NAME" lines, hex) from f into *syms (sorted
- * by start, *n entries; caller frees each name and the array): at most
- * LT_PERF_MAP_SYMS entries, a line longer than 4 KiB skipped whole. Exposed
- * for tests and the fuzzer. 0 or -ENOMEM (what was read is kept).
- */
-int lt_perf_map_read(FILE *f, struct lt_jit_sym **syms, unsigned int *n);
 
 /* Parse one /proc/PID/maps line. Exposed for tests. true when it parsed. */
 bool lt_parse_maps_line(const char *line, struct lt_mapping *m);
