@@ -56,7 +56,10 @@ struct io_tool {
 	struct ring_buffer *rb;
 	struct io_fname *files; /* sorted by id */
 	size_t nfiles, files_cap;
-	char frame[PATH_MAX + 64];
+	char frame[PATH_MAX + 64]; /* the aux frame last made (io_aux_frame) */
+	char dev_name[64]; /* the disk last named, dev_last */
+	uint32_t dev_last;
+	bool dev_known;
 	unsigned long long slow_printed;
 	unsigned int named_proc, named_kernel; /* how file paths were found */
 };
@@ -647,25 +650,24 @@ static int io_tick(void *tool, bool final)
 	return 0;
 }
 
-/* The disk's name from /sys/dev/block/MAJ:MIN/uevent (DEVNAME=), cached. */
-static const char *dev_name(uint32_t dev)
+/* The disk's name from /sys/dev/block/MAJ:MIN/uevent (DEVNAME=), cached in t. */
+static const char *dev_name(struct io_tool *t, uint32_t dev)
 {
-	static uint32_t last = ~0U;
-	static char name[64];
-	char path[96], line[128];
+	char path[96], line[128], *name = t->dev_name;
+	size_t sz = sizeof(t->dev_name);
 	FILE *f;
 
-	if (dev == last)
+	if (t->dev_known && dev == t->dev_last)
 		return name;
-	last = dev;
-	snprintf(name, sizeof(name), "%u:%u", IO_DEV_MAJOR(dev), IO_DEV_MINOR(dev));
+	t->dev_known = true;
+	t->dev_last = dev;
+	snprintf(name, sz, "%u:%u", IO_DEV_MAJOR(dev), IO_DEV_MINOR(dev));
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", IO_DEV_MAJOR(dev),
 		 IO_DEV_MINOR(dev));
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, "DEVNAME=", 8)) {
-			snprintf(name, sizeof(name), "%.*s", (int)strcspn(line + 8, "\n"),
-				 line + 8);
+			snprintf(name, sz, "%.*s", (int)strcspn(line + 8, "\n"), line + 8);
 			break;
 		}
 	if (f)
@@ -680,7 +682,6 @@ static const char *io_aux_frame(void *tool, uint64_t aux)
 
 	static const char *const ops[] = { "read",    "write",	      "flush",
 					   "discard", "write-zeroes", "other" };
-	static char buf[128];
 	uint32_t a = (uint32_t)aux, fl = IO_AUX_FLAGS(a), op = IO_AUX_OP(a);
 
 	/* Syscall mode: "[pread64 /var/lib/db/data]", with "failed" for errors. */
@@ -692,12 +693,12 @@ static const char *io_aux_frame(void *tool, uint64_t aux)
 			 a & IO_SYS_AUX_FAILED ? " failed" : "", name_file(t, aux >> 32));
 		return t->frame;
 	}
-	snprintf(buf, sizeof(buf), "[%s %s%s%s%s%s%s %s]", dev_name(aux >> 32),
+	snprintf(t->frame, sizeof(t->frame), "[%s %s%s%s%s%s%s %s]", dev_name(t, aux >> 32),
 		 ops[op < 6 ? op : 5], fl & IO_F_SYNC ? ",sync" : "", fl & IO_F_META ? ",meta" : "",
 		 fl & IO_F_FUA ? ",fua" : "", fl & IO_F_PREFLUSH ? ",preflush" : "",
 		 fl & IO_F_WRITEBACK ? ",writeback" : "",
 		 IO_AUX_PHASE(a) == IO_PHASE_QUEUE ? "queued" : "in device");
-	return buf;
+	return t->frame;
 }
 
 /* Block requests (per disk and op; --stacks: by who submitted), or syscalls. */
