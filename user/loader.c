@@ -96,11 +96,16 @@ int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, voi
 	/* A LATPROF_ATTACH this tool has no variant for does not apply to it. */
 	for (size_t i = 0; i < n; i++)
 		any |= lt_variant_allowed(&v[i]);
-	for (size_t i = 0; i < n; i++) {
-		if (any && !lt_variant_allowed(&v[i]))
+	/*
+	 * Every variant with the CFI unwinder before any with frame pointers
+	 * alone: complete user stacks matter more than the attach flavour (on
+	 * 6.1, alloc's stack-cache variant loads only with frame pointers).
+	 */
+	for (uint8_t fp = 0; fp <= 1; fp++) {
+		if (!env_allows("LATPROF_UNWIND", fp ? "fp" : "cfi"))
 			continue;
-		for (uint8_t fp = 0; fp <= 1; fp++) {
-			if (!env_allows("LATPROF_UNWIND", fp ? "fp" : "cfi"))
+		for (size_t i = 0; i < n; i++) {
+			if (any && !lt_variant_allowed(&v[i]))
 				continue;
 			err = try_load(l, &v[i], tool, c, fp ? LT_USTACK_FP : LT_USTACK_CFI,
 				       &out->skel);
@@ -114,10 +119,9 @@ int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, voi
 						"bpf_find_vma): user stacks use frame pointers only");
 				return 0;
 			}
-			if (err == -EOPNOTSUPP)
-				break; /* the tool skips this variant (it said why) */
-			lt_info("loading %s as %s (%s unwinder) failed: %s", l->what, v[i].label,
-				fp ? "FP" : "CFI", strerror(-err));
+			if (err != -EOPNOTSUPP) /* else the tool skips v[i] (it said why) */
+				lt_info("loading %s as %s (%s unwinder) failed: %s", l->what,
+					v[i].label, fp ? "FP" : "CFI", strerror(-err));
 		}
 	}
 	if (err == -EOPNOTSUPP)
