@@ -10,20 +10,6 @@ sum() { jq "[.stacks[] | select(.frames[0][1] != \"pseudo\" and ([.frames[][0]] 
 # C++ frames are demangled with their parameters: cxx_array()
 sumcxx() { jq "[.stacks[] | select(any(.frames[][0]; startswith(\"$1(\"))) | .$2] | add // 0" "$3"; }
 
-# start_rounds BIN: run BIN with a FIFO on stdin; sets WL_PID; `round` runs one.
-start_rounds() {
-	rm -f "$TMP/in" && mkfifo "$TMP/in"
-	"$1" <"$TMP/in" >"$TMP/out" &
-	_children="$_children $!"
-	exec 7>"$TMP/in"
-	for _ in $(seq 100); do [ -s "$TMP/out" ] && break; sleep 0.05; done
-	WL_PID=$(head -1 "$TMP/out")
-}
-rounds() { # rounds N: run N rounds and wait for them
-	local want=$(($(grep -c done "$TMP/out") + $1))
-	for _ in $(seq "$1"); do echo go >&7; done
-	for _ in $(seq 200); do [ "$(grep -c done "$TMP/out")" -ge $want ] && break; sleep 0.05; done
-}
 # traced OUT ARGS...: latprof alloc in the background until it says attached
 traced() {
 	local out=$1; shift

@@ -33,16 +33,11 @@ x=$(sum ".frames[0][0] == \"[recvfrom 127.0.0.1:$PORT]\"" total "$TMP/tcp.json")
 check "tcp: their time, $x us, is the workload's ($(wl_clock wait_reply) us) +-10%" near "$x" 10 wait_reply
 
 # alloc: one round of allocwl makes 1000 malloc(4096) in alloc_hot().
-rm -f "$TMP/in" && mkfifo "$TMP/in"
-"$WL/allocwl" <"$TMP/in" >"$TMP/out" &
-_children="$_children $!"
-exec 7>"$TMP/in"
-for _ in $(seq 100); do [ -s "$TMP/out" ] && break; sleep 0.05; done
-WL_PID=$(head -1 "$TMP/out")
+start_rounds "$WL/allocwl"
 LATPROF_UNWIND=fp "$LATPROF" alloc -v -p "$WL_PID" -d 2 -f json -o "$TMP/al.json" 2>"$TMP/al.stderr" &
 lp=$!
 for _ in $(seq 200); do grep -q attached "$TMP/al.stderr" && break; sleep 0.05; done
-echo go >&7
+rounds 1
 wait $lp
 exec 7>&-
 check "alloc: loaded with frame pointers only ($(fp_line alloc "$TMP/al.stderr"))" \

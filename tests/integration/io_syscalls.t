@@ -61,13 +61,7 @@ jq -r '.stacks[].frames[0][0]' "$TMP/j.json" | sort | uniq -c | grep sync | diag
 C=$D/compat.dat
 WL_BIN="$WL/iowl" start_wl compat 200 "$C"
 trace "$TMP/c" io --syscalls -p "$WL_PID" -d 2 -f json -o "$TMP/c.json"
-n32=$(awk '$1 == "ia32" { print $2 }' "$WL_OUT")
-if [ "${n32:-0}" = 0 ]; then
-	ok 0 "# SKIP no 32-bit system calls here (no IA32 emulation): the ia32 check could not fail"
-else
-	w=$(sum "(.frames[0][0] | startswith(\"[writev\"))" count "$TMP/c.json")
-	check "$n32 ia32 calls, none taken for x86_64's writev ($w)" [ "$w" = 0 ]
-fi
+ia32_check "$TMP/c.json" writev
 check "200 pwrite64 on $C" [ "$(sum "$(on pwrite64 "$C")" count "$TMP/c.json")" = 200 ]
 
 # Sockets are named by what they talk to, never by inode: a server's 40

@@ -114,3 +114,32 @@ near() {
 	echo "# $3: got $1 us; the workload measured $t us, of which up to $p us run-queue time after preemptions" >&2
 	return 1
 }
+
+# ia32_check JSON OP: the workload (iowl compat) made 32-bit system calls
+# (int $0x80) whose numbers are x86_64's OP; none may be counted as OP.
+ia32_check() {
+	local n32 x
+	n32=$(awk '$1 == "ia32" { print $2 }' "$WL_OUT")
+	if [ "${n32:-0}" = 0 ]; then
+		ok 0 "# SKIP no 32-bit system calls here (no IA32 emulation): the ia32 check could not fail"
+		return
+	fi
+	x=$(jq "[.stacks[] | select(.frames[0][0] | startswith(\"[$2\")) | .count] | add // 0" "$1")
+	check "$n32 ia32 calls, none taken for x86_64's $2 ($x)" [ "$x" = 0 ]
+}
+
+# start_rounds BIN: run BIN (allocwl) with a FIFO on stdin (fd 7 writes it);
+# sets WL_PID. Each "go" line on fd 7 runs one round; `rounds N` waits for them.
+start_rounds() {
+	rm -f "$TMP/in" && mkfifo "$TMP/in"
+	"$1" <"$TMP/in" >"$TMP/out" &
+	_children="$_children $!"
+	exec 7>"$TMP/in"
+	for _ in $(seq 100); do [ -s "$TMP/out" ] && break; sleep 0.05; done
+	WL_PID=$(head -1 "$TMP/out")
+}
+rounds() {
+	local want=$(($(grep -c done "$TMP/out") + $1))
+	for _ in $(seq "$1"); do echo go >&7; done
+	for _ in $(seq 200); do [ "$(grep -c done "$TMP/out")" -ge $want ] && break; sleep 0.05; done
+}

@@ -51,13 +51,7 @@ check "--per-connection with --life: usage error" [ $? -eq 2 ]
 # waitpid is x86_64's poll, which --wait times. None may be counted.
 WL_BIN="$WL/iowl" start_wl compat 200 "$TMP/compat.dat"
 trace "$TMP/ia" tcp --wait -p "$WL_PID" -d 2 -f json -o "$TMP/ia.json"
-n32=$(awk '$1 == "ia32" { print $2 }' "$WL_OUT")
-if [ "${n32:-0}" = 0 ]; then
-	ok 0 "# SKIP no 32-bit system calls here (no IA32 emulation): the ia32 check could not fail"
-else
-	x=$(sum "(.frames[0][0] | startswith(\"[poll\"))" count "$TMP/ia.json")
-	check "$n32 ia32 calls, none taken for x86_64's poll ($x)" [ "$x" = 0 ]
-fi
+ia32_check "$TMP/ia.json" poll
 # --rtt: the smoothed RTT of the same traffic, per peer; loopback's is tens of us.
 WL_BIN="$WL/tcpwl" start_wl delay 5 "$((PORT + 1))"
 trace "$TMP/r" tcp --rtt -D "$((PORT + 1))" -d 2.5 -f json -o "$TMP/r.json"
