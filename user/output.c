@@ -135,11 +135,6 @@ int lt_output__write(struct lt_output *o, const struct lt_profile *p)
 	return commit(o, o->fmt->write(o->f, p, &o->opts));
 }
 
-bool lt_output__can_diff(const struct lt_output *o)
-{
-	return o->fmt->write_diff != NULL;
-}
-
 int lt_output__write_diff(struct lt_output *o, const struct lt_profile *after,
 			  const struct lt_profile *before, double scale)
 {

@@ -37,8 +37,6 @@ int lt_output__write(struct lt_output *o, const struct lt_profile *p);
 /* Write before/after (diff), before's values times scale. 0 or -errno (printed). */
 int lt_output__write_diff(struct lt_output *o, const struct lt_profile *after,
 			  const struct lt_profile *before, double scale);
-/* Can the chosen format show a diff? */
-bool lt_output__can_diff(const struct lt_output *o);
 /* Path written, or NULL for stdout. */
 const char *lt_output__path(const struct lt_output *o);
 /* Remove the temp file if nothing was committed; free. */
