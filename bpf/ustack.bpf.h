@@ -153,7 +153,7 @@ struct lt_vma_res {
 	__u32 have_file;
 };
 
-/* Record that the walk read val at addr, for lt_ustack_get()'s cache. */
+/* Record that the walk read val at addr, for lt_ustack_get_sc()'s cache. */
 static __always_inline void lt_walk_rec(struct lt_walk_ctx *x, __u64 addr, __u64 val)
 {
 	struct lt_walk *w = x->w;
@@ -816,11 +816,6 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 		sc->u_valid = 1;
 	}
 	return h;
-}
-
-static __always_inline __u64 lt_ustack_get(void *ctx)
-{
-	return lt_ustack_get_sc(ctx, NULL);
 }
 
 /*

@@ -17,7 +17,8 @@ static bool env_allows(const char *env, const char *name)
 	return !v || !*v || (name && !strcmp(v, name));
 }
 
-bool lt_variant_allowed(const struct lt_variant *v)
+/* Is LATPROF_ATTACH unset, or does it name v? */
+static bool variant_allowed(const struct lt_variant *v)
 {
 	return env_allows("LATPROF_ATTACH", v->name) || env_allows("LATPROF_ATTACH", v->alt);
 }
@@ -95,7 +96,7 @@ int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, voi
 
 	/* A LATPROF_ATTACH this tool has no variant for does not apply to it. */
 	for (size_t i = 0; i < n; i++)
-		any |= lt_variant_allowed(&v[i]);
+		any |= variant_allowed(&v[i]);
 	/*
 	 * Every variant with the CFI unwinder before any with frame pointers
 	 * alone: complete user stacks matter more than the attach flavour (on
@@ -105,7 +106,7 @@ int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, voi
 		if (!env_allows("LATPROF_UNWIND", fp ? "fp" : "cfi"))
 			continue;
 		for (size_t i = 0; i < n; i++) {
-			if (any && !lt_variant_allowed(&v[i]))
+			if (any && !variant_allowed(&v[i]))
 				continue;
 			err = try_load(l, &v[i], tool, c, fp ? LT_USTACK_FP : LT_USTACK_CFI,
 				       &out->skel);

@@ -83,7 +83,4 @@ int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, voi
 void lt_progs_autoload(struct bpf_program *const *p, size_t n, bool on);
 #define LT_AUTOLOAD(arr, on) lt_progs_autoload((arr), sizeof(arr) / sizeof((arr)[0]), (on))
 
-/* Is LATPROF_ATTACH unset, or does it name v? */
-bool lt_variant_allowed(const struct lt_variant *v);
-
 #endif
