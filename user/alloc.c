@@ -42,9 +42,8 @@ struct alloc_opts {
 };
 
 struct alloc_tool {
+	struct lt_tool_core core; /* core.skel: struct alloc_bpf */
 	struct alloc_opts o;
-	const struct lt_common *c;
-	struct alloc_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	unsigned int nlinks;
 	char allocator[PATH_MAX]; /* the first target's, for the attach line */
@@ -120,6 +119,9 @@ static int alloc_check(void *topts, const struct lt_common *c)
 		lt_err("alloc attaches uprobes to a process's allocator: give it -p PID");
 		return -EINVAL;
 	}
+	/* --leaks -i: outstanding totals over time (alloc_tick), not stacks per interval. */
+	if (o->leaks)
+		o->leak_interval = c->interval;
 	return 0;
 }
 
@@ -178,16 +180,21 @@ static const struct {
 	{ "_ZdaPvSt11align_val_t", 6, true },
 };
 
+static struct alloc_bpf *skel_of(const struct alloc_tool *t)
+{
+	return t->core.skel;
+}
+
 static struct bpf_program *prog_of(struct alloc_tool *t, int p)
 {
 	switch (p) {
-	case 1: return t->skel->progs.alloc_calloc;
-	case 2: return t->skel->progs.alloc_second_arg;
-	case 3: return t->skel->progs.alloc_reallocarray;
-	case 4: return t->skel->progs.alloc_posix_memalign;
-	case 5: return t->skel->progs.alloc_realloc;
-	case 6: return t->skel->progs.alloc_free;
-	default: return t->skel->progs.alloc_malloc;
+	case 1: return skel_of(t)->progs.alloc_calloc;
+	case 2: return skel_of(t)->progs.alloc_second_arg;
+	case 3: return skel_of(t)->progs.alloc_reallocarray;
+	case 4: return skel_of(t)->progs.alloc_posix_memalign;
+	case 5: return skel_of(t)->progs.alloc_realloc;
+	case 6: return skel_of(t)->progs.alloc_free;
+	default: return skel_of(t)->progs.alloc_malloc;
 	}
 }
 
@@ -304,29 +311,10 @@ static int alloc_configure(void *tool, void *skel, const struct lt_variant *v)
 }
 
 static const struct lt_loader alloc_loader = {
-	.tool = "alloc",
 	.what = "the alloc programs",
 	.skel = &alloc_bpf_ops,
 	.configure = alloc_configure,
 };
-
-static int alloc_load(void *tool, const struct lt_common *c)
-{
-	struct alloc_tool *t = tool;
-	struct lt_loaded l;
-	int err;
-
-	t->c = c;
-	err = lt_load(&alloc_loader, variants, sizeof(variants) / sizeof(variants[0]), t, c, &l);
-	if (!err)
-		t->skel = l.skel;
-	return err;
-}
-
-static struct bpf_object *alloc_object(void *tool)
-{
-	return ((struct alloc_tool *)tool)->skel->obj;
-}
 
 static double mono_s(void)
 {
@@ -339,36 +327,18 @@ static double mono_s(void)
 static int alloc_attach(void *tool, char *how, size_t sz)
 {
 	struct alloc_tool *t = tool;
-	const struct lt_target *tg = &t->c->target;
+	const struct lt_target *tg = &t->core.c->target;
 	unsigned int fns_n = 0;
 
+	t->t_attach = mono_s();
+	/* The core attached the tracepoints; the uprobes are per target. */
 	if (t->o.kernel || t->o.faults) {
-		struct bpf_program *p;
-
-		bpf_object__for_each_program (p, t->skel->obj) {
-			/* Not the core's hooks: the unwinder attaches those. */
-			if (!bpf_program__autoload(p) || !bpf_program__autoattach(p) ||
-			    t->nlinks == MAX_LINKS)
-				continue;
-			t->links[t->nlinks] = bpf_program__attach(p);
-			if (!t->links[t->nlinks]) {
-				int err = -errno;
-
-				lt_err("cannot attach %s: %s", bpf_program__name(p),
-				       strerror(-err));
-				return err;
-			}
-			t->nlinks++;
-		}
 		snprintf(how, sz, "%s",
 			 t->o.kernel ? "kmem:kmalloc, kmem:kmem_cache_alloc, "
 				       "kmem:mm_page_alloc tracepoints" :
 				       "exceptions:page_fault_user tracepoint");
-		lt_info("attached: %s", how);
-		t->t_attach = mono_s();
 		return 0;
 	}
-
 	for (unsigned int i = 0; i < tg->npids; i++) {
 		char path[PATH_MAX], name[PATH_MAX];
 		struct lt_open_how how = { .magic = true, .max_size = LT_ELF_MAX_SIZE };
@@ -400,9 +370,9 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 					    .retprobe = true);
 
 				t->links[t->nlinks++] = l;
-				l = bpf_program__attach_uprobe_opts(t->skel->progs.alloc_ret_probe,
-								    (pid_t)tg->pids[i], path, 0,
-								    &ro);
+				l = bpf_program__attach_uprobe_opts(
+					skel_of(t)->progs.alloc_ret_probe, (pid_t)tg->pids[i], path,
+					0, &ro);
 			}
 			if (!l) {
 				err = -errno;
@@ -416,27 +386,7 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 		}
 		elf_file__free(ef);
 	}
-	/* mmap, munmap, mremap, brk: their tracepoints (the programs filter by target). */
-	{
-		static const char *const sys[] = { "alloc_mmap_enter", "alloc_mmap_exit",
-						   "alloc_munmap", "alloc_mremap", "alloc_brk" };
-
-		for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]) && t->nlinks < MAX_LINKS; i++) {
-			struct bpf_program *p =
-				bpf_object__find_program_by_name(t->skel->obj, sys[i]);
-
-			t->links[t->nlinks] = p ? bpf_program__attach(p) : NULL;
-			if (!t->links[t->nlinks]) {
-				int err = -errno;
-
-				lt_err("cannot attach %s: %s", sys[i], strerror(-err));
-				return err;
-			}
-			t->nlinks++;
-		}
-	}
 	snprintf(how, sz, "uprobes on %u allocation functions in %s", fns_n, t->allocator);
-	lt_info("attached: %s", how);
 	t->t_attach = mono_s();
 	return 0;
 }
@@ -448,8 +398,8 @@ static int alloc_attach(void *tool, char *how, size_t sz)
  */
 static int add_leaks(struct alloc_tool *t)
 {
-	int live = bpf_map__fd(t->skel->maps.alloc_live);
-	int agg = lt_map_fd(t->skel->obj, "lt_agg");
+	int live = bpf_map__fd(skel_of(t)->maps.alloc_live);
+	int agg = lt_map_fd(skel_of(t)->obj, "lt_agg");
 	uint64_t addr, *prev = NULL, now_ns = (uint64_t)(mono_s() * 1e9);
 	uint64_t min_age = t->o.min_age_ms * 1000000ULL;
 	struct lt_stack_val *v = calloc(1, sizeof(*v));
@@ -488,7 +438,7 @@ static int add_leaks(struct alloc_tool *t)
 /* --leaks -i: bytes still allocated, at each interval. */
 static void print_outstanding(struct alloc_tool *t)
 {
-	int live = bpf_map__fd(t->skel->maps.alloc_live);
+	int live = bpf_map__fd(skel_of(t)->maps.alloc_live);
 	uint64_t addr, *prev = NULL, bytes = 0, n = 0;
 	struct alloc_live l;
 	char v[48];
@@ -514,8 +464,8 @@ static int alloc_tick(void *tool, bool final)
 	uint64_t calls;
 
 	if (t->o.leaks && final) {
-		uint64_t full =
-			lt_percpu_sum(bpf_map__fd(t->skel->maps.alloc_stats), ALLOC_STAT_LEAK_FULL);
+		uint64_t full = lt_percpu_sum(bpf_map__fd(skel_of(t)->maps.alloc_stats),
+					      ALLOC_STAT_LEAK_FULL);
 
 		if (full)
 			lt_warn("%llu allocations not tracked for --leaks: too many live at once",
@@ -533,7 +483,7 @@ static int alloc_tick(void *tool, bool final)
 	if (t->rate_checked || el < 1.0 || final)
 		return 0;
 	t->rate_checked = true;
-	fd = bpf_map__fd(t->skel->maps.alloc_stats);
+	fd = bpf_map__fd(skel_of(t)->maps.alloc_stats);
 	calls = lt_percpu_sum(fd, ALLOC_STAT_CALLS);
 	if ((double)calls / el > 100000)
 		lt_warn("the target calls its allocator %.0f times a second: each call now costs a "
@@ -548,8 +498,6 @@ static void alloc_destroy(void *tool)
 
 	lt_links_destroy(t->links, t->nlinks);
 	t->nlinks = 0;
-	alloc_bpf__destroy(t->skel);
-	t->skel = NULL;
 }
 
 /* Memory added by mmap, mremap or brk: pseudo-frames; malloc & co: none. */
@@ -576,31 +524,35 @@ static const char *kernel_frame(void *tool, uint64_t aux)
  * not per-interval stacks. In user space only user stacks: the kernel is not
  * involved in malloc or a user fault.
  */
+#define ALLOC_MODE(u, w, st, own, fr)                                                     \
+	{                                                                                 \
+		.unit = u, .what = w, .stacks = st, .own_interval = own, .aux_frame = fr, \
+		.variants = variants, .nvariants = sizeof(variants) / sizeof(variants[0]) \
+	}
+
 static const struct lt_mode modes[] = {
-	{ "bytes", NULL, "kernel-allocated bytes", LT_STACKS_ASKED, false, false, kernel_frame },
-	{ "bytes", NULL, "kernel-allocated bytes", LT_STACKS_ASKED, false, true, kernel_frame },
-	{ "faults", NULL, "user page faults", LT_STACKS_USER, false, false, NULL },
-	{ "allocations", NULL, "allocations", LT_STACKS_USER, false, false, sys_frame },
-	{ "bytes", NULL, "bytes not freed", LT_STACKS_USER, false, true, sys_frame },
-	{ "bytes", NULL, "allocated bytes", LT_STACKS_USER, false, false, sys_frame },
+	ALLOC_MODE("bytes", "kernel-allocated bytes", LT_STACKS_ASKED, false, kernel_frame),
+	ALLOC_MODE("bytes", "kernel-allocated bytes", LT_STACKS_ASKED, true, kernel_frame),
+	ALLOC_MODE("faults", "user page faults", LT_STACKS_USER, false, NULL),
+	ALLOC_MODE("allocations", "allocations", LT_STACKS_USER, false, sys_frame),
+	ALLOC_MODE("bytes", "bytes not freed", LT_STACKS_USER, true, sys_frame),
+	ALLOC_MODE("bytes", "allocated bytes", LT_STACKS_USER, false, sys_frame),
 };
 
-static const struct lt_mode *alloc_mode(void *tool, const struct lt_common *c)
+static unsigned int alloc_mode(const void *opts)
 {
-	struct alloc_tool *t = tool;
+	const struct alloc_opts *o = opts;
 
-	if (t->o.leaks)
-		t->o.leak_interval = c->interval;
-	if (t->o.kernel)
-		return &modes[t->o.leaks ? 1 : 0];
-	return &modes[t->o.faults ? 2 : t->o.value_count ? 3 : t->o.leaks ? 4 : 5];
+	if (o->kernel)
+		return o->leaks ? 1 : 0;
+	return o->faults ? 2 : o->value_count ? 3 : o->leaks ? 4 : 5;
 }
 
 static const struct lt_tool_ops alloc_ops = {
 	.name = "alloc",
+	.loader = &alloc_loader,
+	.modes = modes,
 	.mode = alloc_mode,
-	.load = alloc_load,
-	.object = alloc_object,
 	.attach = alloc_attach,
 	.tick = alloc_tick,
 	.destroy = alloc_destroy,

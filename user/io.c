@@ -48,11 +48,9 @@ struct io_fname {
 };
 
 struct io_tool {
+	struct lt_tool_core core; /* core.skel: struct io_bpf */
 	struct io_opts o;
-	const struct lt_common *c;
-	struct io_bpf *skel;
-	const char *flavour; /* the variant loaded: "tp_btf", "raw_tp", "fentry" */
-	bool rq_old; /* block_rq_issue takes (q, rq): before v5.11 */
+	bool rq_old, rq_known; /* block_rq_issue takes (q, rq): before v5.11 */
 	struct ring_buffer *rb;
 	struct io_fname *files; /* sorted by id */
 	size_t nfiles, files_cap;
@@ -63,6 +61,11 @@ struct io_tool {
 	unsigned long long slow_printed;
 	unsigned int named_proc, named_kernel; /* how file paths were found */
 };
+
+static struct io_bpf *skel_of(const struct io_tool *t)
+{
+	return t->core.skel;
+}
 
 static const char *const sys_ops[IO_SYS_NR_OPS] = {
 #define IO_SYS_NAME(op, name, nr, pos) [IO_SYS_##op] = #name,
@@ -218,8 +221,8 @@ static int io_configure(void *tool, void *skel, const struct lt_variant *v)
 	struct io_bpf *sk = skel;
 	bool sys = t->o.syscalls, btf = v->arg == IO_BTF, raw = v->arg == IO_RAW;
 	/* block_bio_queue is only needed to know who submitted. */
-	bool who = t->o.stacks || !lt_target_is_system_wide(&t->c->target);
-	uint32_t rq_arg = t->rq_old;
+	bool who = t->o.stacks || !lt_target_is_system_wide(&t->core.c->target);
+	uint32_t rq_arg;
 	struct bpf_program *const block_btf[] = { sk->progs.io_rq_insert_btf,
 						  sk->progs.io_rq_issue_btf,
 						  sk->progs.io_rq_complete_btf };
@@ -241,6 +244,11 @@ static int io_configure(void *tool, void *skel, const struct lt_variant *v)
 	 * Before v5.11 the request is the second argument: tp_btf would type
 	 * the first (the queue) as the request and load fine.
 	 */
+	if (!sys && !t->rq_known) {
+		t->rq_old = rq_issue_has_queue();
+		t->rq_known = true;
+	}
+	rq_arg = t->rq_old;
 	if (!sys && btf && t->rq_old) {
 		lt_info("block_rq_issue takes (q, rq) on this kernel: raw_tp only");
 		return -EOPNOTSUPP;
@@ -257,7 +265,7 @@ static int io_configure(void *tool, void *skel, const struct lt_variant *v)
 	sk->rodata->sys_mode = sys;
 	sk->rodata->slower_ns = (uint64_t)(t->o.slower_ms * 1e6);
 	sk->rodata->want_stacks = t->o.stacks;
-	sk->rodata->filter_tasks = !lt_target_is_system_wide(&t->c->target);
+	sk->rodata->filter_tasks = !lt_target_is_system_wide(&t->core.c->target);
 	sk->rodata->filter_dev = t->o.dev_id;
 	sk->rodata->min_lat_ns = t->o.min_lat_us * 1000;
 	lt_eph_range(&sk->rodata->eph_lo, &sk->rodata->eph_hi);
@@ -265,55 +273,33 @@ static int io_configure(void *tool, void *skel, const struct lt_variant *v)
 }
 
 static const struct lt_loader io_loader = {
-	.tool = "io",
 	.what = "the io programs",
 	.skel = &io_bpf_ops,
 	.configure = io_configure,
 };
 
-static int io_load(void *tool, const struct lt_common *c)
-{
-	struct io_tool *t = tool;
-	struct lt_loaded l;
-	int err;
-
-	t->c = c;
-	t->rq_old = !t->o.syscalls && rq_issue_has_queue();
-	if (t->o.syscalls)
-		err = lt_load(&io_loader, sys_variants,
-			      sizeof(sys_variants) / sizeof(sys_variants[0]), t, c, &l);
-	else
-		err = lt_load(&io_loader, block_variants,
-			      sizeof(block_variants) / sizeof(block_variants[0]), t, c, &l);
-	if (err)
-		return err;
-	t->skel = l.skel;
-	t->flavour = l.variant->name;
-	return 0;
-}
-
-static struct bpf_object *io_object(void *tool)
-{
-	return ((struct io_tool *)tool)->skel->obj;
-}
-
 static int slow_event(void *ctx, void *data, size_t len);
 
-/*
- * Syscall mode: fentry/fexit on each syscall function, or the two programs on
- * raw_syscalls:sys_enter/sys_exit; the skeleton attaches either by section.
- */
-static int attach_syscalls(struct io_tool *t)
+static int io_attach(void *tool, char *how, size_t sz)
 {
-	int err = io_bpf__attach(t->skel);
+	struct io_tool *t = tool;
+	const char *flavour = t->core.variant->name;
+	const char *slow = t->o.slower_ms ? "; slow calls as they happen" : "";
 
-	if (err) {
-		lt_err("cannot attach the syscall programs (%s): %s", t->flavour, strerror(-err));
-		return err;
+	if (!t->o.syscalls) {
+		snprintf(how, sz, "block: %s%s", flavour,
+			 t->o.stacks ? "; stacks at submission" : "");
+		return 0;
 	}
-	lt_listen_fill(bpf_map__fd(t->skel->maps.lt_listen), &t->c->target);
+	if (!strcmp(flavour, "fentry"))
+		snprintf(how, sz, "syscalls: fentry/fexit on %d functions%s", IO_SYS_NR_OPS, slow);
+	else
+		snprintf(how, sz, "syscalls: raw_syscalls:sys_enter/sys_exit (%s) for %d calls%s",
+			 flavour, IO_SYS_NR_OPS, slow);
+	lt_listen_fill(bpf_map__fd(skel_of(t)->maps.lt_listen), &t->core.c->target);
 	if (t->o.slower_ms) {
-		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.io_slow), slow_event, t, NULL);
+		t->rb = ring_buffer__new(bpf_map__fd(skel_of(t)->maps.io_slow), slow_event, t,
+					 NULL);
 		if (!t->rb) {
 			lt_err("cannot read the event stream: %s", strerror(errno));
 			return -errno;
@@ -322,40 +308,6 @@ static int attach_syscalls(struct io_tool *t)
 		       "TID", "OP", "BYTES", "OFF_KB", "LAT(ms)", "FILE");
 		fflush(stdout);
 	}
-	return 0;
-}
-
-static int io_attach(void *tool, char *how, size_t sz)
-{
-	struct io_tool *t = tool;
-	int err;
-
-	if (t->o.syscalls) {
-		err = attach_syscalls(t);
-		if (!err) {
-			if (!strcmp(t->flavour, "fentry"))
-				snprintf(how, sz, "syscalls: fentry/fexit on %d functions%s",
-					 IO_SYS_NR_OPS,
-					 t->o.slower_ms ? "; slow calls as they happen" : "");
-			else
-				snprintf(how, sz,
-					 "syscalls: raw_syscalls:sys_enter/sys_exit (%s) for %d "
-					 "calls%s",
-					 t->flavour, IO_SYS_NR_OPS,
-					 t->o.slower_ms ? "; slow calls as they happen" : "");
-			lt_info("attached: %s", how);
-		}
-		return err;
-	}
-	err = io_bpf__attach(t->skel);
-
-	if (err) {
-		lt_err("cannot attach to the block tracepoints (%s): %s", t->flavour,
-		       strerror(-err));
-		return err;
-	}
-	snprintf(how, sz, "block: %s%s", t->flavour, t->o.stacks ? "; stacks at submission" : "");
-	lt_info("attached: %s", how);
 	return 0;
 }
 
@@ -370,8 +322,6 @@ static void io_destroy(void *tool)
 	free(t->files);
 	t->files = NULL;
 	t->nfiles = 0;
-	io_bpf__destroy(t->skel);
-	t->skel = NULL;
 }
 
 static struct io_fname *find_file(struct io_tool *t, uint32_t id)
@@ -514,7 +464,7 @@ static const char *name_file(struct io_tool *t, uint32_t id)
 
 	if (n)
 		return n->path;
-	if (!id || bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.io_files), &id, &f))
+	if (!id || bpf_map_lookup_elem(bpf_map__fd(skel_of(t)->maps.io_files), &id, &f))
 		return "?";
 	if (f.sock_kind != IO_SOCK_NONE) {
 		name = sock_name(&f.sock);
@@ -559,7 +509,7 @@ keep:
 /* Every file the kernel noted, named while its process most likely still has it open. */
 static void name_new_files(struct io_tool *t)
 {
-	int fd = bpf_map__fd(t->skel->maps.io_files);
+	int fd = bpf_map__fd(skel_of(t)->maps.io_files);
 	uint32_t key, *prev = NULL;
 
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
@@ -635,7 +585,7 @@ static int io_tick(void *tool, bool final)
 
 	if (!t->o.syscalls) {
 		if (final)
-			warn_tmpfs(&t->c->target);
+			warn_tmpfs(&t->core.c->target);
 		return 0;
 	}
 	if (t->rb && ring_buffer__poll(t->rb, 0) < 0 && errno != EINTR)
@@ -702,30 +652,35 @@ static const char *io_aux_frame(void *tool, uint64_t aux)
 }
 
 /* Block requests (per disk and op; --stacks: by who submitted), or syscalls. */
+#define IO_MODE(w, u2, st, sm, v)                                                               \
+	{                                                                                       \
+		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm,               \
+		.aux_frame = io_aux_frame, .variants = v, .nvariants = sizeof(v) / sizeof(v[0]) \
+	}
+
 static const struct lt_mode modes[] = {
-	{ "us", NULL, "block I/O latency", LT_STACKS_NO_USER, false, false, io_aux_frame },
-	{ "us", NULL, "block I/O latency", LT_STACKS_ASKED, false, false, io_aux_frame },
+	IO_MODE("block I/O latency", NULL, LT_STACKS_NO_USER, false, block_variants),
+	IO_MODE("block I/O latency", NULL, LT_STACKS_ASKED, false, block_variants),
 	/* The calling thread's user stack: the kernel side is only syscall entry. */
-	{ "us", "bytes", "I/O syscall latency", LT_STACKS_USER, false, false, io_aux_frame },
+	IO_MODE("I/O syscall latency", "bytes", LT_STACKS_USER, false, sys_variants),
 	/* --slower: stdout is the event stream; the profile goes to -o only. */
-	{ "us", "bytes", "I/O syscall latency", LT_STACKS_USER, true, false, io_aux_frame },
+	IO_MODE("I/O syscall latency", "bytes", LT_STACKS_USER, true, sys_variants),
 };
 
-static const struct lt_mode *io_mode(void *tool, const struct lt_common *c)
+static unsigned int io_mode(const void *opts)
 {
-	const struct io_opts *o = &((struct io_tool *)tool)->o;
+	const struct io_opts *o = opts;
 
-	(void)c;
 	if (o->syscalls)
-		return &modes[o->slower_ms > 0 ? 3 : 2];
-	return &modes[o->stacks ? 1 : 0];
+		return o->slower_ms > 0 ? 3 : 2;
+	return o->stacks ? 1 : 0;
 }
 
 static const struct lt_tool_ops io_ops = {
 	.name = "io",
+	.loader = &io_loader,
+	.modes = modes,
 	.mode = io_mode,
-	.load = io_load,
-	.object = io_object,
 	.attach = io_attach,
 	.tick = io_tick,
 	.destroy = io_destroy,

@@ -88,9 +88,15 @@ static int try_load(const struct lt_loader *l, const struct lt_variant *v, void 
 	return err;
 }
 
-int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, void *tool,
-	    const struct lt_common *c, struct lt_loaded *out)
+const char *lt_ustack_desc(const struct lt_tool_core *core)
 {
+	return core->fp_only ? "frame pointers" : "CFI + frame pointers";
+}
+
+int lt_load(const char *name, const struct lt_loader *l, const struct lt_variant *v, size_t n,
+	    void *tool, struct lt_tool_core *out)
+{
+	const struct lt_common *c = out->c;
 	bool any = false;
 	int err = -ENOENT;
 
@@ -114,7 +120,7 @@ int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, voi
 				out->variant = &v[i];
 				out->fp_only = fp;
 				lt_info("loaded %s as %s; user stacks: %s", l->what, v[i].label,
-					fp ? "frame pointers" : "CFI + frame pointers");
+					lt_ustack_desc(out));
 				if (fp && env_allows("LATPROF_UNWIND", "cfi"))
 					lt_warn("this kernel cannot run the CFI unwinder (bpf_loop, "
 						"bpf_find_vma): user stacks use frame pointers only");
@@ -127,7 +133,7 @@ int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, voi
 	}
 	if (err == -EOPNOTSUPP)
 		err = -ENOENT;
-	lt_err("cannot load the %s BPF program: %s (run with -v for the verifier log)", l->tool,
+	lt_err("cannot load the %s BPF program: %s (run with -v for the verifier log)", name,
 	       strerror(-err));
 	return err;
 }

@@ -20,6 +20,7 @@ struct lt_skel_ops {
 	int (*load)(void *skel);
 	void (*destroy)(void *skel);
 	struct bpf_object *(*obj)(const void *skel);
+	int (*attach)(void *skel);
 };
 
 #define LT_SKEL_OPS(sk)                                                                           \
@@ -39,8 +40,12 @@ struct lt_skel_ops {
 	{                                                                                         \
 		return ((const struct sk *)s)->obj;                                               \
 	}                                                                                         \
+	static int sk##_lt_attach(void *s)                                                        \
+	{                                                                                         \
+		return sk##__attach(s);                                                           \
+	}                                                                                         \
 	static const struct lt_skel_ops sk##_ops = { sk##_lt_open, sk##_lt_load, sk##_lt_destroy, \
-						     sk##_lt_obj }
+						     sk##_lt_obj, sk##_lt_attach }
 
 /*
  * One way of loading a tool. LATPROF_ATTACH may name it by name or alt (for
@@ -54,7 +59,6 @@ struct lt_variant {
 };
 
 struct lt_loader {
-	const char *tool; /* "offcpu": in the error line */
 	const char *what; /* "sched_switch": "loading sched_switch as tp_btf failed" */
 	const struct lt_skel_ops *skel;
 	/*
@@ -64,8 +68,12 @@ struct lt_loader {
 	int (*configure)(void *tool, void *skel, const struct lt_variant *v);
 };
 
-/* The loaded skeleton, the variant that loaded, and its unwinder. */
-struct lt_loaded {
+/*
+ * What the core keeps in every tool's state, as its first member: the
+ * session's options, the loaded skeleton and how it loaded.
+ */
+struct lt_tool_core {
+	const struct lt_common *c; /* from load to destroy */
 	void *skel;
 	const struct lt_variant *variant;
 	bool fp_only; /* the CFI unwinder would not load: frame pointers only */
@@ -73,11 +81,14 @@ struct lt_loaded {
 
 /*
  * Load the first of the n variants, each with the CFI unwinder and then the
- * frame-pointer one, that this kernel accepts. 0, or -errno with one error
- * line printed.
+ * frame-pointer one, that this kernel accepts, into tool's core (core->c
+ * set). 0, or -errno with one error line naming the tool printed.
  */
-int lt_load(const struct lt_loader *l, const struct lt_variant *v, size_t n, void *tool,
-	    const struct lt_common *c, struct lt_loaded *out);
+int lt_load(const char *name, const struct lt_loader *l, const struct lt_variant *v, size_t n,
+	    void *tool, struct lt_tool_core *core);
+
+/* "CFI + frame pointers" or "frame pointers": the user stacks core's unwinder gives. */
+const char *lt_ustack_desc(const struct lt_tool_core *core);
 
 /* Load the n programs p, or not (a tool's configure hook: its variant's programs). */
 void lt_progs_autoload(struct bpf_program *const *p, size_t n, bool on);

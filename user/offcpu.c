@@ -25,12 +25,8 @@ struct offcpu_opts {
 };
 
 struct offcpu_tool {
+	struct lt_tool_core core; /* core.skel: struct offcpu_bpf */
 	struct offcpu_opts o;
-	const struct lt_common *c;
-	struct offcpu_bpf *skel;
-	const char *flavour;
-	const char *prog; /* the sched_switch program loaded */
-	const char *ustack_mode;
 };
 
 enum {
@@ -118,9 +114,8 @@ static const struct lt_variant variants[] = {
 
 static int offcpu_configure(void *tool, void *skel, const struct lt_variant *v)
 {
-	struct offcpu_tool *t = tool;
+	const struct offcpu_opts *o = &((struct offcpu_tool *)tool)->o;
 	struct offcpu_bpf *sk = skel;
-	const struct offcpu_opts *o = &t->o;
 	struct bpf_program *const progs[] = { sk->progs.offcpu_switch_btf,
 					      sk->progs.offcpu_switch_btf_pr,
 					      sk->progs.offcpu_switch_raw,
@@ -140,57 +135,22 @@ static int offcpu_configure(void *tool, void *skel, const struct lt_variant *v)
 }
 
 static const struct lt_loader offcpu_loader = {
-	.tool = "offcpu",
 	.what = "sched_switch",
 	.skel = &offcpu_bpf_ops,
 	.configure = offcpu_configure,
 };
 
-static int offcpu_load(void *tool, const struct lt_common *c)
-{
-	struct offcpu_tool *t = tool;
-	struct lt_loaded l;
-	int err;
-
-	t->c = c;
-	err = lt_load(&offcpu_loader, variants, sizeof(variants) / sizeof(variants[0]), t, c, &l);
-	if (err)
-		return err;
-	t->skel = l.skel;
-	t->prog = l.variant->name;
-	t->flavour = l.variant->alt;
-	t->ustack_mode = l.fp_only ? "frame pointers" : "CFI + frame pointers";
-	return 0;
-}
-
-static struct bpf_object *offcpu_object(void *tool)
-{
-	return ((struct offcpu_tool *)tool)->skel->obj;
-}
-
 static int offcpu_attach(void *tool, char *how, size_t sz)
 {
-	struct offcpu_tool *t = tool;
-	int err = offcpu_bpf__attach(t->skel);
+	const struct lt_tool_core *core = tool;
+	const char *prog = core->variant->name;
 
-	if (err) {
-		lt_err("cannot attach to sched_switch (%s): %s", t->flavour, strerror(-err));
-		return err;
-	}
-	snprintf(how, sz, "sched_switch: %s; user stacks: %s%s", t->flavour, t->ustack_mode,
-		 !strcmp(t->prog, "offcpu_switch_btf")	  ? "; stack cache: direct loads" :
-		 !strcmp(t->prog, "offcpu_switch_btf_pr") ? "; stack cache: probe reads" :
-							    "");
-	lt_info("attached: %s", how);
+	snprintf(how, sz, "sched_switch: %s; user stacks: %s%s", core->variant->alt,
+		 lt_ustack_desc(core),
+		 !strcmp(prog, "offcpu_switch_btf")    ? "; stack cache: direct loads" :
+		 !strcmp(prog, "offcpu_switch_btf_pr") ? "; stack cache: probe reads" :
+							 "");
 	return 0;
-}
-
-static void offcpu_destroy(void *tool)
-{
-	struct offcpu_tool *t = tool;
-
-	offcpu_bpf__destroy(t->skel);
-	t->skel = NULL;
 }
 
 static const char *offcpu_aux_frame(void *tool, uint64_t aux)
@@ -203,22 +163,15 @@ static const struct lt_mode offcpu_mode = {
 	.unit = "us",
 	.what = "off-CPU time",
 	.aux_frame = offcpu_aux_frame,
+	.variants = variants,
+	.nvariants = sizeof(variants) / sizeof(variants[0]),
 };
-
-static const struct lt_mode *offcpu_mode_of(void *tool, const struct lt_common *c)
-{
-	(void)tool;
-	(void)c;
-	return &offcpu_mode;
-}
 
 static const struct lt_tool_ops offcpu_ops = {
 	.name = "offcpu",
-	.mode = offcpu_mode_of,
-	.load = offcpu_load,
-	.object = offcpu_object,
+	.loader = &offcpu_loader,
+	.modes = &offcpu_mode,
 	.attach = offcpu_attach,
-	.destroy = offcpu_destroy,
 };
 
 static void offcpu_defaults(void *opts)

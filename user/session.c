@@ -248,10 +248,30 @@ static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *
 	return 0;
 }
 
+/* The skeleton's programs, then the tool's own attach points; how: what was chosen. */
+static int attach(const struct lt_tool_ops *ops, void *tool, char *how, size_t sz)
+{
+	struct lt_tool_core *core = tool;
+	int err = ops->loader->skel->attach(core->skel);
+
+	if (err) {
+		lt_err("cannot attach %s (%s): %s", ops->loader->what, core->variant->label,
+		       strerror(-err));
+		return err;
+	}
+	snprintf(how, sz, "%s: %s; user stacks: %s", ops->loader->what, core->variant->label,
+		 lt_ustack_desc(core));
+	err = ops->attach ? ops->attach(tool, how, sz) : 0;
+	if (!err)
+		lt_info("attached: %s", how);
+	return err;
+}
+
 static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode, void *tool,
 		       const struct lt_common *c)
 {
 	struct lt_symbolizer *syms = NULL;
+	struct lt_tool_core *core = tool;
 	struct lt_output *out = NULL;
 	struct lt_unwinder *unw = NULL;
 	struct live live = { 0 };
@@ -298,10 +318,11 @@ static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode
 		live.u = unw;
 	}
 
-	err = ops->load(tool, &cc);
+	core->c = &cc;
+	err = lt_load(ops->name, ops->loader, mode->variants, mode->nvariants, tool, core);
 	if (err)
 		goto out_tool;
-	obj = ops->object(tool);
+	obj = ops->loader->skel->obj(core->skel);
 	err = lt_target_fill_maps(&c->target, obj);
 	if (err)
 		goto out_tool;
@@ -318,7 +339,7 @@ static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode
 			us->tables, us->rows, us->rows_cap, us->fp_files, us->failed, us->procs,
 			us->maps_cap);
 	}
-	err = ops->attach(tool, how, sizeof(how));
+	err = attach(ops, tool, how, sizeof(how));
 	if (err)
 		goto out_tool;
 	/* BPF programs in kernel stacks keep their names even if unloaded later. */
@@ -411,7 +432,11 @@ out_tool:
 	lt_unwinder__free(unw);
 	lt_procwatch__free(live.pw);
 	free(live.dirty);
-	ops->destroy(tool);
+	if (ops->destroy)
+		ops->destroy(tool);
+	if (core->skel)
+		ops->loader->skel->destroy(core->skel);
+	core->skel = NULL;
 	lt_symbolizer__free(syms);
 out_output:
 	lt_output__close(out);
@@ -439,7 +464,7 @@ int lt_tool_main(const struct lt_tool *t, int argc, char **argv)
 		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
 	}
 	lt_set_verbose(c.verbose);
-	mode = t->ops->mode(tool, &c);
+	mode = &t->ops->modes[t->ops->mode ? t->ops->mode((char *)tool + t->opts) : 0];
 	if (mode->stacks != LT_STACKS_ASKED) {
 		c.stacks.user_only = mode->stacks == LT_STACKS_USER;
 		c.stacks.kernel_only = mode->stacks == LT_STACKS_NO_USER;

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "loader.h"
 #include "profile.h"
 #include "syms.h"
 
@@ -28,17 +29,28 @@ struct lt_mode {
 	bool own_interval; /* the tool reads -i itself (its tick): no interval summaries */
 	/* Pseudo-frame for a sample's aux (ctx: the tool), or NULL. */
 	const char *(*aux_frame)(void *tool, uint64_t aux);
+	/* The ways of loading this mode's programs, in order of preference. */
+	const struct lt_variant *variants;
+	size_t nvariants;
 };
 
+/*
+ * A tool's hooks. The core loads the tool's skeleton (lt_load() with the
+ * mode's variants and the tool's loader), attaches its programs, runs the
+ * session and destroys the skeleton; the tool's state begins with a struct
+ * lt_tool_core, where the core keeps the skeleton.
+ */
 struct lt_tool_ops {
 	const char *name;
-	/* The mode the parsed options ask for (a row of the tool's table). */
-	const struct lt_mode *(*mode)(void *tool, const struct lt_common *c);
-	/* Open, set rodata and map sizes, load. 0 or -errno (printed). */
-	int (*load)(void *tool, const struct lt_common *c);
-	/* The loaded object (maps shared by the core live in it). */
-	struct bpf_object *(*object)(void *tool);
-	/* Attach; describe the attach points chosen into buf. 0 or -errno (printed). */
+	const struct lt_loader *loader;
+	const struct lt_mode *modes; /* the tool's table of modes */
+	/* Optional: the row of modes the parsed options ask for (default 0). */
+	unsigned int (*mode)(const void *opts);
+	/*
+	 * Optional: after the core attached the skeleton's programs, the tool's
+	 * own attach points (uprobes) and readers. Describe what was chosen
+	 * into how (default: the variant's label). 0 or -errno (printed).
+	 */
 	int (*attach)(void *tool, char *how, size_t sz);
 	/*
 	 * Optional: called every ~50 ms while tracing and once after (final
@@ -46,6 +58,7 @@ struct lt_tool_ops {
 	 * -errno (printed), which stops the session.
 	 */
 	int (*tick)(void *tool, bool final);
+	/* Optional: free the tool's own state; the core destroys the skeleton after. */
 	void (*destroy)(void *tool);
 };
 

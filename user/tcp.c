@@ -35,14 +35,16 @@ struct tcp_opts {
 };
 
 struct tcp_tool {
+	struct lt_tool_core core; /* core.skel: struct tcp_bpf */
 	struct tcp_opts o;
-	const struct lt_common *c;
-	struct tcp_bpf *skel;
-	const char *flavour;
-	const char *wmech; /* --wait: "fentry" or "raw_syscalls" */
 	char frame[160];
 	struct ring_buffer *rb;
 };
+
+static struct tcp_bpf *skel_of(const struct tcp_tool *t)
+{
+	return t->core.skel;
+}
 
 static const char *const wait_ops[TCP_W_NR] = {
 #define TCP_W_NAME(op, name, nr, fd) [TCP_W_##op] = #name,
@@ -186,57 +188,26 @@ static int tcp_configure(void *tool, void *skel, const struct lt_variant *v)
 }
 
 static const struct lt_loader tcp_loader = {
-	.tool = "tcp",
 	.what = "the tcp programs",
 	.skel = &tcp_bpf_ops,
 	.configure = tcp_configure,
 };
-
-static int tcp_load(void *tool, const struct lt_common *c)
-{
-	struct tcp_tool *t = tool;
-	struct lt_loaded l;
-	int err;
-
-	t->c = c;
-	/* --wait: fentry/fexit on the syscalls where the kernel has trampolines. */
-	if (t->o.wait)
-		err = lt_load(&tcp_loader, wait_variants,
-			      sizeof(wait_variants) / sizeof(wait_variants[0]), t, c, &l);
-	else
-		err = lt_load(&tcp_loader, variants, sizeof(variants) / sizeof(variants[0]), t, c,
-			      &l);
-	if (err)
-		return err;
-	t->skel = l.skel;
-	t->flavour = l.variant->name;
-	t->wmech = l.variant->arg & TCP_RAWSYS ? "raw_syscalls" : "fentry";
-	return 0;
-}
-
-static struct bpf_object *tcp_object(void *tool)
-{
-	return ((struct tcp_tool *)tool)->skel->obj;
-}
 
 static int life_event(void *ctx, void *data, size_t len);
 
 static int tcp_attach(void *tool, char *how, size_t sz)
 {
 	struct tcp_tool *t = tool;
-	int err = tcp_bpf__attach(t->skel);
+	const struct lt_variant *v = t->core.variant;
 
-	if (err) {
-		lt_err("cannot attach to the tcp tracepoints (%s): %s", t->flavour, strerror(-err));
-		return err;
-	}
 	if (!t->o.life && !t->o.per_connection)
-		lt_listen_fill(bpf_map__fd(t->skel->maps.lt_listen), &t->c->target);
+		lt_listen_fill(bpf_map__fd(skel_of(t)->maps.lt_listen), &t->core.c->target);
 	if (t->o.life) {
-		t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.tcp_events), life_event, t,
+		t->rb = ring_buffer__new(bpf_map__fd(skel_of(t)->maps.tcp_events), life_event, t,
 					 NULL);
 		if (!t->rb) {
-			err = -errno;
+			int err = -errno;
+
 			lt_err("cannot read the event stream: %s", strerror(-err));
 			return err;
 		}
@@ -244,15 +215,18 @@ static int tcp_attach(void *tool, char *how, size_t sz)
 		       "TX_BYTES", "RX_BYTES", "MS");
 		fflush(stdout);
 	}
-	if (t->o.wait)
-		snprintf(how, sz, "socket syscalls: %s%s%s; tcp_retransmit_skb, tcp_*_reset: %s",
-			 !strcmp(t->wmech, "fentry") ? "fentry/fexit" : "raw_syscalls (",
-			 !strcmp(t->wmech, "fentry") ? "" : t->flavour,
-			 !strcmp(t->wmech, "fentry") ? "" : ")", t->flavour);
+	if (t->o.wait && (v->arg & TCP_RAWSYS))
+		snprintf(how, sz,
+			 "socket syscalls: raw_syscalls (%s); tcp_retransmit_skb, tcp_*_reset: %s",
+			 v->name, v->name);
+	else if (t->o.wait)
+		snprintf(how, sz,
+			 "socket syscalls: fentry/fexit; tcp_retransmit_skb, "
+			 "tcp_*_reset: %s",
+			 v->name);
 	else
 		snprintf(how, sz, "inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: %s",
-			 t->flavour);
-	lt_info("attached: %s", how);
+			 v->name);
 	return 0;
 }
 
@@ -290,7 +264,7 @@ static const char *tcp_aux_frame(void *tool, uint64_t aux)
 	struct tcp_peer p;
 	char peer[80] = "?";
 
-	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.tcp_peers), &id, &p))
+	if (!bpf_map_lookup_elem(bpf_map__fd(skel_of(t)->maps.tcp_peers), &id, &p))
 		peer_str(&p, peer, sizeof(peer));
 	if (a & TCP_EV_WAIT) { /* "[recvfrom 10.0.0.5:5432]", "[epoll_wait]" */
 		uint32_t op = a & 0x3f;
@@ -350,10 +324,10 @@ static int count_cmp(const void *a, const void *b)
  */
 static void print_counts(struct tcp_tool *t)
 {
-	int fd = bpf_map__fd(t->skel->maps.tcp_counts);
+	int fd = bpf_map__fd(skel_of(t)->maps.tcp_counts);
 	struct tcp_count_key key, *prev = NULL;
 	struct count_row *rows = NULL;
-	size_t n = 0, cap = 0, top = t->c->top ? t->c->top : 10;
+	size_t n = 0, cap = 0, top = t->core.c->top ? t->core.c->top : 10;
 	uint64_t rest = 0;
 	char l[80], r[80];
 
@@ -429,7 +403,7 @@ static int tcp_tick(void *tool, bool final)
 		fflush(stdout);
 	}
 
-	if (final && !t->c->quiet)
+	if (final && !t->core.c->quiet)
 		print_counts(t);
 	return 0;
 }
@@ -440,34 +414,37 @@ static void tcp_destroy(void *tool)
 
 	ring_buffer__free(t->rb);
 	t->rb = NULL;
-	tcp_bpf__destroy(t->skel);
-	t->skel = NULL;
 }
+
+#define TCP_MODE(w, u2, st, sm, v)                                                               \
+	{                                                                                        \
+		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm,                \
+		.aux_frame = tcp_aux_frame, .variants = v, .nvariants = sizeof(v) / sizeof(v[0]) \
+	}
 
 /* Connect latency (and --life's stream), --wait, --rtt. */
 static const struct lt_mode modes[] = {
-	{ "us", NULL, "TCP connect latency", LT_STACKS_ASKED, false, false, tcp_aux_frame },
+	TCP_MODE("TCP connect latency", NULL, LT_STACKS_ASKED, false, variants),
 	/* --life: stdout is the stream of closed connections; the profile goes to -o only. */
-	{ "us", NULL, "TCP connect latency", LT_STACKS_ASKED, true, false, tcp_aux_frame },
+	TCP_MODE("TCP connect latency", NULL, LT_STACKS_ASKED, true, variants),
 	/* The caller's stack: the kernel side is syscall entry. */
-	{ "us", "bytes", "time in socket calls", LT_STACKS_USER, false, false, tcp_aux_frame },
+	TCP_MODE("time in socket calls", "bytes", LT_STACKS_USER, false, wait_variants),
 	/* Per peer: segments arrive in softirq, no task's stack. */
-	{ "us", NULL, "smoothed RTT samples", LT_STACKS_NO_USER, false, false, tcp_aux_frame },
+	TCP_MODE("smoothed RTT samples", NULL, LT_STACKS_NO_USER, false, variants),
 };
 
-static const struct lt_mode *tcp_mode(void *tool, const struct lt_common *c)
+static unsigned int tcp_mode(const void *opts)
 {
-	const struct tcp_opts *o = &((struct tcp_tool *)tool)->o;
+	const struct tcp_opts *o = opts;
 
-	(void)c;
-	return &modes[o->rtt ? 3 : o->wait ? 2 : o->life ? 1 : 0];
+	return o->rtt ? 3 : o->wait ? 2 : o->life ? 1 : 0;
 }
 
 static const struct lt_tool_ops tcp_ops = {
 	.name = "tcp",
+	.loader = &tcp_loader,
+	.modes = modes,
 	.mode = tcp_mode,
-	.load = tcp_load,
-	.object = tcp_object,
 	.attach = tcp_attach,
 	.tick = tcp_tick,
 	.destroy = tcp_destroy,
