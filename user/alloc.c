@@ -310,12 +310,6 @@ static int alloc_configure(void *tool, void *skel, const struct lt_variant *v)
 	return 0;
 }
 
-static const struct lt_loader alloc_loader = {
-	.what = "the alloc programs",
-	.skel = &alloc_bpf_ops,
-	.configure = alloc_configure,
-};
-
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -527,7 +521,7 @@ static const char *kernel_frame(void *tool, uint64_t aux)
 #define ALLOC_MODE(u, w, st, own, fr)                                                     \
 	{                                                                                 \
 		.unit = u, .what = w, .stacks = st, .own_interval = own, .aux_frame = fr, \
-		.variants = variants, .nvariants = sizeof(variants) / sizeof(variants[0]) \
+		LT_VARIANTS(variants)                                                     \
 	}
 
 static const struct lt_mode modes[] = {
@@ -548,19 +542,14 @@ static unsigned int alloc_mode(const void *opts)
 	return o->faults ? 2 : o->value_count ? 3 : o->leaks ? 4 : 5;
 }
 
-static const struct lt_tool_ops alloc_ops = {
-	.name = "alloc",
-	.loader = &alloc_loader,
+const struct lt_tool lt_alloc = {
+	.cli = &alloc_cli,
+	.load = { "the alloc programs", &alloc_bpf_ops, alloc_configure },
 	.modes = modes,
 	.mode = alloc_mode,
 	.attach = alloc_attach,
 	.tick = alloc_tick,
 	.destroy = alloc_destroy,
-};
-
-const struct lt_tool lt_alloc = {
-	.cli = &alloc_cli,
-	.ops = &alloc_ops,
 	.size = sizeof(struct alloc_tool),
 	.opts = offsetof(struct alloc_tool, o),
 };

@@ -272,12 +272,6 @@ static int io_configure(void *tool, void *skel, const struct lt_variant *v)
 	return lt_rodata_set(sk->obj, "lt_rq_arg", &rq_arg, sizeof(rq_arg));
 }
 
-static const struct lt_loader io_loader = {
-	.what = "the io programs",
-	.skel = &io_bpf_ops,
-	.configure = io_configure,
-};
-
 static int slow_event(void *ctx, void *data, size_t len);
 
 static int io_attach(void *tool, char *how, size_t sz)
@@ -652,10 +646,10 @@ static const char *io_aux_frame(void *tool, uint64_t aux)
 }
 
 /* Block requests (per disk and op; --stacks: by who submitted), or syscalls. */
-#define IO_MODE(w, u2, st, sm, v)                                                               \
-	{                                                                                       \
-		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm,               \
-		.aux_frame = io_aux_frame, .variants = v, .nvariants = sizeof(v) / sizeof(v[0]) \
+#define IO_MODE(w, u2, st, sm, v)                                                 \
+	{                                                                         \
+		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm, \
+		.aux_frame = io_aux_frame, LT_VARIANTS(v)                         \
 	}
 
 static const struct lt_mode modes[] = {
@@ -676,19 +670,14 @@ static unsigned int io_mode(const void *opts)
 	return o->stacks ? 1 : 0;
 }
 
-static const struct lt_tool_ops io_ops = {
-	.name = "io",
-	.loader = &io_loader,
+const struct lt_tool lt_io = {
+	.cli = &io_cli,
+	.load = { "the io programs", &io_bpf_ops, io_configure },
 	.modes = modes,
 	.mode = io_mode,
 	.attach = io_attach,
 	.tick = io_tick,
 	.destroy = io_destroy,
-};
-
-const struct lt_tool lt_io = {
-	.cli = &io_cli,
-	.ops = &io_ops,
 	.size = sizeof(struct io_tool),
 	.opts = offsetof(struct io_tool, o),
 };

@@ -134,12 +134,6 @@ static int offcpu_configure(void *tool, void *skel, const struct lt_variant *v)
 	return btf ? lt_map_resize(sk->obj, "start", 1) : 0;
 }
 
-static const struct lt_loader offcpu_loader = {
-	.what = "sched_switch",
-	.skel = &offcpu_bpf_ops,
-	.configure = offcpu_configure,
-};
-
 static int offcpu_attach(void *tool, char *how, size_t sz)
 {
 	const struct lt_tool_core *core = tool;
@@ -163,15 +157,7 @@ static const struct lt_mode offcpu_mode = {
 	.unit = "us",
 	.what = "off-CPU time",
 	.aux_frame = offcpu_aux_frame,
-	.variants = variants,
-	.nvariants = sizeof(variants) / sizeof(variants[0]),
-};
-
-static const struct lt_tool_ops offcpu_ops = {
-	.name = "offcpu",
-	.loader = &offcpu_loader,
-	.modes = &offcpu_mode,
-	.attach = offcpu_attach,
+	LT_VARIANTS(variants),
 };
 
 static void offcpu_defaults(void *opts)
@@ -184,7 +170,9 @@ static void offcpu_defaults(void *opts)
 
 const struct lt_tool lt_offcpu = {
 	.cli = &offcpu_cli,
-	.ops = &offcpu_ops,
+	.load = { "sched_switch", &offcpu_bpf_ops, offcpu_configure },
+	.modes = &offcpu_mode,
+	.attach = offcpu_attach,
 	.size = sizeof(struct offcpu_tool),
 	.opts = offsetof(struct offcpu_tool, o),
 	.defaults = offcpu_defaults,

@@ -207,11 +207,11 @@ static bool untabled(void *ctx, const char *module)
 	return lt_unwinder__file_untabled(ctx, module);
 }
 
-static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *obj,
-		  struct lt_profile *p, struct lt_symbolizer *s, struct lt_unwinder *unw,
-		  struct live *live, struct lt_output *out, const struct lt_common *c, double t0)
+static int finish(const struct lt_tool *t, void *tool, struct bpf_object *obj, struct lt_profile *p,
+		  struct lt_symbolizer *s, struct lt_unwinder *unw, struct live *live,
+		  struct lt_output *out, const struct lt_common *c, double t0)
 {
-	int err = ops->tick ? ops->tick(tool, true) : 0;
+	int err = t->tick ? t->tick(tool, true) : 0;
 
 	err = err ?: lt_stacks_collect(obj, p, c->interval > 0, unw);
 	p->duration_s = now_s() - t0;
@@ -239,7 +239,8 @@ static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *
 	if (!c->quiet) {
 		lt_summary_print(stderr, p, c->top);
 		if (out && lt_output__path(out))
-			fprintf(stderr, "latprof %s: wrote %s\n", ops->name, lt_output__path(out));
+			fprintf(stderr, "latprof %s: wrote %s\n", t->cli->name,
+				lt_output__path(out));
 	}
 	lt_stacks_report_lost(p, unw ? lt_unwinder__stats(unw) : NULL,
 			      live->pw ? lt_procwatch__lost(live->pw) : 0);
@@ -249,25 +250,25 @@ static int finish(const struct lt_tool_ops *ops, void *tool, struct bpf_object *
 }
 
 /* The skeleton's programs, then the tool's own attach points; how: what was chosen. */
-static int attach(const struct lt_tool_ops *ops, void *tool, char *how, size_t sz)
+static int attach(const struct lt_tool *t, void *tool, char *how, size_t sz)
 {
 	struct lt_tool_core *core = tool;
-	int err = ops->loader->skel->attach(core->skel);
+	int err = t->load.skel->attach(core->skel);
 
 	if (err) {
-		lt_err("cannot attach %s (%s): %s", ops->loader->what, core->variant->label,
+		lt_err("cannot attach %s (%s): %s", t->load.what, core->variant->label,
 		       strerror(-err));
 		return err;
 	}
-	snprintf(how, sz, "%s: %s; user stacks: %s", ops->loader->what, core->variant->label,
+	snprintf(how, sz, "%s: %s; user stacks: %s", t->load.what, core->variant->label,
 		 lt_ustack_desc(core));
-	err = ops->attach ? ops->attach(tool, how, sz) : 0;
+	err = t->attach ? t->attach(tool, how, sz) : 0;
 	if (!err)
 		lt_info("attached: %s", how);
 	return err;
 }
 
-static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode, void *tool,
+static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void *tool,
 		       const struct lt_common *c)
 {
 	struct lt_symbolizer *syms = NULL;
@@ -283,7 +284,7 @@ static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode
 	double t0, next_iv, next_bpf, next_prune;
 	int err;
 
-	lt_profile__init(&prof, ops->name, mode->unit, mode->what);
+	lt_profile__init(&prof, t->cli->name, mode->unit, mode->what);
 	prof.aux_frame = mode->aux_frame;
 	prof.aux_ctx = tool;
 	prof.unit2 = mode->unit2;
@@ -319,10 +320,10 @@ static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode
 	}
 
 	core->c = &cc;
-	err = lt_load(ops->name, ops->loader, mode->variants, mode->nvariants, tool, core);
+	err = lt_load(t->cli->name, &t->load, mode->variants, mode->nvariants, tool, core);
 	if (err)
 		goto out_tool;
-	obj = ops->loader->skel->obj(core->skel);
+	obj = t->load.skel->obj(core->skel);
 	err = lt_target_fill_maps(&c->target, obj);
 	if (err)
 		goto out_tool;
@@ -339,7 +340,7 @@ static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode
 			us->tables, us->rows, us->rows_cap, us->fp_files, us->failed, us->procs,
 			us->maps_cap);
 	}
-	err = attach(ops, tool, how, sizeof(how));
+	err = attach(t, tool, how, sizeof(how));
 	if (err)
 		goto out_tool;
 	/* BPF programs in kernel stacks keep their names even if unloaded later. */
@@ -349,7 +350,7 @@ static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (!c->quiet) {
-		fprintf(stderr, "latprof %s: attached (%s); tracing %s", ops->name, how,
+		fprintf(stderr, "latprof %s: attached (%s); tracing %s", t->cli->name, how,
 			prof.target);
 		if (c->duration)
 			fprintf(stderr, " for %g s\n", c->duration);
@@ -369,7 +370,7 @@ static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode
 		if (next_iv && now >= next_iv) {
 			struct lt_profile iv;
 
-			lt_profile__init(&iv, ops->name, mode->unit, mode->what);
+			lt_profile__init(&iv, t->cli->name, mode->unit, mode->what);
 			iv.aux_frame = mode->aux_frame;
 			iv.aux_ctx = tool;
 			iv.unit2 = mode->unit2;
@@ -390,7 +391,7 @@ static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode
 					now - t0);
 			break;
 		}
-		if (ops->tick && (err = ops->tick(tool, false)))
+		if (t->tick && (err = t->tick(tool, false)))
 			goto out_tool;
 		if (!c->stacks.user_only && now >= next_bpf) {
 			lt_symbolizer__snapshot_bpf(syms);
@@ -426,16 +427,16 @@ static int session_run(const struct lt_tool_ops *ops, const struct lt_mode *mode
 			goto out_tool;
 	}
 	err = live_drain(&live);
-	err = err ?: finish(ops, tool, obj, &prof, syms, unw, &live, out, c, t0);
+	err = err ?: finish(t, tool, obj, &prof, syms, unw, &live, out, c, t0);
 
 out_tool:
 	lt_unwinder__free(unw);
 	lt_procwatch__free(live.pw);
 	free(live.dirty);
-	if (ops->destroy)
-		ops->destroy(tool);
+	if (t->destroy)
+		t->destroy(tool);
 	if (core->skel)
-		ops->loader->skel->destroy(core->skel);
+		t->load.skel->destroy(core->skel);
 	core->skel = NULL;
 	lt_symbolizer__free(syms);
 out_output:
@@ -464,7 +465,7 @@ int lt_tool_main(const struct lt_tool *t, int argc, char **argv)
 		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
 	}
 	lt_set_verbose(c.verbose);
-	mode = &t->ops->modes[t->ops->mode ? t->ops->mode((char *)tool + t->opts) : 0];
+	mode = &t->modes[t->mode ? t->mode((char *)tool + t->opts) : 0];
 	if (mode->stacks != LT_STACKS_ASKED) {
 		c.stacks.user_only = mode->stacks == LT_STACKS_USER;
 		c.stacks.kernel_only = mode->stacks == LT_STACKS_NO_USER;
@@ -472,7 +473,7 @@ int lt_tool_main(const struct lt_tool *t, int argc, char **argv)
 	c.no_profile_output = mode->stream;
 	if (mode->own_interval)
 		c.interval = 0;
-	err = session_run(t->ops, mode, tool, &c);
+	err = session_run(t, mode, tool, &c);
 	free(tool);
 	return err;
 }

@@ -34,15 +34,27 @@ struct lt_mode {
 	size_t nvariants;
 };
 
+/* In a struct lt_mode initializer: the array v as its variants. */
+#define LT_VARIANTS(v) .variants = (v), .nvariants = sizeof(v) / sizeof((v)[0])
+
 /*
- * A tool's hooks. The core loads the tool's skeleton (lt_load() with the
- * mode's variants and the tool's loader), attaches its programs, runs the
- * session and destroys the skeleton; the tool's state begins with a struct
- * lt_tool_core, where the core keeps the skeleton.
+ * The one global: SIGINT/SIGTERM received (1 ends the trace; 2, a second
+ * one, also ends symbolization at once).
  */
-struct lt_tool_ops {
-	const char *name;
-	const struct lt_loader *loader;
+extern volatile sig_atomic_t lt_exiting;
+
+/* Seconds symbolization may take before frames not yet named stay module+offset. */
+#define LT_SYMBOLIZE_BUDGET_S 30
+
+/*
+ * A tool: its options, its BPF skeleton, its table of modes and a few hooks.
+ * The core loads the skeleton (lt_load() with the mode's variants), attaches
+ * its programs, runs the session and destroys the skeleton; the tool's state
+ * begins with a struct lt_tool_core, where the core keeps the skeleton.
+ */
+struct lt_tool {
+	const struct lt_cli_tool *cli; /* its name, options and help */
+	struct lt_loader load; /* its skeleton and rodata */
 	const struct lt_mode *modes; /* the tool's table of modes */
 	/* Optional: the row of modes the parsed options ask for (default 0). */
 	unsigned int (*mode)(const void *opts);
@@ -60,21 +72,6 @@ struct lt_tool_ops {
 	int (*tick)(void *tool, bool final);
 	/* Optional: free the tool's own state; the core destroys the skeleton after. */
 	void (*destroy)(void *tool);
-};
-
-/*
- * The one global: SIGINT/SIGTERM received (1 ends the trace; 2, a second
- * one, also ends symbolization at once).
- */
-extern volatile sig_atomic_t lt_exiting;
-
-/* Seconds symbolization may take before frames not yet named stay module+offset. */
-#define LT_SYMBOLIZE_BUDGET_S 30
-
-/* A tool as main.c runs it: its options, its hooks, and its state. */
-struct lt_tool {
-	const struct lt_cli_tool *cli;
-	const struct lt_tool_ops *ops;
 	size_t size; /* of the tool's state, zeroed before use */
 	size_t opts; /* offset in it of the options lt_cli_parse() fills */
 	void (*defaults)(void *opts); /* option defaults other than zero, or NULL */

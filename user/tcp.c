@@ -187,12 +187,6 @@ static int tcp_configure(void *tool, void *skel, const struct lt_variant *v)
 	return 0;
 }
 
-static const struct lt_loader tcp_loader = {
-	.what = "the tcp programs",
-	.skel = &tcp_bpf_ops,
-	.configure = tcp_configure,
-};
-
 static int life_event(void *ctx, void *data, size_t len);
 
 static int tcp_attach(void *tool, char *how, size_t sz)
@@ -416,10 +410,10 @@ static void tcp_destroy(void *tool)
 	t->rb = NULL;
 }
 
-#define TCP_MODE(w, u2, st, sm, v)                                                               \
-	{                                                                                        \
-		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm,                \
-		.aux_frame = tcp_aux_frame, .variants = v, .nvariants = sizeof(v) / sizeof(v[0]) \
+#define TCP_MODE(w, u2, st, sm, v)                                                \
+	{                                                                         \
+		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm, \
+		.aux_frame = tcp_aux_frame, LT_VARIANTS(v)                        \
 	}
 
 /* Connect latency (and --life's stream), --wait, --rtt. */
@@ -440,19 +434,14 @@ static unsigned int tcp_mode(const void *opts)
 	return o->rtt ? 3 : o->wait ? 2 : o->life ? 1 : 0;
 }
 
-static const struct lt_tool_ops tcp_ops = {
-	.name = "tcp",
-	.loader = &tcp_loader,
+const struct lt_tool lt_tcp = {
+	.cli = &tcp_cli,
+	.load = { "the tcp programs", &tcp_bpf_ops, tcp_configure },
 	.modes = modes,
 	.mode = tcp_mode,
 	.attach = tcp_attach,
 	.tick = tcp_tick,
 	.destroy = tcp_destroy,
-};
-
-const struct lt_tool lt_tcp = {
-	.cli = &tcp_cli,
-	.ops = &tcp_ops,
 	.size = sizeof(struct tcp_tool),
 	.opts = offsetof(struct tcp_tool, o),
 };
