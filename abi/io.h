@@ -33,11 +33,16 @@ enum io_phase {
 	IO_PHASE_QUEUE,
 };
 
-/* lt_stack_key.aux of a block I/O sample. */
-#define IO_AUX(op, flags, phase) ((op) | (flags) << 8 | (phase) << 16)
-#define IO_AUX_OP(aux) ((aux)&0xff)
-#define IO_AUX_FLAGS(aux) (((aux) >> 8) & 0xff)
-#define IO_AUX_PHASE(aux) (((aux) >> 16) & 0xff)
+/*
+ * lt_stack_key.aux of an io sample: a block request's operation, flags and
+ * phase; a syscall's op and whether it failed.
+ */
+#define IO_AUX_FIELDS(X)                                              \
+	X(op, 0, 8) /* block: enum io_op; syscalls: enum io_sys_op */ \
+	X(flags, 8, 8) /* block: IO_F_* */                            \
+	X(phase, 16, 2) /* block: enum io_phase */                    \
+	X(failed, 18, 1) /* syscalls: the call returned an error */
+LT_AUX_DEFINE(io_aux, IO_AUX_FIELDS)
 
 /*
  * Syscall mode: the calls timed, the one list of them:
@@ -67,8 +72,6 @@ enum io_sys_op {
 #undef IO_SYS_ENUM
 		IO_SYS_NR_OPS,
 };
-
-#define IO_SYS_AUX_FAILED 0x100 /* lt_stack_key.aux: the call returned an error */
 
 #define IO_PATH_DEPTH 8 /* dentry names kept, from the file up */
 #define IO_NAME_LEN 48

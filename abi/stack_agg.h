@@ -55,6 +55,32 @@ static inline __attribute__((always_inline)) __u32 lt_hist_slot(__u64 v)
 	return s < LT_HIST_SLOTS ? s : LT_HIST_SLOTS - 1;
 }
 
+/*
+ * A tool's lt_stack_key.aux as named fields, with one encoder (BPF) and one
+ * decoder (user space) made from one list: FIELDS(X) lists
+ * X(name, first bit, bits). LT_AUX_DEFINE(io_aux, IO_AUX_FIELDS) makes
+ * struct io_aux, io_aux_encode(struct io_aux) and io_aux_decode(__u32).
+ * A field's value is cut to its bits.
+ */
+#define LT_AUX_MASK(bits) ((__u32)((1ULL << (bits)) - 1))
+#define LT_AUX_MEMBER(name, shift, bits) __u32 name;
+#define LT_AUX_PACK(name, shift, bits) | ((a.name & LT_AUX_MASK(bits)) << (shift))
+#define LT_AUX_UNPACK(name, shift, bits) a.name = (v >> (shift)) & LT_AUX_MASK(bits);
+#define LT_AUX_DEFINE(type, FIELDS)                                                     \
+	struct type {                                                                   \
+		FIELDS(LT_AUX_MEMBER)                                                   \
+	};                                                                              \
+	static inline __attribute__((always_inline)) __u32 type##_encode(struct type a) \
+	{                                                                               \
+		return 0 FIELDS(LT_AUX_PACK);                                           \
+	}                                                                               \
+	static inline __attribute__((always_inline)) struct type type##_decode(__u32 v) \
+	{                                                                               \
+		struct type a;                                                          \
+		FIELDS(LT_AUX_UNPACK)                                                   \
+		return a;                                                               \
+	}
+
 /* No stack captured (filtered by -U/-K, kernel thread, or lost: see stats). */
 #define LT_NO_KSTACK (-1)
 #define LT_NO_USTACK 0ULL

@@ -12,11 +12,12 @@
 
 enum tcp_event {
 	TCP_EV_CONNECT, /* SYN_SENT -> ESTABLISHED: latency */
-	TCP_EV_CONNECT_FAILED, /* SYN_SENT -> CLOSE: time to failure; aux has the errno */
+	TCP_EV_CONNECT_FAILED, /* SYN_SENT -> CLOSE: time to failure, with the errno */
 	TCP_EV_RETRANSMIT,
 	TCP_EV_SEND_RESET,
 	TCP_EV_RECV_RESET,
 	TCP_EV_RTT, /* --rtt: a smoothed RTT sample of the peer, in us */
+	TCP_EV_WAIT, /* --wait: time in a socket call */
 };
 
 /*
@@ -54,12 +55,13 @@ enum tcp_wait_op {
 		TCP_W_NR,
 };
 
-#define TCP_EV_WAIT 0x80 /* aux: a --wait sample; the low bits are the tcp_wait_op */
-#define TCP_WAIT_FAILED 0x40 /* aux: the call returned an error */
-
-#define TCP_AUX(ev, err) ((ev) | (err) << 8)
-#define TCP_AUX_EV(aux) ((aux)&0xff)
-#define TCP_AUX_ERR(aux) (((aux) >> 8) & 0xffff)
+/* lt_stack_key.aux of a tcp sample (aux2 is the peer, below). */
+#define TCP_AUX_FIELDS(X)                                              \
+	X(event, 0, 8) /* enum tcp_event */                            \
+	X(op, 8, 7) /* TCP_EV_WAIT: enum tcp_wait_op */                \
+	X(failed, 15, 1) /* TCP_EV_WAIT: the call returned an error */ \
+	X(err, 16, 16) /* TCP_EV_CONNECT_FAILED: the socket's errno */
+LT_AUX_DEFINE(tcp_aux, TCP_AUX_FIELDS)
 
 /* An endpoint: IPv4 addresses are in the first 4 bytes of addr. */
 struct tcp_addr {

@@ -234,14 +234,12 @@ static __always_inline void rq_complete(struct request *rq)
 		k.kstack = r->owner.kstack;
 		k.ustack = r->owner.ustack;
 		__builtin_memcpy(k.comm, r->owner.comm, sizeof(k.comm));
-	} else {
-		/* Per disk: the comm slot carries its name (vda, nvme0n1). */
-		bpf_probe_read_kernel_str(k.comm, sizeof(k.comm), disk->disk_name);
-	}
-	k.aux = IO_AUX(op, fl, IO_PHASE_DEVICE);
+	} /* else per disk (aux2): user space names it (io_aux_root) */
+	k.aux = io_aux_encode((struct io_aux){ .op = op, .flags = fl, .phase = IO_PHASE_DEVICE });
 	lt_agg_add(&k, (now - r->issue_ns) / 1000);
 	if (r->insert_ns && r->insert_ns <= r->issue_ns) {
-		k.aux = IO_AUX(op, fl, IO_PHASE_QUEUE);
+		k.aux = io_aux_encode(
+			(struct io_aux){ .op = op, .flags = fl, .phase = IO_PHASE_QUEUE });
 		lt_agg_add(&k, (r->issue_ns - r->insert_ns) / 1000);
 	}
 out:
@@ -562,7 +560,8 @@ static __always_inline void sys_exit_ret(long ret)
 	if (c->op == IO_SYS_OPENAT && ret >= 0)
 		c->obj = note_fd(tgid, (__s32)ret); /* the file it opened */
 	if (lat >= min_lat_ns) {
-		lt_call_key(c, &k, c->op | (ret < 0 ? IO_SYS_AUX_FAILED : 0));
+		lt_call_key(c, &k,
+			    io_aux_encode((struct io_aux){ .op = c->op, .failed = ret < 0 }));
 		lt_agg_add2(&k, lat / 1000, ret > 0 && c->op != IO_SYS_OPENAT ? (__u64)ret : 0);
 	}
 	if (slower_ns && lat >= slower_ns) {

@@ -269,9 +269,10 @@ static __always_inline void set_state(void *ctx, const struct sock *sk, int old,
 		__builtin_memcpy(k.comm, s->comm, sizeof(k.comm));
 		k.aux2 = peer_id(&r, 0); /* connect(): ours, to the peer's port */
 		if (new == TCP_ESTABLISHED)
-			k.aux = TCP_AUX(TCP_EV_CONNECT, 0);
+			k.aux = tcp_aux_encode((struct tcp_aux){ .event = TCP_EV_CONNECT });
 		else /* CLOSE: refused, reset, timed out: the socket's error says which */
-			k.aux = TCP_AUX(TCP_EV_CONNECT_FAILED, BPF_CORE_READ(sk, sk_err) & 0xffff);
+			k.aux = tcp_aux_encode((struct tcp_aux){
+				.event = TCP_EV_CONNECT_FAILED, .err = BPF_CORE_READ(sk, sk_err) });
 		lt_agg_add(&k, (now - s->ts) / 1000);
 	}
 	bpf_map_delete_elem(&tcp_starts, &key);
@@ -455,7 +456,8 @@ static __always_inline void wait_exit(long ret)
 	} else if (filter_lport || filter_rport) {
 		goto out;
 	}
-	aux = TCP_EV_WAIT | c->op | (ret < 0 ? TCP_WAIT_FAILED << 8 : 0);
+	aux = tcp_aux_encode(
+		(struct tcp_aux){ .event = TCP_EV_WAIT, .op = c->op, .failed = ret < 0 });
 	lt_call_key(c, &k, aux);
 	lt_agg_add2(&k, lat / 1000,
 		    ret > 0 && c->op != TCP_W_ACCEPT && c->op != TCP_W_ACCEPT4 &&
@@ -494,9 +496,8 @@ static __always_inline void rtt_sample(const struct sock *sk)
 	if (!srtt)
 		return;
 	k.kstack = LT_NO_KSTACK;
-	k.aux = TCP_AUX(TCP_EV_RTT, 0);
+	k.aux = tcp_aux_encode((struct tcp_aux){ .event = TCP_EV_RTT });
 	k.aux2 = conn_peer(&l, &r);
-	__builtin_memcpy(k.comm, "[rtt]", 6);
 	lt_agg_add(&k, srtt);
 }
 

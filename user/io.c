@@ -626,30 +626,37 @@ static const char *io_aux_frame(void *tool, uint64_t aux)
 
 	static const char *const ops[] = { "read",    "write",	      "flush",
 					   "discard", "write-zeroes", "other" };
-	uint32_t a = (uint32_t)aux, fl = IO_AUX_FLAGS(a), op = IO_AUX_OP(a);
+	struct io_aux a = io_aux_decode((uint32_t)aux);
+	uint32_t fl = a.flags;
 
 	/* Syscall mode: "[pread64 /var/lib/db/data]", with "failed" for errors. */
 	if (t->o.syscalls) {
-		uint32_t sop = a & 0xff;
-
 		snprintf(t->frame, sizeof(t->frame), "[%s%s %s]",
-			 sop < IO_SYS_NR_OPS ? sys_ops[sop] : "?",
-			 a & IO_SYS_AUX_FAILED ? " failed" : "", name_file(t, aux >> 32));
+			 a.op < IO_SYS_NR_OPS ? sys_ops[a.op] : "?", a.failed ? " failed" : "",
+			 name_file(t, aux >> 32));
 		return t->frame;
 	}
 	snprintf(t->frame, sizeof(t->frame), "[%s %s%s%s%s%s%s %s]", dev_name(t, aux >> 32),
-		 ops[op < 6 ? op : 5], fl & IO_F_SYNC ? ",sync" : "", fl & IO_F_META ? ",meta" : "",
-		 fl & IO_F_FUA ? ",fua" : "", fl & IO_F_PREFLUSH ? ",preflush" : "",
-		 fl & IO_F_WRITEBACK ? ",writeback" : "",
-		 IO_AUX_PHASE(a) == IO_PHASE_QUEUE ? "queued" : "in device");
+		 ops[a.op < 6 ? a.op : 5], fl & IO_F_SYNC ? ",sync" : "",
+		 fl & IO_F_META ? ",meta" : "", fl & IO_F_FUA ? ",fua" : "",
+		 fl & IO_F_PREFLUSH ? ",preflush" : "", fl & IO_F_WRITEBACK ? ",writeback" : "",
+		 a.phase == IO_PHASE_QUEUE ? "queued" : "in device");
 	return t->frame;
 }
 
+/* A block sample no task was charged with: its disk's name (vda, nvme0n1). */
+static const char *io_aux_root(void *tool, uint64_t aux)
+{
+	struct io_tool *t = tool;
+
+	return t->o.syscalls ? NULL : dev_name(t, aux >> 32);
+}
+
 /* Block requests (per disk and op; --stacks: by who submitted), or syscalls. */
-#define IO_MODE(w, u2, st, sm, v)                                                 \
-	{                                                                         \
-		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm, \
-		.aux_frame = io_aux_frame, LT_VARIANTS(v)                         \
+#define IO_MODE(w, u2, st, sm, v)                                                  \
+	{                                                                          \
+		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm,  \
+		.aux_frame = io_aux_frame, .aux_root = io_aux_root, LT_VARIANTS(v) \
 	}
 
 static const struct lt_mode modes[] = {

@@ -86,6 +86,11 @@ struct lt_profile {
 	 * string may be reused by the next call. aux_ctx is its first argument.
 	 */
 	const char *(*aux_frame)(void *ctx, uint64_t aux);
+	/*
+	 * Optional, while collecting from the kernel: the comm of a sample that
+	 * has none (no task is charged with it: a disk, a peer's RTT).
+	 */
+	const char *(*aux_root)(void *ctx, uint64_t aux);
 	void *aux_ctx;
 	uint64_t stats[LT_STAT_NR];
 	/*

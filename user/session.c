@@ -249,6 +249,17 @@ static int finish(const struct lt_tool *t, void *tool, struct bpf_object *obj, s
 	return 0;
 }
 
+/* An empty profile of the tool's mode. */
+static void profile_init(struct lt_profile *p, const struct lt_tool *t, const struct lt_mode *mode,
+			 void *tool)
+{
+	lt_profile__init(p, t->cli->name, mode->unit, mode->what);
+	p->unit2 = mode->unit2;
+	p->aux_frame = mode->aux_frame;
+	p->aux_root = mode->aux_root;
+	p->aux_ctx = tool;
+}
+
 /* The skeleton's programs, then the tool's own attach points; how: what was chosen. */
 static int attach(const struct lt_tool *t, void *tool, char *how, size_t sz)
 {
@@ -284,10 +295,7 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 	double t0, next_iv, next_bpf, next_prune;
 	int err;
 
-	lt_profile__init(&prof, t->cli->name, mode->unit, mode->what);
-	prof.aux_frame = mode->aux_frame;
-	prof.aux_ctx = tool;
-	prof.unit2 = mode->unit2;
+	profile_init(&prof, t, mode, tool);
 	lt_target_describe(&c->target, prof.target, sizeof(prof.target));
 
 	err = lt_env_check();
@@ -370,10 +378,7 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 		if (next_iv && now >= next_iv) {
 			struct lt_profile iv;
 
-			lt_profile__init(&iv, t->cli->name, mode->unit, mode->what);
-			iv.aux_frame = mode->aux_frame;
-			iv.aux_ctx = tool;
-			iv.unit2 = mode->unit2;
+			profile_init(&iv, t, mode, tool);
 			memcpy(iv.target, prof.target, sizeof(iv.target));
 			iv.duration_s = c->interval;
 			err = lt_stacks_collect(obj, &iv, true, unw);

@@ -29,6 +29,8 @@ struct lt_mode {
 	bool own_interval; /* the tool reads -i itself (its tick): no interval summaries */
 	/* Pseudo-frame for a sample's aux (ctx: the tool), or NULL. */
 	const char *(*aux_frame)(void *tool, uint64_t aux);
+	/* The root frame (comm) of a sample no task is charged with, or NULL. */
+	const char *(*aux_root)(void *tool, uint64_t aux);
 	/* The ways of loading this mode's programs, in order of preference. */
 	const struct lt_variant *variants;
 	size_t nvariants;

@@ -118,6 +118,8 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
 	for (size_t i = 0; !err && i < nkeys; i++) {
 		const struct lt_stack_key *key = &keys[i];
 		struct lt_sample *smp;
+		const char *comm;
+		uint64_t aux;
 		uint32_t nu, nk;
 
 		/* With clear, read and delete atomically so no increment is lost. */
@@ -133,8 +135,12 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
 			for (nu = 0; nu < LT_MAX_STACK_DEPTH && ust->ips[nu];)
 				nu++;
 		nk = read_kstack(kfd, key->kstack, kips);
-		smp = lt_profile__get(p, key->tgid, key->pid, (uint64_t)key->aux2 << 32 | key->aux,
-				      key->comm, (const uint64_t *)ust->ips, nu, kips, nk);
+		aux = (uint64_t)key->aux2 << 32 | key->aux;
+		comm = key->comm;
+		if (!comm[0] && p->aux_root)
+			comm = p->aux_root(p->aux_ctx, aux) ?: comm;
+		smp = lt_profile__get(p, key->tgid, key->pid, aux, comm, (const uint64_t *)ust->ips,
+				      nu, kips, nk);
 		if (!smp) {
 			err = -ENOMEM;
 			break;

@@ -254,31 +254,32 @@ static const char *errno_name(unsigned int e)
 static const char *tcp_aux_frame(void *tool, uint64_t aux)
 {
 	struct tcp_tool *t = tool;
-	uint32_t a = (uint32_t)aux, id = aux >> 32;
+	struct tcp_aux a = tcp_aux_decode((uint32_t)aux);
+	uint32_t id = aux >> 32;
 	struct tcp_peer p;
 	char peer[80] = "?";
 
 	if (!bpf_map_lookup_elem(bpf_map__fd(skel_of(t)->maps.tcp_peers), &id, &p))
 		peer_str(&p, peer, sizeof(peer));
-	if (a & TCP_EV_WAIT) { /* "[recvfrom 10.0.0.5:5432]", "[epoll_wait]" */
-		uint32_t op = a & 0x3f;
-
+	if (a.event == TCP_EV_WAIT) /* "[recvfrom 10.0.0.5:5432]", "[epoll_wait]" */
 		snprintf(t->frame, sizeof(t->frame), "[%s%s%s%s]",
-			 op < TCP_W_NR ? wait_ops[op] : "?",
-			 a & (TCP_WAIT_FAILED << 8) ? " failed" : "", id ? " " : "",
-			 id ? peer : "");
-		return t->frame;
-	}
-	if (TCP_AUX_EV(a) == TCP_EV_RTT) {
+			 a.op < TCP_W_NR ? wait_ops[a.op] : "?", a.failed ? " failed" : "",
+			 id ? " " : "", id ? peer : "");
+	else if (a.event == TCP_EV_RTT)
 		snprintf(t->frame, sizeof(t->frame), "[rtt %s]", peer);
-		return t->frame;
-	}
-	if (TCP_AUX_EV(a) == TCP_EV_CONNECT_FAILED)
-		snprintf(t->frame, sizeof(t->frame), "[connect failed (%s) %s]",
-			 errno_name(TCP_AUX_ERR(a)), peer);
+	else if (a.event == TCP_EV_CONNECT_FAILED)
+		snprintf(t->frame, sizeof(t->frame), "[connect failed (%s) %s]", errno_name(a.err),
+			 peer);
 	else
 		snprintf(t->frame, sizeof(t->frame), "[connect %s]", peer);
 	return t->frame;
+}
+
+/* An RTT sample is the peer's, no task's: "[rtt]" at the root. */
+static const char *tcp_aux_root(void *tool, uint64_t aux)
+{
+	(void)tool;
+	return tcp_aux_decode((uint32_t)aux).event == TCP_EV_RTT ? "[rtt]" : NULL;
 }
 
 static const char *event_name(uint32_t ev)
@@ -410,10 +411,10 @@ static void tcp_destroy(void *tool)
 	t->rb = NULL;
 }
 
-#define TCP_MODE(w, u2, st, sm, v)                                                \
-	{                                                                         \
-		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm, \
-		.aux_frame = tcp_aux_frame, LT_VARIANTS(v)                        \
+#define TCP_MODE(w, u2, st, sm, v)                                                   \
+	{                                                                            \
+		.unit = "us", .unit2 = u2, .what = w, .stacks = st, .stream = sm,    \
+		.aux_frame = tcp_aux_frame, .aux_root = tcp_aux_root, LT_VARIANTS(v) \
 	}
 
 /* Connect latency (and --life's stream), --wait, --rtt. */

@@ -60,6 +60,8 @@ n=$(sum "$rsel" count "$TMP/r.json")
 check "--rtt: RTT samples for 127.0.0.1:$((PORT + 1)) ($n, at least the 5 replies)" [ "$n" -ge 5 ]
 hi=$(jq "[.stacks[] | select($rsel) | .hist[] | .[1]] | max" "$TMP/r.json")
 check "--rtt: loopback RTT under 1 ms (highest bucket ends at $hi us)" [ "${hi:-999999}" -le 1000 ]
+roots=$(jq -r "[.stacks[] | select($rsel) | .comm] | unique | join(\",\")" "$TMP/r.json")
+check "--rtt: no task's, so the root is [rtt] ($roots)" [ "$roots" = "[rtt]" ]
 "$LATPROF" tcp --rtt -p 1 -d 1 2>"$TMP/rp.err"
 check "--rtt with -p: usage error saying to use -L/-D" grep -q "pick connections with -L/-D" "$TMP/rp.err"
 
