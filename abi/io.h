@@ -8,6 +8,7 @@
 #define LT_IO_H
 #include "lt_types.h"
 #include "stack_agg.h"
+#include "syscall_list.h"
 
 /* The operation of a request, from REQ_OP_* (cmd_flags & REQ_OP_MASK). */
 enum io_op {
@@ -46,31 +47,28 @@ LT_AUX_DEFINE(io_aux, IO_AUX_FIELDS)
 
 /*
  * Syscall mode: the calls timed, the one list of them:
- * X(OP, name, x86_64 syscall number, 1 when it has a file offset, in the
- * fourth argument, or the second for sync_file_range). It makes enum
- * io_sys_op (IO_SYS_OP), the names user space prints, the number-to-op
- * switch and the fentry/fexit pairs (bpf/io.bpf.c).
+ * X(IO_SYS_OP, name, x86_64 number, 1 when it has a file offset, in the
+ * fourth argument, or the second for sync_file_range), as syscall_list.h
+ * describes. It makes enum io_sys_op, the names user space prints, the
+ * number-to-op switch and the fentry/fexit pairs (bpf/io.bpf.c).
  */
-#define IO_SYS_CALLS(X)                             \
-	X(READ, read, 0, 0)                         \
-	X(WRITE, write, 1, 0)                       \
-	X(PREAD64, pread64, 17, 1)                  \
-	X(PWRITE64, pwrite64, 18, 1)                \
-	X(READV, readv, 19, 0)                      \
-	X(WRITEV, writev, 20, 0)                    \
-	X(PREADV, preadv, 295, 1)                   \
-	X(PWRITEV, pwritev, 296, 1)                 \
-	X(FSYNC, fsync, 74, 0)                      \
-	X(FDATASYNC, fdatasync, 75, 0)              \
-	X(SYNC_FILE_RANGE, sync_file_range, 277, 1) \
-	X(OPENAT, openat, 257, 0)                   \
-	X(IO_URING_ENTER, io_uring_enter, 426, 0)
+#define IO_SYS_CALLS(X)                                    \
+	X(IO_SYS_READ, read, 0, 0)                         \
+	X(IO_SYS_WRITE, write, 1, 0)                       \
+	X(IO_SYS_PREAD64, pread64, 17, 1)                  \
+	X(IO_SYS_PWRITE64, pwrite64, 18, 1)                \
+	X(IO_SYS_READV, readv, 19, 0)                      \
+	X(IO_SYS_WRITEV, writev, 20, 0)                    \
+	X(IO_SYS_PREADV, preadv, 295, 1)                   \
+	X(IO_SYS_PWRITEV, pwritev, 296, 1)                 \
+	X(IO_SYS_FSYNC, fsync, 74, 0)                      \
+	X(IO_SYS_FDATASYNC, fdatasync, 75, 0)              \
+	X(IO_SYS_SYNC_FILE_RANGE, sync_file_range, 277, 1) \
+	X(IO_SYS_OPENAT, openat, 257, 0)                   \
+	X(IO_SYS_IO_URING_ENTER, io_uring_enter, 426, 0)
 
 enum io_sys_op {
-#define IO_SYS_ENUM(op, name, nr, pos) IO_SYS_##op,
-	IO_SYS_CALLS(IO_SYS_ENUM)
-#undef IO_SYS_ENUM
-		IO_SYS_NR_OPS,
+	IO_SYS_CALLS(LT_SYSCALL_ENUM) IO_SYS_NR_OPS,
 };
 
 #define IO_PATH_DEPTH 8 /* dentry names kept, from the file up */

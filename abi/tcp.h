@@ -9,6 +9,7 @@
 #define LT_TCP_H
 #include "lt_types.h"
 #include "stack_agg.h"
+#include "syscall_list.h"
 
 enum tcp_event {
 	TCP_EV_CONNECT, /* SYN_SENT -> ESTABLISHED: latency */
@@ -22,37 +23,34 @@ enum tcp_event {
 
 /*
  * --wait: the socket calls timed, the one list of them:
- * X(OP, name, x86_64 syscall number, 1 when the first argument is an fd).
- * It makes enum tcp_wait_op (TCP_W_OP), the names user space prints, the
- * number-to-op switch and the fentry/fexit pairs (bpf/tcp.bpf.c).
+ * X(TCP_W_OP, name, x86_64 number, 1 when the first argument is an fd), as
+ * syscall_list.h describes. It makes enum tcp_wait_op, the names user space
+ * prints, the number-to-op switch and the fentry/fexit pairs (bpf/tcp.bpf.c).
  */
-#define TCP_WAIT_CALLS(X)                   \
-	X(READ, read, 0, 1)                 \
-	X(WRITE, write, 1, 1)               \
-	X(POLL, poll, 7, 0)                 \
-	X(READV, readv, 19, 1)              \
-	X(WRITEV, writev, 20, 1)            \
-	X(SELECT, select, 23, 0)            \
-	X(CONNECT, connect, 42, 1)          \
-	X(ACCEPT, accept, 43, 1)            \
-	X(SENDTO, sendto, 44, 1)            \
-	X(RECVFROM, recvfrom, 45, 1)        \
-	X(SENDMSG, sendmsg, 46, 1)          \
-	X(RECVMSG, recvmsg, 47, 1)          \
-	X(EPOLL_WAIT, epoll_wait, 232, 0)   \
-	X(PSELECT6, pselect6, 270, 0)       \
-	X(PPOLL, ppoll, 271, 0)             \
-	X(EPOLL_PWAIT, epoll_pwait, 281, 0) \
-	X(ACCEPT4, accept4, 288, 1)         \
-	X(RECVMMSG, recvmmsg, 299, 1)       \
-	X(SENDMMSG, sendmmsg, 307, 1)       \
-	X(EPOLL_PWAIT2, epoll_pwait2, 441, 0)
+#define TCP_WAIT_CALLS(X)                         \
+	X(TCP_W_READ, read, 0, 1)                 \
+	X(TCP_W_WRITE, write, 1, 1)               \
+	X(TCP_W_POLL, poll, 7, 0)                 \
+	X(TCP_W_READV, readv, 19, 1)              \
+	X(TCP_W_WRITEV, writev, 20, 1)            \
+	X(TCP_W_SELECT, select, 23, 0)            \
+	X(TCP_W_CONNECT, connect, 42, 1)          \
+	X(TCP_W_ACCEPT, accept, 43, 1)            \
+	X(TCP_W_SENDTO, sendto, 44, 1)            \
+	X(TCP_W_RECVFROM, recvfrom, 45, 1)        \
+	X(TCP_W_SENDMSG, sendmsg, 46, 1)          \
+	X(TCP_W_RECVMSG, recvmsg, 47, 1)          \
+	X(TCP_W_EPOLL_WAIT, epoll_wait, 232, 0)   \
+	X(TCP_W_PSELECT6, pselect6, 270, 0)       \
+	X(TCP_W_PPOLL, ppoll, 271, 0)             \
+	X(TCP_W_EPOLL_PWAIT, epoll_pwait, 281, 0) \
+	X(TCP_W_ACCEPT4, accept4, 288, 1)         \
+	X(TCP_W_RECVMMSG, recvmmsg, 299, 1)       \
+	X(TCP_W_SENDMMSG, sendmmsg, 307, 1)       \
+	X(TCP_W_EPOLL_PWAIT2, epoll_pwait2, 441, 0)
 
 enum tcp_wait_op {
-#define TCP_W_ENUM(op, name, nr, fd) TCP_W_##op,
-	TCP_WAIT_CALLS(TCP_W_ENUM)
-#undef TCP_W_ENUM
-		TCP_W_NR,
+	TCP_WAIT_CALLS(LT_SYSCALL_ENUM) TCP_W_NR,
 };
 
 /* lt_stack_key.aux of a tcp sample (aux2 is the peer, below). */

@@ -328,16 +328,8 @@ struct {
 	__uint(max_entries, 1 << 20);
 } io_slow SEC(".maps");
 
-static __always_inline int sys_op(long nr)
-{
-	switch (nr) {
-#define IO_SYS_CASE(op, name, num, pos) \
-	case num: return IO_SYS_##op;
-		IO_SYS_CALLS(IO_SYS_CASE)
-#undef IO_SYS_CASE
-	default: return -1;
-	}
-}
+/* Number to op (-1: not timed); op to "has a file offset". */
+LT_SYSCALL_OP_FNS(IO_SYS_CALLS, sys_op, op_has_pos)
 
 /*
  * A file's id: its device, inode number and generation. A filesystem that
@@ -584,17 +576,6 @@ static __always_inline void sys_exit_ret(long ret)
 	lt_call_end();
 }
 
-static __always_inline bool op_has_pos(int op)
-{
-	switch (op) {
-#define IO_SYS_POS(op, name, num, pos) \
-	case IO_SYS_##op: return pos;
-		IO_SYS_CALLS(IO_SYS_POS)
-#undef IO_SYS_POS
-	default: return false;
-	}
-}
-
 /* From raw_syscalls:sys_enter to sys_exit (syscall_lat.bpf.h). */
 LT_SYSCALL_RAW(io_sys, sys_op, sys_enter_args(ctx, op, args[0], args[1], args[3], op_has_pos(op)),
 	       sys_exit_ret(ret))
@@ -605,7 +586,7 @@ LT_SYSCALL_RAW(io_sys, sys_op, sys_enter_args(ctx, op, args[0], args[1], args[3]
 			  sys_enter_args(ctx, op, regs->di, regs->si, regs->r10, pos), \
 			  sys_exit_ret(ret))
 
-#define IO_FSYS_CALL(op, name, nr, pos) IO_FSYS(name, IO_SYS_##op, pos)
+#define IO_FSYS_CALL(op, name, nr, pos) IO_FSYS(name, op, pos)
 IO_SYS_CALLS(IO_FSYS_CALL)
 
 /* A listen() while tracing: its port keys the connections accepted on it. */

@@ -366,28 +366,8 @@ int tcp_recv_reset_raw(struct bpf_raw_tracepoint_args *ctx)
 
 /* ---- --wait: socket calls by stack and peer ---------------------------- */
 
-static __always_inline int wait_op(long nr)
-{
-	switch (nr) {
-#define TCP_W_CASE(op, name, num, fd) \
-	case num: return TCP_W_##op;
-		TCP_WAIT_CALLS(TCP_W_CASE)
-#undef TCP_W_CASE
-	default: return -1;
-	}
-}
-
-/* Does the call take an fd as its first argument (poll, select, epoll_wait do not)? */
-static __always_inline bool fd_op(int op)
-{
-	switch (op) {
-#define TCP_W_FD(op, name, num, fd) \
-	case TCP_W_##op: return fd;
-		TCP_WAIT_CALLS(TCP_W_FD)
-#undef TCP_W_FD
-	default: return false;
-	}
-}
+/* Number to op (-1: not timed); op to "takes an fd first" (poll, select, epoll_wait do not). */
+LT_SYSCALL_OP_FNS(TCP_WAIT_CALLS, wait_op, fd_op)
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -475,7 +455,7 @@ LT_SYSCALL_RAW(tcp_sys, wait_op, wait_enter(ctx, op, args[0]), wait_exit(ret))
 #define TCP_FSYS(name, op) \
 	LT_SYSCALL_FENTRY(tcp_fsys, name, wait_enter(ctx, op, regs->di), wait_exit(ret))
 
-#define TCP_FSYS_CALL(op, name, nr, fd) TCP_FSYS(name, TCP_W_##op)
+#define TCP_FSYS_CALL(op, name, nr, fd) TCP_FSYS(name, op)
 TCP_WAIT_CALLS(TCP_FSYS_CALL)
 
 /* ---- --rtt: smoothed RTT per peer ------------------------------------- */

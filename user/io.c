@@ -67,11 +67,7 @@ static struct io_bpf *skel_of(const struct io_tool *t)
 	return t->core.skel;
 }
 
-static const char *const sys_ops[IO_SYS_NR_OPS] = {
-#define IO_SYS_NAME(op, name, nr, pos) [IO_SYS_##op] = #name,
-	IO_SYS_CALLS(IO_SYS_NAME)
-#undef IO_SYS_NAME
-};
+static const char *const sys_ops[IO_SYS_NR_OPS] = { IO_SYS_CALLS(LT_SYSCALL_NAME) };
 
 enum {
 	OPT_DEV = LT_OPT_TOOL,

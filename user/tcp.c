@@ -46,11 +46,7 @@ static struct tcp_bpf *skel_of(const struct tcp_tool *t)
 	return t->core.skel;
 }
 
-static const char *const wait_ops[TCP_W_NR] = {
-#define TCP_W_NAME(op, name, nr, fd) [TCP_W_##op] = #name,
-	TCP_WAIT_CALLS(TCP_W_NAME)
-#undef TCP_W_NAME
-};
+static const char *const wait_ops[TCP_W_NR] = { TCP_WAIT_CALLS(LT_SYSCALL_NAME) };
 
 enum {
 	OPT_LIFE = LT_OPT_TOOL,
