@@ -206,62 +206,77 @@ static struct bpf_program *prog_of(struct alloc_tool *t, int p)
  * land on the very inode mapped, whatever its path now names); into name, its
  * path as the process sees it. 0 or -ENOENT.
  */
+struct alloc_search {
+	uint32_t pid;
+	/* The mapped files (map_files links) and their paths: libc, the program, another. */
+	char libc[96], exe[96], other[96]; /* "/proc/PID/map_files/START-END" */
+	char libc_name[PATH_MAX], exe_name[PATH_MAX], other_name[PATH_MAX];
+};
+
+static int allocator_of(const struct lt_mapping *m, void *ctx)
+{
+	struct alloc_search *a = ctx;
+	struct lt_open_how how = { .magic = true, .max_size = LT_ELF_MAX_SIZE };
+	char cand[96];
+	struct elf_file *ef;
+	const char *base = strrchr(m->path, '/');
+
+	if (m->path[0] != '/' || !base)
+		return 0;
+	base++;
+	/*
+	 * The mapped file itself, through the kernel's own link: a path under
+	 * /proc/PID/root could be a symlink the process planted.
+	 */
+	snprintf(cand, sizeof(cand), "/proc/%u/map_files/%llx-%llx", a->pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+	if (!strcmp(cand, a->libc) || !strcmp(cand, a->exe))
+		return 0;
+	ef = elf_file__open_fd(lt_open(cand, &how, NULL));
+	if (!ef)
+		return 0;
+	if (elf_file__defines(ef, "malloc")) {
+		if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5)) {
+			snprintf(a->libc, sizeof(a->libc), "%s", cand);
+			snprintf(a->libc_name, sizeof(a->libc_name), "%s", m->path);
+		} else if (!strstr(base, ".so")) {
+			snprintf(a->exe, sizeof(a->exe), "%s", cand);
+			snprintf(a->exe_name, sizeof(a->exe_name), "%s", m->path);
+		} else if (strncmp(base, "ld-linux", 8)) { /* ld.so's own minimal malloc: no */
+			snprintf(a->other, sizeof(a->other), "%s", cand);
+			snprintf(a->other_name, sizeof(a->other_name), "%s", m->path);
+		}
+	}
+	elf_file__free(ef);
+	return a->other[0] ? 1 : 0; /* a library of its own: that one */
+}
+
+/*
+ * The file that provides malloc to pid: a library other than libc that
+ * defines it (jemalloc, tcmalloc, mimalloc, a preload), else the program
+ * itself if it does (static or custom allocators), else libc. Into path, the
+ * mapped file as the kernel links it (/proc/PID/map_files/START-END: uprobes
+ * land on the very inode mapped, whatever its path now names); into name, its
+ * path as the process sees it. 0 or -ENOENT.
+ */
 static int find_allocator(uint32_t pid, char *path, size_t sz, char *name, size_t namesz)
 {
-	char maps[64], line[4400], cand[PATH_MAX + 64], libc[PATH_MAX + 64] = "",
-									exe[PATH_MAX + 64] = "";
-	char libc_name[PATH_MAX] = "", exe_name[PATH_MAX] = "";
-	struct lt_mapping m;
-	FILE *f;
-	int found = 0;
+	struct alloc_search *a = calloc(1, sizeof(*a));
+	const char *file, *file_name;
+	int err;
 
-	snprintf(maps, sizeof(maps), "/proc/%u/maps", pid);
-	f = fopen(maps, "r");
-	if (!f)
-		return -errno;
-	while (!found && fgets(line, sizeof(line), f)) {
-		struct elf_file *ef;
-		const char *base;
-
-		if (!lt_parse_maps_line(line, &m) || !m.exec || m.path[0] != '/')
-			continue;
-		/*
-		 * The mapped file itself, through the kernel's own link: a path
-		 * under /proc/PID/root could be a symlink the process planted.
-		 */
-		snprintf(cand, sizeof(cand), "/proc/%u/map_files/%llx-%llx", pid,
-			 (unsigned long long)m.start, (unsigned long long)m.end);
-		if (!strcmp(cand, libc) || !strcmp(cand, exe))
-			continue;
-		{
-			struct lt_open_how how = { .magic = true, .max_size = LT_ELF_MAX_SIZE };
-
-			ef = elf_file__open_fd(lt_open(cand, &how, NULL));
-		}
-		if (!ef)
-			continue;
-		base = strrchr(m.path, '/') + 1;
-		if (elf_file__defines(ef, "malloc")) {
-			if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5)) {
-				snprintf(libc, sizeof(libc), "%s", cand);
-				snprintf(libc_name, sizeof(libc_name), "%s", m.path);
-			} else if (!strstr(base, ".so")) {
-				snprintf(exe, sizeof(exe), "%s", cand);
-				snprintf(exe_name, sizeof(exe_name), "%s", m.path);
-			} else if (strncmp(base, "ld-linux",
-					   8)) { /* ld.so's own minimal malloc: no */
-				found = snprintf(path, sz, "%s", cand) > 0;
-				snprintf(name, namesz, "%s", m.path);
-			}
-		}
-		elf_file__free(ef);
-	}
-	fclose(f);
-	if (!found && (exe[0] || libc[0])) {
-		found = snprintf(path, sz, "%s", exe[0] ? exe : libc) > 0;
-		snprintf(name, namesz, "%s", exe[0] ? exe_name : libc_name);
-	}
-	return found ? 0 : -ENOENT;
+	if (!a)
+		return -ENOMEM;
+	a->pid = pid;
+	err = lt_procmaps_read(pid, allocator_of, a);
+	file = a->other[0] ? a->other : a->exe[0] ? a->exe : a->libc;
+	file_name = a->other[0] ? a->other_name : a->exe[0] ? a->exe_name : a->libc_name;
+	if (err >= 0)
+		err = file[0] ? 0 : -ENOENT;
+	snprintf(path, sz, "%s", file);
+	snprintf(name, namesz, "%s", file_name);
+	free(a);
+	return err;
 }
 
 LT_SKEL_OPS(alloc_bpf);

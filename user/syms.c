@@ -12,11 +12,10 @@
 #include <string.h>
 #include <gelf.h>
 #include <libiberty/demangle.h>
-#include "bpf_progs.h"
 #include "bpf_util.h"
 #include "err.h"
 #include "debuginfo.h"
-#include "ksyms.h"
+#include "knames.h"
 #include "perfmap.h"
 #include "safeopen.h"
 #include "sorted.h"
@@ -79,12 +78,7 @@ struct lt_symbolizer {
 	const volatile int *stop;
 	bool no_demangle;
 	bool lines;
-	struct ksyms *ks;
-	int ks_state; /* 0 not tried, 1 loaded, -1 unavailable */
-	struct lt_bpf_progs *bpf; /* BPF programs seen, for exact [bpf] names */
-	char kernel_build_id[129];
-	bool kernel_build_id_read;
-	bool bpf_final; /* refreshed once more at the first kernel lookup */
+	struct lt_knames kn; /* kernel frames */
 	struct lt_proc **procs;
 	unsigned int nprocs, procs_cap;
 	struct lt_file **files;
@@ -142,8 +136,7 @@ void lt_symbolizer__free(struct lt_symbolizer *s)
 {
 	if (!s)
 		return;
-	ksyms__free(s->ks);
-	lt_bpf_progs__free(s->bpf);
+	lt_knames__free(&s->kn);
 	for (unsigned int i = 0; i < s->nprocs; i++) {
 		for (unsigned int j = 0; j < s->procs[i]->njit; j++)
 			free(s->procs[i]->jit[j].name);
@@ -161,35 +154,6 @@ void lt_symbolizer__free(struct lt_symbolizer *s)
 	free(s->procs);
 	free(s->files);
 	free(s);
-}
-
-bool lt_parse_maps_line(const char *line, struct lt_mapping *m)
-{
-	unsigned long long start, end, pgoff, ino;
-	unsigned int maj, min;
-	char perms[8];
-	int pos = 0;
-	const char *p;
-	size_t len;
-
-	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &pgoff, &maj,
-		   &min, &ino, &pos) < 7)
-		return false;
-	m->start = start;
-	m->end = end;
-	m->pgoff = pgoff;
-	m->ino = ino;
-	m->dev = (maj << 20) | min;
-	m->exec = strchr(perms, 'x') != NULL;
-	p = pos ? line + pos : "";
-	while (*p == ' ')
-		p++;
-	len = strcspn(p, "\n");
-	if (len >= sizeof(m->path))
-		len = sizeof(m->path) - 1;
-	memcpy(m->path, p, len);
-	m->path[len] = 0;
-	return true;
 }
 
 static struct lt_proc *find_proc(const struct lt_symbolizer *s, uint32_t tgid)
@@ -428,26 +392,33 @@ static int proc_add_map(struct lt_symbolizer *s, struct lt_proc *p, const struct
 	return 0;
 }
 
+struct snap_ctx {
+	struct lt_symbolizer *s;
+	struct lt_proc *p;
+	bool open_files;
+};
+
+static int snap_map(const struct lt_mapping *m, void *ctx)
+{
+	struct snap_ctx *c = ctx;
+
+	return proc_add_map(c->s, c->p, m, c->open_files);
+}
+
 int lt_symbolizer__snapshot(struct lt_symbolizer *s, uint32_t tgid, bool open_files)
 {
-	char path[64], line[4400];
-	struct lt_mapping m;
+	struct snap_ctx c = { s, NULL, open_files };
+	char path[64];
 	struct lt_proc *p;
-	FILE *fp;
 
+	/* No process: nothing added (the maps could vanish between the two; then empty). */
 	snprintf(path, sizeof(path), "/proc/%u/maps", tgid);
-	fp = fopen(path, "r");
-	if (!fp)
+	if (access(path, R_OK))
 		return -ESRCH;
-	p = add_proc(s, tgid);
-	if (!p) {
-		fclose(fp);
+	p = c.p = add_proc(s, tgid);
+	if (!p)
 		return -ENOMEM;
-	}
-	while (fgets(line, sizeof(line), fp))
-		if (lt_parse_maps_line(line, &m) && m.exec && proc_add_map(s, p, &m, open_files))
-			break;
-	fclose(fp);
+	lt_procmaps_read(tgid, snap_map, &c);
 	if (p->n) /* none: a kernel thread, or gone while read (maps NULL) */
 		qsort(p->maps, p->n, sizeof(*p->maps), cmp_map);
 	p->nspid = ns_pid(tgid);
@@ -877,111 +848,25 @@ void lt_symbolizer__report(const struct lt_symbolizer *s, bool brief)
 		t->bad_file, t->files_failed, t->no_symbol, t->anon, t->unmapped, t->procs_gone);
 }
 
-static bool ensure_ksyms(struct lt_symbolizer *s)
-{
-	if (!s->ks_state) {
-		s->ks = ksyms__load("/proc/kallsyms");
-		s->ks_state = s->ks && !ksyms__restricted(s->ks) ? 1 : -1;
-		if (!s->ks)
-			lt_warn("cannot read '/proc/kallsyms': %s; kernel frames are shown as "
-				"addresses",
-				strerror(errno));
-		else if (ksyms__restricted(s->ks))
-			lt_warn("kernel addresses in /proc/kallsyms are hidden (kptr_restrict); "
-				"run as root or set kernel.kptr_restrict=0 to name kernel frames");
-	}
-	return s->ks_state > 0;
-}
-
 bool lt_symbolizer__kernel_unavailable(struct lt_symbolizer *s)
 {
-	return !ensure_ksyms(s);
+	return !lt_knames__available(&s->kn);
 }
 
-/* The running kernel's GNU build-id, from its ELF notes in /sys/kernel/notes. */
 const char *lt_symbolizer__kernel_build_id(struct lt_symbolizer *s)
 {
-	unsigned char buf[4096];
-	size_t n = 0, off = 0;
-	FILE *f;
-
-	if (s->kernel_build_id_read)
-		return s->kernel_build_id;
-	s->kernel_build_id_read = true;
-	f = fopen("/sys/kernel/notes", "r");
-	if (f) {
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-	}
-	while (off + 12 <= n) {
-		uint32_t namesz, descsz, type;
-		size_t name_at = off + 12, desc_at;
-
-		memcpy(&namesz, buf + off, 4);
-		memcpy(&descsz, buf + off + 4, 4);
-		memcpy(&type, buf + off + 8, 4);
-		desc_at = name_at + ((namesz + 3) & ~3U);
-		if (desc_at + descsz > n || namesz > n || descsz > n)
-			break;
-		if (type == 3 && namesz == 4 && !memcmp(buf + name_at, "GNU", 4) && descsz <= 64) {
-			lt_hex_str(s->kernel_build_id, buf + desc_at, descsz);
-			break;
-		}
-		off = desc_at + ((descsz + 3) & ~3U);
-	}
-	return s->kernel_build_id;
+	return lt_knames__build_id(&s->kn);
 }
 
 int lt_symbolizer__snapshot_bpf(struct lt_symbolizer *s)
 {
-	int n;
-
-	if (!s->bpf && !(s->bpf = lt_bpf_progs__new()))
-		return -ENOMEM;
-	n = lt_bpf_progs__refresh(s->bpf);
-	if (n < 0 && n != -ENOMEM)
-		lt_info("cannot list BPF programs: %s; BPF frames are named from kallsyms only",
-			strerror(-n));
-	return n;
+	return lt_knames__snapshot_bpf(&s->kn);
 }
 
 const char *lt_symbolizer__kernel(struct lt_symbolizer *s, uint64_t addr, bool *hidden, char *buf,
 				  size_t sz)
 {
-	uint64_t look = addr ? addr - 1 : 0;
-	const struct ksym *k = NULL;
-	const char *bpf;
-
-	*hidden = false;
-	/* Programs loaded since the last snapshot; those unloaded are kept. */
-	if (s->bpf && !s->bpf_final) {
-		s->bpf_final = true;
-		lt_bpf_progs__refresh(s->bpf);
-	}
-	if (s->bpf && (bpf = lt_bpf_progs__find(s->bpf, look))) {
-		*hidden = true;
-		snprintf(buf, sz, "%s", bpf);
-		return buf;
-	}
-	if (ensure_ksyms(s))
-		k = ksyms__find(s->ks, look);
-	if (!k) {
-		snprintf(buf, sz, "[kernel]+0x%" PRIx64, addr);
-		return buf;
-	}
-	if (!strncmp(k->name, "bpf_prog_", 9) || !strncmp(k->name, "bpf_trace_run", 13) ||
-	    !strncmp(k->name, "__bpf_trace_", 12) || !strncmp(k->name, "__traceiter_", 12) ||
-	    (k->module && !strcmp(k->module, "bpf")))
-		*hidden = true;
-	/*
-	 * kallsyms has no sizes: for code of a BPF program unloaded before now,
-	 * its nearest symbol is another program's. Only the snapshot names BPF.
-	 */
-	if (s->bpf && k->module && !strcmp(k->module, "bpf"))
-		snprintf(buf, sz, "[bpf]+0x%" PRIx64, addr);
-	else
-		snprintf(buf, sz, "%s", k->name);
-	return buf;
+	return lt_knames__name(&s->kn, addr, hidden, buf, sz);
 }
 
 static bool proc_maps_file(const struct lt_proc *p, const struct lt_file *f)

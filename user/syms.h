@@ -13,16 +13,9 @@
 #include <stdio.h>
 #include "elf_file.h"
 #include "perfmap.h"
+#include "procmaps.h"
 
 struct lt_symbolizer;
-
-/* One executable mapping, as /proc/PID/maps or an mmap record gives it. */
-struct lt_mapping {
-	uint64_t start, end, pgoff, ino;
-	uint32_t dev; /* kernel encoding: major << 20 | minor */
-	bool exec;
-	char path[4096];
-};
 
 /* NULL on allocation failure. */
 struct lt_symbolizer *lt_symbolizer__new(void);
@@ -159,8 +152,5 @@ int lt_symbolizer__foreach_file(struct lt_symbolizer *s, uint32_t tgid, lt_file_
 typedef int (*lt_map_cb)(uint32_t tgid, uint64_t start, uint64_t end, uint64_t pgoff, uint32_t dev,
 			 uint64_t ino, void *ctx);
 int lt_symbolizer__foreach_map(struct lt_symbolizer *s, uint32_t tgid, lt_map_cb cb, void *ctx);
-
-/* Parse one /proc/PID/maps line. Exposed for tests. true when it parsed. */
-bool lt_parse_maps_line(const char *line, struct lt_mapping *m);
 
 #endif
