@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Folded stacks read back: latprof's own files or any flamegraph.pl-style
- * file ("comm;frame;...;frame COUNT"). Strict: a malformed line stops the
- * read with its line number, so a file is never half-read silently.
+ * The folded format's one home: written ("comm;frame;...;frame COUNT", the
+ * input of flamegraph.pl), written as a before/after diff, and read back from
+ * latprof's own files or any flamegraph.pl-style file. Reading is strict: a
+ * malformed line stops the read with its line number, so a file is never
+ * half-read silently.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "delta.h"
 #include "err.h"
 #include "folded.h"
+#include "output.h"
 
 #define MAX_FRAMES 4096
 
@@ -164,5 +168,110 @@ out:
 	free(line);
 	free(frames);
 	free(kinds);
+	return err;
+}
+
+/* A line's stack in folded form: "comm;root;...;kframe_[k]". */
+static int fold_line(FILE *f, const struct lt_stack_line *l)
+{
+	const struct lt_sample *s = l->first;
+
+	if (!s->comm[0])
+		fputc('?', f);
+	for (const char *c = s->comm; *c && c < s->comm + LT_COMM_LEN; c++)
+		fputc(*c == ';' || *c == ' ' ? '_' : *c, f);
+	for (uint32_t i = 0; i < s->nframes; i++)
+		fprintf(f, ";%s%s", s->frames[i],
+			s->kind[i] == LT_FRAME_KERNEL  ? "_[k]" :
+			s->kind[i] == LT_FRAME_INLINED ? "_[i]" :
+							 "");
+	return ferror(f) ? -EIO : 0;
+}
+
+int lt_write_folded(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o)
+{
+	struct lt_stack_line *l;
+	size_t n;
+	int err = lt_profile__lines(p, &l, &n);
+
+	(void)o;
+	if (err)
+		return err;
+	/* The unit, for latprof report and diff; flamegraph.pl skips the line. */
+	if (fprintf(f, LT_FOLDED_HEADER, p->tool, p->unit[0] ? p->unit : "unknown") < 0)
+		err = -EIO;
+	for (size_t i = 0; i < n && !err; i++) {
+		if (!l[i].total)
+			continue; /* below the unit: contributes no width */
+		if (fold_line(f, &l[i]) ||
+		    fprintf(f, " %llu\n", (unsigned long long)l[i].total) < 0) {
+			err = -EIO;
+			break;
+		}
+	}
+	lt_stack_lines__free(l, n);
+	return err;
+}
+
+static int cmp_after(const void *a, const void *b)
+{
+	const struct lt_delta_ent *x = *(const struct lt_delta_ent *const *)a;
+	const struct lt_delta_ent *y = *(const struct lt_delta_ent *const *)b;
+
+	if (x->after != y->after)
+		return x->after > y->after ? -1 : 1;
+	if (x->before != y->before)
+		return x->before > y->before ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+int lt_write_folded_diff(FILE *f, const struct lt_profile *after, const struct lt_profile *before,
+			 double scale, const struct lt_out_opts *o)
+{
+	const struct lt_profile *side[2] = { before, after };
+	struct lt_delta_map m = { 0 };
+	struct lt_delta_ent **v = NULL;
+	size_t nv = 0;
+	int err = 0;
+
+	(void)o;
+	for (int k = 0; k < 2 && !err; k++) {
+		struct lt_stack_line *l = NULL;
+		size_t n = 0;
+
+		err = lt_profile__lines(side[k], &l, &n);
+		for (size_t i = 0; l && !err && i < n; i++) {
+			struct lt_delta_ent *e;
+			char *text = NULL;
+			size_t len = 0;
+			FILE *mf = open_memstream(&text, &len);
+
+			if (!mf) {
+				err = -ENOMEM;
+				break;
+			}
+			fold_line(mf, &l[i]);
+			if (fclose(mf) || !(e = lt_delta_get(&m, text)))
+				err = -ENOMEM;
+			else
+				*(k ? &e->after : &e->before) +=
+					(double)l[i].total * (k ? 1.0 : scale);
+			free(text);
+		}
+		lt_stack_lines__free(l, n);
+	}
+	if (!err && !(v = malloc((m.n ? m.n : 1) * sizeof(*v))))
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < m.cap; i++)
+		if (m.e[i].key)
+			v[nv++] = &m.e[i];
+	if (!err) {
+		qsort(v, nv, sizeof(*v), cmp_after);
+		for (size_t i = 0; i < nv; i++)
+			fprintf(f, "%s %.0f %.0f\n", v[i]->key, v[i]->before, v[i]->after);
+		err = ferror(f) ? -EIO : 0;
+	}
+	free(v);
+	lt_delta_free(&m);
 	return err;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Folded stacks read back, for report and diff. */
+/* Folded stacks read back, for report and diff; the writers are in output.h. */
 #ifndef LT_FOLDED_H
 #define LT_FOLDED_H
 #include <stdio.h>

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "delta.h"
 #include "hash.h"
 #include "output.h"
 
@@ -159,61 +160,6 @@ out:
 	return err;
 }
 
-/* A stack or a function in both profiles, keyed by its text. */
-struct delta_ent {
-	char *key;
-	const struct lt_sample *s; /* a sample to print the stack from */
-	const char *name; /* functions: the name */
-	uint8_t kind;
-	double before, after;
-	size_t last_line; /* functions: once per stack, per side */
-	int last_side;
-};
-
-struct delta_map {
-	struct delta_ent *e;
-	size_t n, cap;
-};
-
-static struct delta_ent *delta_get(struct delta_map *m, const char *key)
-{
-	size_t j;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 1024;
-		struct delta_ent *e = calloc(cap, sizeof(*e));
-
-		if (!e)
-			return NULL;
-		for (size_t i = 0; i < m->cap; i++) {
-			if (!m->e[i].key)
-				continue;
-			for (j = lt_hash_str(m->e[i].key) & (cap - 1); e[j].key;
-			     j = (j + 1) & (cap - 1))
-				;
-			e[j] = m->e[i];
-		}
-		free(m->e);
-		m->e = e;
-		m->cap = cap;
-	}
-	for (j = lt_hash_str(key) & (m->cap - 1); m->e[j].key; j = (j + 1) & (m->cap - 1))
-		if (!strcmp(m->e[j].key, key))
-			return &m->e[j];
-	m->e[j].key = strdup(key);
-	if (!m->e[j].key)
-		return NULL;
-	m->n++;
-	return &m->e[j];
-}
-
-static void delta_free(struct delta_map *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->e[i].key);
-	free(m->e);
-}
-
 /* The stack's text: comm, then frames with their kinds. NULL on ENOMEM. */
 static char *stack_key(const struct lt_sample *s)
 {
@@ -231,8 +177,8 @@ static char *stack_key(const struct lt_sample *s)
 	return k;
 }
 
-static int add_side(struct delta_map *stacks, struct delta_map *fns, const struct lt_profile *p,
-		    int side, double scale)
+static int add_side(struct lt_delta_map *stacks, struct lt_delta_map *fns,
+		    const struct lt_profile *p, int side, double scale)
 {
 	struct lt_stack_line *l;
 	size_t n;
@@ -242,7 +188,7 @@ static int add_side(struct delta_map *stacks, struct delta_map *fns, const struc
 		const struct lt_sample *s = l[i].first;
 		double v = (double)l[i].total * scale;
 		char *key = stack_key(s), fk[1024];
-		struct delta_ent *e = key ? delta_get(stacks, key) : NULL;
+		struct lt_delta_ent *e = key ? lt_delta_get(stacks, key) : NULL;
 
 		free(key);
 		if (!e) {
@@ -256,7 +202,7 @@ static int add_side(struct delta_map *stacks, struct delta_map *fns, const struc
 			if (s->kind[k] == LT_FRAME_PSEUDO)
 				continue;
 			snprintf(fk, sizeof(fk), "%c%s", '0' + s->kind[k], s->frames[k]);
-			e = delta_get(fns, fk);
+			e = lt_delta_get(fns, fk);
 			if (!e) {
 				err = -ENOMEM;
 				break;
@@ -277,8 +223,8 @@ static int add_side(struct delta_map *stacks, struct delta_map *fns, const struc
 
 static int cmp_delta(const void *a, const void *b)
 {
-	const struct delta_ent *x = *(const struct delta_ent *const *)a;
-	const struct delta_ent *y = *(const struct delta_ent *const *)b;
+	const struct lt_delta_ent *x = *(const struct lt_delta_ent *const *)a;
+	const struct lt_delta_ent *y = *(const struct lt_delta_ent *const *)b;
 	double dx = x->after - x->before, dy = y->after - y->before;
 
 	dx = dx < 0 ? -dx : dx;
@@ -288,7 +234,7 @@ static int cmp_delta(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-static void delta_cols(FILE *f, const struct delta_ent *e, const char *unit)
+static void delta_cols(FILE *f, const struct lt_delta_ent *e, const char *unit)
 {
 	char b[48], a[48], d[48], pc[32];
 	double delta = e->after - e->before;
@@ -305,15 +251,15 @@ static void delta_cols(FILE *f, const struct delta_ent *e, const char *unit)
 }
 
 /* Entries with a change, biggest first. NULL on ENOMEM; *n set. */
-static struct delta_ent **changed(const struct delta_map *m, size_t *n)
+static struct lt_delta_ent **changed(const struct lt_delta_map *m, size_t *n)
 {
-	struct delta_ent **v = malloc((m->n ? m->n : 1) * sizeof(*v));
+	struct lt_delta_ent **v = malloc((m->n ? m->n : 1) * sizeof(*v));
 
 	*n = 0;
 	if (!v)
 		return NULL;
 	for (size_t i = 0; i < m->cap; i++) {
-		const struct delta_ent *e = &m->e[i];
+		const struct lt_delta_ent *e = &m->e[i];
 		double d = e->after - e->before;
 
 		/* Below half a unit is rounding of a normalized value, not a change. */
@@ -327,8 +273,8 @@ static struct delta_ent **changed(const struct delta_map *m, size_t *n)
 int lt_write_diff_tables(FILE *f, const struct lt_profile *after, const struct lt_profile *before,
 			 double scale, unsigned int top)
 {
-	struct delta_map stacks = { 0 }, fns = { 0 };
-	struct delta_ent **cs = NULL, **cf = NULL;
+	struct lt_delta_map stacks = { 0 }, fns = { 0 };
+	struct lt_delta_ent **cs = NULL, **cf = NULL;
 	size_t ncs = 0, ncf = 0;
 	int err;
 
@@ -365,70 +311,7 @@ int lt_write_diff_tables(FILE *f, const struct lt_profile *after, const struct l
 out:
 	free(cs);
 	free(cf);
-	delta_free(&stacks);
-	delta_free(&fns);
-	return err;
-}
-
-static int cmp_after(const void *a, const void *b)
-{
-	const struct delta_ent *x = *(const struct delta_ent *const *)a;
-	const struct delta_ent *y = *(const struct delta_ent *const *)b;
-
-	if (x->after != y->after)
-		return x->after > y->after ? -1 : 1;
-	if (x->before != y->before)
-		return x->before > y->before ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
-int lt_write_folded_diff(FILE *f, const struct lt_profile *after, const struct lt_profile *before,
-			 double scale, const struct lt_out_opts *o)
-{
-	const struct lt_profile *side[2] = { before, after };
-	struct delta_map m = { 0 };
-	struct delta_ent **v = NULL;
-	size_t nv = 0;
-	int err = 0;
-
-	(void)o;
-	for (int k = 0; k < 2 && !err; k++) {
-		struct lt_stack_line *l = NULL;
-		size_t n = 0;
-
-		err = lt_profile__lines(side[k], &l, &n);
-		for (size_t i = 0; l && !err && i < n; i++) {
-			struct delta_ent *e;
-			char *text = NULL;
-			size_t len = 0;
-			FILE *mf = open_memstream(&text, &len);
-
-			if (!mf) {
-				err = -ENOMEM;
-				break;
-			}
-			lt_stack_line__fold(mf, &l[i]);
-			if (fclose(mf) || !(e = delta_get(&m, text)))
-				err = -ENOMEM;
-			else
-				*(k ? &e->after : &e->before) +=
-					(double)l[i].total * (k ? 1.0 : scale);
-			free(text);
-		}
-		lt_stack_lines__free(l, n);
-	}
-	if (!err && !(v = malloc((m.n ? m.n : 1) * sizeof(*v))))
-		err = -ENOMEM;
-	for (size_t i = 0; !err && i < m.cap; i++)
-		if (m.e[i].key)
-			v[nv++] = &m.e[i];
-	if (!err) {
-		qsort(v, nv, sizeof(*v), cmp_after);
-		for (size_t i = 0; i < nv; i++)
-			fprintf(f, "%s %.0f %.0f\n", v[i]->key, v[i]->before, v[i]->after);
-		err = ferror(f) ? -EIO : 0;
-	}
-	free(v);
-	delta_free(&m);
+	lt_delta_free(&stacks);
+	lt_delta_free(&fns);
 	return err;
 }

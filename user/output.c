@@ -194,31 +194,6 @@ void lt_output__close(struct lt_output *o)
 	free(o);
 }
 
-int lt_write_folded(FILE *f, const struct lt_profile *p, const struct lt_out_opts *o)
-{
-	struct lt_stack_line *l;
-	size_t n;
-	int err = lt_profile__lines(p, &l, &n);
-
-	(void)o;
-	if (err)
-		return err;
-	/* The unit, for latprof report and diff; flamegraph.pl skips the line. */
-	if (fprintf(f, LT_FOLDED_HEADER, p->tool, p->unit[0] ? p->unit : "unknown") < 0)
-		err = -EIO;
-	for (size_t i = 0; i < n && !err; i++) {
-		if (!l[i].total)
-			continue; /* below the unit: contributes no width */
-		if (lt_stack_line__fold(f, &l[i]) ||
-		    fprintf(f, " %llu\n", (unsigned long long)l[i].total) < 0) {
-			err = -EIO;
-			break;
-		}
-	}
-	lt_stack_lines__free(l, n);
-	return err;
-}
-
 /* Three significant digits, without an exponent for big numbers; no unit: the number. */
 static void scaled(char *buf, size_t sz, double v, const char *unit)
 {

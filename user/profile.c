@@ -635,22 +635,6 @@ void lt_stack_lines__free(struct lt_stack_line *l, size_t n)
 	free(l);
 }
 
-int lt_stack_line__fold(FILE *f, const struct lt_stack_line *l)
-{
-	const struct lt_sample *s = l->first;
-
-	if (!s->comm[0])
-		fputc('?', f);
-	for (const char *c = s->comm; *c && c < s->comm + LT_COMM_LEN; c++)
-		fputc(*c == ';' || *c == ' ' ? '_' : *c, f);
-	for (uint32_t i = 0; i < s->nframes; i++)
-		fprintf(f, ";%s%s", s->frames[i],
-			s->kind[i] == LT_FRAME_KERNEL  ? "_[k]" :
-			s->kind[i] == LT_FRAME_INLINED ? "_[i]" :
-							 "");
-	return ferror(f) ? -EIO : 0;
-}
-
 void lt_profile__ustack_totals(const struct lt_profile *p, uint64_t *events, uint64_t *value)
 {
 	*events = *value = 0;

@@ -186,7 +186,4 @@ void lt_name_clean(char *s);
 /* Events and value of the samples with a user stack (ur_events, ur_value). Cannot fail. */
 void lt_profile__ustack_totals(const struct lt_profile *p, uint64_t *events, uint64_t *value);
 
-/* Write a line's stack in folded form ("comm;frame;...;kframe_[k]"). */
-int lt_stack_line__fold(FILE *f, const struct lt_stack_line *l);
-
 #endif
