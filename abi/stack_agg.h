@@ -157,6 +157,7 @@ enum lt_stat {
 	LT_STAT_WANT_FULL, /* processes user space could not be asked to publish (queue full) */
 	LT_STAT_END_UNTRACED, /* offcpu: blocks whose switch-in the kernel did not trace, timed later */
 	LT_STAT_COPY_LOST, /* user stacks of unpublished processes not copied (ring buffer full) */
+	LT_STAT_WAKER_FULL, /* offcpu --wakers: waker map full: the block was counted without its waker */
 	LT_STAT_NR,
 };
 

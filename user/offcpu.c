@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "bpf_util.h"
 #include "err.h"
 #include "offcpu.h"
@@ -20,8 +21,11 @@
 
 struct offcpu_opts {
 	unsigned long long min_block_us, max_block_us;
+	unsigned long long waker_pid; /* --waker-pid, 0: any */
+	const char *waker_comm; /* --waker-comm, NULL: any */
 	uint32_t classes;
 	bool include_preempt;
+	bool wakers;
 };
 
 struct offcpu_tool {
@@ -32,6 +36,9 @@ struct offcpu_tool {
 enum {
 	OPT_STATE = LT_OPT_TOOL,
 	OPT_INCLUDE_PREEMPT,
+	OPT_WAKERS,
+	OPT_WAKER_PID,
+	OPT_WAKER_COMM,
 };
 
 static const struct option offcpu_longopts[] = {
@@ -39,6 +46,9 @@ static const struct option offcpu_longopts[] = {
 	{ "max-block", required_argument, NULL, 'M' },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "include-preempt", no_argument, NULL, OPT_INCLUDE_PREEMPT },
+	{ "wakers", no_argument, NULL, OPT_WAKERS },
+	{ "waker-pid", required_argument, NULL, OPT_WAKER_PID },
+	{ "waker-comm", required_argument, NULL, OPT_WAKER_COMM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,6 +72,19 @@ static int offcpu_parse(void *topts, int key, const char *arg)
 		}
 		return 0;
 	case OPT_INCLUDE_PREEMPT: o->include_preempt = true; return 0;
+	case OPT_WAKERS: o->wakers = true; return 0;
+	case OPT_WAKER_PID:
+		o->wakers = true;
+		return lt_parse_u64(arg, "--waker-pid", 1, 0x7fffffff, &o->waker_pid);
+	case OPT_WAKER_COMM:
+		if (!*arg || strlen(arg) >= LT_COMM_LEN) {
+			lt_err("invalid --waker-comm '%s': a task name has 1 to 15 characters",
+			       arg);
+			return -EINVAL;
+		}
+		o->wakers = true;
+		o->waker_comm = arg;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -88,9 +111,15 @@ const struct lt_cli_tool offcpu_cli = {
 		"      --state S|D|all         S: interruptible sleep, D: uninterruptible,\n"
 		"                              all: both (default)\n"
 		"      --include-preempt       also time preempted, still-runnable threads\n"
-		"                              (run-queue wait), under a [preempted] frame\n",
+		"                              (run-queue wait), under a [preempted] frame\n"
+		"      --wakers                who ended each block: the waker's stacks and\n"
+		"                              comm after a -- frame ([timer], [irq] for\n"
+		"                              interrupts), as offwaketime folds them\n"
+		"      --waker-pid PID         only blocks ended by process PID (--wakers)\n"
+		"      --waker-comm NAME       only blocks ended by a task named NAME\n",
 	.examples = "  latprof offcpu -p 4242 -d 10 -o offcpu.folded\n"
 		    "  latprof offcpu --state D -m 1000 -d 30      # disk/lock waits over 1 ms\n"
+		    "  latprof offcpu --wakers -p 4242 -d 10       # and who woke each wait\n"
 		    "  flamegraph.pl --color=io --countname=us < offcpu.folded > offcpu.svg\n",
 	.shortopts = "m:M:",
 	.longopts = offcpu_longopts,
@@ -111,6 +140,11 @@ static const struct lt_variant variants[] = {
 	/* classic tracepoint: last resort */
 	{ "offcpu_switch_tp", "tracepoint", "tracepoint", 0 },
 };
+/* --wakers keeps the waker in task storage: tp_btf only. */
+static const struct lt_variant waker_variants[] = {
+	{ "offcpu_switch_btf", "tp_btf", "tp_btf", 0 },
+	{ "offcpu_switch_btf_pr", "tp_btf", "tp_btf (probe reads)", 0 },
+};
 
 static int offcpu_configure(void *tool, void *skel, const struct lt_variant *v)
 {
@@ -128,6 +162,16 @@ static int offcpu_configure(void *tool, void *skel, const struct lt_variant *v)
 	sk->rodata->classes = o->classes | (o->include_preempt ? OFFCPU_WANT(OFFCPU_PREEMPT) : 0);
 	sk->rodata->min_block_ns = o->min_block_us * 1000;
 	sk->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
+	bpf_program__set_autoload(sk->progs.offcpu_waking_btf,
+				  o->wakers && !strcmp(v->name, "offcpu_switch_btf"));
+	bpf_program__set_autoload(sk->progs.offcpu_waking_btf_pr,
+				  o->wakers && !strcmp(v->name, "offcpu_switch_btf_pr"));
+	sk->rodata->wakers = o->wakers;
+	sk->rodata->waker_tgid = (uint32_t)o->waker_pid;
+	if (o->waker_comm)
+		strncpy((char *)sk->rodata->waker_comm, o->waker_comm, LT_COMM_LEN - 1);
+	if (!o->wakers)
+		bpf_map__set_max_entries(sk->maps.offcpu_wakers, 1);
 	/* tp_btf keeps starts in task storage; the others in the pid hash. */
 	if (!btf)
 		bpf_map__set_autocreate(sk->maps.start_task, false);
@@ -150,15 +194,44 @@ static int offcpu_attach(void *tool, char *how, size_t sz)
 static const char *offcpu_aux_frame(void *tool, uint64_t aux)
 {
 	(void)tool;
-	return aux == OFFCPU_PREEMPT ? "[preempted]" : NULL;
+	return offcpu_aux_decode((uint32_t)aux).class == OFFCPU_PREEMPT ? "[preempted]" : NULL;
 }
 
-static const struct lt_mode offcpu_mode = {
-	.unit = "us",
-	.what = "off-CPU time",
-	.aux_frame = offcpu_aux_frame,
-	LT_VARIANTS(variants),
+/* --wakers: the waker of aux's block (its id in the key), or false. */
+static bool offcpu_waker(void *tool, uint64_t aux, struct lt_stack_key *k)
+{
+	const struct offcpu_tool *t = tool;
+	struct offcpu_aux a = offcpu_aux_decode((uint32_t)aux);
+	uint64_t id = (uint64_t)a.waker_hi << 32 | aux >> 32;
+	struct offcpu_bpf *sk = t->core.skel;
+	struct offcpu_waker w;
+
+	if (!id || bpf_map_lookup_elem(bpf_map__fd(sk->maps.offcpu_wakers), &id, &w))
+		return false;
+	k->tgid = w.tgid;
+	k->pid = w.pid;
+	memcpy(k->comm, w.comm, sizeof(k->comm));
+	k->ustack = w.ustack;
+	k->kstack = w.kstack;
+	return true;
+}
+
+static const struct lt_mode offcpu_modes[] = {
+	{ .unit = "us",
+	  .what = "off-CPU time",
+	  .aux_frame = offcpu_aux_frame,
+	  LT_VARIANTS(variants) },
+	{ .unit = "us",
+	  .what = "off-CPU time by waker",
+	  .aux_frame = offcpu_aux_frame,
+	  .aux_second = offcpu_waker,
+	  LT_VARIANTS(waker_variants) },
 };
+
+static unsigned int offcpu_mode(const void *opts)
+{
+	return ((const struct offcpu_opts *)opts)->wakers;
+}
 
 static void offcpu_defaults(void *opts)
 {
@@ -171,7 +244,8 @@ static void offcpu_defaults(void *opts)
 const struct lt_tool lt_offcpu = {
 	.cli = &offcpu_cli,
 	.load = { "sched_switch", &offcpu_bpf_ops, offcpu_configure },
-	.modes = &offcpu_mode,
+	.modes = offcpu_modes,
+	.mode = offcpu_mode,
 	.attach = offcpu_attach,
 	.size = sizeof(struct offcpu_tool),
 	.opts = offsetof(struct offcpu_tool, o),

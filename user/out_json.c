@@ -82,6 +82,7 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			{ LT_STAT_USTACK_TRUNC, "user_stacks_truncated" },
 			{ LT_STAT_WANT_FULL, "unwinder_queue_full" },
 			{ LT_STAT_COPY_LOST, "user_stack_copies_lost" },
+			{ LT_STAT_WAKER_FULL, "waker_full" },
 		};
 
 		for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)

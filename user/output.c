@@ -229,32 +229,70 @@ void lt_format_value(char *buf, size_t sz, double v, const char *unit)
 	scaled(buf, sz, v, unit);
 }
 
+/* The second half's "--" frame (offcpu --wakers), or nframes. */
+static uint32_t second_at(const struct lt_sample *s)
+{
+	for (uint32_t i = 0; i < s->nframes; i++)
+		if (s->kind[i] == LT_FRAME_PSEUDO && !strcmp(s->frames[i], "--"))
+			return i;
+	return s->nframes;
+}
+
+/*
+ * The second half (after "--"), stored leaf first and ending with its comm:
+ * "woken by COMM: user frames leaf first   [k] kernel frames leaf first".
+ */
+static void print_second(FILE *f, const struct lt_sample *s, uint32_t sep)
+{
+	uint32_t last = s->nframes - 1;
+	int shown = 0;
+
+	fprintf(f, "      woken by %s", s->frames[last]);
+	if (last == sep + 1) { /* [timer], [irq]: no stack */
+		fputc('\n', f);
+		return;
+	}
+	fputs(":", f);
+	for (uint32_t i = sep + 1; i < last && shown < 6; i++)
+		if (s->kind[i] != LT_FRAME_KERNEL && s->kind[i] != LT_FRAME_PSEUDO)
+			fprintf(f, "%s%s", shown++ ? " <- " : " ", s->frames[i]);
+	fprintf(f, "%s[k] ", shown ? "   " : " ");
+	shown = 0;
+	for (uint32_t i = sep + 1; i < last && shown < 3; i++)
+		if (s->kind[i] == LT_FRAME_KERNEL)
+			fprintf(f, "%s%s", shown++ ? " <- " : "", s->frames[i]);
+	fputc('\n', f);
+}
+
 void lt_print_frames(FILE *f, const struct lt_sample *s)
 {
+	uint32_t end = second_at(s);
 	int first_k = -1, ushown = 0;
 
 	fputs("      ", f);
 	/* The tool's pseudo-frames first: they are what tells rows apart (peer, file, kind). */
-	for (uint32_t i = 0; i < s->nframes; i++) {
+	for (uint32_t i = 0; i < end; i++) {
 		if (s->kind[i] == LT_FRAME_KERNEL && first_k < 0)
 			first_k = i;
 		if (s->kind[i] == LT_FRAME_PSEUDO)
 			fprintf(f, "%s  ", s->frames[i]);
 	}
-	for (int i = (first_k < 0 ? (int)s->nframes : first_k) - 1; i >= 0 && ushown < 6; i--) {
+	for (int i = (first_k < 0 ? (int)end : first_k) - 1; i >= 0 && ushown < 6; i--) {
 		if (s->kind[i] == LT_FRAME_PSEUDO)
 			continue;
 		fprintf(f, "%s%s", ushown ? " <- " : "", s->frames[i]);
 		ushown++;
 	}
 	if (first_k >= 0) {
-		int last = s->nframes - 1, shown = 0;
+		int last = end - 1, shown = 0;
 
 		fprintf(f, "%s[k] ", ushown ? "   " : "");
 		for (int i = last; i >= first_k && shown < 3; i--, shown++)
 			fprintf(f, "%s%s", shown ? " <- " : "", s->frames[i]);
 	}
 	fputc('\n', f);
+	if (end < s->nframes)
+		print_second(f, s, end);
 }
 
 void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)

@@ -19,6 +19,7 @@ void lt_profile__free(struct lt_profile *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->samples[i].ips);
+		free(p->samples[i].second);
 		free(p->samples[i].frames);
 		free(p->samples[i].kind);
 		free(p->samples[i].mod);
@@ -141,6 +142,31 @@ struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t 
 	return s;
 }
 
+int lt_sample__set_second(struct lt_sample *s, uint32_t tgid, uint32_t pid, const char *comm,
+			  const uint64_t *uips, uint32_t nuser, const uint64_t *kips,
+			  uint32_t nkern)
+{
+	struct lt_second *w;
+
+	if (s->second)
+		return 0;
+	w = calloc(1, sizeof(*w) + (nuser + nkern) * sizeof(w->ips[0]));
+	if (!w)
+		return -ENOMEM;
+	w->tgid = tgid;
+	w->pid = pid;
+	strncpy(w->comm, comm, LT_COMM_LEN - 1);
+	lt_name_clean(w->comm);
+	if (nuser)
+		memcpy(w->ips, uips, nuser * sizeof(*uips));
+	if (nkern)
+		memcpy(w->ips + nuser, kips, nkern * sizeof(*kips));
+	w->nuser = nuser;
+	w->nkern = nkern;
+	s->second = w;
+	return 0;
+}
+
 int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src)
 {
 	for (size_t i = 0; i < src->n; i++) {
@@ -149,6 +175,11 @@ int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src)
 						      s->nuser, s->ips + s->nuser, s->nkern);
 
 		if (!d)
+			return -ENOMEM;
+		if (s->second &&
+		    lt_sample__set_second(d, s->second->tgid, s->second->pid, s->second->comm,
+					  s->second->ips, s->second->nuser,
+					  s->second->ips + s->second->nuser, s->second->nkern))
 			return -ENOMEM;
 		d->total += s->total;
 		d->total2 += s->total2;
@@ -360,15 +391,107 @@ static uint8_t classify_ustack(const struct lt_profile *p, const struct lt_sampl
 	return LT_UR_FP_BROKEN;
 }
 
+/*
+ * Push the n kernel frames at ips (leaf first) into b: root first, or with
+ * leaf_first leaf first. The tracer's own program and the trampoline that
+ * ran it sit at the leaf of every kernel stack it takes: that run is
+ * dropped. A BPF program deeper in a stack is the workload's, and shown.
+ */
+static int push_kernel(struct lt_profile *p, struct lt_symbolizer *sy, struct frame_buf *b,
+		       const uint64_t *ips, uint32_t n, bool leaf_first)
+{
+	uint32_t cut = 0, mod;
+	bool hidden = true;
+	char buf[512];
+	int err = 0;
+
+	while (cut < n && hidden) {
+		lt_symbolizer__kernel(sy, ips[cut], &hidden, buf, sizeof(buf));
+		cut += hidden;
+	}
+	mod = n > cut ? module_of(p, b, "[kernel.kallsyms]", lt_symbolizer__kernel_build_id(sy),
+				  true) :
+			0;
+	if (n > cut && !mod)
+		return -ENOMEM;
+	for (uint32_t i = cut; !err && i < n; i++) {
+		uint32_t k = leaf_first ? i : n - 1 - (i - cut);
+
+		lt_symbolizer__kernel(sy, ips[k], &hidden, buf, sizeof(buf));
+		err = push_frame(p, b, buf, LT_FRAME_KERNEL, mod);
+	}
+	return err;
+}
+
+/*
+ * What woke a thread from interrupt context is no task, whatever task the
+ * interrupt found running: "[timer]" for a timer's expiry, "[irq]" for other
+ * hard and soft interrupt work (docs/offcpu.md). NULL: the task woke it.
+ */
+static const char *second_context(struct lt_symbolizer *sy, const struct lt_second *w)
+{
+	static const char *const timer[] = { "hrtimer_wakeup", "process_timeout", "posix_timer_fn",
+					     "it_real_fn" };
+	static const char *const irq[] = { "__irq_exit_rcu",   "irq_exit_rcu",
+					   "handle_softirqs",  "__do_softirq",
+					   "do_softirq",       "common_interrupt",
+					   "handle_irq_event", "__handle_irq_event_percpu" };
+	bool hidden;
+	char buf[512];
+
+	for (uint32_t i = 0; i < w->nkern; i++) {
+		lt_symbolizer__kernel(sy, w->ips[w->nuser + i], &hidden, buf, sizeof(buf));
+		for (size_t j = 0; j < sizeof(timer) / sizeof(timer[0]); j++)
+			if (!strcmp(buf, timer[j]))
+				return "[timer]";
+		for (size_t j = 0; j < sizeof(irq) / sizeof(irq[0]); j++)
+			if (!strcmp(buf, irq[j]) || !strncmp(buf, "__sysvec_", 9))
+				return "[irq]";
+	}
+	return NULL;
+}
+
+/*
+ * The second stack, after a "--" frame: its kernel frames then its user
+ * frames, leaf first, then its comm; or only "[timer]" or "[irq]".
+ */
+static int name_second(struct lt_profile *p, struct lt_symbolizer *sy, const struct lt_second *w,
+		       struct frame_buf *b)
+{
+	struct lt_sym_frame uf[LT_SYM_MAX_INLINE + 1];
+	const char *ctx = second_context(sy, w);
+	int err = push_frame(p, b, "--", LT_FRAME_PSEUDO, 0);
+
+	if (err || ctx)
+		return err ?: push_frame(p, b, ctx, LT_FRAME_PSEUDO, 0);
+	err = push_kernel(p, sy, b, w->ips + w->nuser, w->nkern, true);
+	for (uint32_t k = 0; !err && k < w->nuser; k++) {
+		uint64_t ip = w->ips[k] & ~LT_USTACK_EXACT;
+		bool ret = k > 0 && !(w->ips[k] & LT_USTACK_EXACT);
+		int n = lt_symbolizer__user_frames(sy, w->tgid, ip, ret, uf, LT_SYM_MAX_INLINE + 1);
+
+		/* An address's frames come innermost first: already leaf first. */
+		for (int i = 0; !err && i < n; i++) {
+			uint32_t mod = uf[i].module ? module_of(p, b, uf[i].module, uf[i].build_id,
+								uf[i].named) :
+						      0;
+
+			err = uf[i].module && !mod ?
+				      -ENOMEM :
+				      push_frame(p, b, uf[i].name,
+						 uf[i].inlined ? LT_FRAME_INLINED : LT_FRAME_USER,
+						 mod);
+		}
+	}
+	return err ?: push_frame(p, b, w->comm[0] ? w->comm : "?", LT_FRAME_PSEUDO, 0);
+}
+
 /* Name one sample into b, root first; classify its user stack. */
 static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt_sample *s,
 		       struct frame_buf *b)
 {
 	const char *aux = p->aux_frame ? p->aux_frame(p->aux_ctx, s->aux) : NULL;
 	struct lt_sym_frame uf[LT_SYM_MAX_INLINE + 1];
-	char buf[512];
-	uint32_t cut = 0;
-	bool hidden = true;
 	int err = 0;
 
 	b->n = 0;
@@ -412,22 +535,9 @@ static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt
 						 mod);
 		}
 	}
-	/*
-	 * The tracer's own program and the trampoline that ran it sit at the
-	 * leaf of every kernel stack it takes: drop that run only. A BPF
-	 * program deeper in a stack is the workload's, and shown by name.
-	 */
-	while (cut < s->nkern && hidden) {
-		lt_symbolizer__kernel(sy, s->ips[s->nuser + cut], &hidden, buf, sizeof(buf));
-		cut += hidden;
-	}
-	for (uint32_t k = s->nkern; !err && k-- > cut;) {
-		uint32_t mod = module_of(p, b, "[kernel.kallsyms]",
-					 lt_symbolizer__kernel_build_id(sy), true);
-
-		lt_symbolizer__kernel(sy, s->ips[s->nuser + k], &hidden, buf, sizeof(buf));
-		err = mod ? push_frame(p, b, buf, LT_FRAME_KERNEL, mod) : -ENOMEM;
-	}
+	err = err ?: push_kernel(p, sy, b, s->ips + s->nuser, s->nkern, false);
+	if (!err && s->second)
+		err = name_second(p, sy, s->second, b);
 	return err;
 }
 
@@ -460,6 +570,8 @@ int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *sy)
 		/* Addresses are not needed once named, and merging is done. */
 		free(s->ips);
 		s->ips = NULL;
+		free(s->second);
+		s->second = NULL;
 	}
 	free(b.frames);
 	free(b.kind);

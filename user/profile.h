@@ -47,6 +47,14 @@ enum lt_ureason {
 extern const char *const lt_ureason_name[LT_UR_NR];
 extern const char *const lt_ureason_text[LT_UR_NR];
 
+/* A sample's second stack (struct lt_sample.second). */
+struct lt_second {
+	uint32_t tgid, pid;
+	char comm[LT_COMM_LEN];
+	uint32_t nuser, nkern;
+	uint64_t ips[]; /* nuser user frames, then nkern kernel frames, each leaf first */
+};
+
 struct lt_sample {
 	uint32_t tgid, pid;
 	uint64_t aux; /* the key's aux2 << 32 | aux */
@@ -59,6 +67,12 @@ struct lt_sample {
 	uint64_t *ips; /* nuser user frames, then nkern kernel frames, each leaf first */
 	uint32_t uend, uflags; /* how the user walk ended: enum lt_uend, LT_UWALK_* */
 	uint8_t ureason; /* enum lt_ureason, set when symbolized */
+	/*
+	 * A second stack joined to the sample (offcpu --wakers: the waker's),
+	 * of another thread: named after the first, after a "--" frame, leaf
+	 * first, then its comm (offwaketime's folded convention).
+	 */
+	struct lt_second *second;
 	/* Filled by lt_profile__symbolize(): root first, pooled strings. */
 	const char **frames;
 	uint8_t *kind; /* per frame: enum lt_frame_kind */
@@ -91,6 +105,11 @@ struct lt_profile {
 	 * has none (no task is charged with it: a disk, a peer's RTT).
 	 */
 	const char *(*aux_root)(void *ctx, uint64_t aux);
+	/*
+	 * Optional, while collecting: the second stack of a sample (its thread
+	 * and stack ids, as the key holds its own), or false for none.
+	 */
+	bool (*aux_second)(void *ctx, uint64_t aux, struct lt_stack_key *second);
 	void *aux_ctx;
 	uint64_t stats[LT_STAT_NR];
 	/*
@@ -148,6 +167,15 @@ struct lt_sample *lt_profile__add_named(struct lt_profile *p, uint32_t tgid, uin
 					const char *comm, const char *const *frames,
 					const uint8_t *kinds, uint32_t n);
 /* Add every sample of src into dst. 0 or -ENOMEM. */
+/*
+ * Join the second stack (tgid, pid, comm, and its user and kernel frames)
+ * to s, once: a sample's aux names its second stack, so a later call for
+ * the same sample is a no-op. 0 or -ENOMEM.
+ */
+int lt_sample__set_second(struct lt_sample *s, uint32_t tgid, uint32_t pid, const char *comm,
+			  const uint64_t *uips, uint32_t nuser, const uint64_t *kips,
+			  uint32_t nkern);
+
 int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src);
 
 /*

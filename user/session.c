@@ -257,6 +257,7 @@ static void profile_init(struct lt_profile *p, const struct lt_tool *t, const st
 	p->unit2 = mode->unit2;
 	p->aux_frame = mode->aux_frame;
 	p->aux_root = mode->aux_root;
+	p->aux_second = mode->aux_second;
 	p->aux_ctx = tool;
 }
 

@@ -31,6 +31,8 @@ struct lt_mode {
 	const char *(*aux_frame)(void *tool, uint64_t aux);
 	/* The root frame (comm) of a sample no task is charged with, or NULL. */
 	const char *(*aux_root)(void *tool, uint64_t aux);
+	/* A second stack joined to a sample (offcpu --wakers), or NULL: see lt_profile. */
+	bool (*aux_second)(void *tool, uint64_t aux, struct lt_stack_key *second);
 	/* The ways of loading this mode's programs, in order of preference. */
 	const struct lt_variant *variants;
 	size_t nvariants;

@@ -117,6 +117,7 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
 	lt_unwinder__drain_copies(unw);
 	for (size_t i = 0; !err && i < nkeys; i++) {
 		const struct lt_stack_key *key = &keys[i];
+		struct lt_stack_key second;
 		struct lt_sample *smp;
 		const char *comm;
 		uint64_t aux;
@@ -147,6 +148,15 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
 		}
 		smp->uend = ust->end;
 		smp->uflags = ust->flags;
+		if (!smp->second && p->aux_second && p->aux_second(p->aux_ctx, aux, &second)) {
+			/* Read over the first stack's buffers: the sample has its copy. */
+			nu = read_ustack(ufd, second.ustack, ust);
+			nk = read_kstack(kfd, second.kstack, kips);
+			err = lt_sample__set_second(smp, second.tgid, second.pid, second.comm,
+						    (const uint64_t *)ust->ips, nu, kips, nk);
+			if (err)
+				break;
+		}
 		smp->total += val.total;
 		smp->total2 += val.total2;
 		smp->count += val.count;
@@ -192,6 +202,7 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 		  "user stacks of new processes not copied for a second walk, "
 		  "their ring buffer full",
 		  NULL },
+		{ LT_STAT_WAKER_FULL, "blocks counted without their waker, waker map full", NULL },
 	};
 	const struct {
 		uint64_t n;

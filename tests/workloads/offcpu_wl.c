@@ -39,12 +39,17 @@
  *   cut      two threads, from root_a() and root_b(), go 8 calls deep into
  *            the same cut_chain() and sleep there 10 x 30 ms each: with a
  *            depth limit below 8 their cut stacks read the same
+ *   mutex    holder() takes a mutex, keeps it 50 ms (its nap_ms, woken by a
+ *            timer) and unlocks it, 20 times; waiter() blocks on the mutex
+ *            each time holder() has it (account waiter_lock), so holder()'s
+ *            unlock is what wakes it
  *   nowait M run mode M at once, without waiting for SIGUSR1
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <stdint.h>
 #include <sys/mman.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +191,37 @@ static noinline void *pipe_feeder(void *arg)
 			break;
 	}
 	return NULL;
+}
+
+static pthread_mutex_t wake_mutex = PTHREAD_MUTEX_INITIALIZER;
+static volatile int held; /* rounds in which holder() has taken the mutex */
+static volatile int unlocks; /* after the unlock: no tail call, holder() stays on the stack */
+
+static noinline void holder(void)
+{
+	pthread_mutex_lock(&wake_mutex);
+	held++;
+	nap_ms("holder_nap", 50);
+	pthread_mutex_unlock(&wake_mutex);
+	unlocks++;
+}
+
+static noinline void *holder_loop(void *arg)
+{
+	for (int i = 0; i < 20; i++) {
+		holder();
+		nap_ms("holder_gap", 5);
+	}
+	return arg;
+}
+
+/* Round i: once holder() has the mutex, block on it until its unlock. */
+static noinline void waiter(int i)
+{
+	while (held <= i)
+		sched_yield();
+	WL_TIMED("waiter_lock", pthread_mutex_lock(&wake_mutex));
+	pthread_mutex_unlock(&wake_mutex);
 }
 
 static int naps_blocked;
@@ -416,6 +452,11 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "pipe")) {
 		pthread_create(&th, NULL, pipe_feeder, &n);
 		pipe_reader(n);
+		pthread_join(th, NULL);
+	} else if (!strcmp(mode, "mutex")) {
+		pthread_create(&th, NULL, holder_loop, NULL);
+		for (int i = 0; i < 20; i++)
+			waiter(i);
 		pthread_join(th, NULL);
 	} else if (!strcmp(mode, "cut")) {
 		pthread_t tb;

@@ -1,0 +1,61 @@
+#!/bin/bash
+# offcpu --wakers: who ended each block. Ground truth: the workload's own
+# clock (wlclock.h) and what its code does.
+# - mutex: waiter() blocks on a mutex 20 times until holder() unlocks it
+#   (~1 s in all, account waiter_lock); holder() keeps it through a 50 ms
+#   nanosleep (account holder_nap), which only a timer can end.
+# - pipe: pipe_reader() blocks in read() until pipe_feeder() writes, 10 times.
+# The folded form is offwaketime's: the woken stack, "--", the waker's
+# frames leaf first, then its comm.
+. tests/integration/lib.sh
+need_bpf
+
+start_wl mutex
+trace "$TMP/m" offcpu --wakers -p "$WL_PID" -d 4 -o "$TMP/m.folded"
+check "latprof exits 0" [ "$LP_RC" -eq 0 ]
+pair=';waiter;pthread_mutex_lock;[^ ]*;--;[^ ]*;__pthread_mutex_unlock[^;]*;holder;holder_loop;start_thread;[^ ;]*;offcpu_wl '
+got=$(fsum "$TMP/m.folded" "$pair")
+w=$(wl_clock waiter_lock)
+check "waiter's lock waits paired with holder's unlock: ${got} us, the workload's clock ${w} us +-10%" \
+	near "$got" 10 waiter_lock
+other=$(grep -E ';waiter;' "$TMP/m.folded" | grep -Ev -- "$pair" | awk '{ s += $NF } END { print s + 0 }')
+check "no other waker for waiter's lock waits (${other} us elsewhere)" [ "$other" -lt 20000 ]
+got=$(fsum "$TMP/m.folded" ';holder;nap_ms;nanosleep;[^ ]*;--;\[timer\] ')
+w=$(wl_clock holder_nap)
+check "holder's 50 ms naps woken by [timer]: ${got} us, the workload's clock ${w} us +-10%" \
+	near "$got" 10 holder_nap
+check "the summary says who woke the lock waits" \
+	grep -q 'woken by offcpu_wl: __lll_lock_wake <- __pthread_mutex_unlock_usercnt <- holder' "$TMP/m.stderr"
+check "every line has one -- and something after it" \
+	awk '!/^#/ { n = gsub(/;--;/, "&"); if (n != 1) bad++ } END { exit bad > 0 }' "$TMP/m.folded"
+grep -q ';--;' "$TMP/m.folded" || diag < "$TMP/m.folded"
+
+start_wl pipe
+trace "$TMP/p" offcpu --wakers -p "$WL_PID" -d 3 -o "$TMP/p.folded"
+got=$(fsum "$TMP/p.folded" ';pipe_reader;read;[^ ]*;--;[^ ]*;write;pipe_feeder;start_thread;[^ ;]*;offcpu_wl ')
+w=$(wl_clock pipe_reader)
+check "pipe_reader's reads woken by pipe_feeder's write: ${got} us, the workload's clock ${w} us +-10%" \
+	near "$got" 10 pipe_reader
+
+# Filters: only blocks ended by the chosen wakers are kept.
+start_wl mutex
+trace "$TMP/f" offcpu --waker-comm no-such-task -p "$WL_PID" -d 4 -o "$TMP/f.folded"
+check "--waker-comm with no such waker: nothing counted" [ "$(grep -vc '^#' "$TMP/f.folded")" = 0 ]
+start_wl mutex
+trace "$TMP/g" offcpu --waker-pid "$WL_PID" -p "$WL_PID" -d 4 -o "$TMP/g.folded"
+got=$(fsum "$TMP/g.folded" "$pair")
+check "--waker-pid: the lock waits holder() ended are kept (${got} us)" near "$got" 10 waiter_lock
+# An interrupt that found the workload running passes the filter (the kernel
+# ran the wakeup in its context); it is labelled, never shown as its stack.
+bad=$(grep -v '^#' "$TMP/g.folded" | grep -v ';offcpu_wl ' | grep -Evc ';--;\[(timer|irq)\] ')
+check "--waker-pid: every waker is the workload or an interrupt in it ($bad lines are not)" [ "$bad" = 0 ]
+
+# Every format carries both halves.
+start_wl mutex
+trace "$TMP/j" offcpu --wakers -p "$WL_PID" -d 4 -f json -o "$TMP/j.json"
+n=$(jq '[.stacks[] | select(.frames | map(.[0]) | (index("--") != null) and (index("holder") != null))] | length' "$TMP/j.json")
+check "json: stacks with the waker after -- ($n)" [ "${n:-0}" -ge 1 ]
+start_wl mutex
+trace "$TMP/s" offcpu --wakers -p "$WL_PID" -d 4 -f svg -o "$TMP/s.svg"
+check "svg: the waker's frames are drawn" grep -q '__pthread_mutex_unlock' "$TMP/s.svg"
+done_testing
