@@ -287,8 +287,11 @@ void lt_print_frames(FILE *f, const struct lt_sample *s)
 		int last = end - 1, shown = 0;
 
 		fprintf(f, "%s[k] ", ushown ? "   " : "");
-		for (int i = last; i >= first_k && shown < 3; i--, shown++)
-			fprintf(f, "%s%s", shown ? " <- " : "", s->frames[i]);
+		for (int i = last; i >= first_k && shown < 3; i--) {
+			if (s->kind[i] == LT_FRAME_PSEUDO) /* shown first (wall's state) */
+				continue;
+			fprintf(f, "%s%s", shown++ ? " <- " : "", s->frames[i]);
+		}
 	}
 	fputc('\n', f);
 	if (end < s->nframes)

@@ -536,6 +536,12 @@ static int name_sample(struct lt_profile *p, struct lt_symbolizer *sy, struct lt
 		}
 	}
 	err = err ?: push_kernel(p, sy, b, s->ips + s->nuser, s->nkern, false);
+	if (!err && p->aux_leaf) {
+		const char *leaf = p->aux_leaf(p->aux_ctx, s->aux, b->frames, b->kind, b->n);
+
+		if (leaf)
+			err = push_frame(p, b, leaf, LT_FRAME_PSEUDO, 0);
+	}
 	if (!err && s->second)
 		err = name_second(p, sy, s->second, b);
 	return err;

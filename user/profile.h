@@ -110,6 +110,12 @@ struct lt_profile {
 	 * and stack ids, as the key holds its own), or false for none.
 	 */
 	bool (*aux_second)(void *ctx, uint64_t aux, struct lt_stack_key *second);
+	/*
+	 * Optional: a pseudo-frame at the leaf of a sample's (first) stack, from
+	 * its aux and its frames named so far, root first (wall's state), or NULL.
+	 */
+	const char *(*aux_leaf)(void *ctx, uint64_t aux, const char *const *frames,
+				const uint8_t *kind, uint32_t n);
 	void *aux_ctx;
 	uint64_t stats[LT_STAT_NR];
 	/*

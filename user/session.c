@@ -238,6 +238,8 @@ static int finish(const struct lt_tool *t, void *tool, struct bpf_object *obj, s
 		return err;
 	if (!c->quiet) {
 		lt_summary_print(stderr, p, c->top);
+		if (t->report)
+			t->report(tool, p);
 		if (out && lt_output__path(out))
 			fprintf(stderr, "latprof %s: wrote %s\n", t->cli->name,
 				lt_output__path(out));
@@ -258,6 +260,7 @@ static void profile_init(struct lt_profile *p, const struct lt_tool *t, const st
 	p->aux_frame = mode->aux_frame;
 	p->aux_root = mode->aux_root;
 	p->aux_second = mode->aux_second;
+	p->aux_leaf = mode->aux_leaf;
 	p->aux_ctx = tool;
 }
 

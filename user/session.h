@@ -33,6 +33,9 @@ struct lt_mode {
 	const char *(*aux_root)(void *tool, uint64_t aux);
 	/* A second stack joined to a sample (offcpu --wakers), or NULL: see lt_profile. */
 	bool (*aux_second)(void *tool, uint64_t aux, struct lt_stack_key *second);
+	/* A pseudo-frame at the leaf (wall's state), or NULL: see lt_profile. */
+	const char *(*aux_leaf)(void *tool, uint64_t aux, const char *const *frames,
+				const uint8_t *kind, uint32_t n);
 	/* The ways of loading this mode's programs, in order of preference. */
 	const struct lt_variant *variants;
 	size_t nvariants;
@@ -74,6 +77,8 @@ struct lt_tool {
 	 * -errno (printed), which stops the session.
 	 */
 	int (*tick)(void *tool, bool final);
+	/* Optional: after the summary, the tool's own report on the named profile (stderr). */
+	void (*report)(void *tool, const struct lt_profile *p);
 	/* Optional: free the tool's own state; the core destroys the skeleton after. */
 	void (*destroy)(void *tool);
 	size_t size; /* of the tool's state, zeroed before use */

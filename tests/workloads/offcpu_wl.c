@@ -43,10 +43,20 @@
  *            timer) and unlocks it, 20 times; waiter() blocks on the mutex
  *            each time holder() has it (account waiter_lock), so holder()'s
  *            unlock is what wakes it
+ *   wall     wall_worker(), a thread of its own, does 3 times: 300 ms of
+ *            spinning (wall_spin), a 400 ms nanosleep (wall_sleep), 200 ms
+ *            blocked on a mutex wall_holder() keeps (wall_lock), 100 ms in
+ *            read() on a pipe wall_holder() then writes (wall_pipe). At its
+ *            end it prints "wall TID LIFETIME_US CPU_US RUNQUEUE_US": its
+ *            lifetime, and its CPU and run-queue time by the kernel's own
+ *            account (/proc/thread-self/schedstat)
+ *   wallhog  wall, with wall_worker() and a spinning thread pinned to CPU 0
  *   nowait M run mode M at once, without waiting for SIGUSR1
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
+#include <stdbool.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <pthread.h>
 #include <sched.h>
@@ -222,6 +232,105 @@ static noinline void waiter(int i)
 		sched_yield();
 	WL_TIMED("waiter_lock", pthread_mutex_lock(&wake_mutex));
 	pthread_mutex_unlock(&wake_mutex);
+}
+
+/* wall: a thread whose every state is known, and a holder that blocks it. */
+static pthread_mutex_t wall_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int wall_pipefd[2];
+static volatile int wall_round = -1, wall_done, wall_hog_stop;
+
+static void schedstat(unsigned long long *cpu, unsigned long long *delay)
+{
+	char buf[96];
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	*cpu = *delay = 0;
+	if (n > 0) {
+		buf[n] = 0;
+		sscanf(buf, "%llu %llu", cpu, delay);
+	}
+}
+
+static void pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static noinline void wall_spin(long ms)
+{
+	long long end = wl_now_us() + ms * 1000;
+
+	while (wl_now_us() < end)
+		;
+}
+
+static noinline void wall_lock(void)
+{
+	WL_TIMED("wall_lock", pthread_mutex_lock(&wall_mutex));
+	pthread_mutex_unlock(&wall_mutex);
+}
+
+static noinline void wall_pipe(void)
+{
+	char c;
+
+	WL_TIMED("wall_pipe", (void)!read(wall_pipefd[0], &c, 1));
+}
+
+/* Round r: take the mutex before the worker wants it, keep it 200 ms; write 100 ms later. */
+static noinline void *wall_holder(void *arg)
+{
+	for (int r = 0; r < 3; r++) {
+		while (wall_round < r)
+			usleep(1000);
+		pthread_mutex_lock(&wall_mutex);
+		wall_done = r + 1;
+		nap_ms("wall_holder", 200);
+		pthread_mutex_unlock(&wall_mutex);
+		nap_ms("wall_holder", 100);
+		if (write(wall_pipefd[1], "x", 1) != 1)
+			break;
+	}
+	return arg;
+}
+
+static noinline void *wall_worker(void *arg)
+{
+	unsigned long long cpu0, rq0, cpu1, rq1;
+	long long t0 = wl_now_us();
+
+	if (arg)
+		pin_cpu0();
+	schedstat(&cpu0, &rq0);
+	for (int r = 0; r < 3; r++) {
+		wall_spin(300);
+		nap_ms("wall_sleep", 400);
+		wall_round = r; /* the holder takes the mutex, now idle */
+		while (wall_done <= r)
+			usleep(100);
+		wall_lock();
+		wall_pipe();
+	}
+	schedstat(&cpu1, &rq1);
+	printf("wall %ld %lld %llu %llu\n", (long)syscall(SYS_gettid), wl_now_us() - t0,
+	       (cpu1 - cpu0) / 1000, (rq1 - rq0) / 1000);
+	fflush(stdout);
+	return NULL;
+}
+
+static noinline void *wall_hog(void *arg)
+{
+	pin_cpu0();
+	while (!wall_hog_stop)
+		;
+	return arg;
 }
 
 static int naps_blocked;
@@ -458,6 +567,21 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 20; i++)
 			waiter(i);
 		pthread_join(th, NULL);
+	} else if (!strcmp(mode, "wall") || !strcmp(mode, "wallhog")) {
+		bool hog = !strcmp(mode, "wallhog");
+		pthread_t th2, th3;
+
+		if (pipe(wall_pipefd))
+			return 1;
+		pthread_create(&th2, NULL, wall_holder, NULL);
+		if (hog)
+			pthread_create(&th3, NULL, wall_hog, NULL);
+		pthread_create(&th, NULL, wall_worker, hog ? &n : NULL);
+		pthread_join(th, NULL);
+		wall_hog_stop = 1;
+		if (hog)
+			pthread_join(th3, NULL);
+		pthread_join(th2, NULL);
 	} else if (!strcmp(mode, "cut")) {
 		pthread_t tb;
 

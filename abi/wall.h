@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * latprof wall: what crosses between wall.bpf.c and user/wall.c. Every
+ * moment of a traced thread is charged to one state and one stack, in
+ * microseconds, in the shared stack map; lt_stack_key.aux is the state.
+ */
+#ifndef LT_WALL_H
+#define LT_WALL_H
+#include "lt_types.h"
+#include "stack_agg.h"
+
+/* Where the time went: lt_stack_key.aux. */
+enum wall_state {
+	WALL_CPU = 0, /* running: sampled at -F HZ, and the rest of a run at switch-out */
+	WALL_RUNQUEUE = 1, /* runnable, waiting for a CPU: wakeup or preemption to switch-in */
+	WALL_BLOCKED = 2, /* off-CPU, interruptible (S) */
+	WALL_BLOCKED_D = 3, /* off-CPU, uninterruptible (D) */
+};
+
+/*
+ * A traced thread, by tid: where its accounting stands. User space reads
+ * the threads still off-CPU at the end and charges them up to then.
+ */
+struct wall_thread {
+	__u64 acct; /* ns: the thread's time is charged up to here */
+	__u64 off; /* ns: switched out at (0: on a CPU) */
+	__u64 wake; /* ns: woken at, while off (0: not yet) */
+	__u64 ustack; /* at switch-out */
+	__s32 kstack;
+	__u32 state; /* at switch-out: WALL_RUNQUEUE (preempted) or WALL_BLOCKED(_D) */
+	__u32 tgid;
+	__u32 pad;
+	char comm[LT_COMM_LEN];
+};
+
+#endif

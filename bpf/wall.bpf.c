@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * latprof wall: where a thread's wall-clock time goes. Each moment of a
+ * traced thread is charged once, to one state and one stack:
+ *
+ * - on a CPU: a cpu-clock sample (perf_event, -F HZ per CPU) charges the time
+ *   since the thread's last charge to the stack it samples; at switch-out the
+ *   rest of the run goes to the stack taken there;
+ * - off a CPU: from switch-out to wakeup, blocked (S or D), and from wakeup
+ *   (or a preemption's switch-out) to switch-in, run-queue wait; both to the
+ *   stacks taken at switch-out.
+ *
+ * So a thread's states add up to the time it was traced, by construction.
+ * Per-thread state lives in a tid-keyed hash, which user space reads at the
+ * end to charge the threads still off-CPU up to then.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "core_fixes.bpf.h"
+#include "target.bpf.h"
+#include "stack_agg.bpf.h"
+#include "ustack.bpf.h"
+#include "wall.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TASK_RUNNING 0x0000
+#define TASK_UNINTERRUPTIBLE 0x0002
+#define TASK_DEAD 0x0080
+#define TASK_NOLOAD 0x0400
+
+const volatile __u64 sample_ns = 10101010; /* 1 s / -F: what a first sample stands for */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* traced threads at once */
+	__type(key, __u32);
+	__type(value, struct wall_thread);
+} wall_threads SEC(".maps");
+
+/* Charge ns of state to thread t's stacks (us, rounded), as thread pid. */
+static __always_inline void charge(const struct wall_thread *t, __u32 pid, __u32 state,
+				   __u64 ustack, __s32 kstack, __u64 ns)
+{
+	struct lt_stack_key k = {};
+
+	if (!ns)
+		return;
+	k.tgid = t->tgid;
+	k.pid = pid;
+	k.ustack = ustack;
+	k.kstack = kstack;
+	k.aux = state;
+	__builtin_memcpy(k.comm, t->comm, sizeof(k.comm));
+	lt_agg_add(&k, (ns + 500) / 1000);
+}
+
+/* The thread entry of the current task, created (accounting from now) if new. */
+static __always_inline struct wall_thread *thread_get(__u32 pid, __u32 tgid, __u64 acct)
+{
+	struct wall_thread *t = bpf_map_lookup_elem(&wall_threads, &pid);
+
+	struct wall_thread n = { .acct = acct, .tgid = tgid };
+
+	if (t)
+		return t;
+	/* A racing creator wins; a full map fails both. */
+	bpf_map_update_elem(&wall_threads, &pid, &n, BPF_NOEXIST);
+	t = bpf_map_lookup_elem(&wall_threads, &pid);
+	if (!t)
+		lt_stat_inc(LT_STAT_START_FULL);
+	return t;
+}
+
+static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev, __u64 now)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = (__u32)id, tgid = id >> 32, state;
+	struct wall_thread *t;
+
+	if (!pid || !lt_current_selected(tgid, pid))
+		return;
+	state = lt_task_state_btf(prev);
+	t = thread_get(pid, tgid, now);
+	if (!t)
+		return;
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	t->kstack = lt_kstack_want(ctx);
+	t->ustack = lt_ustack_want(ctx, NULL);
+	/* The run's rest since the last charge: on a CPU, where it switched out. */
+	charge(t, pid, WALL_CPU, t->ustack, t->kstack, now - t->acct);
+	t->acct = now;
+	if (state & TASK_DEAD) {
+		bpf_map_delete_elem(&wall_threads, &pid);
+		return;
+	}
+	t->off = now;
+	if (preempt || state == TASK_RUNNING) {
+		t->state = WALL_RUNQUEUE;
+		t->wake = now;
+	} else {
+		t->state = (state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD) ?
+				   WALL_BLOCKED_D :
+				   WALL_BLOCKED;
+		t->wake = 0;
+	}
+}
+
+static __always_inline void switch_in(struct task_struct *next, __u64 now)
+{
+	__u32 pid = next->pid;
+	struct wall_thread *t;
+
+	if (!pid || !lt_ids_selected(next->tgid, pid))
+		return;
+	t = thread_get(pid, next->tgid, now);
+	if (!t || !t->off)
+		return;
+	/* Blocked until woken, then waiting for a CPU; preempted: all run-queue. */
+	if (t->state != WALL_RUNQUEUE)
+		charge(t, pid, t->state, t->ustack, t->kstack, (t->wake ?: now) - t->off);
+	charge(t, pid, WALL_RUNQUEUE, t->ustack, t->kstack, t->wake ? now - t->wake : 0);
+	t->off = 0;
+	t->wake = 0;
+	t->acct = now;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(wall_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	switch_out(ctx, preempt, prev, now);
+	switch_in(next, now);
+	return 0;
+}
+
+/* Woken: the block ends, the run-queue wait begins. */
+SEC("tp_btf/sched_waking")
+int BPF_PROG(wall_waking, struct task_struct *p)
+{
+	__u32 pid = p->pid;
+	struct wall_thread *t;
+
+	if (!pid || !lt_ids_selected(p->tgid, pid))
+		return 0;
+	t = bpf_map_lookup_elem(&wall_threads, &pid);
+	if (t && t->off && !t->wake)
+		t->wake = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* On a CPU: the time since the thread's last charge, to the stack sampled now. */
+SEC("perf_event")
+int wall_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now;
+	__u32 pid = (__u32)id, tgid = id >> 32;
+	struct wall_thread *t;
+	__s32 kstack;
+	__u64 cs;
+
+	if (!pid || !lt_current_selected(tgid, pid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	t = thread_get(pid, tgid, now - sample_ns);
+	if (!t || t->off)
+		return 0;
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	/* Sampled in user mode: no kernel stack to take. */
+	cs = *(volatile __u64 *)&ctx->regs.cs; /* whole words only, in this context */
+	kstack = (cs & 3) == 3 ? LT_NO_KSTACK : lt_kstack_want(ctx);
+	charge(t, pid, WALL_CPU, lt_ustack_want(ctx, NULL), kstack, now - t->acct);
+	t->acct = now;
+	return 0;
+}

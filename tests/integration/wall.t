@@ -1,0 +1,52 @@
+#!/bin/bash
+# latprof wall: every moment of a traced thread charged to one state.
+# Ground truth: wall_worker() (offcpu_wl wall) does 3 rounds of 300 ms
+# spinning, a 400 ms nanosleep, 200 ms blocked on a mutex and 100 ms in a
+# pipe read, timing each blocking call itself (wlclock.h), and prints its
+# lifetime and its CPU and run-queue time by the kernel's own account
+# (schedstat). wallhog adds a spinning thread pinned to its CPU, so a large
+# share of its time is run-queue wait.
+# Tolerances: the thread's total within 2% of its lifetime; cpu and each
+# blocked kind within 5% of the workload's measure; run-queue time within 5%
+# or 5 ms, whichever is larger.
+. tests/integration/lib.sh
+need_bpf
+
+# state TID LEAF JSON: the thread's total in a state (the last frame), us
+state() {
+	jq --argjson t "$1" --arg l "$2" \
+		'[.stacks[] | select(.tid == $t and .frames[-1][0] == $l) | .total] | add // 0' "$3"
+}
+
+for mode in wall wallhog; do
+	start_wl "$mode"
+	trace "$TMP/$mode" wall -p "$WL_PID" -d 6 -f json -o "$TMP/$mode.json"
+	check "$mode: latprof exits 0" [ "$LP_RC" -eq 0 ]
+	wl_clock wall_pipe >/dev/null # the workload has printed everything
+	read -r _ tid life cpu rq < <(grep '^wall ' "$WL_OUT")
+	j=$TMP/$mode.json
+	total=$(jq --argjson t "$tid" '[.stacks[] | select(.tid == $t) | .total] | add // 0' "$j")
+	check "$mode: the worker's states add up to its lifetime: $total us, it lived $life us (2%)" \
+		within "$total" "$life" 2
+	got=$(state "$tid" '[cpu]' "$j")
+	check "$mode: [cpu] $got us, the kernel's account $cpu us (5%)" within "$got" "$cpu" 5
+	got=$(state "$tid" '[runqueue]' "$j")
+	check "$mode: [runqueue] $got us, the kernel's run_delay $rq us (5% or 5 ms)" \
+		awk -v g="$got" -v w="$rq" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= 5000 || d <= w * 0.05) }'
+	for k in sleep lock pipe; do
+		got=$(state "$tid" "[blocked:$k]" "$j")
+		w=$(wl_clock "wall_$k")
+		check "$mode: [blocked:$k] $got us, the workload's clock $w us (5%)" within "$got" "$w" 5
+	done
+	check "$mode: the summary gives the worker's wall = cpu + runqueue + blocked" \
+		grep -Eq "\[[0-9]+/$tid\]: wall [0-9.]+ s = cpu .* \+ runqueue .* \+ blocked .*\(.*lock" "$TMP/$mode.stderr"
+done
+check "wallhog: a pinned hog makes run-queue time over 10% of the worker's ($rq of $life us)" \
+	[ "$rq" -gt $((life / 10)) ]
+
+start_wl wall
+trace "$TMP/f" wall -p "$WL_PID" -d 6 -o "$TMP/f.folded"
+bad=$(grep -v '^#' "$TMP/f.folded" | grep -Evc ';\[(cpu|runqueue|blocked:(io|lock|net|poll|sleep|pipe|other))\] [0-9]+$')
+check "folded: every stack ends in its state frame ($bad do not)" [ "$bad" = 0 ]
+check "folded: the spin is on-CPU in wall_spin" grep -Eq ';wall_spin;.*\[cpu\] [0-9]+$' "$TMP/f.folded"
+done_testing
