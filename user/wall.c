@@ -279,6 +279,14 @@ static const struct kind_rule kind_rules[] = {
 	{ "pipe", pipe_fns },	{ "net", net_fns },   { "io", io_fns },
 };
 
+/* name is fn, or fn with a compiler suffix (__mutex_lock.constprop.0). */
+static bool same_fn(const char *name, const char *fn)
+{
+	size_t n = strlen(fn);
+
+	return !strncmp(name, fn, n) && (!name[n] || name[n] == '.');
+}
+
 const char *lt_wall_blocked_kind(bool uninterruptible, const char *const *frames,
 				 const uint8_t *kind, uint32_t n)
 {
@@ -287,7 +295,7 @@ const char *lt_wall_blocked_kind(bool uninterruptible, const char *const *frames
 			continue;
 		for (size_t r = 0; r < sizeof(kind_rules) / sizeof(kind_rules[0]); r++)
 			for (const char *const *f = kind_rules[r].names; *f; f++)
-				if (!strcmp(frames[i], *f))
+				if (same_fn(frames[i], *f))
 					return kind_rules[r].kind;
 	}
 	return uninterruptible ? "io" : "other";
