@@ -26,6 +26,7 @@
 struct fnode {
 	const char *name;
 	uint64_t value;
+	uint64_t oncpu; /* of value, from stacks whose leaf is [cpu] (wall's colours) */
 	double before; /* diff: the BEFORE profile's value, scaled */
 	uint32_t parent, first, nchild, depth;
 	uint8_t kind;
@@ -165,6 +166,7 @@ static int tree_add(struct ftree *t, const struct lt_stack_line *l, size_t nl, b
 {
 	for (size_t i = 0; i < nl; i++) {
 		const struct lt_sample *s = l[i].first;
+		bool cpu = s->nframes && !strcmp(s->frames[s->nframes - 1], "[cpu]");
 		long at;
 
 		if (!l[i].total)
@@ -179,6 +181,8 @@ static int tree_add(struct ftree *t, const struct lt_stack_line *l, size_t nl, b
 				t->n[at].before += (double)l[i].total * scale;
 			else
 				t->n[at].value += l[i].total;
+			if (!before && cpu)
+				t->n[at].oncpu += l[i].total;
 			if (k == s->nframes)
 				break;
 			at = tree_child(t, at, s->frames[k], s->kind[k]);
@@ -257,6 +261,29 @@ static void diff_colour(const struct fnode *n, char *buf, size_t sz)
 		snprintf(buf, sz, "rgb(245,245,245)");
 }
 
+/*
+ * wall: how much of a frame was on a CPU, at a glance. Its colour runs from
+ * blue (all of its time off a CPU) to flame red (all on a CPU) by that
+ * share; the state frames at the leaves are red [cpu], amber [runqueue] and
+ * blue [blocked:*].
+ */
+static void wall_colour(const struct fnode *n, double v1, char *buf, size_t sz)
+{
+	double f = n->value ? (double)n->oncpu / (double)n->value : 0;
+	int r, g, b;
+
+	if (n->kind == LT_FRAME_PSEUDO && !strcmp(n->name, "[cpu]"))
+		f = 1;
+	if (n->kind == LT_FRAME_PSEUDO && !strcmp(n->name, "[runqueue]")) {
+		snprintf(buf, sz, "rgb(240,%d,40)", 180 + (int)(40 * v1));
+		return;
+	}
+	r = 70 + (int)(165 * f) + (int)(20 * v1);
+	g = 120 - (int)(40 * f) + (int)(40 * v1);
+	b = 215 - (int)(175 * f);
+	snprintf(buf, sz, "rgb(%d,%d,%d)", r, g, b);
+}
+
 static void colour(const struct fnode *n, const char *tool, char *buf, size_t sz)
 {
 	uint64_t h = lt_hash_str(n->name);
@@ -265,6 +292,10 @@ static void colour(const struct fnode *n, const char *tool, char *buf, size_t sz
 	size_t i = 0;
 	int r, g, b;
 
+	if (tool && !strcmp(tool, "wall")) {
+		wall_colour(n, v1, buf, sz);
+		return;
+	}
 	while (palettes[i].tool && (!tool || strcmp(palettes[i].tool, tool)))
 		i++;
 	if (n->kind == LT_FRAME_KERNEL)
