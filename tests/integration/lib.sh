@@ -63,7 +63,8 @@ start_wl() {
 # calls in account NAME (tests/workloads/wlclock.h), from its output OUT
 # (default $WL_OUT) once it has exited: FIELD 3 (default) total us, 4 calls,
 # 5 the longest call in us, 6 the part of the total that may have been
-# run-queue time after a preemption (not off-CPU time by default). Prints 0
+# run-queue time after a preemption or the thread's own CPU time in the calls
+# (neither is off-CPU time by default). Prints 0
 # if the workload never said.
 wl_clock() {
 	local out=${3:-$WL_OUT}
@@ -72,7 +73,8 @@ wl_clock() {
 }
 
 # wl_calls NAME LO HI [OUT]: the workload's NAME calls that took LO..HI us:
-# their number, their sum in us, and that sum less what preemptions may hide.
+# their number, their sum in us, and that sum less what may not be off-CPU
+# time (run-queue time after preemptions, the calls' own CPU time).
 wl_calls() {
 	local out=${4:-$WL_OUT}
 	wl_clock "$1" 3 "$out" >/dev/null # waits for the workload's lines
@@ -105,13 +107,14 @@ within() { awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = 
 between() { awk -v g="$1" -v hi="$2" -v lo="$3" -v p="$4" 'BEGIN { exit !(g <= hi * (1 + p / 100) && g >= lo * (1 - p / 100)) }'; }
 # near GOT PCT NAME [OUT [LOPCT]]: GOT (us) is the off-CPU time the workload
 # measured in account NAME: at most its total + PCT%, at least its total less
-# what preemptions may hide (wl_clock field 6) - LOPCT% (default PCT).
+# what may not be off-CPU time (wl_clock field 6: run-queue time after
+# preemptions, the calls' CPU time) - LOPCT% (default PCT).
 near() {
 	local out=${4:-$WL_OUT} t p
 	t=$(wl_clock "$3" 3 "$out") p=$(wl_clock "$3" 6 "$out")
 	awk -v g="$1" -v t="$t" -v p="$p" -v hi="$2" -v lo="${5:-$2}" \
 		'BEGIN { exit !(t > 0 && g <= t * (1 + hi / 100) && g >= (t - p) * (1 - lo / 100)) }' && return 0
-	echo "# $3: got $1 us; the workload measured $t us, of which up to $p us run-queue time after preemptions" >&2
+	echo "# $3: got $1 us; the workload measured $t us, of which up to $p us may be run-queue or CPU time" >&2
 	return 1
 }
 

@@ -22,7 +22,10 @@
  * during which the thread was switched out involuntarily (getrusage's
  * ru_nivcsw moved) may hold up to the run-queue time the kernel charged the
  * thread meanwhile (/proc/thread-self/schedstat, run_delay): PREEMPT_US sums
- * it, and tests accept down to TOTAL_US - PREEMPT_US.
+ * it, and tests accept down to TOTAL_US - PREEMPT_US. PREEMPT_US also holds
+ * the thread's CPU time during the call, which is on-CPU by definition: a few
+ * us a call natively, but under an emulator (make kmatrix, TCG) a 1 ms nap
+ * can spend a third of its length on the CPU.
  */
 #ifndef LT_WLCLOCK_H
 #define LT_WLCLOCK_H
@@ -49,10 +52,18 @@ struct wl_account {
 	long long call_us[WL_CALLS_KEPT], call_preempt_us[WL_CALLS_KEPT];
 };
 
-/* Where a timed call starts: the thread's involuntary switches and run-queue time. */
+/* Where a timed call starts: the thread's involuntary switches, run-queue and CPU time. */
 struct wl_mark {
-	long long t_us, nivcsw, run_delay_us;
+	long long t_us, nivcsw, run_delay_us, cpu_us;
 };
+
+static inline long long wl_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static struct wl_account wl_accounts[16];
 static pthread_mutex_t wl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -105,19 +116,22 @@ static inline void wl_sched(long long *nivcsw, long long *run_delay_us)
 static inline void wl_mark_start(struct wl_mark *m)
 {
 	wl_sched(&m->nivcsw, &m->run_delay_us);
+	m->cpu_us = wl_cpu_us();
 	m->t_us = wl_now_us(); /* last: the reads are outside the window */
 }
 
 /*
- * The call that began at M: its length in us, and in *preempt_us the
- * run-queue time it may hold (0 unless the thread was preempted meanwhile).
+ * The call that began at M: its length in us, and in *preempt_us the part
+ * of it that may not be off-CPU time: the run-queue time it may hold (0
+ * unless the thread was preempted meanwhile), and the thread's own CPU time
+ * in the call (tens of us natively; far more under an emulator).
  */
 static inline long long wl_mark_end(const struct wl_mark *m, long long *preempt_us)
 {
-	long long us = wl_now_us() - m->t_us, nivcsw, delay;
+	long long us = wl_now_us() - m->t_us, cpu = wl_cpu_us() - m->cpu_us, nivcsw, delay;
 
 	wl_sched(&nivcsw, &delay);
-	*preempt_us = nivcsw != m->nivcsw ? delay - m->run_delay_us : 0;
+	*preempt_us = (nivcsw != m->nivcsw ? delay - m->run_delay_us : 0) + cpu;
 	return us;
 }
 
