@@ -44,6 +44,16 @@ prog_cost() {
 		f && /"run_cnt"/ { split($0, a, ":"); c = a[2]; if (c > 0) printf "%.0f\n", t / c; exit }'
 }
 
+# progs_cost NAMES: ns per sched_switch of the loaded programs whose names
+# match the ERE NAMES, summed (a tool's switch and wakeup programs, or two
+# tools'), over the run count of the busiest of them (one per switch)
+progs_cost() {
+	bpftool prog show -j | jq -r --arg n "^($1)\$" \
+		'[.[] | select(.name != null and (.name | test($n)))] |
+		 if length == 0 or (map(.run_cnt // 0) | max) == 0 then empty
+		 else ((map(.run_time_ns // 0) | add) / (map(.run_cnt // 0) | max) | floor) end'
+}
+
 # cost TOOL-LABEL PROG-NAME CMD...: one per-event cost sample under perf bench.
 # Statistics are on only here: they add two clock reads to every program run,
 # which the slowdowns below must not carry.
@@ -54,8 +64,26 @@ cost() {
 	local pid=$!
 	if [ "$label" = offcputime ]; then sleep 1.5; else wait_attached "$TMP/tool.err" $pid; fi
 	"$PERF" bench sched pipe -l "$PERF_LOOPS" >/dev/null 2>&1
-	prog_cost "$prog" >>"$TMP/cost.$label"
+	case $prog in
+	*'|'*) progs_cost "$prog" >>"$TMP/cost.$label" ;;
+	*) prog_cost "$prog" >>"$TMP/cost.$label" ;;
+	esac
 	kill -INT $pid; wait $pid 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled=0
+}
+
+# offwaketime's work from libbpf-tools: offcputime and wakeuptime at once
+# (Debian 12 has no offwaketime; BCC's needs kprobes)
+cost_offwake() {
+	sysctl -qw kernel.bpf_stats_enabled=1
+	offcputime 600 >/dev/null 2>&1 &
+	local a=$!
+	wakeuptime 600 >/dev/null 2>&1 &
+	local b=$!
+	sleep 1.5
+	"$PERF" bench sched pipe -l "$PERF_LOOPS" >/dev/null 2>&1
+	progs_cost 'sched_switch|sched_wakeup' >>"$TMP/cost.offwake"
+	kill -INT $a $b; wait $a $b 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled=0
 }
 
@@ -84,9 +112,13 @@ for r in $(seq "$ROUNDS"); do
 	cost latprof offcpu_switch_btf $LATPROF offcpu -q -d 600 -o /dev/null
 	cost offcputime sched_switch offcputime 600
 	cost filtered offcpu_switch_btf $LATPROF offcpu -q -d 600 -p 1 -o /dev/null
+	cost wakers 'offcpu_switch_btf|offcpu_waking_btf' $LATPROF offcpu --wakers -q -d 600 -o /dev/null
+	cost_offwake
 	base=$(pingpong_run base)
 	lp=$(pingpong_run latprof $LATPROF offcpu -d 600 -o /dev/null)
 	oc=$(pingpong_run offcputime offcputime)
+	wl=$(pingpong_run wall $LATPROF wall -d 600 -o /dev/null)
+	awk -v a="$wl" -v b="$base" 'BEGIN { printf "%.4f\n", a / b }' >>"$TMP/slow.wall"
 	awk -v a="$lp" -v b="$base" 'BEGIN { printf "%.4f\n", a / b }' >>"$TMP/slow.latprof"
 	awk -v a="$oc" -v b="$base" 'BEGIN { printf "%.4f\n", a / b }' >>"$TMP/slow.offcputime"
 	for mode in pid system; do
@@ -252,6 +284,8 @@ Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUND
 | BPF ns per sched_switch, system-wide, kernel + user stacks (perf bench sched pipe) | $(stats <"$TMP/cost.latprof") | offcputime $(stats <"$TMP/cost.offcputime") | <= 1/4 of offcputime; now $ratio |
 | BPF ns per sched_switch of tasks filtered out by pid | $(stats <"$TMP/cost.filtered") | - | <= 100 |
 | pingpong slowdown, tracer on its pid ($PINGPONG round trips) | $(stats <"$TMP/slow.latprof")x | offcputime $(stats <"$TMP/slow.offcputime")x | <= 1.15x |
+| offcpu --wakers: BPF ns per sched_switch and its wakeup, system-wide, both sides' stacks | $(stats <"$TMP/cost.wakers") | offcputime + wakeuptime (offwaketime's work) $(stats <"$TMP/cost.offwake") | <= 1/3 of that |
+| wall: pingpong slowdown, on its pid, -F 99 | $(stats <"$TMP/slow.wall")x | - | <= 1.25x |
 | start-up, exec to "attached", -p PID (ms) | $(stats <"$TMP/start.pid") | - | < 100 |
 | start-up, exec to "attached", system-wide (ms) | $(stats <"$TMP/start.system") | - | < 100 |
 | peak RSS with $nstacks unique stacks (MiB) | $rss | - | < 20 |
