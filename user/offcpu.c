@@ -225,6 +225,7 @@ static const struct lt_mode offcpu_modes[] = {
 	  .what = "off-CPU time by waker",
 	  .aux_frame = offcpu_aux_frame,
 	  .aux_second = offcpu_waker,
+	  .foreign_stacks = true,
 	  LT_VARIANTS(waker_variants) },
 };
 

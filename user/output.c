@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "err.h"
 #include "folded.h"
+#include "hash.h"
 #include "output.h"
 
 struct lt_format {
@@ -298,6 +299,109 @@ void lt_print_frames(FILE *f, const struct lt_sample *s)
 		print_second(f, s, end);
 }
 
+/* One half of a line: its comm and frames [lo, hi) by their pooled pointers. */
+static uint64_t half_hash(const struct lt_sample *s, uint32_t lo, uint32_t hi, bool comm)
+{
+	uint64_t h = comm ? lt_hash_str(s->comm) : 0x9e3779b97f4a7c15ULL;
+
+	for (uint32_t i = lo; i < hi; i++)
+		h = (h ^ (uint64_t)(uintptr_t)s->frames[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+struct pair {
+	uint64_t blocked, waker; /* half_hash of each half */
+	size_t line;
+	uint64_t total;
+};
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+
+	if (x->blocked != y->blocked)
+		return x->blocked < y->blocked ? -1 : 1;
+	return x->total != y->total ? (x->total < y->total ? 1 : -1) : 0;
+}
+
+struct group {
+	size_t first, n; /* its pairs, the largest first */
+	uint64_t total;
+};
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	return x->total != y->total ? (x->total < y->total ? 1 : -1) :
+				      (x->first > y->first) - (x->first < y->first);
+}
+
+/*
+ * With a second half (offcpu --wakers): the top blocked stacks, each with
+ * the share of its time each of its top 3 wakers ended, across threads.
+ */
+static void print_pairs(FILE *f, const struct lt_profile *p, const struct lt_stack_line *l,
+			size_t n, unsigned int top)
+{
+	struct pair *v = calloc(n + 1, sizeof(*v));
+	struct group *g = calloc(n + 1, sizeof(*g));
+	size_t np = 0, ng = 0;
+
+	for (size_t i = 0; v && g && i < n; i++) {
+		const struct lt_sample *s = l[i].first;
+		uint32_t sep = second_at(s);
+
+		if (sep == s->nframes || !l[i].total)
+			continue;
+		v[np++] = (struct pair){ half_hash(s, 0, sep, true),
+					 half_hash(s, sep + 1, s->nframes, false), i, l[i].total };
+	}
+	if (!np)
+		goto out;
+	qsort(v, np, sizeof(*v), pair_cmp);
+	for (size_t i = 0; i < np; i++) {
+		if (!i || v[i].blocked != v[i - 1].blocked)
+			g[ng++] = (struct group){ i, 0, 0 };
+		g[ng - 1].n++;
+		g[ng - 1].total += v[i].total;
+	}
+	qsort(g, ng, sizeof(*g), group_cmp);
+	fprintf(f, "latprof %s: the top blocked stacks, and who woke them\n", p->tool);
+	for (size_t i = 0; i < ng && i < top; i++) {
+		const struct lt_sample *s = l[v[g[i].first].line].first;
+		uint32_t sep = second_at(s);
+		char tot[32];
+		int shown = 0;
+
+		lt_format_value(tot, sizeof(tot), (double)g[i].total, p->unit);
+		fprintf(f, "%10s  %s:", tot, s->comm);
+		for (uint32_t k = sep; k-- > 0 && shown < 5;)
+			if (s->kind[k] == LT_FRAME_USER || s->kind[k] == LT_FRAME_INLINED)
+				fprintf(f, "%s%s", shown++ ? " <- " : " ", s->frames[k]);
+		fputc('\n', f);
+		for (size_t j = 0; j < g[i].n && j < 3; j++) {
+			const struct pair *pr = &v[g[i].first + j];
+			const struct lt_sample *w = l[pr->line].first;
+			uint32_t wsep = second_at(w), last = w->nframes - 1;
+
+			lt_format_value(tot, sizeof(tot), (double)pr->total, p->unit);
+			fprintf(f, "%10s  %5.1f%%  woken by %s", tot,
+				100.0 * (double)pr->total / (double)g[i].total, w->frames[last]);
+			shown = 0;
+			for (uint32_t k = wsep + 1; k < last && shown < 4; k++)
+				if (w->kind[k] == LT_FRAME_USER || w->kind[k] == LT_FRAME_INLINED)
+					fprintf(f, "%s%s", shown++ ? " <- " : ": ", w->frames[k]);
+			fputc('\n', f);
+		}
+		if (g[i].n > 3)
+			fprintf(f, "%10s  ... %zu more wakers\n", "", g[i].n - 3);
+	}
+out:
+	free(v);
+	free(g);
+}
+
 void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 {
 	struct lt_stack_line *l;
@@ -357,5 +461,6 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 		fprintf(f, "  ... %zu more stacks in the output\n", n - top);
 	if (!counts)
 		fprintf(f, "  (P50/P99 %s)\n", LT_HIST_METHOD);
+	print_pairs(f, p, l, n, top);
 	lt_stack_lines__free(l, n);
 }

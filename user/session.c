@@ -42,13 +42,14 @@ static double now_s(void)
  * Snapshot mappings now, so processes that exit during the trace are still
  * named. Explicit targets also have their ELF files opened now.
  */
-static void snapshot_targets(struct lt_symbolizer *s, const struct lt_target *t)
+static void snapshot_targets(struct lt_symbolizer *s, const struct lt_target *t, bool all)
 {
-	if (!t->npids && !t->ntids) {
+	if (all || (!t->npids && !t->ntids)) {
 		int n = lt_symbolizer__snapshot_all(s);
 
 		lt_info("snapshotted the mappings of %d processes", n);
-		return;
+		if (!t->npids && !t->ntids)
+			return;
 	}
 	for (unsigned int i = 0; i < t->npids; i++)
 		lt_symbolizer__snapshot(s, t->pids[i], true);
@@ -183,12 +184,12 @@ static int live_drain(struct live *l)
 	return err;
 }
 
-static void live_start(struct live *l, struct lt_symbolizer *s, const struct lt_target *t)
+static void live_start(struct live *l, struct lt_symbolizer *s, const struct lt_target *t, bool all)
 {
 	l->s = s;
-	for (unsigned int i = 0; i < t->npids; i++)
+	for (unsigned int i = 0; !all && i < t->npids; i++)
 		l->tgids[l->ntgids++] = t->pids[i];
-	for (unsigned int i = 0; i < t->ntids; i++) {
+	for (unsigned int i = 0; !all && i < t->ntids; i++) {
 		uint32_t tgid = lt_tgid_of(t->tids[i]);
 
 		if (tgid)
@@ -317,8 +318,8 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 	lt_symbolizer__set_demangle(syms, !c->no_demangle);
 	lt_symbolizer__set_lines(syms, c->lines);
 	if (!c->stacks.kernel_only)
-		live_start(&live, syms, &c->target);
-	snapshot_targets(syms, &c->target);
+		live_start(&live, syms, &c->target, mode->foreign_stacks);
+	snapshot_targets(syms, &c->target, mode->foreign_stacks);
 	/* Tables first, so the pools are sized from what they hold. */
 	if (!c->stacks.kernel_only) {
 		unw = lt_unwinder__new(syms);

@@ -27,6 +27,11 @@ struct lt_mode {
 	enum lt_stack_policy stacks;
 	bool stream; /* stdout is the tool's event stream: the profile goes to -o only */
 	bool own_interval; /* the tool reads -i itself (its tick): no interval summaries */
+	/*
+	 * Stacks of tasks other than the targets are taken too (offcpu
+	 * --wakers): every process is snapshotted and followed, as system-wide.
+	 */
+	bool foreign_stacks;
 	/* Pseudo-frame for a sample's aux (ctx: the tool), or NULL. */
 	const char *(*aux_frame)(void *tool, uint64_t aux);
 	/* The root frame (comm) of a sample no task is charged with, or NULL. */
