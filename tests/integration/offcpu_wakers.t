@@ -17,7 +17,7 @@ pair=';waiter;pthread_mutex_lock;[^ ]*;--;[^ ]*;__pthread_mutex_unlock[^;]*;hold
 got=$(fsum "$TMP/m.folded" "$pair")
 w=$(wl_clock waiter_lock)
 check "waiter's lock waits paired with holder's unlock: ${got} us, the workload's clock ${w} us +-10%" \
-	near "$got" 10 waiter_lock
+	near "$got" 10 waiter_lock || grep -E ';waiter;' "$TMP/m.folded" | diag
 other=$(grep -E ';waiter;' "$TMP/m.folded" | grep -Ev -- "$pair" | awk '{ s += $NF } END { print s + 0 }')
 check "no other waker for waiter's lock waits (${other} us elsewhere)" [ "$other" -lt 20000 ]
 got=$(fsum "$TMP/m.folded" ';holder;nap_ms;nanosleep;[^ ]*;--;\[timer\] ')
@@ -35,7 +35,7 @@ trace "$TMP/p" offcpu --wakers -p "$WL_PID" -d 3 -o "$TMP/p.folded"
 got=$(fsum "$TMP/p.folded" ';pipe_reader;read;[^ ]*;--;[^ ]*;write;pipe_feeder;start_thread;[^ ;]*;offcpu_wl ')
 w=$(wl_clock pipe_reader)
 check "pipe_reader's reads woken by pipe_feeder's write: ${got} us, the workload's clock ${w} us +-10%" \
-	near "$got" 10 pipe_reader
+	near "$got" 10 pipe_reader || grep -E ';pipe_reader;' "$TMP/p.folded" | diag
 
 # Filters: only blocks ended by the chosen wakers are kept.
 start_wl mutex
