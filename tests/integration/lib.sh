@@ -14,9 +14,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { # ok COND-STATUS NAME
+ok() { # ok COND-STATUS NAME; returns 1 for a failure (check ... || diag)
 	_n=$((_n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi
+	if [ "$1" -eq 0 ]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); return 1; fi
 }
 check() { # check NAME CMD...: ok if CMD succeeds
 	local name=$1; shift
