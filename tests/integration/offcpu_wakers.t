@@ -13,7 +13,9 @@ need_bpf
 start_wl mutex
 trace "$TMP/m" offcpu --wakers -p "$WL_PID" -d 4 -o "$TMP/m.folded"
 check "latprof exits 0" [ "$LP_RC" -eq 0 ]
-pair=';waiter;pthread_mutex_lock;[^ ]*;--;[^ ]*;__pthread_mutex_unlock[^;]*;holder;holder_loop;start_thread;[^ ;]*;offcpu_wl '
+# (libc's own frames are unnamed where it has no debug symbols, as in the
+# kmatrix guests: the pair is told by the workload's frames.)
+pair=';waiter;pthread_mutex_lock;[^ ]*;--;[^ ]*;holder;holder_loop;start_thread;[^ ;]*;offcpu_wl '
 got=$(fsum "$TMP/m.folded" "$pair")
 w=$(wl_clock waiter_lock)
 check "waiter's lock waits paired with holder's unlock: ${got} us, the workload's clock ${w} us +-10%" \
@@ -25,14 +27,14 @@ w=$(wl_clock holder_nap)
 check "holder's 50 ms naps woken by [timer]: ${got} us, the workload's clock ${w} us +-10%" \
 	near "$got" 10 holder_nap
 check "the summary says who woke the lock waits" \
-	grep -q 'woken by offcpu_wl: __lll_lock_wake <- __pthread_mutex_unlock_usercnt <- holder' "$TMP/m.stderr"
+	grep -Eq 'woken by offcpu_wl: [^ ]+ <- [^ ]+ <- holder <- holder_loop' "$TMP/m.stderr"
 check "every line has one -- and something after it" \
 	awk '!/^#/ { n = gsub(/;--;/, "&"); if (n != 1) bad++ } END { exit bad > 0 }' "$TMP/m.folded"
 grep -q ';--;' "$TMP/m.folded" || diag < "$TMP/m.folded"
 
 start_wl pipe
 trace "$TMP/p" offcpu --wakers -p "$WL_PID" -d 3 -o "$TMP/p.folded"
-got=$(fsum "$TMP/p.folded" ';pipe_reader;read;[^ ]*;--;[^ ]*;write;pipe_feeder;start_thread;[^ ;]*;offcpu_wl ')
+got=$(fsum "$TMP/p.folded" ';pipe_reader;[^ ]*;--;[^ ]*;(anon_)?pipe_write_\[k\];[^ ]*;pipe_feeder;start_thread;[^ ;]*;offcpu_wl ')
 w=$(wl_clock pipe_reader)
 check "pipe_reader's reads woken by pipe_feeder's write: ${got} us, the workload's clock ${w} us +-10%" \
 	near "$got" 10 pipe_reader || grep -E ';pipe_reader;' "$TMP/p.folded" | diag
@@ -57,5 +59,5 @@ n=$(jq '[.stacks[] | select(.frames | map(.[0]) | (index("--") != null) and (ind
 check "json: stacks with the waker after -- ($n)" [ "${n:-0}" -ge 1 ]
 start_wl mutex
 trace "$TMP/s" offcpu --wakers -p "$WL_PID" -d 4 -f svg -o "$TMP/s.svg"
-check "svg: the waker's frames are drawn" grep -q '__pthread_mutex_unlock' "$TMP/s.svg"
+check "svg: the waker's frames are drawn" grep -q 'futex_wake' "$TMP/s.svg"
 done_testing

@@ -21,7 +21,10 @@ state() {
 for mode in wall wallhog; do
 	start_wl "$mode"
 	trace "$TMP/$mode" wall -p "$WL_PID" -d 6 -f json -o "$TMP/$mode.json"
-	check "$mode: latprof exits 0" [ "$LP_RC" -eq 0 ] || grep -v '^libbpf: libbpf: *[0-9]' "$TMP/$mode.stderr" | tail -25 | diag
+	if ! check "$mode: latprof exits 0" [ "$LP_RC" -eq 0 ]; then
+		grep -v '^libbpf: libbpf: *[0-9]' "$TMP/$mode.stderr" | tail -25 | diag
+		"$LATPROF" wall -v -p $$ -d 0.1 -o /dev/null 2>&1 | grep -B8 -A2 -m3 'processed [0-9]* insns\|failed to\|invalid\|unknown' | diag
+	fi
 	wl_clock wall_pipe >/dev/null # the workload has printed everything
 	read -r _ tid life cpu rq < <(grep '^wall ' "$WL_OUT")
 	j=$TMP/$mode.json
