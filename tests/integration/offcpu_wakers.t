@@ -28,8 +28,13 @@ check "holder's 50 ms naps woken by [timer]: ${got} us, the workload's clock ${w
 	near "$got" 10 holder_nap
 check "the summary says who woke the lock waits" \
 	grep -Eq 'woken by offcpu_wl: [^ ]+ <- [^ ]+ <- holder <- holder_loop' "$TMP/m.stderr"
-check "every line has one -- and something after it" \
-	awk '!/^#/ { n = gsub(/;--;/, "&"); if (n != 1) bad++ } END { exit bad > 0 }' "$TMP/m.folded"
+# A waking that races with the switch-out (the waker runs while the thread
+# is still leaving its CPU) comes before the block starts: such blocks, of
+# microseconds, have no waker. They must stay a sliver of the time.
+read -r nowaker all < <(awk '!/^#/ { all += $NF; if (gsub(/;--;/, "&") != 1) no += $NF }
+	END { print no + 0, all + 0 }' "$TMP/m.folded")
+check "blocks without a waker: $nowaker of $all us (under 1%)" [ $((nowaker * 100)) -lt "$all" ] ||
+	awk '!/^#/ && gsub(/;--;/, "&") != 1' "$TMP/m.folded" | cut -c1-300 | diag
 grep -q ';--;' "$TMP/m.folded" || diag < "$TMP/m.folded"
 
 start_wl pipe
