@@ -170,7 +170,12 @@ int wall_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	/* Sampled in user mode: no kernel stack to take. */
-	cs = *(volatile __u64 *)&ctx->regs.cs; /* whole words only, in this context */
+	/*
+	 * The sampled registers' cs, by the UAPI layout (bpf_user_pt_regs_t:
+	 * word 17), not CO-RE: 6.18's kernel pt_regs has a 2-byte cs inside a
+	 * union, 6.1's an unsigned long, and this context allows word loads.
+	 */
+	cs = *(volatile __u64 *)((char *)ctx + 17 * 8);
 	kstack = (cs & 3) == 3 ? LT_NO_KSTACK : lt_kstack_want(ctx);
 	charge(t, pid, WALL_CPU, lt_ustack_want(ctx, NULL), kstack, now - t->acct);
 	t->acct = now;
