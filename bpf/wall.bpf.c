@@ -30,6 +30,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TASK_UNINTERRUPTIBLE 0x0002
 #define TASK_DEAD 0x0080
 #define TASK_NOLOAD 0x0400
+#define TASK_WAKING 0x0200
 
 const volatile __u64 sample_ns = 10101010; /* 1 s / -F: what a first sample stands for */
 
@@ -97,7 +98,8 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 		return;
 	}
 	t->off = now;
-	if (preempt || state == TASK_RUNNING) {
+	/* Woken on another CPU while leaving this one (TASK_WAKING): runnable now. */
+	if (preempt || state == TASK_RUNNING || (state & TASK_WAKING)) {
 		t->state = WALL_RUNQUEUE;
 		t->wake = now;
 	} else {

@@ -15,7 +15,7 @@ trace "$TMP/m" offcpu --wakers -p "$WL_PID" -d 4 -o "$TMP/m.folded"
 check "latprof exits 0" [ "$LP_RC" -eq 0 ]
 # (libc's own frames are unnamed where it has no debug symbols, as in the
 # kmatrix guests: the pair is told by the workload's frames.)
-pair=';waiter;pthread_mutex_lock;[^ ]*;--;[^ ]*;holder;holder_loop;start_thread;[^ ;]*;offcpu_wl '
+pair=';waiter;pthread_mutex_lock;[^ ]*;--;[^ ]*;holder;holder_loop;[^ ]*;offcpu_wl '
 got=$(fsum "$TMP/m.folded" "$pair")
 w=$(wl_clock waiter_lock)
 check "waiter's lock waits paired with holder's unlock: ${got} us, the workload's clock ${w} us +-10%" \
@@ -39,7 +39,7 @@ grep -q ';--;' "$TMP/m.folded" || diag < "$TMP/m.folded"
 
 start_wl pipe
 trace "$TMP/p" offcpu --wakers -p "$WL_PID" -d 3 -o "$TMP/p.folded"
-got=$(fsum "$TMP/p.folded" ';pipe_reader;[^ ]*;--;[^ ]*;(anon_)?pipe_write_\[k\];[^ ]*;pipe_feeder;start_thread;[^ ;]*;offcpu_wl ')
+got=$(fsum "$TMP/p.folded" ';pipe_reader;[^ ]*;--;[^ ]*;(anon_)?pipe_write_\[k\];[^ ]*;pipe_feeder;[^ ]*;offcpu_wl ')
 w=$(wl_clock pipe_reader)
 check "pipe_reader's reads woken by pipe_feeder's write: ${got} us, the workload's clock ${w} us +-10%" \
 	near "$got" 10 pipe_reader || grep -E ';pipe_reader;' "$TMP/p.folded" | diag
