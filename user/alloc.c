@@ -411,11 +411,9 @@ static int add_leaks(struct alloc_tool *t)
 	int agg = lt_map_fd(skel_of(t)->obj, "lt_agg");
 	uint64_t addr, *prev = NULL, now_ns = (uint64_t)(mono_s() * 1e9);
 	uint64_t min_age = t->o.min_age_ms * 1000000ULL;
-	struct lt_stack_val *v = calloc(1, sizeof(*v));
 	struct alloc_live l;
+	int err;
 
-	if (!v)
-		return -ENOMEM;
 	while (!bpf_map_get_next_key(live, prev, &addr)) {
 		struct lt_stack_key k = { 0 };
 		uint64_t w;
@@ -430,17 +428,12 @@ static int add_leaks(struct alloc_tool *t)
 		k.tgid = l.tgid;
 		k.pid = l.pid;
 		memcpy(k.comm, l.comm, sizeof(k.comm));
-		if (bpf_map_lookup_elem(agg, &k, v))
-			memset(v, 0, sizeof(*v));
-		v->total += (t->o.value_count ? 1 : l.size) * w;
-		v->count += w;
-		v->hist[lt_hist_slot(l.size)] += w;
-		if (bpf_map_update_elem(agg, &k, v, BPF_ANY)) {
-			lt_warn("cannot record all leaks: %s", strerror(errno));
+		err = lt_stacks_add(agg, &k, (t->o.value_count ? 1 : l.size) * w, w, l.size);
+		if (err) {
+			lt_warn("cannot record all leaks: %s", strerror(-err));
 			break;
 		}
 	}
-	free(v);
 	return 0;
 }
 

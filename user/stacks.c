@@ -97,6 +97,24 @@ static int agg_keys(int fd, struct lt_stack_key **out, size_t *n)
 	return 0;
 }
 
+int lt_stacks_add(int agg, const struct lt_stack_key *k, uint64_t total, uint64_t n, uint64_t value)
+{
+	struct lt_stack_val *v = calloc(1, sizeof(*v));
+	int err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(agg, k, v))
+		memset(v, 0, sizeof(*v));
+	v->total += total;
+	v->count += n;
+	v->hist[lt_hist_slot(value)] += n;
+	if (bpf_map_update_elem(agg, k, v, BPF_ANY))
+		err = -errno;
+	free(v);
+	return err;
+}
+
 int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
 		      struct lt_unwinder *unw)
 {

@@ -42,6 +42,14 @@ int lt_stacks_tgids(struct bpf_object *obj, const struct lt_profile *p, uint32_t
  * stack maps are kept so ids stay valid. Also refreshes p->stats. 0 or
  * -errno (printed).
  */
+/*
+ * From user space, as lt_agg_add() does in BPF: add total to k's sum in the
+ * aggregation map fd agg, and n events to its count and to the histogram's
+ * bucket of value. 0 or -errno (a full map: -E2BIG).
+ */
+int lt_stacks_add(int agg, const struct lt_stack_key *k, uint64_t total, uint64_t n,
+		  uint64_t value);
+
 int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
 		      struct lt_unwinder *unw);
 

@@ -151,22 +151,10 @@ static int charge(int agg, const struct wall_thread *w, uint32_t pid, uint32_t s
 	struct lt_stack_key k = {
 		.tgid = w->tgid, .pid = pid, .ustack = w->ustack, .kstack = w->kstack, .aux = state
 	};
-	struct lt_stack_val *v = calloc(1, sizeof(*v));
 	uint64_t us = (ns + 500) / 1000;
-	int err = 0;
 
-	if (!v)
-		return -ENOMEM;
 	memcpy(k.comm, w->comm, sizeof(k.comm));
-	if (bpf_map_lookup_elem(agg, &k, v))
-		memset(v, 0, sizeof(*v));
-	v->total += us;
-	v->count++;
-	v->hist[lt_hist_slot(us)]++;
-	if (bpf_map_update_elem(agg, &k, v, BPF_ANY))
-		err = -errno;
-	free(v);
-	return err;
+	return lt_stacks_add(agg, &k, us, 1, us);
 }
 
 /*
