@@ -7,9 +7,9 @@
 #ifndef LT_WALL_H
 #define LT_WALL_H
 #include "lt_types.h"
-#include "stack_agg.h"
+#include "waker.h"
 
-/* Where the time went: lt_stack_key.aux. */
+/* Where the time went: lt_stack_key.aux's own field (an lt_waker_aux, waker.h). */
 enum wall_state {
 	WALL_CPU = 0, /* running: sampled at -F HZ, and the rest of a run at switch-out */
 	WALL_RUNQUEUE = 1, /* runnable, waiting for a CPU: wakeup or preemption to switch-in */
@@ -29,8 +29,9 @@ struct wall_thread {
 	__s32 kstack;
 	__u32 state; /* at switch-out: WALL_RUNQUEUE (preempted) or WALL_BLOCKED(_D) */
 	__u32 tgid;
-	__u32 pad;
+	__u32 w_state; /* --wakers: enum lt_waker_state of w */
 	char comm[LT_COMM_LEN];
+	struct lt_waker w; /* --wakers: who woke it, while off */
 };
 
 #endif

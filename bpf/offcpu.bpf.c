@@ -17,6 +17,7 @@
 #include "stack_agg.bpf.h"
 #include "ustack.bpf.h"
 #include "stack_cache.bpf.h"
+#include "waker.bpf.h"
 #include "offcpu.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -29,10 +30,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 classes = OFFCPU_WANT(OFFCPU_SLEEP) | OFFCPU_WANT(OFFCPU_BLOCKED);
 const volatile __u64 min_block_ns = 1000;
 const volatile __u64 max_block_ns = ~0ULL;
-/* --wakers, and its filters (--waker-pid, --waker-comm): 0 and "" take any. */
-const volatile __u8 wakers = 0;
-const volatile __u32 waker_tgid = 0;
-const volatile char waker_comm[LT_COMM_LEN] = {};
 
 struct offcpu_start {
 	__u64 ts;
@@ -44,8 +41,6 @@ struct offcpu_start {
 	__u32 pad;
 };
 
-enum waker_state { WAKER_NONE, WAKER_SEEN, WAKER_FILTERED };
-
 /*
  * Per thread with tp_btf: the block's start and the thread's stack cache;
  * with --wakers, who woke it (w), and a second cache for its stacks when it
@@ -54,8 +49,8 @@ enum waker_state { WAKER_NONE, WAKER_SEEN, WAKER_FILTERED };
 struct offcpu_task {
 	struct offcpu_start s;
 	struct lt_scache sc;
-	struct offcpu_waker w;
-	__u32 w_state; /* enum waker_state */
+	struct lt_waker w;
+	__u32 w_state; /* enum lt_waker_state */
 	struct lt_scache wsc;
 };
 
@@ -78,14 +73,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct offcpu_start);
 } start SEC(".maps");
-
-/* --wakers: the wakers seen, by id; blocks carry the id in their key. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct offcpu_waker);
-} offcpu_wakers SEC(".maps");
 
 static __always_inline __u32 classify(bool preempt, __u32 state)
 {
@@ -152,8 +139,7 @@ static __always_inline void block_end(const struct offcpu_start *s, __u32 pid,
 	key->kstack = s->kstack;
 	key->tgid = s->tgid;
 	key->pid = pid;
-	key->aux = offcpu_aux_encode(
-		(struct offcpu_aux){ .class = s->class, .waker_hi = (__u32)(waker >> 32) });
+	key->aux = lt_waker_aux(s->class, waker);
 	key->aux2 = (__u32)waker;
 	lt_agg_add(key, delta / 1000);
 }
@@ -163,20 +149,6 @@ static __always_inline void switch_in(const struct offcpu_start *s, __u32 pid,
 				      struct lt_stack_key *key, __u64 now)
 {
 	block_end(s, pid, key, now - s->ts, 0);
-}
-
-/* FNV-1a over the waker, cut to OFFCPU_WAKER_ID_BITS; never 0. */
-static __always_inline __u64 waker_id(const struct offcpu_waker *w)
-{
-	const __u64 *v = (const __u64 *)w;
-	__u64 h = 0xcbf29ce484222325ULL;
-
-	for (int i = 0; i < (int)(sizeof(*w) / 8); i++) {
-		h ^= v[i];
-		h *= 0x100000001b3ULL;
-	}
-	h &= (1ULL << OFFCPU_WAKER_ID_BITS) - 1;
-	return h ?: 1;
 }
 
 /*
@@ -198,31 +170,6 @@ static __always_inline void switch_in_untraced(const struct offcpu_start *s, __u
 		return;
 	lt_stat_inc(LT_STAT_END_UNTRACED);
 	block_end(s, pid, key, wall - ran, waker);
-}
-
-/*
- * The waker of t's block that ends (--wakers), taken: its id, 0 for none
- * seen (a preemption), or -1 when the filters reject the block (a block
- * ended by a waker they do not choose, or by no waking, is not counted).
- */
-static __always_inline __s64 waker_take(struct offcpu_task *t)
-{
-	__u32 state = t->w_state;
-	__u64 id;
-
-	t->w_state = WAKER_NONE;
-	if (!wakers)
-		return 0;
-	if (state != WAKER_SEEN)
-		return waker_tgid || waker_comm[0] ? -1 : 0;
-	id = waker_id(&t->w);
-	if (!bpf_map_lookup_elem(&offcpu_wakers, &id) &&
-	    bpf_map_update_elem(&offcpu_wakers, &id, &t->w, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&offcpu_wakers, &id)) {
-		lt_stat_inc(LT_STAT_WAKER_FULL);
-		return 0;
-	}
-	return id;
 }
 
 /* The flavours without task storage keep starts in the pid-keyed hash. */
@@ -295,7 +242,7 @@ static __always_inline int switch_btf(void *ctx, bool preempt, struct task_struc
 
 			*(__u64 *)&k.comm[0] = *(__u64 *)&prev->comm[0];
 			*(__u64 *)&k.comm[8] = *(__u64 *)&prev->comm[8];
-			__s64 w = waker_take(t);
+			__s64 w = lt_waker_take(&t->w, &t->w_state);
 
 			if (w >= 0)
 				switch_in_untraced(&t->s, pid, &k, now, prev->se.sum_exec_runtime,
@@ -328,7 +275,7 @@ static __always_inline int switch_btf(void *ctx, bool preempt, struct task_struc
 	/* Direct loads: next is a BTF pointer, no helper call needed. */
 	*(__u64 *)&key.comm[0] = *(__u64 *)&next->comm[0];
 	*(__u64 *)&key.comm[8] = *(__u64 *)&next->comm[8];
-	w = waker_take(t);
+	w = lt_waker_take(&t->w, &t->w_state);
 	if (w >= 0) {
 		now = now ?: bpf_ktime_get_ns();
 		block_end(&t->s, pid, &key, now - t->s.ts, w);
@@ -337,52 +284,22 @@ static __always_inline int switch_btf(void *ctx, bool preempt, struct task_struc
 	return 0;
 }
 
-static __always_inline bool waker_comm_ok(const char *comm)
-{
-	for (int i = 0; i < LT_COMM_LEN; i++) {
-		if (comm[i] != waker_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
 /*
- * --wakers: p is being woken by the current task (or an interrupt, which
- * user space tells by the kernel stack). If p is a target in a timed block,
- * note the waker and its stacks, through the waker's own second cache.
+ * --wakers: p is being woken. If p is a target in a timed block, note its
+ * waker, through the waker's own second stack cache.
  */
 static __always_inline int waking(void *ctx, struct task_struct *p, bool direct)
 {
-	struct task_struct *cur;
 	struct offcpu_task *t, *wt;
-	__u64 id;
 
 	if (!p->pid || !lt_ids_selected(p->tgid, p->pid))
 		return 0;
 	t = bpf_task_storage_get(&start_task, p, 0, 0);
 	if (!t || !t->s.ts)
 		return 0;
-	id = bpf_get_current_pid_tgid();
-	t->w.tgid = id >> 32;
-	t->w.pid = (__u32)id;
-	bpf_get_current_comm(t->w.comm, sizeof(t->w.comm));
-	if ((waker_tgid && t->w.tgid != waker_tgid) ||
-	    (waker_comm[0] && !waker_comm_ok(t->w.comm))) {
-		t->w_state = WAKER_FILTERED;
-		return 0;
-	}
-	cur = bpf_get_current_task_btf();
-	wt = bpf_task_storage_get(&start_task, cur, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!lt_want_kstack)
-		t->w.kstack = LT_NO_KSTACK;
-	else if (wt)
-		t->w.kstack = lt_kstack_get_cached(ctx, cur, &wt->wsc, direct);
-	else
-		t->w.kstack = lt_kstack_get(ctx);
-	t->w.ustack = lt_ustack_want(ctx, wt ? &wt->wsc : NULL);
-	t->w_state = WAKER_SEEN;
+	wt = bpf_task_storage_get(&start_task, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	t->w_state = lt_waker_note(ctx, &t->w, wt ? &wt->wsc : NULL, direct);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "target.bpf.h"
 #include "stack_agg.bpf.h"
 #include "ustack.bpf.h"
+#include "waker.bpf.h"
 #include "wall.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -41,9 +42,9 @@ struct {
 	__type(value, struct wall_thread);
 } wall_threads SEC(".maps");
 
-/* Charge ns of state to thread t's stacks (us, rounded), as thread pid. */
+/* Charge ns of state to thread t's stacks (us, rounded), as thread pid; waker: its id or 0. */
 static __always_inline void charge(const struct wall_thread *t, __u32 pid, __u32 state,
-				   __u64 ustack, __s32 kstack, __u64 ns)
+				   __u64 ustack, __s32 kstack, __u64 ns, __u64 waker)
 {
 	struct lt_stack_key k = {};
 
@@ -53,7 +54,8 @@ static __always_inline void charge(const struct wall_thread *t, __u32 pid, __u32
 	k.pid = pid;
 	k.ustack = ustack;
 	k.kstack = kstack;
-	k.aux = state;
+	k.aux = lt_waker_aux(state, waker);
+	k.aux2 = (__u32)waker;
 	__builtin_memcpy(k.comm, t->comm, sizeof(k.comm));
 	lt_agg_add(&k, (ns + 500) / 1000);
 }
@@ -91,7 +93,7 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	t->kstack = lt_kstack_want(ctx);
 	t->ustack = lt_ustack_want(ctx, NULL);
 	/* The run's rest since the last charge: on a CPU, where it switched out. */
-	charge(t, pid, WALL_CPU, t->ustack, t->kstack, now - t->acct);
+	charge(t, pid, WALL_CPU, t->ustack, t->kstack, now - t->acct, 0);
 	t->acct = now;
 	if (state & TASK_DEAD) {
 		bpf_map_delete_elem(&wall_threads, &pid);
@@ -108,22 +110,30 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 				   WALL_BLOCKED;
 		t->wake = 0;
 	}
+	t->w_state = LT_WAKER_NONE;
 }
 
 static __always_inline void switch_in(struct task_struct *next, __u64 now)
 {
 	__u32 pid = next->pid;
 	struct wall_thread *t;
+	__s64 waker;
 
 	if (!pid || !lt_ids_selected(next->tgid, pid))
 		return;
 	t = thread_get(pid, next->tgid, now);
 	if (!t || !t->off)
 		return;
-	/* Blocked until woken, then waiting for a CPU; preempted: all run-queue. */
+	/*
+	 * Blocked until woken, then waiting for a CPU; preempted: all run-queue.
+	 * --wakers keys the blocked part by its waker; a waker the filters do
+	 * not choose is left out of the key, not the time (states add up).
+	 */
+	waker = lt_waker_take(&t->w, &t->w_state);
 	if (t->state != WALL_RUNQUEUE)
-		charge(t, pid, t->state, t->ustack, t->kstack, (t->wake ?: now) - t->off);
-	charge(t, pid, WALL_RUNQUEUE, t->ustack, t->kstack, t->wake ? now - t->wake : 0);
+		charge(t, pid, t->state, t->ustack, t->kstack, (t->wake ?: now) - t->off,
+		       waker > 0 ? waker : 0);
+	charge(t, pid, WALL_RUNQUEUE, t->ustack, t->kstack, t->wake ? now - t->wake : 0, 0);
 	t->off = 0;
 	t->wake = 0;
 	t->acct = now;
@@ -149,8 +159,12 @@ int BPF_PROG(wall_waking, struct task_struct *p)
 	if (!pid || !lt_ids_selected(p->tgid, pid))
 		return 0;
 	t = bpf_map_lookup_elem(&wall_threads, &pid);
-	if (t && t->off && !t->wake)
-		t->wake = bpf_ktime_get_ns();
+	if (!t || !t->off || t->wake)
+		return 0;
+	t->wake = bpf_ktime_get_ns();
+	/* --wakers: who ended the block (no stack cache: wall keeps none). */
+	if (lt_wakers_on && t->state != WALL_RUNQUEUE)
+		t->w_state = lt_waker_note(ctx, &t->w, NULL, false);
 	return 0;
 }
 
@@ -179,7 +193,7 @@ int wall_sample(struct bpf_perf_event_data *ctx)
 	 */
 	cs = *(volatile __u64 *)((char *)ctx + 17 * 8);
 	kstack = (cs & 3) == 3 ? LT_NO_KSTACK : lt_kstack_want(ctx);
-	charge(t, pid, WALL_CPU, lt_ustack_want(ctx, NULL), kstack, now - t->acct);
+	charge(t, pid, WALL_CPU, lt_ustack_want(ctx, NULL), kstack, now - t->acct, 0);
 	t->acct = now;
 	return 0;
 }

@@ -118,6 +118,7 @@ int lt_load(const char *name, const struct lt_loader *l, const struct lt_variant
 				       &out->skel);
 			if (!err) {
 				out->variant = &v[i];
+				out->obj = l->skel->obj(out->skel);
 				out->fp_only = fp;
 				lt_info("loaded %s as %s; user stacks: %s", l->what, v[i].label,
 					lt_ustack_desc(out));

@@ -75,6 +75,7 @@ struct lt_loader {
 struct lt_tool_core {
 	const struct lt_common *c; /* from load to destroy */
 	void *skel;
+	struct bpf_object *obj; /* skel's */
 	const struct lt_variant *variant;
 	bool fp_only; /* the CFI unwinder would not load: frame pointers only */
 };

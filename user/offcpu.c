@@ -15,17 +15,16 @@
 #include "unwind.h"
 #include "offcpu.skel.h"
 #include "loader.h"
+#include "wakers.h"
 #include "session.h"
 #include "stacks.h"
 #include "tools.h"
 
 struct offcpu_opts {
 	unsigned long long min_block_us, max_block_us;
-	unsigned long long waker_pid; /* --waker-pid, 0: any */
-	const char *waker_comm; /* --waker-comm, NULL: any */
+	struct lt_waker_opts wakers;
 	uint32_t classes;
 	bool include_preempt;
-	bool wakers;
 };
 
 struct offcpu_tool {
@@ -36,9 +35,7 @@ struct offcpu_tool {
 enum {
 	OPT_STATE = LT_OPT_TOOL,
 	OPT_INCLUDE_PREEMPT,
-	OPT_WAKERS,
-	OPT_WAKER_PID,
-	OPT_WAKER_COMM,
+	OPT_WAKERS, /* and the two after it */
 };
 
 static const struct option offcpu_longopts[] = {
@@ -46,9 +43,7 @@ static const struct option offcpu_longopts[] = {
 	{ "max-block", required_argument, NULL, 'M' },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "include-preempt", no_argument, NULL, OPT_INCLUDE_PREEMPT },
-	{ "wakers", no_argument, NULL, OPT_WAKERS },
-	{ "waker-pid", required_argument, NULL, OPT_WAKER_PID },
-	{ "waker-comm", required_argument, NULL, OPT_WAKER_COMM },
+	LT_WAKER_LONGOPTS(OPT_WAKERS),
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -72,20 +67,9 @@ static int offcpu_parse(void *topts, int key, const char *arg)
 		}
 		return 0;
 	case OPT_INCLUDE_PREEMPT: o->include_preempt = true; return 0;
-	case OPT_WAKERS: o->wakers = true; return 0;
-	case OPT_WAKER_PID:
-		o->wakers = true;
-		return lt_parse_u64(arg, "--waker-pid", 1, 0x7fffffff, &o->waker_pid);
-	case OPT_WAKER_COMM:
-		if (!*arg || strlen(arg) >= LT_COMM_LEN) {
-			lt_err("invalid --waker-comm '%s': a task name has 1 to 15 characters",
-			       arg);
-			return -EINVAL;
-		}
-		o->wakers = true;
-		o->waker_comm = arg;
-		return 0;
 	}
+	if (key >= OPT_WAKERS && key <= OPT_WAKERS + 2)
+		return lt_waker_parse(&o->wakers, key - OPT_WAKERS, arg);
 	return -EINVAL;
 }
 
@@ -111,12 +95,7 @@ const struct lt_cli_tool offcpu_cli = {
 		"      --state S|D|all         S: interruptible sleep, D: uninterruptible,\n"
 		"                              all: both (default)\n"
 		"      --include-preempt       also time preempted, still-runnable threads\n"
-		"                              (run-queue wait), under a [preempted] frame\n"
-		"      --wakers                who ended each block: the waker's stacks and\n"
-		"                              comm after a -- frame ([timer], [irq] for\n"
-		"                              interrupts), as offwaketime folds them\n"
-		"      --waker-pid PID         only blocks ended by process PID (--wakers)\n"
-		"      --waker-comm NAME       only blocks ended by a task named NAME\n",
+		"                              (run-queue wait), under a [preempted] frame\n" LT_WAKER_HELP,
 	.examples = "  latprof offcpu -p 4242 -d 10 -o offcpu.folded\n"
 		    "  latprof offcpu --state D -m 1000 -d 30      # disk/lock waits over 1 ms\n"
 		    "  latprof offcpu --wakers -p 4242 -d 10       # and who woke each wait\n"
@@ -155,6 +134,7 @@ static int offcpu_configure(void *tool, void *skel, const struct lt_variant *v)
 					      sk->progs.offcpu_switch_raw,
 					      sk->progs.offcpu_switch_tp };
 	bool btf = !strncmp(v->name, "offcpu_switch_btf", 17);
+	int err;
 
 	/* Exactly one sched_switch program; the others (exec hook) always load. */
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
@@ -163,15 +143,11 @@ static int offcpu_configure(void *tool, void *skel, const struct lt_variant *v)
 	sk->rodata->min_block_ns = o->min_block_us * 1000;
 	sk->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
 	bpf_program__set_autoload(sk->progs.offcpu_waking_btf,
-				  o->wakers && !strcmp(v->name, "offcpu_switch_btf"));
+				  o->wakers.on && !strcmp(v->name, "offcpu_switch_btf"));
 	bpf_program__set_autoload(sk->progs.offcpu_waking_btf_pr,
-				  o->wakers && !strcmp(v->name, "offcpu_switch_btf_pr"));
-	sk->rodata->wakers = o->wakers;
-	sk->rodata->waker_tgid = (uint32_t)o->waker_pid;
-	if (o->waker_comm)
-		strncpy((char *)sk->rodata->waker_comm, o->waker_comm, LT_COMM_LEN - 1);
-	if (!o->wakers)
-		bpf_map__set_max_entries(sk->maps.offcpu_wakers, 1);
+				  o->wakers.on && !strcmp(v->name, "offcpu_switch_btf_pr"));
+	if ((err = lt_wakers_configure(sk->obj, &o->wakers)))
+		return err;
 	/* tp_btf keeps starts in task storage; the others in the pid hash. */
 	if (!btf)
 		bpf_map__set_autocreate(sk->maps.start_task, false);
@@ -194,26 +170,7 @@ static int offcpu_attach(void *tool, char *how, size_t sz)
 static const char *offcpu_aux_frame(void *tool, uint64_t aux)
 {
 	(void)tool;
-	return offcpu_aux_decode((uint32_t)aux).class == OFFCPU_PREEMPT ? "[preempted]" : NULL;
-}
-
-/* --wakers: the waker of aux's block (its id in the key), or false. */
-static bool offcpu_waker(void *tool, uint64_t aux, struct lt_stack_key *k)
-{
-	const struct offcpu_tool *t = tool;
-	struct offcpu_aux a = offcpu_aux_decode((uint32_t)aux);
-	uint64_t id = (uint64_t)a.waker_hi << 32 | aux >> 32;
-	struct offcpu_bpf *sk = t->core.skel;
-	struct offcpu_waker w;
-
-	if (!id || bpf_map_lookup_elem(bpf_map__fd(sk->maps.offcpu_wakers), &id, &w))
-		return false;
-	k->tgid = w.tgid;
-	k->pid = w.pid;
-	memcpy(k->comm, w.comm, sizeof(k->comm));
-	k->ustack = w.ustack;
-	k->kstack = w.kstack;
-	return true;
+	return lt_waker_aux_decode((uint32_t)aux).own == OFFCPU_PREEMPT ? "[preempted]" : NULL;
 }
 
 static const struct lt_mode offcpu_modes[] = {
@@ -224,14 +181,14 @@ static const struct lt_mode offcpu_modes[] = {
 	{ .unit = "us",
 	  .what = "off-CPU time by waker",
 	  .aux_frame = offcpu_aux_frame,
-	  .aux_second = offcpu_waker,
+	  .aux_second = lt_waker_second,
 	  .foreign_stacks = true,
 	  LT_VARIANTS(waker_variants) },
 };
 
 static unsigned int offcpu_mode(const void *opts)
 {
-	return ((const struct offcpu_opts *)opts)->wakers;
+	return ((const struct offcpu_opts *)opts)->wakers.on;
 }
 
 static void offcpu_defaults(void *opts)

@@ -90,9 +90,8 @@ int lt_write_hist(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 		size_t j;
 
 		/* A state at the leaf (wall's [cpu], [runqueue], [blocked:io]) labels it too. */
-		if (!label && p->aux_leaf && s->nframes &&
-		    s->kind[s->nframes - 1] == LT_FRAME_PSEUDO)
-			label = s->frames[s->nframes - 1];
+		if (!label && p->aux_leaf)
+			label = lt_sample__state(s);
 
 		/* Keys compare by text: aux_frame may reuse one buffer. */
 		label = label ? label : "";

@@ -166,7 +166,8 @@ static int tree_add(struct ftree *t, const struct lt_stack_line *l, size_t nl, b
 {
 	for (size_t i = 0; i < nl; i++) {
 		const struct lt_sample *s = l[i].first;
-		bool cpu = s->nframes && !strcmp(s->frames[s->nframes - 1], "[cpu]");
+		const char *state = lt_sample__state(s);
+		bool cpu = state && !strcmp(state, "[cpu]");
 		long at;
 
 		if (!l[i].total)

@@ -167,6 +167,18 @@ int lt_sample__set_second(struct lt_sample *s, uint32_t tgid, uint32_t pid, cons
 	return 0;
 }
 
+const char *lt_sample__state(const struct lt_sample *s)
+{
+	uint32_t end = s->nframes;
+
+	for (uint32_t i = 0; i < s->nframes; i++)
+		if (s->kind[i] == LT_FRAME_PSEUDO && !strcmp(s->frames[i], "--")) {
+			end = i;
+			break;
+		}
+	return end && s->kind[end - 1] == LT_FRAME_PSEUDO ? s->frames[end - 1] : NULL;
+}
+
 int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src)
 {
 	for (size_t i = 0; i < src->n; i++) {

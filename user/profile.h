@@ -182,6 +182,12 @@ int lt_sample__set_second(struct lt_sample *s, uint32_t tgid, uint32_t pid, cons
 			  const uint64_t *uips, uint32_t nuser, const uint64_t *kips,
 			  uint32_t nkern);
 
+/*
+ * A named sample's state frame: the pseudo-frame at the leaf of its first
+ * stack (wall's [cpu], [blocked:io]; before a "--" second half), or NULL.
+ */
+const char *lt_sample__state(const struct lt_sample *s);
+
 int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src);
 
 /*

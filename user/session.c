@@ -336,7 +336,7 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 	err = lt_load(t->cli->name, &t->load, mode->variants, mode->nvariants, tool, core);
 	if (err)
 		goto out_tool;
-	obj = t->load.skel->obj(core->skel);
+	obj = core->obj;
 	err = lt_target_fill_maps(&c->target, obj);
 	if (err)
 		goto out_tool;

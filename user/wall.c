@@ -24,6 +24,7 @@
 #include "wall.h"
 #include "wall.skel.h"
 #include "loader.h"
+#include "wakers.h"
 #include "session.h"
 #include "stacks.h"
 #include "tools.h"
@@ -32,6 +33,7 @@
 
 struct wall_opts {
 	unsigned long long freq; /* -F */
+	struct lt_waker_opts wakers;
 };
 
 struct wall_tool {
@@ -48,8 +50,11 @@ static struct wall_bpf *skel_of(const struct wall_tool *t)
 	return t->core.skel;
 }
 
+enum { OPT_WAKERS = LT_OPT_TOOL /* and the two after it */ };
+
 static const struct option wall_longopts[] = {
 	{ "frequency", required_argument, NULL, 'F' },
+	LT_WAKER_LONGOPTS(OPT_WAKERS),
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -59,6 +64,8 @@ static int wall_parse(void *topts, int key, const char *arg)
 
 	if (key == 'F')
 		return lt_parse_u64(arg, "-F/--frequency", 1, 10000, &o->freq);
+	if (key >= OPT_WAKERS && key <= OPT_WAKERS + 2)
+		return lt_waker_parse(&o->wakers, key - OPT_WAKERS, arg);
 	return -EINVAL;
 }
 
@@ -67,7 +74,7 @@ const struct lt_cli_tool wall_cli = {
 	.summary = "Wall-clock time by state and stack: on CPU, run queue, blocked (and on what)",
 	.synopsis =
 		"[-p PID | -t TID | --comm NAME | --cgroup PATH] [-F HZ] [-d SECONDS] [options]",
-	.help = "  -F, --frequency HZ          on-CPU samples per second per CPU (default 99)\n",
+	.help = "  -F, --frequency HZ          on-CPU samples per second per CPU (default 99)\n" LT_WAKER_HELP,
 	.examples = "  latprof wall -p 4242 -d 10 -o wall.folded\n"
 		    "  latprof wall -p 4242 -d 10 -f svg -o wall.svg   # states coloured\n",
 	.shortopts = "F:",
@@ -88,7 +95,7 @@ static int wall_configure(void *tool, void *skel, const struct lt_variant *v)
 
 	(void)v;
 	sk->rodata->sample_ns = 1000000000ULL / t->o.freq;
-	return 0;
+	return lt_wakers_configure(sk->obj, &t->o.wakers);
 }
 
 /* cpu-clock sampling at -F on every CPU, into wall_sample. */
@@ -293,13 +300,14 @@ static const char *wall_leaf(void *tool, uint64_t aux, const char *const *frames
 			     const uint8_t *kind, uint32_t n)
 {
 	struct wall_tool *t = tool;
+	uint32_t state = lt_waker_aux_decode((uint32_t)aux).own;
 
-	switch ((uint32_t)aux) {
+	switch (state) {
 	case WALL_CPU: return "[cpu]";
 	case WALL_RUNQUEUE: return "[runqueue]";
 	default:
 		snprintf(t->frame, sizeof(t->frame), "[blocked:%s]",
-			 lt_wall_blocked_kind((uint32_t)aux == WALL_BLOCKED_D, frames, kind, n));
+			 lt_wall_blocked_kind(state == WALL_BLOCKED_D, frames, kind, n));
 		return t->frame;
 	}
 }
@@ -347,7 +355,7 @@ static void wall_report(void *tool, const struct lt_profile *p)
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct lt_sample *s = &p->samples[i];
-		const char *leaf = s->nframes ? s->frames[s->nframes - 1] : "";
+		const char *leaf = lt_sample__state(s) ?: "";
 		struct thread_sum *ts = sum_of(&v, &n, &cap, s);
 
 		if (!ts)
@@ -391,12 +399,21 @@ static void wall_report(void *tool, const struct lt_profile *p)
 	free(v);
 }
 
-static const struct lt_mode wall_mode = {
-	.unit = "us",
-	.what = "wall-clock time",
-	.aux_leaf = wall_leaf,
-	LT_VARIANTS(variants),
+static const struct lt_mode wall_modes[] = {
+	{ .unit = "us", .what = "wall-clock time", .aux_leaf = wall_leaf, LT_VARIANTS(variants) },
+	/* --wakers: blocked time by waker too; wakers are any process. */
+	{ .unit = "us",
+	  .what = "wall-clock time",
+	  .aux_leaf = wall_leaf,
+	  .aux_second = lt_waker_second,
+	  .foreign_stacks = true,
+	  LT_VARIANTS(variants) },
 };
+
+static unsigned int wall_mode(const void *opts)
+{
+	return ((const struct wall_opts *)opts)->wakers.on;
+}
 
 static void wall_defaults(void *opts)
 {
@@ -406,7 +423,8 @@ static void wall_defaults(void *opts)
 const struct lt_tool lt_wall = {
 	.cli = &wall_cli,
 	.load = { "the wall programs", &wall_bpf_ops, wall_configure },
-	.modes = &wall_mode,
+	.modes = wall_modes,
+	.mode = wall_mode,
 	.attach = wall_attach,
 	.tick = wall_tick,
 	.report = wall_report,

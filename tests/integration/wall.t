@@ -49,6 +49,26 @@ done
 check "wallhog: a pinned hog makes run-queue time over 10% of the worker's ($rq of $life us)" \
 	[ "$rq" -gt $((life / 10)) ]
 
+# --wakers: the blocked time carries who ended it; the states still add up.
+start_wl wall
+trace "$TMP/k" wall --wakers -p "$WL_PID" -d 6 -f json -o "$TMP/k.json"
+wl_clock wall_pipe >/dev/null
+read -r _ tid life _ < <(grep '^wall ' "$WL_OUT")
+total=$(jq --argjson t "$tid" '[.stacks[] | select(.tid == $t) | .total] | add // 0' "$TMP/k.json")
+check "--wakers: the worker's states still add up to its lifetime: $total us, it lived $life us (2%)" \
+	within "$total" "$life" 2
+got=$(jq --argjson t "$tid" '[.stacks[] | select(.tid == $t) | [.frames[][0]] as $f |
+	select(($f | index("[blocked:lock]")) != null and ($f | index("--")) != null and
+	($f | index("wall_holder")) > ($f | index("--"))) | .total] | add // 0' "$TMP/k.json")
+w=$(wl_clock wall_lock)
+check "--wakers: [blocked:lock] woken by wall_holder: $got us, the workload's clock $w us (5%)" \
+	within "$got" "$w" 5
+got=$(jq --argjson t "$tid" '[.stacks[] | select(.tid == $t) | [.frames[][0]] as $f |
+	select(($f | index("[blocked:sleep]")) != null and ($f | index("[timer]")) != null) | .total] | add // 0' "$TMP/k.json")
+w=$(wl_clock wall_sleep)
+check "--wakers: [blocked:sleep] woken by [timer]: $got us, the workload's clock $w us (5%)" \
+	within "$got" "$w" 5
+
 start_wl wall
 trace "$TMP/f" wall -p "$WL_PID" -d 6 -o "$TMP/f.folded"
 bad=$(grep -v '^#' "$TMP/f.folded" | grep -Evc ';\[(cpu|runqueue|blocked:(io|lock|net|poll|sleep|pipe|other))\] [0-9]+$')
