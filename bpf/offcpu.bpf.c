@@ -299,7 +299,9 @@ static __always_inline int waking(void *ctx, struct task_struct *p, bool direct)
 		return 0;
 	wt = bpf_task_storage_get(&start_task, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	t->w_state = lt_waker_note(ctx, &t->w, wt ? &wt->wsc : NULL, direct);
+	/* No storage for the waker (memory, or its lock busy): the block has no waker. */
+	if (wt)
+		t->w_state = lt_waker_note(ctx, &t->w, &wt->wsc, direct);
 	return 0;
 }
 
