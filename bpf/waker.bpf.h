@@ -9,6 +9,7 @@
 #ifndef LT_WAKER_BPF_H
 #define LT_WAKER_BPF_H
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "stack_agg.bpf.h"
 #include "ustack.bpf.h"
 #include "stack_cache.bpf.h"
@@ -40,17 +41,49 @@ static __always_inline bool lt_waker_comm_ok(const char *comm)
 }
 
 /*
+ * Is the tracepoint running on the current task's own kernel stack? Not in
+ * a hard or soft interrupt, which x86-64 runs on the per-CPU interrupt stack
+ * (ksoftirqd, a task, runs softirqs on its own). tp_btf's ctx, the argument
+ * array, is in the tracepoint's frame (the program's own stack may be a
+ * private per-CPU one, 6.13 and later). No preempt_count needed, which the
+ * verifier can address only with CONFIG_KALLSYMS_ALL.
+ */
+static __always_inline bool lt_on_task_stack(void *ctx)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	__u64 at = (__u64)ctx, lo = (__u64)BPF_CORE_READ(cur, stack), hi = (__u64)regs;
+
+	if (at < lo || at >= hi)
+		return false;
+	/*
+	 * An interrupt that came from user mode runs on the task's stack,
+	 * whose entry registers then say so: orig_ax is the syscall number in
+	 * a syscall, negative (~vector, or -1) in an interrupt.
+	 */
+	return !BPF_CORE_READ(cur, mm) || (long)BPF_CORE_READ(regs, orig_ax) >= 0;
+}
+
+/*
  * The current task wakes a thread: note it in w, with its stacks (through
  * the stack cache sc of the waker's task, or NULL; direct: sc's kernel
- * check by direct loads). An interrupt's wakeup is noted as the task it
- * found running; user space tells it by the kernel stack. Returns the
- * lt_waker_state to keep: LT_WAKER_FILTERED when the filters reject it.
+ * check by direct loads). A wakeup from an interrupt is noted as no task
+ * (pid 0, no comm, no user stack) with its kernel stack, which tells user
+ * space a timer from other interrupt work. Returns the lt_waker_state to
+ * keep: LT_WAKER_FILTERED when the filters reject it (an interrupt is no
+ * task they can choose).
  */
 static __always_inline __u32 lt_waker_note(void *ctx, struct lt_waker *w, struct lt_scache *sc,
 					   bool direct)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
+	if (!lt_on_task_stack(ctx)) {
+		__builtin_memset(w, 0, sizeof(*w));
+		w->ustack = LT_NO_USTACK;
+		w->kstack = lt_kstack_want(ctx);
+		return lt_waker_tgid || lt_waker_comm[0] ? LT_WAKER_FILTERED : LT_WAKER_SEEN;
+	}
 	w->tgid = id >> 32;
 	w->pid = (__u32)id;
 	bpf_get_current_comm(w->comm, sizeof(w->comm));

@@ -474,6 +474,10 @@ static int name_second(struct lt_profile *p, struct lt_symbolizer *sy, const str
 	const char *ctx = second_context(sy, w);
 	int err = push_frame(p, b, "--", LT_FRAME_PSEUDO, 0);
 
+	/* No task (BPF saw an interrupt's stack) and no telling frame: an interrupt. */
+	if (!ctx && !w->tgid && !w->pid && !w->comm[0])
+		ctx = "[irq]";
+
 	if (err || ctx)
 		return err ?: push_frame(p, b, ctx, LT_FRAME_PSEUDO, 0);
 	err = push_kernel(p, sy, b, w->ips + w->nuser, w->nkern, true);
