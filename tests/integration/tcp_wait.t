@@ -59,7 +59,10 @@ rsel=".frames[0][0] == \"[rtt 127.0.0.1:$((PORT + 1))]\""
 n=$(sum "$rsel" count "$TMP/r.json")
 check "--rtt: RTT samples for 127.0.0.1:$((PORT + 1)) ($n, at least the 5 replies)" [ "$n" -ge 5 ]
 hi=$(jq "[.stacks[] | select($rsel) | .hist[] | .[1]] | max" "$TMP/r.json")
-check "--rtt: loopback RTT under 1 ms (highest bucket ends at $hi us)" [ "${hi:-999999}" -le 1000 ]
+# Natively tens of us; an emulated guest (kmatrix, TCG) on a busy host saw
+# 1.4 ms. The bound is a units check: milliseconds or nanoseconds read as
+# microseconds would be off by a thousand.
+check "--rtt: loopback RTT under 10 ms (highest bucket ends at $hi us)" [ "${hi:-999999}" -le 10000 ]
 roots=$(jq -r "[.stacks[] | select($rsel) | .comm] | unique | join(\",\")" "$TMP/r.json")
 check "--rtt: no task's, so the root is [rtt] ($roots)" [ "$roots" = "[rtt]" ]
 "$LATPROF" tcp --rtt -p 1 -d 1 2>"$TMP/rp.err"
