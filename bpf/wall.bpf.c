@@ -21,7 +21,9 @@
 #include "core_fixes.bpf.h"
 #include "target.bpf.h"
 #include "stack_agg.bpf.h"
+#define LT_SC_TASK /* the threads' stack caches, in task storage (stack_cache.bpf.h) */
 #include "ustack.bpf.h"
+#include "stack_cache.bpf.h"
 #include "waker.bpf.h"
 #include "wall.h"
 
@@ -81,6 +83,7 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = (__u32)id, tgid = id >> 32, state;
+	struct lt_scache *sc;
 	struct wall_thread *t;
 
 	if (!pid || !lt_current_selected(tgid, pid))
@@ -90,8 +93,15 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	if (!t)
 		return;
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
-	t->kstack = lt_kstack_want(ctx);
-	t->ustack = lt_ustack_want(ctx, NULL);
+	/* Through the thread's stack cache: a thread blocks where it blocked before. */
+	sc = lt_sc_task_get();
+	if (!lt_want_kstack)
+		t->kstack = LT_NO_KSTACK;
+	else if (sc)
+		t->kstack = lt_kstack_get_cached(ctx, prev, sc, false);
+	else
+		t->kstack = lt_kstack_get(ctx);
+	t->ustack = lt_ustack_want(ctx, sc);
 	/* The run's rest since the last charge: on a CPU, where it switched out. */
 	charge(t, pid, WALL_CPU, t->ustack, t->kstack, now - t->acct, 0);
 	t->acct = now;

@@ -95,6 +95,7 @@ static int wall_configure(void *tool, void *skel, const struct lt_variant *v)
 
 	(void)v;
 	sk->rodata->sample_ns = 1000000000ULL / t->o.freq;
+	sk->rodata->lt_sc_task_on = 1;
 	return lt_wakers_configure(sk->obj, &t->o.wakers);
 }
 
