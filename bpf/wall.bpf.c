@@ -62,21 +62,26 @@ static __always_inline void charge(const struct wall_thread *t, __u32 pid, __u32
 	lt_agg_add(&k, (ns + 500) / 1000);
 }
 
-/* The thread entry of the current task, created (accounting from now) if new. */
-static __always_inline struct wall_thread *thread_get(__u32 pid, __u32 tgid, __u64 acct)
+/* A new thread entry, accounting from acct (out of line: the common path only looks up). */
+static __noinline struct wall_thread *thread_new(__u32 pid, __u32 tgid, __u64 acct)
 {
-	struct wall_thread *t = bpf_map_lookup_elem(&wall_threads, &pid);
-
 	struct wall_thread n = { .acct = acct, .tgid = tgid };
+	struct wall_thread *t;
 
-	if (t)
-		return t;
 	/* A racing creator wins; a full map fails both. */
 	bpf_map_update_elem(&wall_threads, &pid, &n, BPF_NOEXIST);
 	t = bpf_map_lookup_elem(&wall_threads, &pid);
 	if (!t)
 		lt_stat_inc(LT_STAT_START_FULL);
 	return t;
+}
+
+/* The thread entry of pid, created (accounting from acct) if new. */
+static __always_inline struct wall_thread *thread_get(__u32 pid, __u32 tgid, __u64 acct)
+{
+	struct wall_thread *t = bpf_map_lookup_elem(&wall_threads, &pid);
+
+	return t ?: thread_new(pid, tgid, acct);
 }
 
 static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev, __u64 now)

@@ -62,7 +62,9 @@ got=$(jq --argjson t "$tid" '[.stacks[] | select(.tid == $t) | [.frames[][0]] as
 	($f | index("wall_holder")) > ($f | index("--"))) | .total] | add // 0' "$TMP/k.json")
 w=$(wl_clock wall_lock)
 check "--wakers: [blocked:lock] woken by wall_holder: $got us, the workload's clock $w us (5%)" \
-	within "$got" "$w" 5
+	within "$got" "$w" 5 ||
+	jq -r --argjson t "$tid" '.stacks[] | select(.tid == $t) | [.frames[][0]] |
+		select(index("[blocked:lock]") != null) | .[-12:] | join(";")' "$TMP/k.json" | diag
 got=$(jq --argjson t "$tid" '[.stacks[] | select(.tid == $t) | [.frames[][0]] as $f |
 	select(($f | index("[blocked:sleep]")) != null and ($f | index("[timer]")) != null) | .total] | add // 0' "$TMP/k.json")
 w=$(wl_clock wall_sleep)
