@@ -25,6 +25,7 @@ struct wall_thread {
 	__u64 acct; /* ns: the thread's time is charged up to here */
 	__u64 off; /* ns: switched out at (0: on a CPU) */
 	__u64 wake; /* ns: woken at, while off (0: not yet) */
+	__u64 rt; /* the thread's sum_exec_runtime at its switch-out */
 	__u64 ustack; /* at switch-out */
 	__s32 kstack;
 	__u32 state; /* at switch-out: WALL_RUNQUEUE (preempted) or WALL_BLOCKED(_D) */

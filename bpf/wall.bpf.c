@@ -84,6 +84,28 @@ static __always_inline struct wall_thread *thread_get(__u32 pid, __u32 tgid, __u
 	return t ?: thread_new(pid, tgid, acct);
 }
 
+/*
+ * The kernel does not always trace a switch-in (offcpu.bpf.c says when): a
+ * thread met running (a switch-out, a sample) while its entry says it is
+ * off a CPU came back untraced. Of the time since it switched out, it ran
+ * what the scheduler says (rt, its sum_exec_runtime now, less then); the
+ * rest is charged as the block it was in. Its run is charged by the caller.
+ */
+static __always_inline void switch_in_untraced(struct wall_thread *t, __u32 pid, __u64 now,
+					       __u64 rt)
+{
+	__u64 away = now - t->off, ran = rt >= t->rt ? rt - t->rt : 0;
+
+	if (ran > away)
+		ran = away;
+	lt_stat_inc(LT_STAT_END_UNTRACED);
+	charge(t, pid, t->state, t->ustack, t->kstack, away - ran, 0);
+	t->w_state = LT_WAKER_NONE;
+	t->off = 0;
+	t->wake = 0;
+	t->acct = now - ran;
+}
+
 static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev, __u64 now)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -97,6 +119,8 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	t = thread_get(pid, tgid, now);
 	if (!t)
 		return;
+	if (t->off)
+		switch_in_untraced(t, pid, now, prev->se.sum_exec_runtime);
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	/* Through the thread's stack cache: a thread blocks where it blocked before. */
 	sc = lt_sc_task_get();
@@ -115,6 +139,7 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 		return;
 	}
 	t->off = now;
+	t->rt = prev->se.sum_exec_runtime;
 	/* Woken on another CPU while leaving this one (TASK_WAKING): runnable now. */
 	if (preempt || state == TASK_RUNNING || (state & TASK_WAKING)) {
 		t->state = WALL_RUNQUEUE;
@@ -197,8 +222,10 @@ int wall_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	now = bpf_ktime_get_ns();
 	t = thread_get(pid, tgid, now - sample_ns);
-	if (!t || t->off)
+	if (!t)
 		return 0;
+	if (t->off)
+		switch_in_untraced(t, pid, now, bpf_get_current_task_btf()->se.sum_exec_runtime);
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	/* Sampled in user mode: no kernel stack to take. */
 	/*

@@ -230,15 +230,6 @@ void lt_format_value(char *buf, size_t sz, double v, const char *unit)
 	scaled(buf, sz, v, unit);
 }
 
-/* The second half's "--" frame (offcpu --wakers), or nframes. */
-static uint32_t second_at(const struct lt_sample *s)
-{
-	for (uint32_t i = 0; i < s->nframes; i++)
-		if (s->kind[i] == LT_FRAME_PSEUDO && !strcmp(s->frames[i], "--"))
-			return i;
-	return s->nframes;
-}
-
 /*
  * The second half (after "--"), stored leaf first and ending with its comm:
  * "woken by COMM: user frames leaf first   [k] kernel frames leaf first".
@@ -267,7 +258,7 @@ static void print_second(FILE *f, const struct lt_sample *s, uint32_t sep)
 
 void lt_print_frames(FILE *f, const struct lt_sample *s)
 {
-	uint32_t end = second_at(s);
+	uint32_t end = lt_sample__second_at(s);
 	int first_k = -1, ushown = 0;
 
 	fputs("      ", f);
@@ -350,7 +341,7 @@ static void print_pairs(FILE *f, const struct lt_profile *p, const struct lt_sta
 
 	for (size_t i = 0; v && g && i < n; i++) {
 		const struct lt_sample *s = l[i].first;
-		uint32_t sep = second_at(s);
+		uint32_t sep = lt_sample__second_at(s);
 
 		if (sep == s->nframes || !l[i].total)
 			continue;
@@ -370,7 +361,7 @@ static void print_pairs(FILE *f, const struct lt_profile *p, const struct lt_sta
 	fprintf(f, "latprof %s: the top blocked stacks, and who woke them\n", p->tool);
 	for (size_t i = 0; i < ng && i < top; i++) {
 		const struct lt_sample *s = l[v[g[i].first].line].first;
-		uint32_t sep = second_at(s);
+		uint32_t sep = lt_sample__second_at(s);
 		char tot[32];
 		int shown = 0;
 
@@ -383,7 +374,7 @@ static void print_pairs(FILE *f, const struct lt_profile *p, const struct lt_sta
 		for (size_t j = 0; j < g[i].n && j < 3; j++) {
 			const struct pair *pr = &v[g[i].first + j];
 			const struct lt_sample *w = l[pr->line].first;
-			uint32_t wsep = second_at(w), last = w->nframes - 1;
+			uint32_t wsep = lt_sample__second_at(w), last = w->nframes - 1;
 
 			lt_format_value(tot, sizeof(tot), (double)pr->total, p->unit);
 			fprintf(f, "%10s  %5.1f%%  woken by %s", tot,

@@ -167,15 +167,18 @@ int lt_sample__set_second(struct lt_sample *s, uint32_t tgid, uint32_t pid, cons
 	return 0;
 }
 
+uint32_t lt_sample__second_at(const struct lt_sample *s)
+{
+	for (uint32_t i = 0; i < s->nframes; i++)
+		if (s->kind[i] == LT_FRAME_PSEUDO && !strcmp(s->frames[i], "--"))
+			return i;
+	return s->nframes;
+}
+
 const char *lt_sample__state(const struct lt_sample *s)
 {
-	uint32_t end = s->nframes;
+	uint32_t end = lt_sample__second_at(s);
 
-	for (uint32_t i = 0; i < s->nframes; i++)
-		if (s->kind[i] == LT_FRAME_PSEUDO && !strcmp(s->frames[i], "--")) {
-			end = i;
-			break;
-		}
 	return end && s->kind[end - 1] == LT_FRAME_PSEUDO ? s->frames[end - 1] : NULL;
 }
 

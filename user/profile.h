@@ -182,6 +182,9 @@ int lt_sample__set_second(struct lt_sample *s, uint32_t tgid, uint32_t pid, cons
 			  const uint64_t *uips, uint32_t nuser, const uint64_t *kips,
 			  uint32_t nkern);
 
+/* A named sample's "--" frame, where its second half begins; nframes if none. */
+uint32_t lt_sample__second_at(const struct lt_sample *s);
+
 /*
  * A named sample's state frame: the pseudo-frame at the leaf of its first
  * stack (wall's [cpu], [blocked:io]; before a "--" second half), or NULL.

@@ -145,6 +145,15 @@ static int wall_attach(void *tool, char *how, size_t sz)
 	return 0;
 }
 
+/* Detach the samples and close their perf events. */
+static void stop_sampling(struct wall_tool *t)
+{
+	lt_links_destroy(t->links, t->nlinks);
+	for (unsigned int i = 0; i < t->nlinks; i++)
+		close(t->fds[i]);
+	t->nlinks = 0;
+}
+
 static double mono_ns(void)
 {
 	struct timespec ts;
@@ -173,31 +182,39 @@ static int charge(int agg, const struct wall_thread *w, uint32_t pid, uint32_t s
 static int wall_tick(void *tool, bool final)
 {
 	struct wall_tool *t = tool;
-	int fd, agg;
-	uint32_t tid, *prev = NULL;
+	uint32_t tid, *prev = NULL, *off = NULL;
+	size_t n = 0, cap = 0;
 	struct wall_thread w;
 	uint64_t now;
-	int err = 0;
+	int fd, agg, err = 0;
 
 	if (!final)
 		return 0;
-	/* Stop sampling first: what is read below no longer moves. */
-	lt_links_destroy(t->links, t->nlinks);
-	for (unsigned int i = 0; i < t->nlinks; i++)
-		close(t->fds[i]);
-	t->nlinks = 0;
+	stop_sampling(t);
 	fd = bpf_map__fd(skel_of(t)->maps.wall_threads);
 	agg = lt_map_fd(skel_of(t)->obj, "lt_agg");
 	now = (uint64_t)mono_ns();
-	while (!err && !bpf_map_get_next_key(fd, prev, &tid)) {
+	/* The threads off a CPU now, then each taken out of the map as it is charged. */
+	while (!bpf_map_get_next_key(fd, prev, &tid)) {
 		prev = &tid;
-		if (bpf_map_lookup_elem(fd, &tid, &w) || !w.off || w.off > now)
+		if (!bpf_map_lookup_elem(fd, &tid, &w) && w.off && !LT_GROW(off, n, cap, 256))
+			off[n++] = tid;
+	}
+	/*
+	 * The switch programs still run until the core detaches them: a thread
+	 * switching in now finds no entry and charges nothing, or has charged
+	 * its block and left off at 0, so no block is charged twice (but for
+	 * one that switches in between this read and its delete).
+	 */
+	for (size_t i = 0; !err && i < n; i++) {
+		if (bpf_map_lookup_and_delete_elem(fd, &off[i], &w) || !w.off || w.off > now)
 			continue;
 		if (w.state != WALL_RUNQUEUE)
-			err = charge(agg, &w, tid, w.state, (w.wake ?: now) - w.off);
+			err = charge(agg, &w, off[i], w.state, (w.wake ?: now) - w.off);
 		if (!err && w.wake)
-			err = charge(agg, &w, tid, WALL_RUNQUEUE, now - w.wake);
+			err = charge(agg, &w, off[i], WALL_RUNQUEUE, now - w.wake);
 	}
+	free(off);
 	if (err)
 		lt_warn("cannot charge the threads still off-CPU at the end: %s", strerror(-err));
 	return 0;
@@ -205,12 +222,7 @@ static int wall_tick(void *tool, bool final)
 
 static void wall_destroy(void *tool)
 {
-	struct wall_tool *t = tool;
-
-	lt_links_destroy(t->links, t->nlinks);
-	for (unsigned int i = 0; i < t->nlinks; i++)
-		close(t->fds[i]);
-	t->nlinks = 0;
+	stop_sampling(tool);
 }
 
 /*
