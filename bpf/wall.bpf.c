@@ -222,10 +222,9 @@ int wall_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	now = bpf_ktime_get_ns();
 	t = thread_get(pid, tgid, now - sample_ns);
-	if (!t)
+	/* Off a CPU by its entry: its switch-out's charges settle it (switch_in_untraced). */
+	if (!t || t->off)
 		return 0;
-	if (t->off)
-		switch_in_untraced(t, pid, now, bpf_get_current_task_btf()->se.sum_exec_runtime);
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	/* Sampled in user mode: no kernel stack to take. */
 	/*
