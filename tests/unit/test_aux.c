@@ -9,6 +9,9 @@
 #include "io.h"
 #include "tap.h"
 #include "tcp.h"
+#include "waker.h"
+#include "offcpu.h"
+#include "wall.h"
 
 /* Disjoint, of the stated width: the bits of each field, alone at all ones. */
 #define FIELD_BITS(type, name, shift, bits)                                                      \
@@ -26,6 +29,7 @@
 	} while (0);
 #define IO_BITS(name, shift, bits) FIELD_BITS(io_aux, name, shift, bits)
 #define TCP_BITS(name, shift, bits) FIELD_BITS(tcp_aux, name, shift, bits)
+#define WAKER_BITS(name, shift, bits) FIELD_BITS(lt_waker_aux, name, shift, bits)
 
 /* Every value of one field, with the others at their own maximum, round-trips. */
 #define ROUND_TRIP(type, FIELDS, field)                                                     \
@@ -47,7 +51,8 @@
 
 #define IO_WIDTH(name, shift, bits) FIELD_WIDTH_io_aux_##name = bits,
 #define TCP_WIDTH(name, shift, bits) FIELD_WIDTH_tcp_aux_##name = bits,
-enum { IO_AUX_FIELDS(IO_WIDTH) TCP_AUX_FIELDS(TCP_WIDTH) };
+#define WAKER_WIDTH(name, shift, bits) FIELD_WIDTH_lt_waker_aux_##name = bits,
+enum { IO_AUX_FIELDS(IO_WIDTH) TCP_AUX_FIELDS(TCP_WIDTH) LT_WAKER_AUX_FIELDS(WAKER_WIDTH) };
 
 int main(void)
 {
@@ -56,6 +61,8 @@ int main(void)
 	IO_AUX_FIELDS(IO_BITS)
 	seen = 0;
 	TCP_AUX_FIELDS(TCP_BITS)
+	seen = 0;
+	LT_WAKER_AUX_FIELDS(WAKER_BITS)
 
 	ok(IO_OP_OTHER <= LT_AUX_MASK(FIELD_WIDTH_io_aux_op) &&
 		   IO_SYS_NR_OPS - 1 <= LT_AUX_MASK(FIELD_WIDTH_io_aux_op),
@@ -78,5 +85,12 @@ int main(void)
 	ROUND_TRIP(tcp_aux, TCP_AUX_FIELDS, op);
 	ROUND_TRIP(tcp_aux, TCP_AUX_FIELDS, failed);
 	ROUND_TRIP(tcp_aux, TCP_AUX_FIELDS, err);
+	ROUND_TRIP(lt_waker_aux, LT_WAKER_AUX_FIELDS, own);
+	ROUND_TRIP(lt_waker_aux, LT_WAKER_AUX_FIELDS, waker_hi);
+	ok(OFFCPU_PREEMPT <= LT_AUX_MASK(FIELD_WIDTH_lt_waker_aux_own) &&
+		   WALL_BLOCKED_D <= LT_AUX_MASK(FIELD_WIDTH_lt_waker_aux_own),
+	   "lt_waker_aux.own holds offcpu's classes and wall's states");
+	ok(32 + FIELD_WIDTH_lt_waker_aux_waker_hi == LT_WAKER_ID_BITS,
+	   "aux2 (32 bits) and waker_hi hold a whole waker id (%d bits)", LT_WAKER_ID_BITS);
 	return tap_done();
 }
