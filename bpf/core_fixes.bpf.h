@@ -31,6 +31,16 @@ struct task_struct___x {
 	unsigned int __state;
 } __attribute__((preserve_access_index));
 
+/* Task states, as include/linux/sched.h numbers them (macros: not in BTF). */
+#define LT_TASK_RUNNING 0x0000
+#define LT_TASK_UNINTERRUPTIBLE 0x0002
+#define LT_TASK_DEAD 0x0080
+#define LT_TASK_WAKING 0x0200
+#define LT_TASK_NOLOAD 0x0400
+
+/* A D wait that is not an idle one (TASK_IDLE is D | NOLOAD: a sleep). */
+#define LT_TASK_STATE_D(st) (((st)&LT_TASK_UNINTERRUPTIBLE) && !((st)&LT_TASK_NOLOAD))
+
 static __always_inline __u32 lt_task_state(void *task)
 {
 	struct task_struct___x *t = task;

@@ -22,11 +22,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define TASK_RUNNING 0x0000
-#define TASK_UNINTERRUPTIBLE 0x0002
-#define TASK_DEAD 0x0080
-#define TASK_NOLOAD 0x0400
-
 const volatile __u32 classes = OFFCPU_WANT(OFFCPU_SLEEP) | OFFCPU_WANT(OFFCPU_BLOCKED);
 const volatile __u64 min_block_ns = 1000;
 const volatile __u64 max_block_ns = ~0ULL;
@@ -76,10 +71,10 @@ struct {
 
 static __always_inline __u32 classify(bool preempt, __u32 state)
 {
-	if (preempt || state == TASK_RUNNING)
+	if (preempt || state == LT_TASK_RUNNING)
 		return OFFCPU_PREEMPT;
 	/* TASK_IDLE (D | NOLOAD) is an idle wait, not I/O: count it as sleep. */
-	if ((state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD))
+	if (LT_TASK_STATE_D(state))
 		return OFFCPU_BLOCKED;
 	return OFFCPU_SLEEP;
 }
@@ -105,7 +100,7 @@ static __always_inline int switch_out_class(bool preempt, void *prev, enum state
 	state = src == STATE_BTF ? lt_task_state_btf(prev) :
 		src == STATE_RAW ? lt_task_state(prev) :
 				   tp_state;
-	if (state & TASK_DEAD)
+	if (state & LT_TASK_DEAD)
 		return -1;
 	class = classify(preempt, state);
 	return classes & OFFCPU_WANT(class) ? (int)class : -1;
@@ -352,7 +347,7 @@ int offcpu_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	long st = ctx->prev_state;
 	bool preempt = st >= 0x100; /* TASK_REPORT_MAX and above */
 
-	switch_out_hash(ctx, preempt, NULL, STATE_TP, preempt ? TASK_RUNNING : (__u32)st);
+	switch_out_hash(ctx, preempt, NULL, STATE_TP, preempt ? LT_TASK_RUNNING : (__u32)st);
 	switch_in_hash(ctx->next_pid, ctx->next_comm);
 	return 0;
 }

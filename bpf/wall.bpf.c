@@ -29,12 +29,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define TASK_RUNNING 0x0000
-#define TASK_UNINTERRUPTIBLE 0x0002
-#define TASK_DEAD 0x0080
-#define TASK_NOLOAD 0x0400
-#define TASK_WAKING 0x0200
-
 const volatile __u64 sample_ns = 10101010; /* 1 s / -F: what a first sample stands for */
 
 struct {
@@ -134,20 +128,18 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	/* The run's rest since the last charge: on a CPU, where it switched out. */
 	charge(t, pid, WALL_CPU, t->ustack, t->kstack, now - t->acct, 0);
 	t->acct = now;
-	if (state & TASK_DEAD) {
+	if (state & LT_TASK_DEAD) {
 		bpf_map_delete_elem(&wall_threads, &pid);
 		return;
 	}
 	t->off = now;
 	t->rt = prev->se.sum_exec_runtime;
-	/* Woken on another CPU while leaving this one (TASK_WAKING): runnable now. */
-	if (preempt || state == TASK_RUNNING || (state & TASK_WAKING)) {
+	/* Woken on another CPU while leaving this one (LT_TASK_WAKING): runnable now. */
+	if (preempt || state == LT_TASK_RUNNING || (state & LT_TASK_WAKING)) {
 		t->state = WALL_RUNQUEUE;
 		t->wake = now;
 	} else {
-		t->state = (state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD) ?
-				   WALL_BLOCKED_D :
-				   WALL_BLOCKED;
+		t->state = LT_TASK_STATE_D(state) ? WALL_BLOCKED_D : WALL_BLOCKED;
 		t->wake = 0;
 	}
 	t->w_state = LT_WAKER_NONE;

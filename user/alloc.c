@@ -325,21 +325,13 @@ static int alloc_configure(void *tool, void *skel, const struct lt_variant *v)
 	return 0;
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int alloc_attach(void *tool, char *how, size_t sz)
 {
 	struct alloc_tool *t = tool;
 	const struct lt_target *tg = &t->core.c->target;
 	unsigned int fns_n = 0;
 
-	t->t_attach = mono_s();
+	t->t_attach = lt_mono_s();
 	/* The core attached the tracepoints; the uprobes are per target. */
 	if (t->o.kernel || t->o.faults) {
 		snprintf(how, sz, "%s",
@@ -396,7 +388,7 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 		elf_file__free(ef);
 	}
 	snprintf(how, sz, "uprobes on %u allocation functions in %s", fns_n, t->allocator);
-	t->t_attach = mono_s();
+	t->t_attach = lt_mono_s();
 	return 0;
 }
 
@@ -409,7 +401,7 @@ static int add_leaks(struct alloc_tool *t)
 {
 	int live = bpf_map__fd(skel_of(t)->maps.alloc_live);
 	int agg = lt_map_fd(skel_of(t)->obj, "lt_agg");
-	uint64_t addr, *prev = NULL, now_ns = (uint64_t)(mono_s() * 1e9);
+	uint64_t addr, *prev = NULL, now_ns = (uint64_t)(lt_mono_s() * 1e9);
 	uint64_t min_age = t->o.min_age_ms * 1000000ULL;
 	struct alloc_live l;
 	int err;
@@ -454,14 +446,14 @@ static void print_outstanding(struct alloc_tool *t)
 	}
 	lt_format_value(v, sizeof(v), (double)bytes, "bytes");
 	fprintf(stderr, "latprof alloc: %.1f s: %s outstanding in %llu allocations\n",
-		mono_s() - t->t_attach, v, (unsigned long long)n);
+		lt_mono_s() - t->t_attach, v, (unsigned long long)n);
 }
 
 /* One warning, a second in: uprobes cost a trap per call. */
 static int alloc_tick(void *tool, bool final)
 {
 	struct alloc_tool *t = tool;
-	double now = mono_s(), el = now - t->t_attach;
+	double now = lt_mono_s(), el = now - t->t_attach;
 	int fd;
 	uint64_t calls;
 

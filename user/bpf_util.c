@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <time.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,4 +248,12 @@ void lt_links_destroy(struct bpf_link **links, size_t n)
 		for (size_t k = 0; k < nth; k++)
 			pthread_join(th[k], NULL);
 	}
+}
+
+double lt_mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

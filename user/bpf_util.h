@@ -35,6 +35,9 @@ int lt_map_resize(struct bpf_object *obj, const char *name, unsigned int n);
  * in the innermost namespace). false when the process or the field does not
  * exist.
  */
+/* CLOCK_MONOTONIC in seconds: the clock of bpf_ktime_get_ns() too. */
+double lt_mono_s(void);
+
 bool lt_proc_status(uint32_t pid, const char *key, int base, unsigned long long *v);
 
 /* Sum a per-CPU u64 array entry. 0 on failure. */

@@ -30,14 +30,6 @@ static void on_signal(int sig)
 		lt_exiting++;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * Snapshot mappings now, so processes that exit during the trace are still
  * named. Explicit targets also have their ELF files opened now.
@@ -215,7 +207,7 @@ static int finish(const struct lt_tool *t, void *tool, struct bpf_object *obj, s
 	int err = t->tick ? t->tick(tool, true) : 0;
 
 	err = err ?: lt_stacks_collect(obj, p, c->interval > 0, unw);
-	p->duration_s = now_s() - t0;
+	p->duration_s = lt_mono_s() - t0;
 	if (err)
 		return err;
 	if (unw) {
@@ -227,7 +219,7 @@ static int finish(const struct lt_tool *t, void *tool, struct bpf_object *obj, s
 		const char *b = getenv("LATPROF_SYMBOLIZE_BUDGET");
 
 		lt_symbolizer__set_deadline(
-			s, now_s() + (b && *b ? atof(b) : LT_SYMBOLIZE_BUDGET_S), &lt_exiting);
+			s, lt_mono_s() + (b && *b ? atof(b) : LT_SYMBOLIZE_BUDGET_S), &lt_exiting);
 	}
 	err = lt_profile__symbolize(p, s);
 	if (err) {
@@ -371,12 +363,12 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 			fprintf(stderr, ", Ctrl-C to stop\n");
 	}
 
-	t0 = now_s();
+	t0 = lt_mono_s();
 	next_iv = c->interval ? t0 + c->interval : 0;
 	next_bpf = t0 + 1;
 	next_prune = t0 + LT_PRUNE_S;
 	while (!lt_exiting) {
-		double now = now_s();
+		double now = lt_mono_s();
 
 		if (c->duration && now - t0 >= c->duration)
 			break;

@@ -108,14 +108,11 @@ void lt_symbolizer__set_deadline(struct lt_symbolizer *s, double deadline, const
 
 static bool hurried(const struct lt_symbolizer *s)
 {
-	struct timespec ts;
-
 	if (s->stop && *s->stop >= 2)
 		return true;
 	if (!s->deadline)
 		return false;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 >= s->deadline;
+	return lt_mono_s() >= s->deadline;
 }
 
 const char *lt_demangle(const char *name, char *buf, size_t sz)

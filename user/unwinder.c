@@ -127,14 +127,6 @@ struct lt_unwinder {
 	unsigned int nrecheck;
 };
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *base(const char *p)
 {
 	const char *b = strrchr(p, '/');
@@ -911,7 +903,7 @@ static void sweep(struct lt_unwinder *u, struct lt_symbolizer *s)
 int lt_unwinder__refresh(struct lt_unwinder *u, struct lt_symbolizer *s)
 {
 	uint32_t key, next;
-	double now = mono_s();
+	double now = lt_mono_s();
 	int err = 0;
 
 	pool_tick(u);

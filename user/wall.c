@@ -154,14 +154,6 @@ static void stop_sampling(struct wall_tool *t)
 	t->nlinks = 0;
 }
 
-static double mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 /* Add ns of state to the stack map, as wall.bpf.c's charge() does. */
 static int charge(int agg, const struct wall_thread *w, uint32_t pid, uint32_t state, uint64_t ns)
 {
@@ -193,7 +185,7 @@ static int wall_tick(void *tool, bool final)
 	stop_sampling(t);
 	fd = bpf_map__fd(skel_of(t)->maps.wall_threads);
 	agg = lt_map_fd(skel_of(t)->obj, "lt_agg");
-	now = (uint64_t)mono_ns();
+	now = (uint64_t)(lt_mono_s() * 1e9);
 	/* The threads off a CPU now, then each taken out of the map as it is charged. */
 	while (!bpf_map_get_next_key(fd, prev, &tid)) {
 		prev = &tid;
