@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Exact per-thread stack cache: a thread that blocks where it blocked last
- * time gets the last walk's stack ids back without walking again.
+ * Exact per-thread stack cache: a thread that blocks where it blocked one of
+ * the last two times gets that walk's stack ids back without walking again.
  *
  * A stack walk is a function of where it starts and of the stack words it
  * reads (return addresses, saved frame pointers). The cache keeps the start
@@ -45,13 +45,12 @@
 #define LT_SC_KLEAD 3 /* kernel frames below the context: tracepoint dispatch */
 #define LT_SC_BUF_WORDS 2048 /* 16 KiB: a whole x86-64 kernel stack */
 
-struct lt_scache {
+/* One cached stack (kernel and user parts, each filled on its own). */
+struct lt_sc_way {
 	/* kernel */
 	__u64 k_top; /* the outermost return address, right below pt_regs */
 	__u64 k_ctx, k_end; /* this event's context and end of stack, as numbers */
 	__s32 k_id; /* stack id to reuse */
-	__s32 k_last; /* id + 1 of the last walk: a repeat fills the cache */
-	__s32 k_failed; /* id + 1 whose places could not be found: not tried again */
 	__u32 k_n; /* checked words; 0: empty */
 	__u32 k_lo; /* words from the context to the lowest checked word */
 	__u32 k_span; /* bytes from there past the highest one below the entry */
@@ -67,6 +66,20 @@ struct lt_scache {
 	__u16 u_off[LT_SC_UWORDS]; /* word index from u_sp & ~7 */
 	__u64 k_val[LT_SC_KWORDS];
 	__u64 u_val[LT_SC_UWORDS];
+};
+
+/*
+ * A thread's cache: two stacks, least recently used out, so that a thread
+ * that alternates between two places (a server between epoll_wait and a
+ * lock; a thread preempted on its way back from a syscall, then blocked in
+ * the next) hits on both.
+ */
+#define LT_SC_WAYS 2
+struct lt_scache {
+	struct lt_sc_way w[LT_SC_WAYS];
+	__s32 k_last[2]; /* ids + 1 of the last two kernel walks: a repeat fills */
+	__s32 k_failed; /* id + 1 whose places could not be found: not tried again */
+	__u8 k_mru, u_mru; /* the ways that hit or filled last */
 };
 
 struct lt_sc_buf {
@@ -99,7 +112,7 @@ static __always_inline __u64 lt_kword(__u64 a)
  * Kernel words of c unchanged at their places above c->k_ctx, the entry's
  * return address at c->k_end - 8? Direct loads.
  */
-__attribute__((noinline)) int lt_ksc_match_direct(struct lt_scache *c)
+__attribute__((noinline)) int lt_ksc_match_direct(struct lt_sc_way *c)
 {
 	__u64 lo;
 
@@ -172,7 +185,7 @@ static __always_inline struct lt_sc_buf *lt_sc_buf(void)
  * The checked words of c (user or kernel part) equal buf's words at their
  * places? Global, so that the verifier checks the loops once, on their own.
  */
-__attribute__((noinline)) int lt_sc_match(struct lt_sc_buf *buf, struct lt_scache *c, int user)
+__attribute__((noinline)) int lt_sc_match(struct lt_sc_buf *buf, struct lt_sc_way *c, int user)
 {
 	if (!buf || !c)
 		return 0;
@@ -203,7 +216,7 @@ static __always_inline int lt_sc_read(struct lt_sc_buf *buf, __u64 addr, __u64 s
 struct lt_ksc_scan {
 	struct lt_sc_buf *buf;
 	struct lt_ustack *ips;
-	struct lt_scache *c;
+	struct lt_sc_way *c;
 	__u32 n; /* frames to place: ips[0..n-1], the outermost one excluded */
 	__u32 j; /* next frame to find; 0: none found yet */
 	__u32 k; /* words recorded */
@@ -252,7 +265,7 @@ static __always_inline __u64 lt_kstack_top(struct task_struct *task)
  * above the context ctx, so that the next walk can be checked instead of
  * repeated.
  */
-static __always_inline void lt_ksc_fill(void *ctx, struct task_struct *task, struct lt_scache *c,
+static __always_inline void lt_ksc_fill(void *ctx, struct task_struct *task, struct lt_sc_way *c,
 					__s32 id)
 {
 	struct lt_ksc_scan s = {};
@@ -298,7 +311,7 @@ static __always_inline void lt_ksc_fill(void *ctx, struct task_struct *task, str
  * word, about 1 ns each): the chain above the context, and the entry's
  * return address at its fixed place (the random offset lies between).
  */
-static __always_inline int lt_ksc_match_read(struct lt_scache *c)
+static __always_inline int lt_ksc_match_read(struct lt_sc_way *c)
 {
 	struct lt_sc_buf *buf = lt_sc_buf();
 	__u64 outer;
@@ -309,40 +322,61 @@ static __always_inline int lt_ksc_match_read(struct lt_scache *c)
 	       lt_sc_match(buf, c, 0);
 }
 
+/* Is the current kernel stack way's? ctx and task: the event's. */
+static __always_inline int lt_ksc_hit(void *ctx, struct task_struct *task, struct lt_sc_way *way,
+				      bool direct)
+{
+	if (!way->k_n)
+		return 0;
+	way->k_ctx = (__u64)ctx;
+	way->k_end = lt_kstack_top(task);
+	return direct ? lt_ksc_match_direct(way) : lt_ksc_match_read(way);
+}
+
 /*
  * Kernel stack id of the current task, from the cache when the stack is
- * provably the same as last time. task is current; ctx must be tp_btf's.
+ * provably one of the two it holds. task is current; ctx must be tp_btf's.
  * direct: check with direct loads (bpf_rdonly_cast, kernels 6.2 on), else
  * with bpf_probe_read_kernel.
  */
 static __always_inline __s32 lt_kstack_get_cached(void *ctx, struct task_struct *task,
 						  struct lt_scache *c, bool direct)
 {
+	__u32 mru = c->k_mru & 1;
+	struct lt_sc_way *way;
 	__s32 id;
 
 	/*
-	 * Two reads: the chain above the context, and the entry's return
-	 * address at its fixed place (the random offset lies between).
+	 * Each check is two reads: the chain above the context, and the
+	 * entry's return address at its fixed place (the random offset lies
+	 * between). The way that hit last first.
 	 */
-	if (c->k_n) {
-		c->k_ctx = (__u64)ctx;
-		c->k_end = lt_kstack_top(task);
-		if (direct ? lt_ksc_match_direct(c) : lt_ksc_match_read(c)) {
-			lt_stat_inc(LT_STAT_KCACHE_HIT);
-			return c->k_id;
-		}
+	if (lt_ksc_hit(ctx, task, &c->w[mru], direct)) {
+		lt_stat_inc(LT_STAT_KCACHE_HIT);
+		return c->w[mru].k_id;
 	}
-	c->k_n = 0;
+	if (lt_ksc_hit(ctx, task, &c->w[mru ^ 1], direct)) {
+		lt_stat_inc(LT_STAT_KCACHE_HIT);
+		c->k_mru = mru ^ 1;
+		return c->w[mru ^ 1].k_id;
+	}
 	id = lt_kstack_get(ctx);
 	if (id < 0)
 		return id;
-	/* The second walk in a row to give this stack: find its words' places. */
-	if (id + 1 == c->k_last && id + 1 != c->k_failed) {
-		lt_ksc_fill(ctx, task, c, id);
-		if (!c->k_n)
+	/*
+	 * A walk that gives one of the last two walks' stacks again: find its
+	 * words' places, into the way used least recently.
+	 */
+	if ((id + 1 == c->k_last[0] || id + 1 == c->k_last[1]) && id + 1 != c->k_failed) {
+		way = &c->w[mru ^ 1];
+		lt_ksc_fill(ctx, task, way, id);
+		if (way->k_n)
+			c->k_mru = mru ^ 1;
+		else
 			c->k_failed = id + 1;
 	}
-	c->k_last = id + 1;
+	c->k_last[1] = c->k_last[0];
+	c->k_last[0] = id + 1;
 	return id;
 }
 

@@ -143,7 +143,7 @@ struct {
 struct lt_walk_ctx {
 	struct lt_walk *w;
 	struct lt_ustack *st; /* the per-CPU frame buffer, looked up once per walk */
-	struct lt_scache *sc; /* where the words the walk reads are recorded, or NULL */
+	struct lt_sc_way *sc; /* where the words the walk reads are recorded, or NULL */
 };
 
 /* What bpf_find_vma() found for the leaf pc. */
@@ -157,7 +157,7 @@ struct lt_vma_res {
 static __always_inline void lt_walk_rec(struct lt_walk_ctx *x, __u64 addr, __u64 val)
 {
 	struct lt_walk *w = x->w;
-	struct lt_scache *c = x->sc;
+	struct lt_sc_way *c = x->sc;
 	__u64 d = addr - w->sc_base;
 	__u32 k = w->nrec;
 
@@ -694,7 +694,7 @@ static __always_inline void lt_ustack_copy(__u32 tgid, __u64 key, struct pt_regs
  * same frames. Returns the stack's key, or 0 when it must be walked.
  */
 static __always_inline __u64 lt_ustack_cached(struct task_struct *task, struct pt_regs *regs,
-					      struct lt_scache *c, __u64 gen)
+					      struct lt_sc_way *c, __u64 gen)
 {
 	struct lt_sc_buf *buf;
 
@@ -720,12 +720,13 @@ static __always_inline __u64 lt_ustack_cached(struct task_struct *task, struct p
 static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct lt_walk_ctx x = { .sc = sc };
+	struct lt_walk_ctx x = {};
+	struct lt_sc_way *way = NULL;
 	struct lt_walk *w;
 	struct lt_ustack *st;
 	struct pt_regs *regs = NULL;
 	struct lt_hash_ctx hc = { .h = 0x9e3779b97f4a7c15ULL };
-	__u32 zero = 0, n, tgid;
+	__u32 zero = 0, n, tgid, mru = 0;
 	__u8 one = 1;
 	__u64 h, gen = 0;
 	long err;
@@ -739,11 +740,20 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 			return LT_NO_USTACK;
 		}
 		if (sc) {
+			/* The way that hit last, then the other; a miss refills the other. */
+			mru = sc->u_mru & 1;
 			gen = lt_sc_gen();
-			h = lt_ustack_cached(task, regs, sc, gen);
+			h = lt_ustack_cached(task, regs, &sc->w[mru], gen);
 			if (h)
 				return h;
-			sc->u_valid = 0;
+			way = &sc->w[mru ^ 1];
+			h = lt_ustack_cached(task, regs, way, gen);
+			if (h) {
+				sc->u_mru = mru ^ 1;
+				return h;
+			}
+			way->u_valid = 0;
+			x.sc = way;
 		}
 	}
 	st = bpf_map_lookup_elem(&lt_ustack_scratch, &zero);
@@ -804,16 +814,17 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 		if (!err && regs && (w->s.flags & LT_UWALK_NOMAPS))
 			lt_ustack_copy(tgid, h, regs);
 	}
-	if (sc && regs && !w->nocache) {
-		sc->u_pc = regs->ip;
-		sc->u_sp = regs->sp;
-		sc->u_bp = regs->bp;
-		sc->u_n = w->nrec;
-		sc->u_span = w->span;
-		sc->u_id = h;
-		sc->u_gen = gen;
-		sc->u_exec = task->self_exec_id;
-		sc->u_valid = 1;
+	if (way && regs && !w->nocache) {
+		way->u_pc = regs->ip;
+		way->u_sp = regs->sp;
+		way->u_bp = regs->bp;
+		way->u_n = w->nrec;
+		way->u_span = w->span;
+		way->u_id = h;
+		way->u_gen = gen;
+		way->u_exec = task->self_exec_id;
+		way->u_valid = 1;
+		sc->u_mru = mru ^ 1;
 	}
 	return h;
 }

@@ -100,7 +100,8 @@ static __always_inline void switch_in_untraced(struct wall_thread *t, __u32 pid,
 	t->acct = now - ran;
 }
 
-static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev, __u64 now)
+static __always_inline void switch_out(void *ctx, bool preempt, struct task_struct *prev, __u64 now,
+				       bool direct)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = (__u32)id, tgid = id >> 32, state;
@@ -121,7 +122,7 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 	if (!lt_want_kstack)
 		t->kstack = LT_NO_KSTACK;
 	else if (sc)
-		t->kstack = lt_kstack_get_cached(ctx, prev, sc, false);
+		t->kstack = lt_kstack_get_cached(ctx, prev, sc, direct);
 	else
 		t->kstack = lt_kstack_get(ctx);
 	t->ustack = lt_ustack_want(ctx, sc);
@@ -171,14 +172,27 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	t->acct = now;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(wall_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+static __always_inline int wall_switch(void *ctx, bool preempt, struct task_struct *prev,
+				       struct task_struct *next, bool direct)
 {
 	__u64 now = bpf_ktime_get_ns();
 
-	switch_out(ctx, preempt, prev, now);
+	switch_out(ctx, preempt, prev, now, direct);
 	switch_in(next, now);
 	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(wall_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return wall_switch(ctx, preempt, prev, next, true);
+}
+
+/* The same before 6.2 (no bpf_rdonly_cast): stack caches checked by probe reads. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(wall_switch_btf_pr, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return wall_switch(ctx, preempt, prev, next, false);
 }
 
 /* Woken: the block ends, the run-queue wait begins. */

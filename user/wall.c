@@ -85,7 +85,9 @@ const struct lt_cli_tool wall_cli = {
 LT_SKEL_OPS(wall_bpf);
 
 static const struct lt_variant variants[] = {
-	{ "tp_btf", NULL, "tp_btf, perf_event cpu-clock", 0 },
+	/* tp_btf, the stack cache checked by direct loads (bpf_rdonly_cast, 6.2 on) */
+	{ "wall_switch_btf", "tp_btf", "tp_btf, perf_event cpu-clock", 0 },
+	{ "wall_switch_btf_pr", "tp_btf", "tp_btf (probe reads), perf_event cpu-clock", 0 },
 };
 
 static int wall_configure(void *tool, void *skel, const struct lt_variant *v)
@@ -93,7 +95,9 @@ static int wall_configure(void *tool, void *skel, const struct lt_variant *v)
 	struct wall_tool *t = tool;
 	struct wall_bpf *sk = skel;
 
-	(void)v;
+	bpf_program__set_autoload(sk->progs.wall_switch_btf, !strcmp(v->name, "wall_switch_btf"));
+	bpf_program__set_autoload(sk->progs.wall_switch_btf_pr,
+				  !strcmp(v->name, "wall_switch_btf_pr"));
 	sk->rodata->sample_ns = 1000000000ULL / t->o.freq;
 	sk->rodata->lt_sc_task_on = 1;
 	return lt_wakers_configure(sk->obj, &t->o.wakers);
@@ -140,8 +144,9 @@ static int wall_attach(void *tool, char *how, size_t sz)
 	}
 	snprintf(how, sz,
 		 "sched_switch, sched_waking: tp_btf; cpu-clock at %llu Hz on %d CPUs; user "
-		 "stacks: %s",
-		 t->o.freq, on, lt_ustack_desc(&t->core));
+		 "stacks: %s; stack cache: %s",
+		 t->o.freq, on, lt_ustack_desc(&t->core),
+		 strcmp(t->core.variant->name, "wall_switch_btf") ? "probe reads" : "direct loads");
 	return 0;
 }
 
