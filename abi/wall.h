@@ -18,8 +18,8 @@ enum wall_state {
 };
 
 /*
- * A traced thread, by tid: where its accounting stands. User space reads
- * the threads still off-CPU at the end and charges them up to then.
+ * A traced thread (in task storage): where its accounting stands. At the
+ * end, an iterator charges the threads still off-CPU up to then.
  */
 struct wall_thread {
 	__u64 acct; /* ns: the thread's time is charged up to here */

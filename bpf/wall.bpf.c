@@ -11,8 +11,10 @@
  *   stacks taken at switch-out.
  *
  * So a thread's states add up to the time it was traced, by construction.
- * Per-thread state lives in a tid-keyed hash, which user space reads at the
- * end to charge the threads still off-CPU up to then.
+ * Per-thread state lives in task storage, with the thread's stack cache. At
+ * the start, an iterator over all tasks (wall_begin) opens the account of
+ * each target thread off a CPU then; at the end, another (wall_end) charges
+ * the threads still off a CPU up to then.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,7 +23,6 @@
 #include "core_fixes.bpf.h"
 #include "target.bpf.h"
 #include "stack_agg.bpf.h"
-#define LT_SC_TASK /* the threads' stack caches, in task storage (stack_cache.bpf.h) */
 #include "ustack.bpf.h"
 #include "stack_cache.bpf.h"
 #include "waker.bpf.h"
@@ -31,12 +32,18 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u64 sample_ns = 10101010; /* 1 s / -F: what a first sample stands for */
 
+/* A traced thread: its account, and its stack cache (stack_cache.bpf.h). */
+struct wall_task {
+	struct wall_thread t;
+	struct lt_scache sc;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* traced threads at once */
-	__type(key, __u32);
-	__type(value, struct wall_thread);
-} wall_threads SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct wall_task);
+} wall_tasks SEC(".maps");
 
 /* Charge ns of state to thread t's stacks (us, rounded), as thread pid; waker: its id or 0. */
 static __always_inline void charge(const struct wall_thread *t, __u32 pid, __u32 state,
@@ -56,26 +63,25 @@ static __always_inline void charge(const struct wall_thread *t, __u32 pid, __u32
 	lt_agg_add(&k, (ns + 500) / 1000);
 }
 
-/* A new thread entry, accounting from acct (out of line: the common path only looks up). */
-static __noinline struct wall_thread *thread_new(__u32 pid, __u32 tgid, __u64 acct)
+/*
+ * The entry of task, created (of process tgid, accounting from acct) if new.
+ * NULL when the storage cannot be had (no memory, or its lock busy here).
+ */
+static __always_inline struct wall_task *thread_get(struct task_struct *task, __u32 tgid,
+						    __u64 acct)
 {
-	struct wall_thread n = { .acct = acct, .tgid = tgid };
-	struct wall_thread *t;
+	struct wall_task *w =
+		bpf_task_storage_get(&wall_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	/* A racing creator wins; a full map fails both. */
-	bpf_map_update_elem(&wall_threads, &pid, &n, BPF_NOEXIST);
-	t = bpf_map_lookup_elem(&wall_threads, &pid);
-	if (!t)
+	if (!w) {
 		lt_stat_inc(LT_STAT_START_FULL);
-	return t;
-}
-
-/* The thread entry of pid, created (accounting from acct) if new. */
-static __always_inline struct wall_thread *thread_get(__u32 pid, __u32 tgid, __u64 acct)
-{
-	struct wall_thread *t = bpf_map_lookup_elem(&wall_threads, &pid);
-
-	return t ?: thread_new(pid, tgid, acct);
+		return NULL;
+	}
+	if (!w->t.tgid) {
+		w->t.tgid = tgid;
+		w->t.acct = acct;
+	}
+	return w;
 }
 
 /*
@@ -105,34 +111,30 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 pid = (__u32)id, tgid = id >> 32, state;
-	struct lt_scache *sc;
+	struct wall_task *w;
 	struct wall_thread *t;
 
 	if (!pid || !lt_current_selected(tgid, pid))
 		return;
 	state = lt_task_state_btf(prev);
-	t = thread_get(pid, tgid, now);
-	if (!t)
+	w = thread_get(prev, tgid, now);
+	if (!w)
 		return;
+	t = &w->t;
 	if (t->off)
 		switch_in_untraced(t, pid, now, prev->se.sum_exec_runtime);
-	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	/* Direct loads: prev is a BTF pointer, no helper call needed. */
+	*(__u64 *)&t->comm[0] = *(__u64 *)&prev->comm[0];
+	*(__u64 *)&t->comm[8] = *(__u64 *)&prev->comm[8];
 	/* Through the thread's stack cache: a thread blocks where it blocked before. */
-	sc = lt_sc_task_get();
-	if (!lt_want_kstack)
-		t->kstack = LT_NO_KSTACK;
-	else if (sc)
-		t->kstack = lt_kstack_get_cached(ctx, prev, sc, direct);
-	else
-		t->kstack = lt_kstack_get(ctx);
-	t->ustack = lt_ustack_want(ctx, sc);
+	t->kstack = lt_want_kstack ? lt_kstack_get_cached(ctx, prev, &w->sc, direct) : LT_NO_KSTACK;
+	t->ustack = lt_ustack_want(ctx, &w->sc);
 	/* The run's rest since the last charge: on a CPU, where it switched out. */
 	charge(t, pid, WALL_CPU, t->ustack, t->kstack, now - t->acct, 0);
 	t->acct = now;
-	if (state & LT_TASK_DEAD) {
-		bpf_map_delete_elem(&wall_threads, &pid);
+	t->w_state = LT_WAKER_NONE;
+	if (state & LT_TASK_DEAD) /* its storage goes with it */
 		return;
-	}
 	t->off = now;
 	t->rt = prev->se.sum_exec_runtime;
 	/* Woken on another CPU while leaving this one (LT_TASK_WAKING): runnable now. */
@@ -143,33 +145,42 @@ static __always_inline void switch_out(void *ctx, bool preempt, struct task_stru
 		t->state = LT_TASK_STATE_D(state) ? WALL_BLOCKED_D : WALL_BLOCKED;
 		t->wake = 0;
 	}
-	t->w_state = LT_WAKER_NONE;
+}
+
+/*
+ * The block of thread t (tid pid) that began at t->off, up to now: blocked
+ * until woken, then waiting for a CPU; preempted: all run-queue. --wakers
+ * keys the blocked part by its waker; a waker the filters do not choose is
+ * left out of the key, not the time (states add up).
+ */
+static __always_inline void block_end(struct wall_thread *t, __u32 pid, __u64 now)
+{
+	__u64 off = t->off, wake = t->wake;
+	__s64 waker;
+
+	/* First, so that the end-of-trace iterator and a switch-in do not both charge it. */
+	t->off = 0;
+	t->wake = 0;
+	if (!off || off > now)
+		return;
+	waker = lt_waker_take(&t->w, &t->w_state);
+	if (t->state != WALL_RUNQUEUE)
+		charge(t, pid, t->state, t->ustack, t->kstack, (wake ?: now) - off,
+		       waker > 0 ? waker : 0);
+	charge(t, pid, WALL_RUNQUEUE, t->ustack, t->kstack, wake ? now - wake : 0, 0);
+	t->acct = now;
 }
 
 static __always_inline void switch_in(struct task_struct *next, __u64 now)
 {
 	__u32 pid = next->pid;
-	struct wall_thread *t;
-	__s64 waker;
+	struct wall_task *w;
 
 	if (!pid || !lt_ids_selected(next->tgid, pid))
 		return;
-	t = thread_get(pid, next->tgid, now);
-	if (!t || !t->off)
-		return;
-	/*
-	 * Blocked until woken, then waiting for a CPU; preempted: all run-queue.
-	 * --wakers keys the blocked part by its waker; a waker the filters do
-	 * not choose is left out of the key, not the time (states add up).
-	 */
-	waker = lt_waker_take(&t->w, &t->w_state);
-	if (t->state != WALL_RUNQUEUE)
-		charge(t, pid, t->state, t->ustack, t->kstack, (t->wake ?: now) - t->off,
-		       waker > 0 ? waker : 0);
-	charge(t, pid, WALL_RUNQUEUE, t->ustack, t->kstack, t->wake ? now - t->wake : 0, 0);
-	t->off = 0;
-	t->wake = 0;
-	t->acct = now;
+	w = thread_get(next, next->tgid, now);
+	if (w && w->t.off)
+		block_end(&w->t, pid, now);
 }
 
 static __always_inline int wall_switch(void *ctx, bool preempt, struct task_struct *prev,
@@ -201,14 +212,16 @@ int BPF_PROG(wall_waking, struct task_struct *p)
 {
 	__u32 pid = p->pid;
 	struct wall_thread *t;
+	struct wall_task *w;
 
 	if (!pid || !lt_ids_selected(p->tgid, pid))
 		return 0;
-	t = bpf_map_lookup_elem(&wall_threads, &pid);
+	w = bpf_task_storage_get(&wall_tasks, p, 0, 0);
+	t = w ? &w->t : NULL;
 	if (!t || !t->off || t->wake)
 		return 0;
 	t->wake = bpf_ktime_get_ns();
-	/* --wakers: who ended the block (no stack cache: wall keeps none). */
+	/* --wakers: who ended the block (no stack cache for wakers). */
 	if (lt_wakers_on && t->state != WALL_RUNQUEUE)
 		t->w_state = lt_waker_note(ctx, &t->w, NULL, false);
 	return 0;
@@ -220,18 +233,22 @@ int wall_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now;
 	__u32 pid = (__u32)id, tgid = id >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct wall_thread *t;
+	struct wall_task *w;
 	__s32 kstack;
 	__u64 cs;
 
 	if (!pid || !lt_current_selected(tgid, pid))
 		return 0;
 	now = bpf_ktime_get_ns();
-	t = thread_get(pid, tgid, now - sample_ns);
+	w = thread_get(task, tgid, now - sample_ns);
+	t = w ? &w->t : NULL;
 	/* Off a CPU by its entry: its switch-out's charges settle it (switch_in_untraced). */
 	if (!t || t->off)
 		return 0;
-	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	*(__u64 *)&t->comm[0] = *(__u64 *)&task->comm[0];
+	*(__u64 *)&t->comm[8] = *(__u64 *)&task->comm[8];
 	/* Sampled in user mode: no kernel stack to take. */
 	/*
 	 * The sampled registers' cs, by the UAPI layout (bpf_user_pt_regs_t:
@@ -242,5 +259,88 @@ int wall_sample(struct bpf_perf_event_data *ctx)
 	kstack = (cs & 3) == 3 ? LT_NO_KSTACK : lt_kstack_want(ctx);
 	charge(t, pid, WALL_CPU, lt_ustack_want(ctx, NULL), kstack, now - t->acct, 0);
 	t->acct = now;
+	return 0;
+}
+
+/* Does task pass the target filters (comm too; a cgroup filter: see wall_begin)? */
+static __always_inline bool task_selected(struct task_struct *task)
+{
+	if (!task->pid || !lt_ids_selected(task->tgid, task->pid))
+		return false;
+	if (lt_targ_comm_on)
+		for (int i = 0; i < LT_COMM_LEN; i++) {
+			if (task->comm[i] != lt_targ_comm[i])
+				return false;
+			if (!task->comm[i])
+				break;
+		}
+	return true;
+}
+
+/*
+ * The start of the trace (user space reads this iterator once, after the
+ * switch programs attached): each target thread is accounted from now. One
+ * off a CPU is in a block (or the run queue) from now, charged when it
+ * switches in or at the end, like any other. Its stacks are not known: the
+ * stack map takes only the current task's, so the block is charged to the
+ * thread with no frames, and its kind comes from its state alone. A thread
+ * with an entry already met a program first and is left as it is. Under a
+ * cgroup filter, which the kernel can test here only from 6.5 on, no thread
+ * is accounted before it is met.
+ */
+SEC("iter/task")
+int wall_begin(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct wall_thread *t;
+	struct wall_task *w;
+	__u64 now;
+	__u32 state;
+
+	if (!task || lt_targ_cgroup_on || !task_selected(task))
+		return 0;
+	w = bpf_task_storage_get(&wall_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!w || w->t.tgid)
+		return 0;
+	t = &w->t;
+	now = bpf_ktime_get_ns();
+	t->tgid = task->tgid;
+	t->acct = now;
+	if (task->on_cpu)
+		return 0;
+	state = lt_task_state_btf(task);
+	if (state & LT_TASK_DEAD)
+		return 0;
+	__builtin_memcpy(t->comm, task->comm, sizeof(t->comm));
+	t->kstack = LT_NO_KSTACK;
+	t->ustack = LT_NO_USTACK;
+	t->rt = task->se.sum_exec_runtime;
+	t->w_state = LT_WAKER_NONE;
+	if (state == LT_TASK_RUNNING || (state & LT_TASK_WAKING)) {
+		t->state = WALL_RUNQUEUE;
+		t->wake = now;
+	} else {
+		t->state = LT_TASK_STATE_D(state) ? WALL_BLOCKED_D : WALL_BLOCKED;
+	}
+	t->off = now;
+	return 0;
+}
+
+/*
+ * The end of the trace (user space reads this iterator once, after the
+ * samples stopped): each thread still off a CPU is charged up to now, so
+ * that every thread's states add up to the time it was traced.
+ */
+SEC("iter/task")
+int wall_end(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct wall_task *w;
+
+	if (!task)
+		return 0;
+	w = bpf_task_storage_get(&wall_tasks, task, 0, 0);
+	if (w && w->t.off)
+		block_end(&w->t, task->pid, bpf_ktime_get_ns());
 	return 0;
 }

@@ -99,16 +99,49 @@ static int wall_configure(void *tool, void *skel, const struct lt_variant *v)
 	bpf_program__set_autoload(sk->progs.wall_switch_btf_pr,
 				  !strcmp(v->name, "wall_switch_btf_pr"));
 	sk->rodata->sample_ns = 1000000000ULL / t->o.freq;
-	sk->rodata->lt_sc_task_on = 1;
+	/* The iterators run once each, from wall_attach and wall_tick. */
+	bpf_program__set_autoattach(sk->progs.wall_begin, false);
+	bpf_program__set_autoattach(sk->progs.wall_end, false);
 	return lt_wakers_configure(sk->obj, &t->o.wakers);
 }
 
-/* cpu-clock sampling at -F on every CPU, into wall_sample. */
+/* Run iterator program p once (wall_begin, wall_end): 0 or -errno. */
+static int run_iter(struct bpf_program *p)
+{
+	struct bpf_link *l = bpf_program__attach_iter(p, NULL);
+	int fd = l ? bpf_iter_create(bpf_link__fd(l)) : -1, err = 0;
+	char buf[64];
+	ssize_t n;
+
+	if (fd < 0)
+		err = -errno;
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) != 0)
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(l);
+	return err;
+}
+
+/*
+ * The target threads accounted from now (wall_begin, with the switch
+ * programs attached), then cpu-clock sampling at -F on every CPU, into
+ * wall_sample.
+ */
 static int wall_attach(void *tool, char *how, size_t sz)
 {
 	struct wall_tool *t = tool;
-	int ncpu = libbpf_num_possible_cpus(), on = 0;
+	int ncpu = libbpf_num_possible_cpus(), on = 0, err;
 
+	err = run_iter(skel_of(t)->progs.wall_begin);
+	if (err) {
+		lt_err("cannot account the threads off a CPU at the start (iter/task): %s",
+		       strerror(-err));
+		return err;
+	}
 	if (ncpu > WALL_MAX_CPUS)
 		ncpu = WALL_MAX_CPUS;
 	for (int cpu = 0; cpu < ncpu; cpu++) {
@@ -159,59 +192,21 @@ static void stop_sampling(struct wall_tool *t)
 	t->nlinks = 0;
 }
 
-/* Add ns of state to the stack map, as wall.bpf.c's charge() does. */
-static int charge(int agg, const struct wall_thread *w, uint32_t pid, uint32_t state, uint64_t ns)
-{
-	struct lt_stack_key k = {
-		.tgid = w->tgid, .pid = pid, .ustack = w->ustack, .kstack = w->kstack, .aux = state
-	};
-	uint64_t us = (ns + 500) / 1000;
-
-	memcpy(k.comm, w->comm, sizeof(k.comm));
-	return lt_stacks_add(agg, &k, us, 1, us);
-}
-
 /*
  * At the end: the threads still off a CPU are charged up to now, so every
  * thread's states add up to the time it was traced (a thread on a CPU
- * keeps its last run's rest, under one sample period, uncharged).
+ * keeps its last run's rest, under one sample period, uncharged). The
+ * iterator wall_end does it, over every task's storage.
  */
 static int wall_tick(void *tool, bool final)
 {
 	struct wall_tool *t = tool;
-	uint32_t tid, *prev = NULL, *off = NULL;
-	size_t n = 0, cap = 0;
-	struct wall_thread w;
-	uint64_t now;
-	int fd, agg, err = 0;
+	int err;
 
 	if (!final)
 		return 0;
 	stop_sampling(t);
-	fd = bpf_map__fd(skel_of(t)->maps.wall_threads);
-	agg = lt_map_fd(skel_of(t)->obj, "lt_agg");
-	now = (uint64_t)(lt_mono_s() * 1e9);
-	/* The threads off a CPU now, then each taken out of the map as it is charged. */
-	while (!bpf_map_get_next_key(fd, prev, &tid)) {
-		prev = &tid;
-		if (!bpf_map_lookup_elem(fd, &tid, &w) && w.off && !LT_GROW(off, n, cap, 256))
-			off[n++] = tid;
-	}
-	/*
-	 * The switch programs still run until the core detaches them: a thread
-	 * switching in now finds no entry and charges nothing, or has charged
-	 * its block and left off at 0, so no block is charged twice (but for
-	 * one that switches in between this read and its delete).
-	 */
-	for (size_t i = 0; !err && i < n; i++) {
-		if (bpf_map_lookup_and_delete_elem(fd, &off[i], &w) || !w.off || w.off > now)
-			continue;
-		if (w.state != WALL_RUNQUEUE)
-			err = charge(agg, &w, off[i], w.state, (w.wake ?: now) - w.off);
-		if (!err && w.wake)
-			err = charge(agg, &w, off[i], WALL_RUNQUEUE, now - w.wake);
-	}
-	free(off);
+	err = run_iter(skel_of(t)->progs.wall_end);
 	if (err)
 		lt_warn("cannot charge the threads still off-CPU at the end: %s", strerror(-err));
 	return 0;

@@ -71,6 +71,19 @@ w=$(wl_clock wall_sleep)
 check "--wakers: [blocked:sleep] woken by [timer]: $got us, the workload's clock $w us (5%)" \
 	within "$got" "$w" 5
 
+# A thread blocked from before the trace to after it (a sleep of 60 s, traced
+# 2 s): the whole window is its, blocked, though no switch of it is seen.
+sleep 60 &
+sp=$!
+_children="$_children $sp"
+sleep 0.2
+"$LATPROF" wall -p "$sp" -d 2 -f json -o "$TMP/pre.json" 2>"$TMP/pre.stderr"
+total=$(jq --argjson t "$sp" '[.stacks[] | select(.tid == $t) | .total] | add // 0' "$TMP/pre.json")
+blocked=$(jq --argjson t "$sp" '[.stacks[] | select(.tid == $t and (.frames[-1][0] | startswith("[blocked:"))) | .total] | add // 0' "$TMP/pre.json")
+check "a thread blocked through the whole trace: $total us, the window 2 s (2%)" within "$total" 2000000 2
+check "... all of it blocked ($blocked us)" [ "$blocked" = "$total" ]
+kill "$sp" 2>/dev/null
+
 start_wl wall
 trace "$TMP/f" wall -p "$WL_PID" -d 6 -o "$TMP/f.folded"
 bad=$(grep -v '^#' "$TMP/f.folded" | grep -Evc ';\[(cpu|runqueue|blocked:(io|lock|net|poll|sleep|pipe|other))\] [0-9]+$')
