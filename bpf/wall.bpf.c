@@ -45,6 +45,14 @@ struct {
 	__type(value, struct wall_task);
 } wall_tasks SEC(".maps");
 
+/* --wakers: each waker's stack cache (any task; none made without --wakers). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lt_scache);
+} wall_wakers SEC(".maps");
+
 /* Charge ns of state to thread t's stacks (us, rounded), as thread pid; waker: its id or 0. */
 static __always_inline void charge(const struct wall_thread *t, __u32 pid, __u32 state,
 				   __u64 ustack, __s32 kstack, __u64 ns, __u64 waker)
@@ -207,12 +215,12 @@ int BPF_PROG(wall_switch_btf_pr, bool preempt, struct task_struct *prev, struct 
 }
 
 /* Woken: the block ends, the run-queue wait begins. */
-SEC("tp_btf/sched_waking")
-int BPF_PROG(wall_waking, struct task_struct *p)
+static __always_inline int waking(void *ctx, struct task_struct *p, bool direct)
 {
 	__u32 pid = p->pid;
 	struct wall_thread *t;
 	struct wall_task *w;
+	struct lt_scache *wsc;
 
 	if (!pid || !lt_ids_selected(p->tgid, pid))
 		return 0;
@@ -221,10 +229,26 @@ int BPF_PROG(wall_waking, struct task_struct *p)
 	if (!t || !t->off || t->wake)
 		return 0;
 	t->wake = bpf_ktime_get_ns();
-	/* --wakers: who ended the block (no stack cache for wakers). */
-	if (lt_wakers_on && t->state != WALL_RUNQUEUE)
-		t->w_state = lt_waker_note(ctx, &t->w, NULL, false);
+	/* --wakers: who ended the block, through the waker's own stack cache. */
+	if (lt_wakers_on && t->state != WALL_RUNQUEUE) {
+		wsc = bpf_task_storage_get(&wall_wakers, bpf_get_current_task_btf(), 0,
+					   BPF_LOCAL_STORAGE_GET_F_CREATE);
+		t->w_state = lt_waker_note(ctx, &t->w, wsc, direct);
+	}
 	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(wall_waking_btf, struct task_struct *p)
+{
+	return waking(ctx, p, true);
+}
+
+/* The same before 6.2: the wakers' stack caches checked by probe reads. */
+SEC("tp_btf/sched_waking")
+int BPF_PROG(wall_waking_btf_pr, struct task_struct *p)
+{
+	return waking(ctx, p, false);
 }
 
 /* On a CPU: the time since the thread's last charge, to the stack sampled now. */

@@ -94,10 +94,12 @@ static int wall_configure(void *tool, void *skel, const struct lt_variant *v)
 {
 	struct wall_tool *t = tool;
 	struct wall_bpf *sk = skel;
+	bool direct = !strcmp(v->name, "wall_switch_btf");
 
-	bpf_program__set_autoload(sk->progs.wall_switch_btf, !strcmp(v->name, "wall_switch_btf"));
-	bpf_program__set_autoload(sk->progs.wall_switch_btf_pr,
-				  !strcmp(v->name, "wall_switch_btf_pr"));
+	bpf_program__set_autoload(sk->progs.wall_switch_btf, direct);
+	bpf_program__set_autoload(sk->progs.wall_switch_btf_pr, !direct);
+	bpf_program__set_autoload(sk->progs.wall_waking_btf, direct);
+	bpf_program__set_autoload(sk->progs.wall_waking_btf_pr, !direct);
 	sk->rodata->sample_ns = 1000000000ULL / t->o.freq;
 	/* The iterators run once each, from wall_attach and wall_tick. */
 	bpf_program__set_autoattach(sk->progs.wall_begin, false);
