@@ -79,9 +79,9 @@ sleep 60 &
 sp=$!
 _children="$_children $sp"
 sleep 0.2
-t0=$(date +%s%N)
+t0=${EPOCHREALTIME/./} # us; the guests' busybox date has no %N
 "$LATPROF" wall -p "$sp" -d 2 -f json -o "$TMP/pre.json" 2>"$TMP/pre.stderr"
-ran=$((($(date +%s%N) - t0) / 1000))
+ran=$((${EPOCHREALTIME/./} - t0))
 total=$(jq --argjson t "$sp" '[.stacks[] | select(.tid == $t) | .total] | add // 0' "$TMP/pre.json")
 blocked=$(jq --argjson t "$sp" '[.stacks[] | select(.tid == $t and (.frames[-1][0] | startswith("[blocked:"))) | .total] | add // 0' "$TMP/pre.json")
 check "a thread blocked through the whole trace: $total us, between -d 2 s and latprof's run, $ran us (2%)" \
