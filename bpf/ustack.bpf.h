@@ -105,7 +105,15 @@ struct lt_wstate {
 	__u8 end; /* enum lt_uend, once the walk stops */
 	__u8 flags; /* LT_UWALK_* */
 	__u8 nrd; /* words this step read, for the stack cache */
+	__u8 uret; /* a return address was the uretprobe trampoline's: the walk is not cached */
 	__u64 rd_addr[3], rd_val[3];
+	/*
+	 * Pending uretprobes: the kernel replaced the return addresses of the
+	 * probed calls in progress with its trampoline's, keeping the real ones
+	 * in the task's return instances (each with the stack slot it took).
+	 */
+	__u64 tramp; /* the trampoline's address, 0 when the process has none */
+	__u64 ri; /* task->utask->return_instances, innermost first */
 };
 
 /* What lt_unwind_range() found for a pc. */
@@ -287,8 +295,17 @@ static __always_inline void lt_walk_seed(struct lt_walk *w, struct task_struct *
 	struct lt_unwind_key k = {};
 	struct lt_unwind_tab *t;
 	__u8 why = LT_WANT_MET;
+	struct uprobe_task *ut;
 	long err;
 
+	/* Calls with a uretprobe pending have the trampoline for return address. */
+	ut = BPF_CORE_READ(task, utask);
+	if (ut) {
+		struct xol_area *xa = BPF_CORE_READ(task, mm, uprobes_state.xol_area);
+
+		s->ri = (__u64)BPF_CORE_READ(ut, return_instances);
+		s->tramp = s->ri && xa ? BPF_CORE_READ(xa, vaddr) : 0;
+	}
 	pl = bpf_map_lookup_elem(&lt_unwind_procs, &w->tgid);
 	if (pl) {
 		struct lt_range *r = &w->r;
@@ -394,6 +411,24 @@ static __always_inline bool lt_walk_is_code(struct lt_wstate *s, __u64 addr)
 
 enum { LT_STEP_ON = 0, LT_STEP_STOP = 1, LT_STEP_DROP = 2 };
 
+#define LT_URET_MAX 64 /* return instances searched for a hijacked return address */
+
+/*
+ * The real return address that the uretprobe trampoline's replaced in the
+ * stack slot at `at` (the return instance that hijacked it), or 0.
+ */
+static __always_inline __u64 lt_uret_orig(const struct lt_wstate *s, __u64 at)
+{
+	struct return_instance *ri = (void *)s->ri;
+
+	for (int i = 0; i < LT_URET_MAX && ri; i++) {
+		if (BPF_CORE_READ(ri, stack) == at)
+			return BPF_CORE_READ(ri, orig_ret_vaddr);
+		ri = BPF_CORE_READ(ri, next);
+	}
+	return 0;
+}
+
 /*
  * One frame up from s->pc (frame s->i): by CFI where the file has a table,
  * through the sigframe at the signal trampoline, by frame pointer elsewhere.
@@ -404,7 +439,7 @@ enum { LT_STEP_ON = 0, LT_STEP_STOP = 1, LT_STEP_DROP = 2 };
 __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 {
 	/* A return address is looked up at the call instruction, before it. */
-	__u64 pc, cfa, ra;
+	__u64 pc, cfa, ra, ra_at = 0;
 
 	if (!s)
 		return LT_STEP_STOP;
@@ -459,6 +494,7 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 			if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
 				goto fault;
 			LT_WRD(s, 0, cfa - 8, ra);
+			ra_at = cfa - 8;
 			if (row->rbp_off) {
 				if (bpf_probe_read_user(&s->bp, sizeof(s->bp),
 							(void *)(cfa + row->rbp_off)))
@@ -502,10 +538,15 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 		LT_WRD(s, 0, s->bp, fr.bp);
 		LT_WRD(s, 1, s->bp + 8, fr.ra);
 		ra = fr.ra;
+		ra_at = s->bp + 8;
 		s->sp = s->bp + 16;
 		s->bp = fr.bp;
 	}
 done:
+	if (ra && ra == s->tramp && ra_at) {
+		ra = lt_uret_orig(s, ra_at);
+		s->uret = 1;
+	}
 	if (!ra) {
 		s->end = LT_UEND_CHAIN;
 		return LT_STEP_STOP;
@@ -563,7 +604,7 @@ static long lt_walk_step(__u32 i, void *data)
 	if (w->s.nrd > 2)
 		lt_walk_rec(x, w->s.rd_addr[2], w->s.rd_val[2]);
 	/* Where the stack ends unreadable, a bulk re-read proves nothing. */
-	if (w->s.end == LT_UEND_FAULT)
+	if (w->s.end == LT_UEND_FAULT || w->s.uret)
 		w->nocache = 1;
 	if (r == LT_STEP_DROP) {
 		w->n = i;

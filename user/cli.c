@@ -247,6 +247,9 @@ int lt_cli_parse(int argc, char **argv, const struct lt_cli_tool *t, struct lt_c
 		if (err)
 			goto out;
 	}
+	for (; optind < argc && t->operand; optind++)
+		if ((err = t->operand(topts, argv[optind])))
+			goto out;
 	if (optind < argc) {
 		lt_err("unexpected argument '%s'; see 'latprof %s --help'", argv[optind], t->name);
 		err = -EINVAL;

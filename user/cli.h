@@ -41,6 +41,8 @@ struct lt_cli_tool {
 	int (*parse)(void *topts, int key, const char *arg);
 	/* Contradictions between options, after parsing. 0 or -EINVAL (printed). */
 	int (*check)(void *topts, const struct lt_common *c);
+	/* Each argument that is not an option, in order (func's PROBEs); NULL: none taken. */
+	int (*operand)(void *topts, const char *arg);
 };
 
 /* First key free for a tool's long-only options. */

@@ -486,6 +486,17 @@ const struct elf_file *elf_file__debug(const struct elf_file *ef)
 	return ef->debug;
 }
 
+int elf_file__foreach_func(struct elf_file *ef, elf_func_cb cb, void *ctx)
+{
+	int r = 0;
+
+	if (!ensure_symbols(ef))
+		return 0;
+	for (unsigned int i = 0; !r && i < ef->nsyms; i++)
+		r = cb(ef->syms[i].name, ef->syms[i].addr, ef->syms[i].size, ctx);
+	return r;
+}
+
 bool elf_file__defines(struct elf_file *ef, const char *name)
 {
 	size_t len = strlen(name);

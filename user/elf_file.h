@@ -42,6 +42,14 @@ struct elf_file *elf_file__open_vdso(void *buf, size_t size);
  */
 const char *elf_file__sym(struct elf_file *ef, uint64_t vaddr);
 
+/*
+ * Call cb for each function symbol (one name per address, as elf_file__sym
+ * names it; versions stripped from the name are not) until cb returns
+ * non-zero, which it returns. 0 when done or when there are no symbols.
+ */
+typedef int (*elf_func_cb)(const char *name, uint64_t vaddr, uint64_t size, void *ctx);
+int elf_file__foreach_func(struct elf_file *ef, elf_func_cb cb, void *ctx);
+
 /* Does the file define a function symbol `name` (any version)? */
 bool elf_file__defines(struct elf_file *ef, const char *name);
 

@@ -14,7 +14,8 @@ static const struct cmd {
 } cmds[] = {
 	{ &offcpu_cli, &lt_offcpu, NULL }, { &io_cli, &lt_io, NULL },
 	{ &tcp_cli, &lt_tcp, NULL },	   { &alloc_cli, &lt_alloc, NULL },
-	{ &wall_cli, &lt_wall, NULL },	   { &report_cli, NULL, report_main },
+	{ &wall_cli, &lt_wall, NULL },	   { &func_cli, &lt_func, NULL },
+	{ &report_cli, NULL, report_main },
 	{ &diff_cli, NULL, diff_main },
 };
 

@@ -256,6 +256,8 @@ static void sample_types(const struct lt_profile *p, const char **t0, const char
 	if (!strcmp(p->unit, "us")) {
 		*u0 = "nanoseconds";
 		*mul = 1000;
+	} else if (!strcmp(p->unit, "ns")) {
+		*u0 = "nanoseconds";
 	} else if (!strcmp(p->unit, "bytes")) {
 		*t0 = "alloc_space";
 		*t1 = "alloc_objects";

@@ -208,6 +208,14 @@ void lt_format_value(char *buf, size_t sz, double v, const char *unit)
 {
 	static const char *const bytes[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 
+	if (!strcmp(unit, "ns")) { /* func: down to the nanosecond */
+		if (v >= 1e3) {
+			lt_format_value(buf, sz, v / 1e3, "us");
+			return;
+		}
+		scaled(buf, sz, v, "ns");
+		return;
+	}
 	if (!strcmp(unit, "us")) {
 		if (v >= 1e6)
 			scaled(buf, sz, v / 1e6, "s");
@@ -399,7 +407,7 @@ void lt_summary_print(FILE *f, const struct lt_profile *p, unsigned int top)
 	char tot[32], p50[32], p99[32];
 	uint64_t total = 0, count = 0;
 	/* Every event weighs 1 (alloc --value count, faults): no percentiles. */
-	bool counts = strcmp(p->unit, "us") && strcmp(p->unit, "bytes");
+	bool counts = strcmp(p->unit, "us") && strcmp(p->unit, "ns") && strcmp(p->unit, "bytes");
 	size_t n;
 
 	if (lt_profile__lines_split(p, true, &l, &n))

@@ -19,6 +19,8 @@ extern const struct lt_cli_tool alloc_cli;
 extern const struct lt_tool lt_alloc;
 extern const struct lt_cli_tool wall_cli;
 extern const struct lt_tool lt_wall;
+extern const struct lt_cli_tool func_cli;
+extern const struct lt_tool lt_func;
 /* wall's blocked kind from a stack's frames, root first (exposed for tests). */
 const char *lt_wall_blocked_kind(bool uninterruptible, const char *const *frames,
 				 const uint8_t *kind, uint32_t n);

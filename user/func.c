@@ -1,0 +1,683 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * latprof func: the latency of chosen functions of a running process, by
+ * caller stack (bpf/func.bpf.c). PROBE is FUNC, LIB:FUNC or /path:FUNC, FUNC
+ * a name or a glob; the functions are found in the files the process maps,
+ * through the symbolizer's ELF layer (.symtab, .dynsym, separate debug
+ * files), and probed on the very inode mapped.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf_util.h"
+#include "debuginfo.h"
+#include "elf_file.h"
+#include "err.h"
+#include "func.h"
+#include "grow.h"
+#include "loader.h"
+#include "output.h"
+#include "procmaps.h"
+#include "safeopen.h"
+#include "session.h"
+#include "stack_agg.h"
+#include "stacks.h"
+#include "syms.h"
+#include "tools.h"
+#include "func.skel.h"
+
+#define FUNC_MAX_SPECS 64
+#define FUNC_MAX_FUNCS 1000 /* functions one trace probes: two links each */
+
+struct func_opts {
+	const char *specs[FUNC_MAX_SPECS];
+	unsigned int nspecs;
+	unsigned long long min_ns, max_ns;
+	bool count;
+};
+
+/* A probed function: the leaf frame its calls are shown under. */
+struct func_probe {
+	char name[256];
+};
+
+struct func_tool {
+	struct lt_tool_core core; /* core.skel: struct func_bpf */
+	struct func_opts o;
+	struct func_probe *probes;
+	size_t nprobes, capprobes;
+	struct bpf_link **links;
+	size_t nlinks, caplinks;
+	char frame[512];
+};
+
+static struct func_bpf *skel_of(const struct func_tool *t)
+{
+	return t->core.skel;
+}
+
+enum { OPT_COUNT = LT_OPT_TOOL };
+
+static const struct option func_longopts[] = {
+	{ "min-duration", required_argument, NULL, 'm' },
+	{ "max-duration", required_argument, NULL, 'M' },
+	{ "count", no_argument, NULL, OPT_COUNT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int func_parse(void *topts, int key, const char *arg)
+{
+	struct func_opts *o = topts;
+
+	switch (key) {
+	case 'm': return lt_parse_u64(arg, "--min-duration", 0, ~0ULL, &o->min_ns);
+	case 'M': return lt_parse_u64(arg, "--max-duration", 1, ~0ULL, &o->max_ns);
+	case OPT_COUNT: o->count = true; return 0;
+	}
+	return -EINVAL;
+}
+
+static int func_operand(void *topts, const char *arg)
+{
+	struct func_opts *o = topts;
+
+	if (o->nspecs == FUNC_MAX_SPECS) {
+		lt_err("too many probes: at most %d (a glob takes many functions)", FUNC_MAX_SPECS);
+		return -EINVAL;
+	}
+	if (!*arg || arg[strlen(arg) - 1] == ':') {
+		lt_err("invalid probe '%s': expected FUNC, LIB:FUNC or /path/to/file:FUNC", arg);
+		return -EINVAL;
+	}
+	if (!strncmp(arg, "usdt:", 5)) {
+		lt_err("invalid probe '%s': USDT probes are not supported yet", arg);
+		return -EINVAL;
+	}
+	o->specs[o->nspecs++] = arg;
+	return 0;
+}
+
+static int func_check(void *topts, const struct lt_common *c)
+{
+	struct func_opts *o = topts;
+
+	if (!o->nspecs) {
+		lt_err("no function given: latprof func -p PID FUNC [LIB:FUNC ...]");
+		return -EINVAL;
+	}
+	if (!c->target.npids || c->target.ntids) {
+		lt_err("func attaches uprobes to a process's files: give it -p PID");
+		return -EINVAL;
+	}
+	if (o->max_ns && o->min_ns > o->max_ns) {
+		lt_err("--min-duration %llu is above --max-duration %llu", o->min_ns, o->max_ns);
+		return -EINVAL;
+	}
+	if (o->count && (o->min_ns || o->max_ns)) {
+		lt_err("--count takes no time: -m and -M do not go with it");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const struct lt_cli_tool func_cli = {
+	.name = "func",
+	.summary = "Latency of functions of a running process, by caller stack (uprobes)",
+	.synopsis = "-p PID[,PID...] [options] PROBE...",
+	.help = "  PROBE                       FUNC, LIB:FUNC or /path/to/file:FUNC; FUNC may be\n"
+		"                              a glob ('SSL_*'). FUNC alone: the program, then\n"
+		"                              its libraries in map order; LIB: a mapped library\n"
+		"                              by name (c, libc, ssl, libssl.so.3)\n"
+		"  -m, --min-duration NSEC     only calls that took at least NSEC\n"
+		"  -M, --max-duration NSEC     only calls that took at most NSEC\n"
+		"      --count                 count calls by the stack at their entry, untimed\n"
+		"                              (one uprobe trap per call instead of two)\n"
+		"\nEach timed call costs two uprobe traps (entry and return), some 1-10 us in\n"
+		"all on the machines measured (docs/func.md); --count costs one.\n",
+	.examples = "  latprof func -p 4242 -d 10 PQexec\n"
+		    "  latprof func -p 4242 -f svg -o ssl.svg 'libssl:SSL_*'\n",
+	.shortopts = "m:M:",
+	.longopts = func_longopts,
+	.parse = func_parse,
+	.check = func_check,
+	.operand = func_operand,
+};
+
+LT_SKEL_OPS(func_bpf);
+
+/*
+ * With the per-thread stack cache (task storage), else without it: kernels
+ * before 6.2 refuse task storage in uprobe programs.
+ */
+static const struct lt_variant variants[] = {
+	{ "stack-cache", NULL, "with the stack cache", 1 },
+	{ "no-stack-cache", NULL, "without the stack cache", 0 },
+};
+
+static int func_configure(void *tool, void *skel, const struct lt_variant *v)
+{
+	struct func_tool *t = tool;
+	struct func_bpf *sk = skel;
+
+	sk->rodata->min_ns = t->o.min_ns;
+	sk->rodata->max_ns = t->o.max_ns ? t->o.max_ns : ~0ULL;
+	sk->rodata->count_only = t->o.count;
+	sk->rodata->lt_sc_task_on = (uint8_t)v->arg;
+	bpf_program__set_autoload(sk->progs.func_return, !t->o.count);
+	return 0;
+}
+
+/* A mapped file of the target: its link, its path, and which inode it is. */
+struct func_file {
+	char link[96]; /* /proc/PID/map_files/START-END: the mapped inode itself */
+	char path[PATH_MAX];
+	uint64_t ino;
+	uint32_t dev;
+	bool exe;
+};
+
+struct func_files {
+	uint32_t pid;
+	dev_t exe_dev;
+	ino_t exe_ino;
+	struct func_file *v;
+	size_t n, cap;
+};
+
+static int collect_file(const struct lt_mapping *m, void *ctx)
+{
+	struct func_files *fs = ctx;
+	struct func_file *f;
+
+	if (m->path[0] != '/')
+		return 0;
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].ino == m->ino && fs->v[i].dev == m->dev)
+			return 0;
+	if (LT_GROW(fs->v, fs->n, fs->cap, 16))
+		return -ENOMEM;
+	f = &fs->v[fs->n++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->link, sizeof(f->link), "/proc/%u/map_files/%llx-%llx", fs->pid,
+		 (unsigned long long)m->start, (unsigned long long)m->end);
+	snprintf(f->path, sizeof(f->path), "%s", m->path);
+	f->ino = m->ino;
+	f->dev = m->dev;
+	f->exe = m->ino == fs->exe_ino && major(fs->exe_dev) == m->dev >> 20 &&
+		 minor(fs->exe_dev) == (m->dev & 0xfffff);
+	return 0;
+}
+
+/* The files pid maps with code, the program first. 0 or -errno (-ENOENT: no such process). */
+static int files_of(uint32_t pid, struct func_files *fs)
+{
+	char exe[64];
+	struct stat st;
+	int err;
+
+	fs->pid = pid;
+	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
+	if (!stat(exe, &st)) {
+		fs->exe_dev = st.st_dev;
+		fs->exe_ino = st.st_ino;
+	}
+	err = lt_procmaps_read(pid, collect_file, fs);
+	if (err < 0)
+		return err;
+	for (size_t i = 1; i < fs->n; i++)
+		if (fs->v[i].exe) {
+			struct func_file e = fs->v[i];
+
+			memmove(&fs->v[1], &fs->v[0], i * sizeof(e));
+			fs->v[0] = e;
+			break;
+		}
+	return 0;
+}
+
+/* Is the file at path the library lib names: "c", "libc", "libc.so.6"? */
+static bool lib_matches(const char *path, const char *lib)
+{
+	const char *base = strrchr(path, '/');
+	size_t n = strlen(lib);
+
+	base = base ? base + 1 : path;
+	if (!strcmp(base, lib))
+		return true;
+	for (int pass = 0; pass < 2; pass++) {
+		const char *b = base;
+
+		if (pass) {
+			if (strncmp(b, "lib", 3))
+				return false;
+			b += 3;
+		}
+		if (!strncmp(b, lib, n) && (!strncmp(b + n, ".so", 3) || b[n] == '-'))
+			return true;
+	}
+	return false;
+}
+
+/* A match of a PROBE's name in one file. */
+struct func_match {
+	char name[256];
+	uint64_t vaddr;
+};
+
+struct func_search {
+	const char *pattern;
+	bool glob;
+	struct func_match *v;
+	size_t n, cap;
+	/* The closest names, for the error when nothing matches. */
+	char near[3][128];
+	unsigned int near_d[3];
+};
+
+/* Edit distance of a and b, capped at cap + 1. */
+static unsigned int edit_distance(const char *a, const char *b, unsigned int cap)
+{
+	unsigned int row[129], la = strlen(a), lb = strlen(b);
+
+	if (la > 128 || lb > 128)
+		return cap + 1;
+	if ((la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
+	for (unsigned int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (unsigned int i = 1; i <= la; i++) {
+		unsigned int diag = row[0], best;
+
+		row[0] = i;
+		best = row[0];
+		for (unsigned int j = 1; j <= lb; j++) {
+			unsigned int up = row[j], v = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			diag = up;
+			row[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > cap)
+			return cap + 1;
+	}
+	return row[lb];
+}
+
+/* Keep name among the three names nearest the pattern (edit distance 3 at most). */
+static void note_near(struct func_search *s, const char *name)
+{
+	unsigned int d = edit_distance(s->pattern, name, 3), slot = 0;
+
+	if (d > 3)
+		return;
+	for (unsigned int i = 0; i < 3; i++) {
+		if (!strcmp(s->near[i], name))
+			return;
+		if (!s->near[i][0]) {
+			slot = i;
+			break;
+		}
+		if (s->near_d[i] > s->near_d[slot])
+			slot = i;
+	}
+	if (s->near[slot][0] && s->near_d[slot] <= d)
+		return;
+	snprintf(s->near[slot], sizeof(s->near[0]), "%.127s", name);
+	s->near_d[slot] = d;
+}
+
+static int match_func(const char *name, uint64_t vaddr, uint64_t size, void *ctx)
+{
+	struct func_search *s = ctx;
+	const char *at = strchr(name, '@');
+	size_t len = at ? (size_t)(at - name) : strlen(name);
+	char base[256];
+
+	(void)size;
+	if (len >= sizeof(base))
+		return 0;
+	memcpy(base, name, len);
+	base[len] = 0;
+	if (s->glob ? fnmatch(s->pattern, base, 0) : strcmp(s->pattern, base)) {
+		if (!s->glob)
+			note_near(s, base);
+		return 0;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].vaddr == vaddr)
+			return 0;
+	if (LT_GROW(s->v, s->n, s->cap, 16))
+		return -ENOMEM;
+	snprintf(s->v[s->n].name, sizeof(s->v[0].name), "%s", base);
+	s->v[s->n++].vaddr = vaddr;
+	return 0;
+}
+
+/* The file's functions matching s (its symbols, or its debug file's). 0 or -errno. */
+static int search_file(const struct func_file *f, uint32_t pid, struct func_search *s,
+		       struct elf_file **out)
+{
+	struct lt_open_how how = { .magic = true, .max_size = LT_ELF_MAX_SIZE };
+	struct elf_file *ef = elf_file__open_fd(lt_open(f->link, &how, NULL));
+	int err;
+
+	*out = NULL;
+	if (!ef)
+		return -errno;
+	if (!elf_file__has_symtab(ef)) {
+		struct elf_file *d = lt_debug_find(pid, ef, f->path);
+
+		if (d)
+			elf_file__set_debug(ef, d);
+	}
+	err = elf_file__foreach_func(ef, match_func, s);
+	if (err) {
+		elf_file__free(ef);
+		return err;
+	}
+	*out = ef;
+	return 0;
+}
+
+/* The probe table's index for name, added if new. -ENOMEM or -E2BIG. */
+static long probe_index(struct func_tool *t, const char *name)
+{
+	for (size_t i = 0; i < t->nprobes; i++)
+		if (!strcmp(t->probes[i].name, name))
+			return (long)i;
+	if (t->nprobes >= FUNC_MAX_FUNCS)
+		return -E2BIG;
+	if (LT_GROW(t->probes, t->nprobes, t->capprobes, 64))
+		return -ENOMEM;
+	snprintf(t->probes[t->nprobes].name, sizeof(t->probes[0].name), "%s", name);
+	return (long)t->nprobes++;
+}
+
+static int add_link(struct func_tool *t, struct bpf_link *l)
+{
+	if (LT_GROW(t->links, t->nlinks, t->caplinks, 64)) {
+		bpf_link__destroy(l);
+		return -ENOMEM;
+	}
+	t->links[t->nlinks++] = l;
+	return 0;
+}
+
+/* Probe the entry (and with timing, the return) of each match in f for pid. */
+static int attach_matches(struct func_tool *t, uint32_t pid, const struct func_file *f,
+			  struct elf_file *ef, const struct func_search *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		long idx = probe_index(t, s->v[i].name);
+		uint64_t off;
+		struct bpf_link *l;
+		int err;
+
+		if (idx < 0) {
+			lt_err("'%s' takes more than %d functions: narrow the glob", s->pattern,
+			       FUNC_MAX_FUNCS);
+			return (int)idx;
+		}
+		if (elf_file__vaddr_to_off(ef, s->v[i].vaddr, &off)) {
+			lt_err("cannot place '%s' in '%s': its address 0x%llx is in no segment",
+			       s->v[i].name, f->path, (unsigned long long)s->v[i].vaddr);
+			return -ENOEXEC;
+		}
+		for (int ret = 0; ret <= !t->o.count; ret++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = (uint64_t)idx,
+				    .retprobe = ret);
+
+			l = bpf_program__attach_uprobe_opts(ret ? skel_of(t)->progs.func_return :
+								  skel_of(t)->progs.func_entry,
+							    (pid_t)pid, f->link, off, &uo);
+			if (!l) {
+				err = -errno;
+				lt_err("cannot attach a %s to '%s' in '%s' for pid %u: %s",
+				       ret ? "uretprobe" : "uprobe", s->v[i].name, f->path, pid,
+				       strerror(-err));
+				return err;
+			}
+			if ((err = add_link(t, l)))
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* One PROBE for one process: find its functions, probe them; into desc, what was probed. */
+static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, char *desc,
+		       size_t descsz)
+{
+	struct func_files fs = { 0 };
+	struct func_search s = { 0 };
+	const char *colon = strrchr(spec, ':'), *lib = NULL, *path = NULL;
+	char where[PATH_MAX + 32], rp[PATH_MAX];
+	struct elf_file *ef = NULL;
+	size_t searched = 0;
+	int err;
+
+	if (spec[0] == '/' && colon) {
+		path = spec;
+		snprintf(where, sizeof(where), "%.*s", (int)(colon - spec), spec);
+		if (realpath(where, rp))
+			snprintf(where, sizeof(where), "%s", rp);
+	} else if (colon) {
+		lib = spec;
+		colon = strchr(spec, ':');
+		snprintf(where, sizeof(where), "%.*s", (int)(colon - spec), spec);
+	}
+	s.pattern = colon ? colon + 1 : spec;
+	s.glob = strpbrk(s.pattern, "*?[") != NULL;
+	err = files_of(pid, &fs);
+	if (err) {
+		lt_err("cannot read the mappings of pid %u: %s", pid,
+		       err == -ENOENT ? "no such process" : strerror(-err));
+		goto out;
+	}
+	err = -ENOENT;
+	for (size_t i = 0; i < fs.n && !s.n; i++) {
+		const struct func_file *f = &fs.v[i];
+
+		if ((path && strcmp(f->path, where)) || (lib && !lib_matches(f->path, where)))
+			continue;
+		searched++;
+		elf_file__free(ef);
+		err = search_file(f, pid, &s, &ef);
+		if (err) {
+			lt_warn("cannot read the symbols of '%s': %s", f->path, strerror(-err));
+			continue;
+		}
+		if (!s.n)
+			continue;
+		err = attach_matches(t, pid, f, ef, &s);
+		if (!err)
+			snprintf(desc, descsz, "%zu function%s in %s (dev %u:%u inode %llu)", s.n,
+				 s.n == 1 ? "" : "s", f->path, f->dev >> 20, f->dev & 0xfffff,
+				 (unsigned long long)f->ino);
+		break;
+	}
+	if (!s.n && !searched) {
+		lt_err("pid %u maps no file %s '%s'", pid, path ? "at" : "of a library named",
+		       where);
+		err = -ENOENT;
+	} else if (!s.n) {
+		char near[512] = "";
+
+		for (int i = 0, len = 0; i < 3 && s.near[i][0]; i++)
+			len += snprintf(near + len, sizeof(near) - (size_t)len, "%s%s",
+					i ? ", " : "; closest: ", s.near[i]);
+		if (!path && !lib)
+			snprintf(where, sizeof(where), "%.4000s or its %zu libraries",
+				 fs.n && fs.v[0].exe ? fs.v[0].path : "the program",
+				 fs.n ? fs.n - 1 : 0);
+		lt_err("no function matches '%s' in %s (pid %u)%s", s.pattern, where, pid, near);
+		err = -ENOENT;
+	}
+out:
+	elf_file__free(ef);
+	free(s.v);
+	free(fs.v);
+	return err;
+}
+
+static int func_attach(void *tool, char *how, size_t sz)
+{
+	struct func_tool *t = tool;
+	const struct lt_target *tg = &t->core.c->target;
+	size_t len = 0;
+
+	for (unsigned int p = 0; p < tg->npids; p++)
+		for (unsigned int i = 0; i < t->o.nspecs; i++) {
+			char desc[PATH_MAX + 128] = "";
+			int err = attach_spec(t, tg->pids[p], t->o.specs[i], desc, sizeof(desc));
+
+			if (err)
+				return err;
+			if (!p && len < sz)
+				len += (size_t)snprintf(how + len, sz - len, "%s%s", i ? "; " : "",
+							desc);
+		}
+	if (len < sz)
+		snprintf(how + len, sz - len, "; %s%s",
+			 t->o.count ? "uprobes" : "uprobes and uretprobes", "; user stacks");
+	return 0;
+}
+
+static void func_destroy(void *tool)
+{
+	struct func_tool *t = tool;
+
+	lt_links_destroy(t->links, t->nlinks);
+	free(t->links);
+	t->links = NULL;
+	t->nlinks = 0;
+	free(t->probes);
+	t->probes = NULL;
+}
+
+/* The called function, as the leaf frame under its caller's stack. */
+static const char *func_leaf(void *tool, uint64_t aux, const char *const *frames,
+			     const uint8_t *kind, uint32_t n)
+{
+	struct func_tool *t = tool;
+	uint32_t i = (uint32_t)aux;
+
+	(void)frames;
+	(void)kind;
+	(void)n;
+	if (i >= t->nprobes)
+		return "[unknown function]";
+	return lt_demangle(t->probes[i].name, t->frame, sizeof(t->frame));
+}
+
+/* At the end: what could not be timed, and the calls still open (reported apart). */
+static int func_tick(void *tool, bool final)
+{
+	struct func_tool *t = tool;
+	int sfd = bpf_map__fd(skel_of(t)->maps.func_stats);
+	int tfd = bpf_map__fd(skel_of(t)->maps.func_threads);
+	uint64_t st[FUNC_STAT_NR], open = 0, gone = 0, longest = 0, now;
+	uint32_t tid, *prev = NULL, ltid = 0, lprobe = 0;
+	struct func_thread *ft;
+
+	if (!final)
+		return 0;
+	for (unsigned int i = 0; i < FUNC_STAT_NR; i++)
+		st[i] = lt_percpu_sum(sfd, i);
+	if (st[FUNC_STAT_DEEP] || st[FUNC_STAT_NO_THREAD])
+		lt_warn("%llu calls not timed: %llu nested deeper than %d probed calls, %llu "
+			"with no room for their thread's state",
+			(unsigned long long)(st[FUNC_STAT_DEEP] + st[FUNC_STAT_NO_THREAD]),
+			(unsigned long long)st[FUNC_STAT_DEEP], FUNC_MAX_DEPTH,
+			(unsigned long long)st[FUNC_STAT_NO_THREAD]);
+	if (st[FUNC_STAT_UNMATCHED])
+		lt_info("%llu returns of calls that began before the trace: not timed",
+			(unsigned long long)st[FUNC_STAT_UNMATCHED]);
+	ft = t->o.count ? NULL : calloc(1, sizeof(*ft));
+	if (!ft)
+		return 0;
+	now = (uint64_t)(lt_mono_s() * 1e9);
+	while (!bpf_map_get_next_key(tfd, prev, &tid)) {
+		prev = &tid;
+		char task[64];
+
+		if (bpf_map_lookup_elem(tfd, &tid, ft))
+			continue;
+		/* A thread that ended with calls in progress left them for good. */
+		snprintf(task, sizeof(task), "/proc/%u/task/%u", ft->tgid, tid);
+		if (access(task, F_OK)) {
+			gone += ft->depth < FUNC_MAX_DEPTH ? ft->depth : FUNC_MAX_DEPTH;
+			continue;
+		}
+		for (uint32_t d = 0; d < ft->depth && d < FUNC_MAX_DEPTH; d++) {
+			uint64_t age = now > ft->f[d].ts ? now - ft->f[d].ts : 0;
+
+			open++;
+			if (age > longest) {
+				longest = age;
+				ltid = tid;
+				lprobe = ft->f[d].probe;
+			}
+		}
+	}
+	free(ft);
+	if (st[FUNC_STAT_ABANDONED] + gone)
+		lt_info("%llu calls never returned (longjmp, exceptions, threads that ended in "
+			"them): not timed",
+			(unsigned long long)(st[FUNC_STAT_ABANDONED] + gone));
+	if (open) {
+		char v[32];
+
+		lt_format_value(v, sizeof(v), (double)longest, "ns");
+		lt_warn("%llu calls still open at the end, not in the profile; the longest: %s "
+			"(tid %u), open %s",
+			(unsigned long long)open,
+			lprobe < t->nprobes ? t->probes[lprobe].name : "?", ltid, v);
+	}
+	return 0;
+}
+
+static const struct lt_mode func_modes[] = {
+	{ .unit = "ns",
+	  .what = "function latency",
+	  .stacks = LT_STACKS_USER,
+	  .aux_leaf = func_leaf,
+	  LT_VARIANTS(variants) },
+	{ .unit = "calls",
+	  .what = "calls",
+	  .stacks = LT_STACKS_USER,
+	  .aux_leaf = func_leaf,
+	  LT_VARIANTS(variants) },
+};
+
+static unsigned int func_mode(const void *opts)
+{
+	return ((const struct func_opts *)opts)->count;
+}
+
+const struct lt_tool lt_func = {
+	.cli = &func_cli,
+	.load = { "the func programs", &func_bpf_ops, func_configure },
+	.modes = func_modes,
+	.mode = func_mode,
+	.attach = func_attach,
+	.tick = func_tick,
+	.destroy = func_destroy,
+	.size = sizeof(struct func_tool),
+	.opts = offsetof(struct func_tool, o),
+};
