@@ -12,11 +12,10 @@ static const struct cmd {
 	const struct lt_tool *tool;
 	int (*main)(int argc, char **argv); /* argv[0] is the command. The exit code. */
 } cmds[] = {
-	{ &offcpu_cli, &lt_offcpu, NULL }, { &io_cli, &lt_io, NULL },
-	{ &tcp_cli, &lt_tcp, NULL },	   { &alloc_cli, &lt_alloc, NULL },
-	{ &wall_cli, &lt_wall, NULL },	   { &func_cli, &lt_func, NULL },
-	{ &report_cli, NULL, report_main },
-	{ &diff_cli, NULL, diff_main },
+	{ &offcpu_cli, &lt_offcpu, NULL },  { &io_cli, &lt_io, NULL },
+	{ &tcp_cli, &lt_tcp, NULL },	    { &alloc_cli, &lt_alloc, NULL },
+	{ &wall_cli, &lt_wall, NULL },	    { &func_cli, &lt_func, NULL },
+	{ &report_cli, NULL, report_main }, { &diff_cli, NULL, diff_main },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -54,8 +54,11 @@ static void print_hist(FILE *f, const struct lt_hist *h, uint64_t sum, const cha
 	for (unsigned int r = first; r <= last; r++)
 		if (rows[r] > max)
 			max = rows[r];
-	fprintf(f, "%24s: %-9s  %s\n", !strcmp(unit, "us") ? "usecs" : !strcmp(unit, "ns") ? "nsecs" : unit, "count",
-		"distribution");
+	fprintf(f, "%24s: %-9s  %s\n",
+		!strcmp(unit, "us") ? "usecs" :
+		!strcmp(unit, "ns") ? "nsecs" :
+				      unit,
+		"count", "distribution");
 	for (unsigned int r = first; r <= last && h->n; r++) {
 		uint64_t lo = r ? 1ULL << (r - 1) : 0, hi = r ? (1ULL << r) - 1 : 0;
 		int stars = max ? (int)((rows[r] * 40 + max - 1) / max) : 0;
