@@ -84,11 +84,12 @@ static __always_inline void record_ex(void *ctx, __u64 size, __u64 old, __u64 me
 		struct alloc_pending p = { .size = size, .old = old, .memptr = memptr };
 		__u32 tid = (__u32)id;
 
-		p.ustack = lt_ustack_want(ctx, lt_sc_task_get());
+		p.ustack = lt_ustack_want_entry(ctx, lt_sc_task_get());
 		bpf_map_update_elem(&alloc_pending, &tid, &p, BPF_ANY);
 		return;
 	}
-	lt_key_current(&k, ctx, lt_sc_task_get(), 0);
+	/* At the allocator's entry: its caller is at sp (ustack.bpf.h). */
+	lt_key_current_at(&k, ctx, lt_sc_task_get(), 0, true);
 	lt_agg_add_n(&k, value_count ? 1 : size, 0, sample_rate);
 }
 

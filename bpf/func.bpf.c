@@ -55,8 +55,11 @@ static __always_inline void stat_inc(__u32 s)
 		(*v)++;
 }
 
-/* The key of the current task's event now: user stack only (a uprobe's kernel stack is its own). */
-static __always_inline void key_current(struct lt_stack_key *k, void *ctx, __u32 probe)
+/*
+ * The key of the current task's event now, user stack only (a uprobe's
+ * kernel stack is its own); entry: at the function's first instruction.
+ */
+static __always_inline void key_current(struct lt_stack_key *k, void *ctx, __u32 probe, bool entry)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
@@ -64,7 +67,7 @@ static __always_inline void key_current(struct lt_stack_key *k, void *ctx, __u32
 	k->pid = (__u32)id;
 	k->aux = probe;
 	k->kstack = LT_NO_KSTACK;
-	k->ustack = lt_ustack_want(ctx, lt_sc_task_get());
+	k->ustack = lt_want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get(), entry) : LT_NO_USTACK;
 	bpf_get_current_comm(k->comm, sizeof(k->comm));
 }
 
@@ -80,7 +83,7 @@ int BPF_KPROBE(func_entry)
 		return 0;
 	stat_inc(FUNC_STAT_CALLS);
 	if (count_only) {
-		key_current(&k, ctx, probe);
+		key_current(&k, ctx, probe, true);
 		lt_agg_add(&k, 1);
 		return 0;
 	}
@@ -154,7 +157,7 @@ int BPF_KRETPROBE(func_return)
 	probe = f->probe;
 	if (delta < min_ns || delta > max_ns)
 		return 0;
-	key_current(&k, ctx, probe);
+	key_current(&k, ctx, probe, false);
 	lt_agg_add(&k, delta);
 	return 0;
 }

@@ -106,6 +106,7 @@ struct lt_wstate {
 	__u8 flags; /* LT_UWALK_* */
 	__u8 nrd; /* words this step read, for the stack cache */
 	__u8 uret; /* a return address was the uretprobe trampoline's: the walk is not cached */
+	__u8 entry; /* the leaf is at a function's first instruction (an entry uprobe) */
 	__u64 rd_addr[3], rd_val[3];
 	/*
 	 * Pending uretprobes: the kernel replaced the return addresses of the
@@ -449,6 +450,19 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 	s->nrd = 0;
 	lt_walk_vma(s, pc);
 	/*
+	 * At a function's first instruction (an entry uprobe) the return
+	 * address is at sp, whatever the function's CFI or frame pointer
+	 * says further in: its frame is not set up yet.
+	 */
+	if (s->i == 0 && s->entry) {
+		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)s->sp))
+			goto fault;
+		LT_WRD(s, 0, s->sp, ra);
+		ra_at = s->sp;
+		s->sp += 8;
+		goto done;
+	}
+	/*
 	 * A return address that is no code of the process (a frame pointer
 	 * chain's garbage at the top of a stack): drop it and stop.
 	 */
@@ -758,7 +772,7 @@ static __always_inline __u64 lt_ustack_cached(struct task_struct *task, struct p
  * sc (the thread's stack cache; CFI mode only), a stack provably the same as
  * last time is not walked again.
  */
-static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
+static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc, bool entry)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct lt_walk_ctx x = {};
@@ -823,6 +837,7 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
 		w->s.pc = regs->ip;
 		w->s.sp = regs->sp;
 		w->s.bp = regs->bp;
+		w->s.entry = entry;
 		w->sc_base = w->s.sp & ~7ULL;
 		if (!w->s.pc) {
 			lt_stat_inc(LT_STAT_USTACK_FAULT);
@@ -876,16 +891,27 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc)
  */
 static __always_inline __u64 lt_ustack_want(void *ctx, struct lt_scache *sc)
 {
-	return lt_want_ustack ? lt_ustack_get_sc(ctx, sc) : LT_NO_USTACK;
+	return lt_want_ustack ? lt_ustack_get_sc(ctx, sc, false) : LT_NO_USTACK;
+}
+
+/*
+ * The same at a function's entry (a uprobe on its first instruction): the
+ * caller is found at sp, before the function has set up its frame, so a
+ * program with frame pointers does not lose it.
+ */
+static __always_inline __u64 lt_ustack_want_entry(void *ctx, struct lt_scache *sc)
+{
+	return lt_want_ustack ? lt_ustack_get_sc(ctx, sc, true) : LT_NO_USTACK;
 }
 
 /*
  * The key of an event of the current task, now: its process, thread and
  * comm, the stacks the trace takes (the user one through the stack cache
- * sc, or NULL), and the tool's aux. aux2 is left as it is.
+ * sc, or NULL; entry: at a function's first instruction, see
+ * lt_ustack_want_entry), and the tool's aux. aux2 is left as it is.
  */
-static __always_inline void lt_key_current(struct lt_stack_key *k, void *ctx, struct lt_scache *sc,
-					   __u32 aux)
+static __always_inline void lt_key_current_at(struct lt_stack_key *k, void *ctx,
+					      struct lt_scache *sc, __u32 aux, bool entry)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
@@ -893,8 +919,14 @@ static __always_inline void lt_key_current(struct lt_stack_key *k, void *ctx, st
 	k->pid = (__u32)id;
 	k->aux = aux;
 	k->kstack = lt_kstack_want(ctx);
-	k->ustack = lt_ustack_want(ctx, sc);
+	k->ustack = lt_want_ustack ? lt_ustack_get_sc(ctx, sc, entry) : LT_NO_USTACK;
 	bpf_get_current_comm(k->comm, sizeof(k->comm));
+}
+
+static __always_inline void lt_key_current(struct lt_stack_key *k, void *ctx, struct lt_scache *sc,
+					   __u32 aux)
+{
+	lt_key_current_at(k, ctx, sc, aux, false);
 }
 
 #endif

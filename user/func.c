@@ -658,11 +658,8 @@ static const struct lt_mode func_modes[] = {
 	  .stacks = LT_STACKS_USER,
 	  .aux_leaf = func_leaf,
 	  LT_VARIANTS(variants) },
-	{ .unit = "calls",
-	  .what = "calls",
-	  .stacks = LT_STACKS_USER,
-	  .aux_leaf = func_leaf,
-	  LT_VARIANTS(variants) },
+	/* --count: the stack at the entry, whose leaf is the function itself. */
+	{ .unit = "calls", .what = "calls", .stacks = LT_STACKS_USER, LT_VARIANTS(variants) },
 };
 
 static unsigned int func_mode(const void *opts)
