@@ -114,6 +114,8 @@ traced "$TMP/k2" -p "$WL_PID" --kernel -d 2 -f json -o "$TMP/k2.json"
 echo pipes >&7
 sleep 0.8
 wait $LP
+check "--kernel: latprof exits 0 and writes its profile" [ -s "$TMP/k2.json" ] ||
+	grep -v '^libbpf: libbpf: *[0-9]' "$TMP/k2.stderr" | tail -25 | diag
 n=$(jq '[.stacks[] | select(([.frames[][0]] | index("make_pipes")) and (.frames[0][0] == "[kmalloc]")) | .count] | add // 0' "$TMP/k2.json")
 check "--kernel: kmalloc calls under make_pipes(): at least 100 ($n)" [ "$n" -ge 100 ]
 check "--kernel: kernel frames of the pipe syscall" \
