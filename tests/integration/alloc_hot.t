@@ -114,8 +114,11 @@ traced "$TMP/k2" -p "$WL_PID" --kernel -d 2 -f json -o "$TMP/k2.json"
 echo pipes >&7
 sleep 0.8
 wait $LP
-check "--kernel: latprof exits 0 and writes its profile" [ -s "$TMP/k2.json" ] ||
-	grep -v '^libbpf: libbpf: *[0-9]' "$TMP/k2.stderr" | tail -25 | diag
+if ! check "--kernel: latprof exits 0 and writes its profile" [ -s "$TMP/k2.json" ]; then
+	grep -v '^libbpf: libbpf: *[0-9]' "$TMP/k2.stderr" | tail -5 | diag
+	"$LATPROF" alloc --kernel -v -p $$ -d 0.1 -o /dev/null 2>&1 |
+		grep -B12 -A2 -m3 'processed [0-9]* insns\|too large\|invalid\|unknown\|R[0-9].*!' | tail -40 | diag
+fi
 n=$(jq '[.stacks[] | select(([.frames[][0]] | index("make_pipes")) and (.frames[0][0] == "[kmalloc]")) | .count] | add // 0' "$TMP/k2.json")
 check "--kernel: kmalloc calls under make_pipes(): at least 100 ($n)" [ "$n" -ge 100 ]
 check "--kernel: kernel frames of the pipe syscall" \
