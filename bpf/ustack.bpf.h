@@ -115,6 +115,7 @@ struct lt_wstate {
 	 */
 	__u64 tramp; /* the trampoline's address, 0 when the process has none */
 	__u64 ri; /* task->utask->return_instances, innermost first */
+	__u64 uret_at; /* this step's return address was the trampoline, read here */
 };
 
 /* What lt_unwind_range() found for a pc. */
@@ -281,6 +282,31 @@ __attribute__((noinline)) int lt_unwind_range(__u32 first, __u32 n, __u64 pc, st
 	return 1; /* between mappings: not code of this process */
 }
 
+#define LT_URET_MAX 64 /* return instances searched for a hijacked return address */
+
+/*
+ * Where the current task's pending uretprobes are: task (the current
+ * task_struct, as a number) -> s->ri, s->tramp. Global, and called on its
+ * own, so that its reads take no room in the calling program's frame (the
+ * 512 bytes a call chain may use hold the unwinder's frames too).
+ */
+__attribute__((noinline)) int lt_uret_seed(struct lt_wstate *s, __u64 task)
+{
+	struct task_struct *t = (void *)task;
+	struct uprobe_task *ut;
+	struct xol_area *xa;
+
+	if (!s)
+		return 0;
+	ut = BPF_CORE_READ(t, utask);
+	if (!ut)
+		return 0;
+	s->ri = (__u64)BPF_CORE_READ(ut, return_instances);
+	xa = BPF_CORE_READ(t, mm, uprobes_state.xol_area);
+	s->tramp = s->ri && xa ? BPF_CORE_READ(xa, vaddr) : 0;
+	return 0;
+}
+
 /*
  * Find the process's published list. Without one (started or exec'd after
  * attach, not published yet, or published without the leaf's mapping): ask
@@ -296,17 +322,10 @@ static __always_inline void lt_walk_seed(struct lt_walk *w, struct task_struct *
 	struct lt_unwind_key k = {};
 	struct lt_unwind_tab *t;
 	__u8 why = LT_WANT_MET;
-	struct uprobe_task *ut;
 	long err;
 
 	/* Calls with a uretprobe pending have the trampoline for return address. */
-	ut = BPF_CORE_READ(task, utask);
-	if (ut) {
-		struct xol_area *xa = BPF_CORE_READ(task, mm, uprobes_state.xol_area);
-
-		s->ri = (__u64)BPF_CORE_READ(ut, return_instances);
-		s->tramp = s->ri && xa ? BPF_CORE_READ(xa, vaddr) : 0;
-	}
+	lt_uret_seed(s, (__u64)task);
 	pl = bpf_map_lookup_elem(&lt_unwind_procs, &w->tgid);
 	if (pl) {
 		struct lt_range *r = &w->r;
@@ -412,22 +431,33 @@ static __always_inline bool lt_walk_is_code(struct lt_wstate *s, __u64 addr)
 
 enum { LT_STEP_ON = 0, LT_STEP_STOP = 1, LT_STEP_DROP = 2 };
 
-#define LT_URET_MAX 64 /* return instances searched for a hijacked return address */
-
 /*
- * The real return address that the uretprobe trampoline's replaced in the
- * stack slot at `at` (the return instance that hijacked it), or 0.
+ * The step found the uretprobe trampoline's address for return address,
+ * read at s->uret_at: the real one is in the return instance that took
+ * that slot. Into s->pc; LT_STEP_STOP (s->end set) when none has it.
+ * Global: called beside lt_walk_next, not inside it, for the same reason.
  */
-static __always_inline __u64 lt_uret_orig(const struct lt_wstate *s, __u64 at)
+__attribute__((noinline)) int lt_uret_fix(struct lt_wstate *s)
 {
-	struct return_instance *ri = (void *)s->ri;
+	struct return_instance *ri;
 
+	if (!s)
+		return LT_STEP_STOP;
+	ri = (void *)s->ri;
+	s->uret = 1;
 	for (int i = 0; i < LT_URET_MAX && ri; i++) {
-		if (BPF_CORE_READ(ri, stack) == at)
-			return BPF_CORE_READ(ri, orig_ret_vaddr);
+		if (BPF_CORE_READ(ri, stack) == s->uret_at) {
+			s->pc = BPF_CORE_READ(ri, orig_ret_vaddr);
+			s->uret_at = 0;
+			if (s->pc)
+				return LT_STEP_ON;
+			break;
+		}
 		ri = BPF_CORE_READ(ri, next);
 	}
-	return 0;
+	s->uret_at = 0;
+	s->end = LT_UEND_CHAIN;
+	return LT_STEP_STOP;
 }
 
 /*
@@ -557,10 +587,9 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 		s->bp = fr.bp;
 	}
 done:
-	if (ra && ra == s->tramp && ra_at) {
-		ra = lt_uret_orig(s, ra_at);
-		s->uret = 1;
-	}
+	/* The uretprobe trampoline's: lt_uret_fix() finds the real one. */
+	if (ra && ra == s->tramp)
+		s->uret_at = ra_at;
 	if (!ra) {
 		s->end = LT_UEND_CHAIN;
 		return LT_STEP_STOP;
@@ -611,6 +640,8 @@ static long lt_walk_step(__u32 i, void *data)
 	}
 	w->s.i = i;
 	r = lt_walk_next(&w->s);
+	if (r == LT_STEP_ON && w->s.uret_at)
+		r = lt_uret_fix(&w->s);
 	if (w->s.nrd > 0)
 		lt_walk_rec(x, w->s.rd_addr[0], w->s.rd_val[0]);
 	if (w->s.nrd > 1)
