@@ -285,14 +285,14 @@ __attribute__((noinline)) int lt_unwind_range(__u32 first, __u32 n, __u64 pc, st
 #define LT_URET_MAX 64 /* return instances searched for a hijacked return address */
 
 /*
- * Where the current task's pending uretprobes are: task (the current
- * task_struct, as a number) -> s->ri, s->tramp. Global, and called on its
- * own, so that its reads take no room in the calling program's frame (the
- * 512 bytes a call chain may use hold the unwinder's frames too).
+ * Where the current task's pending uretprobes are: into s->ri, s->tramp.
+ * Global, and called on its own, so that its reads take no room in the
+ * calling program's frame (the 512 bytes a call chain may use hold the
+ * unwinder's frames too).
  */
-__attribute__((noinline)) int lt_uret_seed(struct lt_wstate *s, __u64 task)
+__attribute__((noinline)) int lt_uret_seed(struct lt_wstate *s)
 {
-	struct task_struct *t = (void *)task;
+	struct task_struct *t = (void *)bpf_get_current_task();
 	struct uprobe_task *ut;
 	struct xol_area *xa;
 
@@ -325,7 +325,7 @@ static __always_inline void lt_walk_seed(struct lt_walk *w, struct task_struct *
 	long err;
 
 	/* Calls with a uretprobe pending have the trampoline for return address. */
-	lt_uret_seed(s, (__u64)task);
+	lt_uret_seed(s);
 	pl = bpf_map_lookup_elem(&lt_unwind_procs, &w->tgid);
 	if (pl) {
 		struct lt_range *r = &w->r;
