@@ -115,6 +115,8 @@ struct lt_wstate {
 	 */
 	__u64 tramp; /* the trampoline's address, 0 when the process has none */
 	__u64 ri; /* task->utask->return_instances, innermost first */
+	__u64 ra_at; /* where this step read the return address (0: not from the stack) */
+	__u64 sig[7]; /* a sigframe's bp, bx, dx, ax, cx, sp, ip */
 	__u64 uret_at; /* this step's return address was the trampoline, read here */
 };
 
@@ -470,7 +472,7 @@ __attribute__((noinline)) int lt_uret_fix(struct lt_wstate *s)
 __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 {
 	/* A return address is looked up at the call instruction, before it. */
-	__u64 pc, cfa, ra, ra_at = 0;
+	__u64 pc, cfa, ra;
 
 	if (!s)
 		return LT_STEP_STOP;
@@ -478,6 +480,7 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 	s->exact = 0;
 	s->mark_exact = 0;
 	s->nrd = 0;
+	s->ra_at = 0; /* in the state, not a local: this frame must stay small */
 	lt_walk_vma(s, pc);
 	/*
 	 * At a function's first instruction (an entry uprobe) the return
@@ -488,7 +491,7 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 		if (bpf_probe_read_user(&ra, sizeof(ra), (void *)s->sp))
 			goto fault;
 		LT_WRD(s, 0, s->sp, ra);
-		ra_at = s->sp;
+		s->ra_at = s->sp;
 		s->sp += 8;
 		goto done;
 	}
@@ -508,20 +511,22 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 		if (idx >= 0)
 			row = bpf_map_lookup_elem(&lt_unwind_rows, &idx);
 		if (row && row->cfa_reg == LT_CFA_SIGNAL) {
-			/* The trampoline: the interrupted registers are in the sigframe. */
-			struct {
-				__u64 bp, bx, dx, ax, cx, sp, ip;
-			} r;
+			/*
+			 * The trampoline: the interrupted registers are in the
+			 * sigframe (bp, bx, dx, ax, cx, sp, ip), read into the
+			 * state: this frame must stay small (6.1 allows 512 bytes
+			 * for the whole call chain).
+			 */
 			__u64 at = s->sp + LT_SIGFRAME_BP;
 
-			if (bpf_probe_read_user(&r, sizeof(r), (void *)at))
+			if (bpf_probe_read_user(s->sig, sizeof(s->sig), (void *)at))
 				goto fault;
-			LT_WRD(s, 0, at, r.bp);
-			LT_WRD(s, 1, at + (LT_SIGFRAME_SP - LT_SIGFRAME_BP), r.sp);
-			LT_WRD(s, 2, at + (LT_SIGFRAME_IP - LT_SIGFRAME_BP), r.ip);
-			s->bp = r.bp;
-			s->sp = r.sp;
-			ra = r.ip;
+			LT_WRD(s, 0, at, s->sig[0]);
+			LT_WRD(s, 1, at + (LT_SIGFRAME_SP - LT_SIGFRAME_BP), s->sig[5]);
+			LT_WRD(s, 2, at + (LT_SIGFRAME_IP - LT_SIGFRAME_BP), s->sig[6]);
+			s->bp = s->sig[0];
+			s->sp = s->sig[5];
+			ra = s->sig[6];
 			/* Both are named at their own address, not the one before. */
 			s->mark_exact = 1;
 			s->exact = 1;
@@ -538,7 +543,7 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 			if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8)))
 				goto fault;
 			LT_WRD(s, 0, cfa - 8, ra);
-			ra_at = cfa - 8;
+			s->ra_at = cfa - 8;
 			if (row->rbp_off) {
 				if (bpf_probe_read_user(&s->bp, sizeof(s->bp),
 							(void *)(cfa + row->rbp_off)))
@@ -582,14 +587,14 @@ __attribute__((noinline)) int lt_walk_next(struct lt_wstate *s)
 		LT_WRD(s, 0, s->bp, fr.bp);
 		LT_WRD(s, 1, s->bp + 8, fr.ra);
 		ra = fr.ra;
-		ra_at = s->bp + 8;
+		s->ra_at = s->bp + 8;
 		s->sp = s->bp + 16;
 		s->bp = fr.bp;
 	}
 done:
 	/* The uretprobe trampoline's: lt_uret_fix() finds the real one. */
 	if (ra && ra == s->tramp)
-		s->uret_at = ra_at;
+		s->uret_at = s->ra_at;
 	if (!ra) {
 		s->end = LT_UEND_CHAIN;
 		return LT_STEP_STOP;
