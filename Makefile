@@ -275,7 +275,7 @@ fuzz: $(OUTPUT)/tests/fuzz_elf $(OUTPUT)/tests/fuzz_text $(WL_BINS)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory latprof $(OUTPUT)/workloads/pingpong \
 		$(OUTPUT)/workloads/stacks16k $(OUTPUT)/tests/symbench \
-		$(OUTPUT)/workloads/mallocbench $(OUTPUT)/workloads/iobench
+		$(OUTPUT)/workloads/mallocbench $(OUTPUT)/workloads/iobench $(OUTPUT)/workloads/funcwl
 	$(Q)scripts/bench.sh
 
 .PHONY: soak

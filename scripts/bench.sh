@@ -182,6 +182,41 @@ for _ in $(seq "$ROUNDS"); do
 done
 [ -d $UEV ] && echo "-:uprobes/lt_bench_malloc" >>$TRACEFS/uprobe_events
 
+# func: what a traced call costs. funcwl's tight loop calls tiny_op() (a few
+# ns alone) FCALLS times, untraced, under latprof func (entry and return
+# probes), func --count (entry only) and funclatency (entry and return).
+FCALLS=${FCALLS:-200000}
+func_run() { # func_run [funclatency | LATPROF FUNC ARGS...]: elapsed ns of the loop
+	"$WL/funcwl" loop "$FCALLS" >"$TMP/fw.out" &
+	local fw=$! tp=
+	for _ in $(seq 100); do [ -s "$TMP/fw.out" ] && break; sleep 0.01; done
+	if [ "${1:-}" = funclatency ]; then
+		funclatency -p "$fw" :tiny_op >/dev/null 2>"$TMP/tool.err" &
+		tp=$!
+		sleep 1.5
+	elif [ $# -gt 0 ]; then
+		$LATPROF func -p "$fw" -d 600 -q -o /dev/null "$@" tiny_op 2>"$TMP/tool.err" &
+		tp=$!
+		wait_attached "$TMP/tool.err" $tp
+	fi
+	kill -USR1 $fw
+	wait $fw
+	[ -n "$tp" ] && { kill -INT $tp; wait $tp 2>/dev/null; }
+	awk '/elapsed_ns/ { print $4 }' "$TMP/fw.out"
+}
+for _ in $(seq "$ROUNDS"); do
+	b=$(func_run)
+	for how in timed count funclatency; do
+		case $how in
+		timed) x=$(func_run --) ;;
+		count) x=$(func_run --count) ;;
+		funclatency) x=$(func_run funclatency) ;;
+		esac
+		awk -v a="$x" -v b="$b" -v n="$FCALLS" 'BEGIN { printf "%.0f\n", (a - b) / n }' >>"$TMP/func.$how"
+	done
+	awk -v b="$b" -v n="$FCALLS" 'BEGIN { printf "%.1f\n", b / n }' >>"$TMP/func.base"
+done
+
 # io and tcp: slowdown of a 4 KiB O_DIRECT write loop and of a loopback
 # connect/accept loop under the tools, and io against biolatency (system-wide:
 # it has no pid filter). tcpconnlat and tcplife need kprobes, absent here.
@@ -292,6 +327,7 @@ Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUND
 | symbolizer: 100k unique addresses over 50 ELF files, parse + look up (s; $symnamed named, the rest in gaps of stripped files) | $(stats <"$TMP/sym.s") | - | < 1 |
 | alloc: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools; funclatency on malloc (uprobe + uretprobe, a part of memleak's probes) $(stats <"$TMP/malloc.funclatency")x | 1/3 of memleak; 1.3x at 256 |
 | the same under an uprobe on malloc with no BPF program (the trap alone: the floor of any uprobe tracer) | $(stats <"$TMP/malloc.trap" 2>/dev/null)x | - | - |
+| func: ns added per call of a tight loop's function ($(stats <"$TMP/func.base") ns alone; $FCALLS calls): timed (entry + return) / --count (entry) | $(stats <"$TMP/func.timed") / $(stats <"$TMP/func.count") | funclatency (entry + return) $(stats <"$TMP/func.funclatency") | stated in --help |
 | io: slowdown of $IOS x 4 KiB O_DIRECT writes: block / --stacks / --syscalls | $(stats <"$TMP/io.block")x / $(stats <"$TMP/io.stacks")x / $(stats <"$TMP/io.sys")x | biolatency (system-wide) $(stats <"$TMP/io.biolatency")x | - |
 | tcp: slowdown of $CONNS loopback connect+accept pairs: connect latency / --wait | $(stats <"$TMP/tcp.connect")x / $(stats <"$TMP/tcp.wait")x | tcpconnlat, tcplife: need kprobes, absent on this kernel | - |
 | ns added to each getppid() ($(stats <"$TMP/null.base") ns alone) of a task not traced, while io --syscalls / tcp --wait trace another ($sysmech) | $(stats <"$TMP/null.io") / $(stats <"$TMP/null.tcp") | - | - |

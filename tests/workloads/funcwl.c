@@ -13,6 +13,8 @@
  *            20 times
  *   jump     jump_op() sleeps 5 ms and longjmp()s out past its return, 10
  *            times; then slow_op() from caller_a() 5 times
+ *   loop N   tiny_op() N times in a tight loop; prints "elapsed_ns NS" (the
+ *            benchmark: what a traced call costs)
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -78,6 +80,12 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+noinline long tiny_op(long x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 1;
+}
+
 static jmp_buf jump_env;
 
 noinline void jump_op(void)
@@ -132,6 +140,17 @@ int main(int argc, char **argv)
 				jump_op();
 		for (int i = 0; i < 5; i++)
 			caller_a();
+	} else if (!strcmp(mode, "loop") && argc > 2) {
+		long n = atol(argv[2]), x = 0;
+		long long t1;
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (long i = 0; i < n; i++)
+			x = tiny_op(x);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		t1 = (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+		printf("loop %ld elapsed_ns %lld\n", x, t1);
 	} else {
 		fprintf(stderr, "unknown mode '%s'\n", mode);
 		return 2;
