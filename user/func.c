@@ -462,9 +462,16 @@ static int attach_matches(struct func_tool *t, uint32_t pid, const struct func_f
 	return 0;
 }
 
-/* One PROBE for one process: find its functions, probe them; into desc, what was probed. */
-static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, char *desc,
-		       size_t descsz)
+/* What a PROBE took: how many functions, in which file (for the attach line). */
+struct func_probed {
+	char path[PATH_MAX];
+	uint64_t ino;
+	uint32_t dev;
+	size_t n;
+};
+
+/* One PROBE for one process: find its functions, probe them; into out, what was probed. */
+static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, struct func_probed *out)
 {
 	struct func_files fs = { 0 };
 	struct func_search s = { 0 };
@@ -508,10 +515,12 @@ static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, char
 		if (!s.n)
 			continue;
 		err = attach_matches(t, pid, f, ef, &s);
-		if (!err)
-			snprintf(desc, descsz, "%zu function%s in %s (dev %u:%u inode %llu)", s.n,
-				 s.n == 1 ? "" : "s", f->path, f->dev >> 20, f->dev & 0xfffff,
-				 (unsigned long long)f->ino);
+		if (!err) {
+			snprintf(out->path, sizeof(out->path), "%s", f->path);
+			out->dev = f->dev;
+			out->ino = f->ino;
+			out->n = s.n;
+		}
 		break;
 	}
 	if (!s.n && !searched) {
@@ -538,27 +547,49 @@ out:
 	return err;
 }
 
+/* "N functions in FILE (dev M:m inode I)", a file at a time, into how (pr's counts merged). */
+static void describe(struct func_probed *pr, unsigned int n, bool count, char *how, size_t sz)
+{
+	size_t len = 0;
+
+	for (unsigned int i = 0; i < n && len < sz; i++) {
+		size_t k = pr[i].n;
+
+		if (!k) /* counted with an earlier one of the same file */
+			continue;
+		for (unsigned int j = i + 1; j < n; j++)
+			if (pr[j].ino == pr[i].ino && pr[j].dev == pr[i].dev)
+				k += pr[j].n;
+		len += (size_t)snprintf(
+			how + len, sz - len, "%s%zu function%s in %s (dev %u:%u inode %llu)",
+			len ? "; " : "", k, k == 1 ? "" : "s", pr[i].path, pr[i].dev >> 20,
+			pr[i].dev & 0xfffff, (unsigned long long)pr[i].ino);
+		for (unsigned int j = i + 1; j < n; j++)
+			if (pr[j].ino == pr[i].ino && pr[j].dev == pr[i].dev)
+				pr[j].n = 0;
+	}
+	if (len < sz)
+		snprintf(how + len, sz - len, "; %s; user stacks",
+			 count ? "uprobes" : "uprobes and uretprobes");
+}
+
 static int func_attach(void *tool, char *how, size_t sz)
 {
 	struct func_tool *t = tool;
 	const struct lt_target *tg = &t->core.c->target;
-	size_t len = 0;
+	struct func_probed *pr = calloc(t->o.nspecs, sizeof(*pr));
+	int err = pr ? 0 : -ENOMEM;
 
-	for (unsigned int p = 0; p < tg->npids; p++)
-		for (unsigned int i = 0; i < t->o.nspecs; i++) {
-			char desc[PATH_MAX + 128] = "";
-			int err = attach_spec(t, tg->pids[p], t->o.specs[i], desc, sizeof(desc));
+	for (unsigned int p = 0; !err && p < tg->npids; p++)
+		for (unsigned int i = 0; !err && i < t->o.nspecs; i++) {
+			struct func_probed one;
 
-			if (err)
-				return err;
-			if (!p && len < sz)
-				len += (size_t)snprintf(how + len, sz - len, "%s%s", i ? "; " : "",
-							desc);
+			err = attach_spec(t, tg->pids[p], t->o.specs[i], p ? &one : &pr[i]);
 		}
-	if (len < sz)
-		snprintf(how + len, sz - len, "; %s%s",
-			 t->o.count ? "uprobes" : "uprobes and uretprobes", "; user stacks");
-	return 0;
+	if (!err)
+		describe(pr, t->o.nspecs, t->o.count, how, sz);
+	free(pr);
+	return err;
 }
 
 static void func_destroy(void *tool)
