@@ -49,9 +49,12 @@ USER_OBJS  := $(patsubst user/%.c,$(UOBJ)/%.o,$(USER_SRCS))
 CORE_OBJS  := $(filter-out $(UOBJ)/main.o,$(USER_OBJS))
 USER_HDRS  := $(wildcard user/*.h)
 
+# The multiarch include directory last: libbpf's usdt.bpf.h includes
+# <linux/errno.h>, whose <asm/errno.h> lives there on Debian.
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-missing-field-initializers \
-	-I vmlinux/$(ARCH) -I bpf -I abi
+	-I vmlinux/$(ARCH) -I bpf -I abi $(if $(MULTIARCH),-idirafter /usr/include/$(MULTIARCH))
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(SAN_FLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	-D_GNU_SOURCE -I $(OUTPUT) -I bpf -I abi -I user \

@@ -28,12 +28,38 @@ struct func_thread {
 	struct func_frame f[FUNC_MAX_DEPTH];
 };
 
+#define FUNC_ARG_LEN 64 /* --arg: bytes of a string argument kept */
+#define FUNC_MAX_ARGS 4096 /* --arg: distinct values kept */
+
+/* --arg: a USDT argument's value, by its id (lt_stack_key.aux2). */
+struct func_arg {
+	char s[FUNC_ARG_LEN]; /* a string, NUL-terminated (truncated) */
+	__s64 v; /* an integer */
+	__u32 is_str;
+	__u32 pad;
+};
+
+/* --span: a start seen on a thread, by (thread, span). */
+struct func_span_key {
+	__u32 tid;
+	__u32 span;
+};
+
+struct func_span_start {
+	__u64 ts;
+	__u32 arg; /* --arg's id at the start, or 0 */
+	__u32 pad;
+};
+
 enum func_stat {
 	FUNC_STAT_CALLS, /* entries of probed functions by the targets */
 	FUNC_STAT_DEEP, /* entries beyond FUNC_MAX_DEPTH nested calls: not timed */
 	FUNC_STAT_NO_THREAD, /* entries with no room for the thread's state: not timed */
 	FUNC_STAT_ABANDONED, /* calls that never returned (longjmp, exceptions): dropped */
 	FUNC_STAT_UNMATCHED, /* returns with no entry seen (the call began before the trace) */
+	FUNC_STAT_SPAN_UNMATCHED, /* --span ends with no start on the thread */
+	FUNC_STAT_ARGS_FULL, /* --arg values beyond FUNC_MAX_ARGS: shown without */
+	FUNC_STAT_SPANS_FULL, /* --span starts with no room: not timed */
 	FUNC_STAT_NR,
 };
 

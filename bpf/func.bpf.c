@@ -22,6 +22,7 @@
 #include "stack_agg.bpf.h"
 #define LT_SC_TASK /* per-thread stack cache in task storage */
 #include "ustack.bpf.h"
+#include <bpf/usdt.bpf.h>
 #include "func.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -29,6 +30,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u64 min_ns = 0; /* -m, in ns */
 const volatile __u64 max_ns = ~0ULL; /* -M */
 const volatile __u8 count_only = 0; /* --count */
+const volatile __s32 arg_n = -1; /* --arg: the USDT argument taken (from 0), -1: none */
+const volatile __u8 arg_str = 0; /* --arg N:str: it points at a string */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -46,6 +49,27 @@ struct {
 } func_stats SEC(".maps");
 
 const struct func_thread func_zero = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* spans open at once */
+	__type(key, struct func_span_key);
+	__type(value, struct func_span_start);
+} func_spans SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FUNC_MAX_ARGS);
+	__type(key, __u32);
+	__type(value, struct func_arg);
+} func_args SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct func_arg);
+} func_arg_scratch SEC(".maps");
 
 static __always_inline void stat_inc(__u32 s)
 {
@@ -158,6 +182,107 @@ int BPF_KRETPROBE(func_return)
 	if (delta < min_ns || delta > max_ns)
 		return 0;
 	key_current(&k, ctx, probe, false);
+	lt_agg_add(&k, delta);
+	return 0;
+}
+
+/*
+ * --arg: the value of USDT argument arg_n at this probe, kept in func_args;
+ * its id (a hash of the value, never 0), or 0 when there is none to take.
+ */
+static __always_inline __u32 take_arg(struct pt_regs *ctx)
+{
+	struct func_arg *a;
+	__u32 zero = 0, id;
+	__u64 h = 0xcbf29ce484222325ULL;
+	long v;
+
+	if (arg_n < 0 || bpf_usdt_arg(ctx, arg_n, &v))
+		return 0;
+	a = bpf_map_lookup_elem(&func_arg_scratch, &zero);
+	if (!a)
+		return 0;
+	__builtin_memset(a, 0, sizeof(*a));
+	if (arg_str) {
+		a->is_str = 1;
+		if (bpf_probe_read_user_str(a->s, sizeof(a->s), (void *)v) < 0)
+			a->s[0] = 0;
+		for (int i = 0; i < FUNC_ARG_LEN / 8; i++) {
+			h ^= ((__u64 *)a->s)[i];
+			h *= 0x100000001b3ULL;
+		}
+	} else {
+		a->v = v;
+		h ^= (__u64)v;
+		h *= 0x100000001b3ULL;
+	}
+	id = (__u32)(h ^ (h >> 32)) ?: 1;
+	if (!bpf_map_lookup_elem(&func_args, &id) &&
+	    bpf_map_update_elem(&func_args, &id, a, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&func_args, &id)) {
+		stat_inc(FUNC_STAT_ARGS_FULL);
+		return 0;
+	}
+	return id;
+}
+
+/* A USDT probe hit: counted by the stack there (and --arg's value). */
+SEC("usdt")
+int func_usdt_hit(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct lt_stack_key k = {};
+
+	if (!lt_current_selected(id >> 32, (__u32)id))
+		return 0;
+	stat_inc(FUNC_STAT_CALLS);
+	key_current(&k, ctx, (__u32)bpf_usdt_cookie(ctx), false);
+	k.aux2 = take_arg(ctx);
+	lt_agg_add(&k, 1);
+	return 0;
+}
+
+/* --span: its start probe on this thread (a later start replaces it). */
+SEC("usdt")
+int func_span_begin(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct func_span_key k = { .tid = (__u32)id, .span = (__u32)bpf_usdt_cookie(ctx) };
+	struct func_span_start v = {};
+
+	if (!lt_current_selected(id >> 32, (__u32)id))
+		return 0;
+	v.ts = bpf_ktime_get_ns();
+	v.arg = take_arg(ctx);
+	if (bpf_map_update_elem(&func_spans, &k, &v, BPF_ANY))
+		stat_inc(FUNC_STAT_SPANS_FULL);
+	return 0;
+}
+
+/* --span: its end probe: the time since the thread's start, by the stack here. */
+SEC("usdt")
+int func_span_end(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns(), id = bpf_get_current_pid_tgid(), delta;
+	struct func_span_key sk = { .tid = (__u32)id, .span = (__u32)bpf_usdt_cookie(ctx) };
+	struct lt_stack_key k = {};
+	struct func_span_start *st;
+	__u32 arg;
+
+	st = bpf_map_lookup_elem(&func_spans, &sk);
+	if (!st) {
+		if (lt_current_selected(id >> 32, (__u32)id))
+			stat_inc(FUNC_STAT_SPAN_UNMATCHED);
+		return 0;
+	}
+	delta = now - st->ts;
+	arg = st->arg;
+	bpf_map_delete_elem(&func_spans, &sk);
+	stat_inc(FUNC_STAT_CALLS);
+	if (delta < min_ns || delta > max_ns)
+		return 0;
+	key_current(&k, ctx, sk.span, false);
+	k.aux2 = arg;
 	lt_agg_add(&k, delta);
 	return 0;
 }

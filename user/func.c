@@ -42,13 +42,27 @@
 struct func_opts {
 	const char *specs[FUNC_MAX_SPECS];
 	unsigned int nspecs;
+	const char *spans[FUNC_MAX_SPECS]; /* --span A,B: "A,B" */
+	unsigned int nspans;
 	unsigned long long min_ns, max_ns;
+	int arg; /* --arg N (from 0), -1: none */
+	bool arg_str; /* --arg N:str */
 	bool count;
+	bool usdt; /* a PROBE is a USDT probe (counted) */
 };
 
-/* A probed function: the leaf frame its calls are shown under. */
+enum func_kind { FUNC_FUNCTION, FUNC_USDT, FUNC_SPAN };
+
+/* A probed function, USDT probe or span: the leaf frame its events are shown under. */
 struct func_probe {
 	char name[256];
+	enum func_kind kind;
+};
+
+/* --arg: a value seen, by id (lt_stack_key.aux2), read at the end. */
+struct func_argv {
+	uint32_t id;
+	struct func_arg a;
 };
 
 struct func_tool {
@@ -58,6 +72,8 @@ struct func_tool {
 	size_t nprobes, capprobes;
 	struct bpf_link **links;
 	size_t nlinks, caplinks;
+	struct func_argv *args;
+	size_t nargs;
 	char frame[512];
 };
 
@@ -66,14 +82,24 @@ static struct func_bpf *skel_of(const struct func_tool *t)
 	return t->core.skel;
 }
 
-enum { OPT_COUNT = LT_OPT_TOOL };
+enum { OPT_COUNT = LT_OPT_TOOL, OPT_SPAN, OPT_ARG };
 
 static const struct option func_longopts[] = {
 	{ "min-duration", required_argument, NULL, 'm' },
 	{ "max-duration", required_argument, NULL, 'M' },
 	{ "count", no_argument, NULL, OPT_COUNT },
+	{ "span", required_argument, NULL, OPT_SPAN },
+	{ "arg", required_argument, NULL, OPT_ARG },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* "usdt:[FILE:]PROVIDER:NAME": a USDT probe spec? */
+static bool usdt_spec_ok(const char *spec)
+{
+	const char *last = strrchr(spec, ':');
+
+	return !strncmp(spec, "usdt:", 5) && last && last > spec + 5 && last[1] && last[-1] != ':';
+}
 
 static int func_parse(void *topts, int key, const char *arg)
 {
@@ -83,6 +109,40 @@ static int func_parse(void *topts, int key, const char *arg)
 	case 'm': return lt_parse_u64(arg, "--min-duration", 0, ~0ULL, &o->min_ns);
 	case 'M': return lt_parse_u64(arg, "--max-duration", 1, ~0ULL, &o->max_ns);
 	case OPT_COUNT: o->count = true; return 0;
+	case OPT_SPAN: {
+		const char *comma = strchr(arg, ',');
+		char a[PATH_MAX];
+
+		snprintf(a, sizeof(a), "%.*s", comma ? (int)(comma - arg) : 0, arg);
+		if (!comma || !usdt_spec_ok(a) || !usdt_spec_ok(comma + 1) ||
+		    strchr(comma + 1, ',')) {
+			lt_err("invalid --span '%s': expected usdt:[LIB:]PROVIDER:START,usdt:[LIB:]PROVIDER:END",
+			       arg);
+			return -EINVAL;
+		}
+		if (o->nspans == FUNC_MAX_SPECS) {
+			lt_err("too many --span: at most %d", FUNC_MAX_SPECS);
+			return -EINVAL;
+		}
+		o->spans[o->nspans++] = arg;
+		return 0;
+	}
+	case OPT_ARG: {
+		unsigned long long n;
+		const char *c = strchr(arg, ':');
+		char num[32];
+
+		snprintf(num, sizeof(num), "%.*s", c ? (int)(c - arg) : (int)strlen(arg), arg);
+		if (lt_parse_u64(num, "--arg", 0, 11, &n))
+			return -EINVAL;
+		if (c && strcmp(c, ":str") && strcmp(c, ":int")) {
+			lt_err("invalid --arg '%s': expected N, N:int or N:str", arg);
+			return -EINVAL;
+		}
+		o->arg = (int)n;
+		o->arg_str = c && !strcmp(c, ":str");
+		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -100,8 +160,11 @@ static int func_operand(void *topts, const char *arg)
 		return -EINVAL;
 	}
 	if (!strncmp(arg, "usdt:", 5)) {
-		lt_err("invalid probe '%s': USDT probes are not supported yet", arg);
-		return -EINVAL;
+		if (!usdt_spec_ok(arg)) {
+			lt_err("invalid probe '%s': expected usdt:[LIB:]PROVIDER:NAME", arg);
+			return -EINVAL;
+		}
+		o->usdt = true;
 	}
 	o->specs[o->nspecs++] = arg;
 	return 0;
@@ -111,8 +174,28 @@ static int func_check(void *topts, const struct lt_common *c)
 {
 	struct func_opts *o = topts;
 
-	if (!o->nspecs) {
+	bool funcs = false;
+
+	for (unsigned int i = 0; i < o->nspecs; i++)
+		funcs |= strncmp(o->specs[i], "usdt:", 5) != 0;
+	if (!o->nspecs && !o->nspans) {
 		lt_err("no function given: latprof func -p PID FUNC [LIB:FUNC ...]");
+		return -EINVAL;
+	}
+	/* USDT probes are counted; functions and spans are timed, unless --count. */
+	if (o->usdt && !o->count && (funcs || o->nspans)) {
+		lt_err("USDT probes are counted, functions and spans timed: give --count to count "
+		       "them all, or time between two probes with --span");
+		return -EINVAL;
+	}
+	if (o->usdt && !funcs && !o->nspans)
+		o->count = true;
+	if (o->count && o->nspans) {
+		lt_err("--span times between two probes: it does not go with --count");
+		return -EINVAL;
+	}
+	if (o->arg >= 0 && !o->usdt && !o->nspans) {
+		lt_err("--arg takes an argument of a USDT probe: give one, or a --span");
 		return -EINVAL;
 	}
 	if (!c->target.npids || c->target.ntids) {
@@ -137,7 +220,15 @@ const struct lt_cli_tool func_cli = {
 	.help = "  PROBE                       FUNC, LIB:FUNC or /path/to/file:FUNC; FUNC may be\n"
 		"                              a glob ('SSL_*'). FUNC alone: the program, then\n"
 		"                              its libraries in map order; LIB: a mapped library\n"
-		"                              by name (c, libc, ssl, libssl.so.3)\n"
+		"                              by name (c, libc, ssl, libssl.so.3). Or a USDT\n"
+		"                              probe, usdt:[LIB:]PROVIDER:NAME, whose hits are\n"
+		"                              counted by stack\n"
+		"      --span START,END        time from USDT probe START to END on a thread\n"
+		"                              (usdt:postgresql:query__start,usdt:postgresql:\n"
+		"                              query__done), by the stack at END\n"
+		"      --arg N[:str|:int]      USDT argument N (from 0) as the root frame: a\n"
+		"                              string it points at (:str), or an integer;\n"
+		"                              of a span, taken at its start\n"
 		"  -m, --min-duration NSEC     only calls that took at least NSEC\n"
 		"  -M, --max-duration NSEC     only calls that took at most NSEC\n"
 		"      --count                 count calls by the stack at their entry, untimed\n"
@@ -175,6 +266,8 @@ static int func_configure(void *tool, void *skel, const struct lt_variant *v)
 	sk->rodata->min_ns = t->o.min_ns;
 	sk->rodata->max_ns = t->o.max_ns ? t->o.max_ns : ~0ULL;
 	sk->rodata->count_only = t->o.count;
+	sk->rodata->arg_n = t->o.arg;
+	sk->rodata->arg_str = t->o.arg_str;
 	sk->rodata->lt_sc_task_on = (uint8_t)v->arg;
 	bpf_program__set_autoload(sk->progs.func_return, !t->o.count);
 	return 0;
@@ -468,6 +561,7 @@ struct func_probed {
 	uint64_t ino;
 	uint32_t dev;
 	size_t n;
+	bool usdt; /* USDT probes (a span by its start), not functions */
 };
 
 /* One PROBE for one process: find its functions, probe them; into out, what was probed. */
@@ -547,7 +641,99 @@ out:
 	return err;
 }
 
+/* A USDT spec's parts: "usdt:[WHERE:]PROVIDER:NAME". */
+struct usdt_spec {
+	char where[PATH_MAX]; /* a library, a path, or "" for the program then its libraries */
+	char provider[128], name[128];
+};
+
+static void usdt_parse(const char *spec, struct usdt_spec *u)
+{
+	const char *body = spec + 5, *last = strrchr(body, ':'), *mid;
+
+	snprintf(u->name, sizeof(u->name), "%s", last + 1);
+	for (mid = last - 1; mid > body && *mid != ':'; mid--)
+		;
+	if (*mid == ':') {
+		snprintf(u->provider, sizeof(u->provider), "%.*s", (int)(last - mid - 1), mid + 1);
+		snprintf(u->where, sizeof(u->where), "%.*s", (int)(mid - body), body);
+	} else {
+		snprintf(u->provider, sizeof(u->provider), "%.*s", (int)(last - body), body);
+		u->where[0] = 0;
+	}
+}
+
+/*
+ * Attach prog to the USDT probe of spec for pid, with cookie idx (libbpf
+ * reads the notes, the argument specs and the semaphore). The program
+ * first, then its libraries, or the file spec names. Into out, the file.
+ */
+static int attach_usdt(struct func_tool *t, uint32_t pid, const char *spec,
+		       struct bpf_program *prog, long idx, struct func_probed *out)
+{
+	struct func_files fs = { 0 };
+	struct usdt_spec u;
+	char rp[PATH_MAX];
+	size_t searched = 0;
+	int err;
+
+	usdt_parse(spec, &u);
+	if (u.where[0] == '/' && realpath(u.where, rp))
+		snprintf(u.where, sizeof(u.where), "%s", rp);
+	err = files_of(pid, &fs);
+	if (err) {
+		lt_err("cannot read the mappings of pid %u: %s", pid,
+		       err == -ENOENT ? "no such process" : strerror(-err));
+		goto out;
+	}
+	err = -ENOENT;
+	for (size_t i = 0; i < fs.n && err == -ENOENT; i++) {
+		const struct func_file *f = &fs.v[i];
+		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = (uint64_t)idx);
+		struct bpf_link *l;
+
+		if (u.where[0] &&
+		    (u.where[0] == '/' ? strcmp(f->path, u.where) : !lib_matches(f->path, u.where)))
+			continue;
+		searched++;
+		l = bpf_program__attach_usdt(prog, (pid_t)pid, f->link, u.provider, u.name, &uo);
+		if (!l) {
+			err = -errno;
+			if (err != -ENOENT)
+				lt_err("cannot attach to USDT probe %s:%s in '%s' for pid %u: %s",
+				       u.provider, u.name, f->path, pid, strerror(-err));
+			continue;
+		}
+		if ((err = add_link(t, l)))
+			goto out;
+		snprintf(out->path, sizeof(out->path), "%s", f->path);
+		out->dev = f->dev;
+		out->ino = f->ino;
+		out->n = 1;
+		out->usdt = true;
+	}
+	if (err == -ENOENT) {
+		if (!searched)
+			lt_err("pid %u maps no file %s '%s'", pid,
+			       u.where[0] == '/' ? "at" : "of a library named", u.where);
+		else
+			lt_err("no USDT probe %s:%s in %s%s (pid %u)", u.provider, u.name,
+			       u.where[0]	   ? u.where :
+			       fs.n && fs.v[0].exe ? fs.v[0].path :
+						     "the program",
+			       u.where[0] ? "" : " or its libraries", pid);
+	}
+out:
+	free(fs.v);
+	return err;
+}
+
 /* "N functions in FILE (dev M:m inode I)", a file at a time, into how (pr's counts merged). */
+static bool same_file(const struct func_probed *a, const struct func_probed *b)
+{
+	return a->ino == b->ino && a->dev == b->dev && a->usdt == b->usdt;
+}
+
 static void describe(struct func_probed *pr, unsigned int n, bool count, char *how, size_t sz)
 {
 	size_t len = 0;
@@ -558,36 +744,85 @@ static void describe(struct func_probed *pr, unsigned int n, bool count, char *h
 		if (!k) /* counted with an earlier one of the same file */
 			continue;
 		for (unsigned int j = i + 1; j < n; j++)
-			if (pr[j].ino == pr[i].ino && pr[j].dev == pr[i].dev)
+			if (same_file(&pr[j], &pr[i])) {
 				k += pr[j].n;
-		len += (size_t)snprintf(
-			how + len, sz - len, "%s%zu function%s in %s (dev %u:%u inode %llu)",
-			len ? "; " : "", k, k == 1 ? "" : "s", pr[i].path, pr[i].dev >> 20,
-			pr[i].dev & 0xfffff, (unsigned long long)pr[i].ino);
-		for (unsigned int j = i + 1; j < n; j++)
-			if (pr[j].ino == pr[i].ino && pr[j].dev == pr[i].dev)
 				pr[j].n = 0;
+			}
+		len += (size_t)snprintf(how + len, sz - len,
+					"%s%zu %s%s in %s (dev %u:%u inode %llu)", len ? "; " : "",
+					k, pr[i].usdt ? "USDT probe" : "function",
+					k == 1 ? "" : "s", pr[i].path, pr[i].dev >> 20,
+					pr[i].dev & 0xfffff, (unsigned long long)pr[i].ino);
 	}
 	if (len < sz)
 		snprintf(how + len, sz - len, "; %s; user stacks",
 			 count ? "uprobes" : "uprobes and uretprobes");
 }
 
+/* The probe table's index for a USDT probe or a span, by its label. */
+static long probe_index_kind(struct func_tool *t, const char *label, enum func_kind kind)
+{
+	long idx = probe_index(t, label);
+
+	if (idx >= 0)
+		t->probes[idx].kind = kind;
+	return idx;
+}
+
+/* One USDT probe (counted) or span (timed) for pid, described into pr. */
+static int attach_usdt_spec(struct func_tool *t, uint32_t pid, const char *spec, bool span,
+			    struct func_probed *pr)
+{
+	struct func_bpf *sk = skel_of(t);
+	struct usdt_spec a, b;
+	char label[400], first[PATH_MAX];
+	const char *comma;
+	struct func_probed end;
+	long idx;
+	int err;
+
+	if (!span) {
+		usdt_parse(spec, &a);
+		snprintf(label, sizeof(label), "usdt:%s:%s", a.provider, a.name);
+		idx = probe_index_kind(t, label, FUNC_USDT);
+		return idx < 0 ? (int)idx :
+				 attach_usdt(t, pid, spec, sk->progs.func_usdt_hit, idx, pr);
+	}
+	comma = strchr(spec, ',');
+	snprintf(first, sizeof(first), "%.*s", (int)(comma - spec), spec);
+	usdt_parse(first, &a);
+	usdt_parse(comma + 1, &b);
+	snprintf(label, sizeof(label), "%s:%s..%s", a.provider, a.name, b.name);
+	idx = probe_index_kind(t, label, FUNC_SPAN);
+	if (idx < 0)
+		return (int)idx;
+	err = attach_usdt(t, pid, first, sk->progs.func_span_begin, idx, pr);
+	return err ?: attach_usdt(t, pid, comma + 1, sk->progs.func_span_end, idx, &end);
+}
+
 static int func_attach(void *tool, char *how, size_t sz)
 {
 	struct func_tool *t = tool;
 	const struct lt_target *tg = &t->core.c->target;
-	struct func_probed *pr = calloc(t->o.nspecs, sizeof(*pr));
+	unsigned int n = t->o.nspecs + t->o.nspans;
+	struct func_probed *pr = calloc(n ?: 1, sizeof(*pr)), one;
 	int err = pr ? 0 : -ENOMEM;
 
-	for (unsigned int p = 0; !err && p < tg->npids; p++)
+	for (unsigned int p = 0; !err && p < tg->npids; p++) {
 		for (unsigned int i = 0; !err && i < t->o.nspecs; i++) {
-			struct func_probed one;
+			const char *spec = t->o.specs[i];
 
-			err = attach_spec(t, tg->pids[p], t->o.specs[i], p ? &one : &pr[i]);
+			err = !strncmp(spec, "usdt:", 5) ?
+				      attach_usdt_spec(t, tg->pids[p], spec, false,
+						       p ? &one : &pr[i]) :
+				      attach_spec(t, tg->pids[p], spec, p ? &one : &pr[i]);
 		}
+		for (unsigned int i = 0; !err && i < t->o.nspans; i++)
+			err = attach_usdt_spec(t, tg->pids[p], t->o.spans[i], true,
+					       p ? &one : &pr[t->o.nspecs + i]);
+	}
 	if (!err)
-		describe(pr, t->o.nspecs, t->o.count, how, sz);
+		describe(pr, n, t->o.count, how, sz);
 	free(pr);
 	return err;
 }
@@ -602,9 +837,15 @@ static void func_destroy(void *tool)
 	t->nlinks = 0;
 	free(t->probes);
 	t->probes = NULL;
+	free(t->args);
+	t->args = NULL;
 }
 
-/* The called function, as the leaf frame under its caller's stack. */
+/*
+ * The called function as the leaf frame under its caller's stack; a USDT
+ * probe or a span by its name. --count's function stacks, taken at the
+ * entry, end in the function already.
+ */
 static const char *func_leaf(void *tool, uint64_t aux, const char *const *frames,
 			     const uint8_t *kind, uint32_t n)
 {
@@ -615,8 +856,61 @@ static const char *func_leaf(void *tool, uint64_t aux, const char *const *frames
 	(void)kind;
 	(void)n;
 	if (i >= t->nprobes)
-		return "[unknown function]";
+		return "[unknown probe]";
+	if (t->probes[i].kind != FUNC_FUNCTION)
+		return t->probes[i].name;
+	if (t->o.count)
+		return NULL;
 	return lt_demangle(t->probes[i].name, t->frame, sizeof(t->frame));
+}
+
+/* --arg: the value, as the root frame: a string quoted and escaped, or arg N=V. */
+static const char *func_root(void *tool, uint64_t aux)
+{
+	struct func_tool *t = tool;
+	uint32_t id = (uint32_t)(aux >> 32);
+	const struct func_arg *a = NULL;
+	size_t len = 0;
+
+	if (!id || t->o.arg < 0)
+		return NULL;
+	for (size_t i = 0; i < t->nargs && !a; i++)
+		if (t->args[i].id == id)
+			a = &t->args[i].a;
+	if (!a)
+		return "[argument not kept]";
+	if (!a->is_str) {
+		snprintf(t->frame, sizeof(t->frame), "arg%d=%lld", t->o.arg, (long long)a->v);
+		return t->frame;
+	}
+	t->frame[len++] = '"';
+	for (size_t i = 0; i < sizeof(a->s) && a->s[i] && len + 6 < sizeof(t->frame); i++) {
+		unsigned char c = (unsigned char)a->s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			len += (size_t)snprintf(t->frame + len, sizeof(t->frame) - len, "\\x%02x",
+						c);
+		else
+			t->frame[len++] = (char)c;
+	}
+	snprintf(t->frame + len, sizeof(t->frame) - len, "\"");
+	return t->frame;
+}
+
+/* --arg: the values seen, for func_root. */
+static void read_args(struct func_tool *t)
+{
+	int fd = bpf_map__fd(skel_of(t)->maps.func_args);
+	uint32_t id, *prev = NULL;
+	size_t cap = 0;
+
+	while (t->o.arg >= 0 && !bpf_map_get_next_key(fd, prev, &id)) {
+		prev = &id;
+		if (LT_GROW(t->args, t->nargs, cap, 64))
+			break;
+		if (!bpf_map_lookup_elem(fd, &id, &t->args[t->nargs].a))
+			t->args[t->nargs++].id = id;
+	}
 }
 
 /* At the end: what could not be timed, and the calls still open (reported apart). */
@@ -631,8 +925,17 @@ static int func_tick(void *tool, bool final)
 
 	if (!final)
 		return 0;
+	read_args(t);
 	for (unsigned int i = 0; i < FUNC_STAT_NR; i++)
 		st[i] = lt_percpu_sum(sfd, i);
+	if (st[FUNC_STAT_SPAN_UNMATCHED])
+		lt_info("%llu span ends with no start seen on their thread: not timed",
+			(unsigned long long)st[FUNC_STAT_SPAN_UNMATCHED]);
+	if (st[FUNC_STAT_ARGS_FULL] || st[FUNC_STAT_SPANS_FULL])
+		lt_warn("%llu events shown without their --arg value (more than %d values), %llu "
+			"span starts not kept (no room)",
+			(unsigned long long)st[FUNC_STAT_ARGS_FULL], FUNC_MAX_ARGS,
+			(unsigned long long)st[FUNC_STAT_SPANS_FULL]);
 	if (st[FUNC_STAT_DEEP] || st[FUNC_STAT_NO_THREAD])
 		lt_warn("%llu calls not timed: %llu nested deeper than %d probed calls, %llu "
 			"with no room for their thread's state",
@@ -690,11 +993,22 @@ static const struct lt_mode func_modes[] = {
 	{ .unit = "ns",
 	  .what = "function latency",
 	  .stacks = LT_STACKS_USER,
+	  .aux_frame = func_root,
 	  .aux_leaf = func_leaf,
 	  LT_VARIANTS(variants) },
-	/* --count: the stack at the entry, whose leaf is the function itself. */
-	{ .unit = "calls", .what = "calls", .stacks = LT_STACKS_USER, LT_VARIANTS(variants) },
+	/* --count, and USDT probes: hits by the stack there. */
+	{ .unit = "calls",
+	  .what = "calls",
+	  .stacks = LT_STACKS_USER,
+	  .aux_frame = func_root,
+	  .aux_leaf = func_leaf,
+	  LT_VARIANTS(variants) },
 };
+
+static void func_defaults(void *opts)
+{
+	((struct func_opts *)opts)->arg = -1;
+}
 
 static unsigned int func_mode(const void *opts)
 {
@@ -711,4 +1025,5 @@ const struct lt_tool lt_func = {
 	.destroy = func_destroy,
 	.size = sizeof(struct func_tool),
 	.opts = offsetof(struct func_tool, o),
+	.defaults = func_defaults,
 };

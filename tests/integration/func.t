@@ -6,6 +6,9 @@
 #   threads  4 threads, 25 calls of thread_op() (5 ms) each
 #   lib      lt_shared_nap(10) in libltshared.so, dlopen()ed, 20 times
 #   jump     jump_op() longjmp()s out 10 times; then slow_op() 5 times
+#   usdt     30 requests between USDT probes ltwl:req__start(id, name) and
+#            ltwl:req__done, 10 ms each, named alpha, beta, gamma in turn; a
+#            semaphore-guarded ltwl:tick that fires only while traced
 # Tolerances: call counts exact; times within 10% of the workload's clock.
 . tests/integration/lib.sh
 need_bpf
@@ -98,6 +101,35 @@ start_wl calls
 trace "$TMP/m" func -M 1000000 -p "$WL_PID" -d 10 -f json -o "$TMP/m.json" slow_op
 check "-M 1 ms: none of the 20 ms calls" [ "$(jq '.stacks | length' "$TMP/m.json")" = 0 ]
 
+# --- USDT: a span between two probes with a string argument as the root,
+# and a probe guarded by its semaphore (fires only while latprof holds it)
+start_wl usdt
+trace "$TMP/s" func -p "$WL_PID" -d 10 -f json -o "$TMP/s.json" \
+	--span usdt:ltwl:req__start,usdt:ltwl:req__done --arg 1:str
+for _ in $(seq 100); do grep -q '^ticks' "$WL_OUT" && break; sleep 0.05; done
+kill -USR1 "$WL_PID"
+for name in alpha beta gamma; do
+	n=$(jq --arg r "\"$name\"" '[.stacks[] | select(.frames[0][0] == $r and .frames[-1][0] == "ltwl:req__start..req__done") | .count] | add // 0' "$TMP/s.json")
+	t=$(jq --arg r "\"$name\"" '[.stacks[] | select(.frames[0][0] == $r) | .total] | add // 0' "$TMP/s.json")
+	w=$(wl_clock "req_$name" 3)
+	check "usdt --span --arg 1:str: \"$name\" is a root: $n spans (10)" [ "$n" = 10 ]
+	check "usdt --span: \"$name\" $t ns, the workload's clock $w us (10%)" \
+		within "$((t / 1000))" "$w" 10
+done
+check "usdt: the attach line counts the USDT probes in their file" \
+	grep -Eq 'attached \(1 USDT probe in .*funcwl \(dev' "$TMP/s.stderr"
+start_wl usdt
+trace "$TMP/u" func -p "$WL_PID" -d 10 -f json -o "$TMP/u.json" usdt:ltwl:tick
+for _ in $(seq 100); do grep -q '^ticks' "$WL_OUT" && break; sleep 0.05; done
+kill -USR1 "$WL_PID"
+for _ in $(seq 100); do grep -q '^sema_after' "$WL_OUT" && break; sleep 0.05; done
+n=$(jq '[.stacks[] | select(.frames[-1][0] == "usdt:ltwl:tick" and .frames[-2][0] == "main") | .count] | add // 0' "$TMP/u.json")
+ticks=$(awk '$1 == "ticks" { print $2 }' "$WL_OUT")
+check "usdt: the semaphore-guarded tick fired while traced: $ticks times (30), latprof counted $n" \
+	[ "$ticks,$n" = "30,30" ]
+check "usdt: the semaphore is back to 0 after latprof exits ($(awk '$1 == "sema_after" { print $2 }' "$WL_OUT"))" \
+	grep -qx 'sema_after 0' "$WL_OUT"
+
 # --- the same calls as libbpf-tools funclatency counts on the same run
 if command -v funclatency >/dev/null; then
 	start_wl calls
@@ -128,5 +160,12 @@ check "a library the process does not map: said so" \
 "$LATPROF" func -p "$WL_PID" -d 1 >"$TMP/e3.out" 2>&1
 rc=$?
 check "no PROBE: a usage error, exit 2 ($rc)" [ "$rc" = 2 ]
+"$LATPROF" func -p "$WL_PID" -d 1 usdt:ltwl:nosuch >"$TMP/e4.out" 2>&1
+check "usdt: no such probe: one line naming where it looked" \
+	grep -Eq "^latprof: error: no USDT probe ltwl:nosuch in .*funcwl or its libraries" "$TMP/e4.out" ||
+	diag <"$TMP/e4.out"
+"$LATPROF" func -p "$WL_PID" -d 1 usdt:ltwl:tick slow_op >"$TMP/e5.out" 2>&1
+rc=$?
+check "usdt: counted probes with timed functions: a usage error (exit 2, $rc)" [ "$rc" = 2 ]
 kill "$WL_PID" 2>/dev/null
 done_testing

@@ -15,6 +15,12 @@
  *            times; then slow_op() from caller_a() 5 times
  *   loop N   tiny_op() N times in a tight loop; prints "elapsed_ns NS" (the
  *            benchmark: what a traced call costs)
+ *   usdt     30 requests, each between USDT probes ltwl:req__start(id, name)
+ *            and ltwl:req__done(id) around a 10 ms sleep, the names alpha,
+ *            beta, gamma in turn (accounts req_alpha, ...); ltwl:tick, guarded
+ *            by its semaphore, fires once per request while a tracer holds it
+ *            (prints "ticks N"); then, after a second SIGUSR1, prints the
+ *            semaphore ("sema_after N")
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -26,6 +32,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "wlclock.h"
+/* USDT probes with is-enabled semaphores (systemtap-sdt-dev's sys/sdt.h). */
+#define _SDT_HAS_SEMAPHORES 1
+#include <sys/sdt.h>
+
+unsigned short ltwl_req__start_semaphore __attribute__((unused, section(".probes")));
+unsigned short ltwl_req__done_semaphore __attribute__((unused, section(".probes")));
+unsigned short ltwl_tick_semaphore __attribute__((unused, section(".probes")));
 
 #define noinline __attribute__((noinline, noclone))
 
@@ -78,6 +91,13 @@ static void *thread_main(void *arg)
 	for (int i = 0; i < 25; i++)
 		WL_TIMED("thread_op", thread_op());
 	return NULL;
+}
+
+noinline void serve(int id, const char *name)
+{
+	STAP_PROBE2(ltwl, req__start, id, name);
+	nap_ms(10);
+	STAP_PROBE1(ltwl, req__done, id);
 }
 
 noinline long tiny_op(long x)
@@ -140,6 +160,22 @@ int main(int argc, char **argv)
 				jump_op();
 		for (int i = 0; i < 5; i++)
 			caller_a();
+	} else if (!strcmp(mode, "usdt")) {
+		static const char *const names[] = { "alpha", "beta", "gamma" };
+		static const char *const acct[] = { "req_alpha", "req_beta", "req_gamma" };
+		int ticks = 0;
+
+		for (int i = 0; i < 30; i++) {
+			WL_TIMED(acct[i % 3], serve(i, names[i % 3]));
+			if (ltwl_tick_semaphore) {
+				STAP_PROBE(ltwl, tick);
+				ticks++;
+			}
+		}
+		printf("ticks %d\n", ticks);
+		fflush(stdout);
+		sigwait(&set, &sig);
+		printf("sema_after %d\n", ltwl_tick_semaphore);
 	} else if (!strcmp(mode, "loop") && argc > 2) {
 		long n = atol(argv[2]), x = 0;
 		long long t1;
