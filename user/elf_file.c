@@ -497,6 +497,45 @@ int elf_file__foreach_func(struct elf_file *ef, elf_func_cb cb, void *ctx)
 	return r;
 }
 
+#define LT_NT_STAPSDT 3
+
+int elf_file__foreach_usdt(struct elf_file *ef, elf_usdt_cb cb, void *ctx)
+{
+	Elf_Scn *scn = NULL;
+	Elf_Data *data;
+	GElf_Nhdr nh;
+	GElf_Shdr sh;
+	size_t off = 0, next, name_off, desc_off;
+	int r = 0;
+
+	if (gelf_getclass(ef->elf) != ELFCLASS64)
+		return 0; /* 64-bit addresses only, as latprof traces x86-64 */
+	scn = find_section(ef->elf, ".note.stapsdt", &sh);
+	if (!scn || sh.sh_type != SHT_NOTE || !(data = elf_getdata(scn, NULL)))
+		return 0;
+	while (!r && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		const char *desc = (const char *)data->d_buf + desc_off, *end = desc + nh.n_descsz;
+		const char *prov, *name, *args;
+		uint64_t a[3];
+
+		off = next;
+		if (nh.n_type != LT_NT_STAPSDT || nh.n_namesz != 8 ||
+		    memcmp((const char *)data->d_buf + name_off, "stapsdt", 8) ||
+		    nh.n_descsz < sizeof(a) + 3)
+			continue;
+		memcpy(a, desc, sizeof(a));
+		prov = desc + sizeof(a);
+		name = memchr(prov, 0, (size_t)(end - prov));
+		if (!name++ || name >= end)
+			continue;
+		args = memchr(name, 0, (size_t)(end - name));
+		if (!args++ || args >= end || !memchr(args, 0, (size_t)(end - args)))
+			continue;
+		r = cb(prov, name, args, a[0], a[2], ctx);
+	}
+	return r;
+}
+
 bool elf_file__defines(struct elf_file *ef, const char *name)
 {
 	size_t len = strlen(name);

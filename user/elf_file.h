@@ -50,6 +50,17 @@ const char *elf_file__sym(struct elf_file *ef, uint64_t vaddr);
 typedef int (*elf_func_cb)(const char *name, uint64_t vaddr, uint64_t size, void *ctx);
 int elf_file__foreach_func(struct elf_file *ef, elf_func_cb cb, void *ctx);
 
+/*
+ * Call cb for each USDT probe in the file's .note.stapsdt (SystemTap SDT
+ * notes): provider, name, argument spec ("-4@%edi 8@%rsi"), the probe's
+ * link-time address and its semaphore's (0: none), until cb returns
+ * non-zero, which it returns. 0 when done or when there are none; notes
+ * that do not parse are skipped.
+ */
+typedef int (*elf_usdt_cb)(const char *provider, const char *name, const char *args, uint64_t addr,
+			   uint64_t sema, void *ctx);
+int elf_file__foreach_usdt(struct elf_file *ef, elf_usdt_cb cb, void *ctx);
+
 /* Does the file define a function symbol `name` (any version)? */
 bool elf_file__defines(struct elf_file *ef, const char *name);
 

@@ -49,6 +49,7 @@ struct func_opts {
 	bool arg_str; /* --arg N:str */
 	bool count;
 	bool usdt; /* a PROBE is a USDT probe (counted) */
+	bool list; /* --list: print the probes and functions, trace nothing */
 };
 
 enum func_kind { FUNC_FUNCTION, FUNC_USDT, FUNC_SPAN };
@@ -82,7 +83,7 @@ static struct func_bpf *skel_of(const struct func_tool *t)
 	return t->core.skel;
 }
 
-enum { OPT_COUNT = LT_OPT_TOOL, OPT_SPAN, OPT_ARG };
+enum { OPT_COUNT = LT_OPT_TOOL, OPT_SPAN, OPT_ARG, OPT_LIST };
 
 static const struct option func_longopts[] = {
 	{ "min-duration", required_argument, NULL, 'm' },
@@ -90,6 +91,7 @@ static const struct option func_longopts[] = {
 	{ "count", no_argument, NULL, OPT_COUNT },
 	{ "span", required_argument, NULL, OPT_SPAN },
 	{ "arg", required_argument, NULL, OPT_ARG },
+	{ "list", no_argument, NULL, OPT_LIST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -109,6 +111,7 @@ static int func_parse(void *topts, int key, const char *arg)
 	case 'm': return lt_parse_u64(arg, "--min-duration", 0, ~0ULL, &o->min_ns);
 	case 'M': return lt_parse_u64(arg, "--max-duration", 1, ~0ULL, &o->max_ns);
 	case OPT_COUNT: o->count = true; return 0;
+	case OPT_LIST: o->list = true; return 0;
 	case OPT_SPAN: {
 		const char *comma = strchr(arg, ',');
 		char a[PATH_MAX];
@@ -178,6 +181,13 @@ static int func_check(void *topts, const struct lt_common *c)
 
 	for (unsigned int i = 0; i < o->nspecs; i++)
 		funcs |= strncmp(o->specs[i], "usdt:", 5) != 0;
+	if (o->list) {
+		if (c->target.npids != 1 || c->target.ntids || o->nspans || o->usdt) {
+			lt_err("--list lists one process's probes: -p PID [FUNC-GLOB...]");
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!o->nspecs && !o->nspans) {
 		lt_err("no function given: latprof func -p PID FUNC [LIB:FUNC ...]");
 		return -EINVAL;
@@ -229,6 +239,8 @@ const struct lt_cli_tool func_cli = {
 		"      --arg N[:str|:int]      USDT argument N (from 0) as the root frame: a\n"
 		"                              string it points at (:str), or an integer;\n"
 		"                              of a span, taken at its start\n"
+		"      --list                  list the process's USDT probes, and its functions\n"
+		"                              that match the FUNC globs given, then exit\n"
 		"  -m, --min-duration NSEC     only calls that took at least NSEC\n"
 		"  -M, --max-duration NSEC     only calls that took at most NSEC\n"
 		"      --count                 count calls by the stack at their entry, untimed\n"
@@ -362,6 +374,96 @@ static bool lib_matches(const char *path, const char *lib)
 			return true;
 	}
 	return false;
+}
+
+/* --list: one line each, as bpftrace -l writes them. */
+struct list_ctx {
+	const struct func_file *f;
+	const struct func_opts *o;
+	size_t n;
+};
+
+static int list_usdt(const char *provider, const char *name, const char *args, uint64_t addr,
+		     uint64_t sema, void *ctx)
+{
+	struct list_ctx *l = ctx;
+
+	(void)addr;
+	printf("usdt:%s:%s:%s\t%s%s\n", l->f->path, provider, name,
+	       args[0] ? args : "(no arguments)", sema ? "\t(semaphore)" : "");
+	l->n++;
+	return 0;
+}
+
+static int list_func(const char *name, uint64_t vaddr, uint64_t size, void *ctx)
+{
+	struct list_ctx *l = ctx;
+	const char *at = strchr(name, '@');
+	char base[256];
+
+	(void)vaddr;
+	(void)size;
+	snprintf(base, sizeof(base), "%.*s", at ? (int)(at - name) : (int)strlen(name), name);
+	for (unsigned int i = 0; i < l->o->nspecs; i++) {
+		const char *spec = l->o->specs[i], *c = strrchr(spec, ':'), *pat = c ? c + 1 : spec;
+		char where[PATH_MAX];
+
+		/* LIB:GLOB and /path:GLOB only in that file; a bare GLOB anywhere. */
+		snprintf(where, sizeof(where), "%.*s", c ? (int)(c - spec) : 0, spec);
+		if (c &&
+		    (where[0] == '/' ? strcmp(where, l->f->path) : !lib_matches(l->f->path, where)))
+			continue;
+		if (!fnmatch(pat, base, 0)) {
+			printf("uprobe:%s:%s\n", l->f->path, base);
+			l->n++;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int func_inspect(void *opts, const struct lt_common *c)
+{
+	struct func_opts *o = opts;
+	struct func_files fs = { 0 };
+	uint32_t pid;
+	size_t n = 0;
+	int err;
+
+	if (!o->list)
+		return -1;
+	pid = c->target.pids[0];
+	err = files_of(pid, &fs);
+	if (err) {
+		lt_err("cannot read the mappings of pid %u: %s", pid,
+		       err == -ENOENT ? "no such process" : strerror(-err));
+		return LT_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < fs.n; i++) {
+		struct lt_open_how how = { .magic = true, .max_size = LT_ELF_MAX_SIZE };
+		struct elf_file *ef = elf_file__open_fd(lt_open(fs.v[i].link, &how, NULL));
+		struct list_ctx l = { .f = &fs.v[i], .o = o };
+
+		if (!ef) {
+			lt_warn("cannot read '%s': %s", fs.v[i].path, strerror(errno));
+			continue;
+		}
+		if (o->nspecs && !elf_file__has_symtab(ef)) {
+			struct elf_file *d = lt_debug_find(pid, ef, fs.v[i].path);
+
+			if (d)
+				elf_file__set_debug(ef, d);
+		}
+		elf_file__foreach_usdt(ef, list_usdt, &l);
+		if (o->nspecs)
+			elf_file__foreach_func(ef, list_func, &l);
+		elf_file__free(ef);
+		n += l.n;
+	}
+	free(fs.v);
+	fflush(stdout);
+	lt_info("%zu probes and functions in %zu files of pid %u", n, fs.n, pid);
+	return LT_EXIT_OK;
 }
 
 /* A match of a PROBE's name in one file. */
@@ -1026,4 +1128,5 @@ const struct lt_tool lt_func = {
 	.size = sizeof(struct func_tool),
 	.opts = offsetof(struct func_tool, o),
 	.defaults = func_defaults,
+	.inspect = func_inspect,
 };

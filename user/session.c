@@ -467,6 +467,10 @@ int lt_tool_main(const struct lt_tool *t, int argc, char **argv)
 		return err > 0 ? LT_EXIT_OK : LT_EXIT_USAGE;
 	}
 	lt_set_verbose(c.verbose);
+	if (t->inspect && (err = t->inspect((char *)tool + t->opts, &c)) >= 0) {
+		free(tool);
+		return err;
+	}
 	mode = &t->modes[t->mode ? t->mode((char *)tool + t->opts) : 0];
 	if (mode->stacks != LT_STACKS_ASKED) {
 		c.stacks.user_only = mode->stacks == LT_STACKS_USER;

@@ -89,6 +89,11 @@ struct lt_tool {
 	size_t size; /* of the tool's state, zeroed before use */
 	size_t opts; /* offset in it of the options lt_cli_parse() fills */
 	void (*defaults)(void *opts); /* option defaults other than zero, or NULL */
+	/*
+	 * Optional: a run that only reads and prints, loading nothing (func
+	 * --list). Its exit code, or -1 to trace as usual.
+	 */
+	int (*inspect)(void *opts, const struct lt_common *c);
 };
 
 /* Parse argv (argv[0]: the tool's name) and run the tool to completion. The exit code. */
