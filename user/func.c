@@ -29,6 +29,7 @@
 #include "output.h"
 #include "procmaps.h"
 #include "safeopen.h"
+#include "srcline.h"
 #include "session.h"
 #include "stack_agg.h"
 #include "stacks.h"
@@ -666,6 +667,39 @@ struct func_probed {
 	bool usdt; /* USDT probes (a span by its start), not functions */
 };
 
+/*
+ * The first of the files searched for name (as attach_spec filters them)
+ * whose DWARF (its own or its debug file's) has name only inlined, or NULL.
+ */
+static const struct func_file *inlined_in(const struct func_files *fs, uint32_t pid,
+					  const char *path, const char *lib, const char *where,
+					  const char *name)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct func_file *f = &fs->v[i];
+		struct lt_open_how how = { .magic = true, .max_size = LT_ELF_MAX_SIZE };
+		struct elf_file *ef, *d;
+		struct lt_srcline *sl;
+		bool only;
+
+		if ((path && strcmp(f->path, where)) || (lib && !lib_matches(f->path, where)))
+			continue;
+		ef = elf_file__open_fd(lt_open(f->link, &how, NULL));
+		if (!ef)
+			continue;
+		d = lt_debug_find(pid, ef, f->path);
+		if (d)
+			elf_file__set_debug(ef, d);
+		sl = lt_srcline__open(elf_file__elf(d ? d : ef));
+		only = sl && lt_srcline__inlined_only(sl, name);
+		lt_srcline__free(sl);
+		elf_file__free(ef);
+		if (only)
+			return f;
+	}
+	return NULL;
+}
+
 /* One PROBE for one process: find its functions, probe them; into out, what was probed. */
 static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, struct func_probed *out)
 {
@@ -673,6 +707,7 @@ static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, stru
 	struct func_search s = { 0 };
 	const char *colon = strrchr(spec, ':'), *lib = NULL, *path = NULL;
 	char where[PATH_MAX + 32], rp[PATH_MAX];
+	const struct func_file *inl;
 	struct elf_file *ef = NULL;
 	size_t searched = 0;
 	int err;
@@ -722,6 +757,11 @@ static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, stru
 	if (!s.n && !searched) {
 		lt_err("pid %u maps no file %s '%s'", pid, path ? "at" : "of a library named",
 		       where);
+		err = -ENOENT;
+	} else if (!s.n && !s.glob && (inl = inlined_in(&fs, pid, path, lib, where, s.pattern))) {
+		lt_err("'%s' exists only inlined in %s: it has no code of its own to probe "
+		       "(probe the functions it is inlined into)",
+		       s.pattern, inl->path);
 		err = -ENOENT;
 	} else if (!s.n) {
 		char near[512] = "";

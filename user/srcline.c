@@ -251,3 +251,38 @@ int lt_srcline__lookup(struct lt_srcline *sl, uint64_t vaddr, struct lt_srcframe
 		memcpy(out, sl->frames + e->first, n * sizeof(*out));
 	return n;
 }
+
+struct inl_search {
+	const char *name;
+	bool inlined, outlined;
+};
+
+static int inl_func(Dwarf_Die *die, void *arg)
+{
+	struct inl_search *q = arg;
+	const char *n = dwarf_diename(die);
+	Dwarf_Addr lo;
+
+	if (!n || strcmp(n, q->name))
+		return DWARF_CB_OK;
+	if (dwarf_func_inline(die))
+		q->inlined = true;
+	if (dwarf_lowpc(die, &lo) == 0 || dwarf_hasattr(die, DW_AT_ranges))
+		q->outlined = true;
+	return DWARF_CB_OK;
+}
+
+bool lt_srcline__inlined_only(struct lt_srcline *sl, const char *name)
+{
+	struct inl_search q = { .name = name };
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	Dwarf_Die cu;
+
+	while (sl && dwarf_nextcu(sl->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		if (dwarf_offdie(sl->dw, off + hsize, &cu))
+			dwarf_getfuncs(&cu, inl_func, &q, 0);
+		off = next;
+	}
+	return q.inlined && !q.outlined;
+}

@@ -5,6 +5,7 @@
  */
 #ifndef LT_SRCLINE_H
 #define LT_SRCLINE_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <libelf.h>
 
@@ -31,5 +32,13 @@ void lt_srcline__free(struct lt_srcline *sl);
  * per address. Cannot fail otherwise.
  */
 int lt_srcline__lookup(struct lt_srcline *sl, uint64_t vaddr, struct lt_srcframe *out, int max);
+
+/*
+ * Does the DWARF describe a function `name` that the compiler inlined
+ * (DW_AT_inline) and no subprogram of that name with code of its own? Then
+ * it exists only inlined: there is no entry to probe. Walks every compile
+ * unit (an error path's question). Cannot fail.
+ */
+bool lt_srcline__inlined_only(struct lt_srcline *sl, const char *name);
 
 #endif

@@ -77,6 +77,19 @@ check "lib: ltshared:lt_shared_nap: $n calls (20)" [ "$n" = 20 ]
 check "lib: $t ns, the workload's clock $w us (10%)" within "$((t / 1000))" "$w" 10
 check "lib: called from main" [ "$(under "$TMP/l.json" main lt_shared_nap count)" = 20 ]
 
+# --- the binary replaced on disk while it runs (a package upgrade): the
+# probes go on the inode the process maps, which the attach line names
+cp "$WL/funcwl" "$TMP/funcwl-copy"
+WL_BIN=$TMP/funcwl-copy start_wl calls
+ino=$(stat -L -c %i "/proc/$WL_PID/exe")
+cp /bin/true "$TMP/funcwl-new" && mv -f "$TMP/funcwl-new" "$TMP/funcwl-copy"
+trace "$TMP/r" func -p "$WL_PID" -d 10 -f json -o "$TMP/r.json" slow_op
+n=$(jq '[.stacks[] | select(.frames[-1][0] == "slow_op") | .count] | add // 0' "$TMP/r.json")
+check "replaced on disk (now inode $(stat -c %i "$TMP/funcwl-copy")): the running inode $ino probed, 50 calls ($n)" \
+	[ "$n" = 50 ]
+check "replaced on disk: the attach line names inode $ino" grep -q "inode $ino)" "$TMP/r.stderr" ||
+	grep attached "$TMP/r.stderr" | diag
+
 # --- calls that never return
 start_wl jump
 trace "$TMP/j" func -v -p "$WL_PID" -d 10 -f json -o "$TMP/j.json" jump_op slow_op
@@ -154,6 +167,10 @@ check "no such function: exit 1 ($rc)" [ "$rc" = 1 ]
 check "no such function: one line naming the file searched and the closest name" \
 	grep -Eq "^latprof: error: no function matches 'slwo_op' in .*funcwl or its [0-9]+ libraries \(pid $WL_PID\); closest: .*slow_op" "$TMP/e1.out" ||
 	diag <"$TMP/e1.out"
+"$LATPROF" func -p "$WL_PID" -d 1 inl_only >"$TMP/e6.out" 2>&1
+check "a function only ever inlined (always_inline inl_only): said so, from the DWARF" \
+	grep -Eq "^latprof: error: 'inl_only' exists only inlined in .*funcwl" "$TMP/e6.out" ||
+	diag <"$TMP/e6.out"
 "$LATPROF" func -p "$WL_PID" -d 1 nosuchlib:foo >"$TMP/e2.out" 2>&1
 check "a library the process does not map: said so" \
 	grep -q "maps no file of a library named 'nosuchlib'" "$TMP/e2.out"
