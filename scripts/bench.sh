@@ -212,7 +212,7 @@ for _ in $(seq "$ROUNDS"); do
 		count) x=$(func_run --count) ;;
 		funclatency) x=$(func_run funclatency) ;;
 		esac
-		awk -v a="$x" -v b="$b" -v n="$FCALLS" 'BEGIN { printf "%.0f\n", (a - b) / n }' >>"$TMP/func.$how"
+		awk -v a="$x" -v b="$b" -v n="$FCALLS" 'BEGIN { printf "%.2f\n", (a - b) / n / 1000 }' >>"$TMP/func.$how"
 	done
 	awk -v b="$b" -v n="$FCALLS" 'BEGIN { printf "%.1f\n", b / n }' >>"$TMP/func.base"
 done
@@ -327,7 +327,7 @@ Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUND
 | symbolizer: 100k unique addresses over 50 ELF files, parse + look up (s; $symnamed named, the rest in gaps of stripped files) | $(stats <"$TMP/sym.s") | - | < 1 |
 | alloc: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools; funclatency on malloc (uprobe + uretprobe, a part of memleak's probes) $(stats <"$TMP/malloc.funclatency")x | 1/3 of memleak; 1.3x at 256 |
 | the same under an uprobe on malloc with no BPF program (the trap alone: the floor of any uprobe tracer) | $(stats <"$TMP/malloc.trap" 2>/dev/null)x | - | - |
-| func: ns added per call of a tight loop's function ($(stats <"$TMP/func.base") ns alone; $FCALLS calls): timed (entry + return) / --count (entry) | $(stats <"$TMP/func.timed") / $(stats <"$TMP/func.count") | funclatency (entry + return) $(stats <"$TMP/func.funclatency") | stated in --help |
+| func: us added per call of a tight loop's function ($(stats <"$TMP/func.base") ns alone; $FCALLS calls): timed (entry + return) / --count (entry) | $(stats <"$TMP/func.timed") / $(stats <"$TMP/func.count") | funclatency (entry + return) $(stats <"$TMP/func.funclatency") | stated in --help |
 | io: slowdown of $IOS x 4 KiB O_DIRECT writes: block / --stacks / --syscalls | $(stats <"$TMP/io.block")x / $(stats <"$TMP/io.stacks")x / $(stats <"$TMP/io.sys")x | biolatency (system-wide) $(stats <"$TMP/io.biolatency")x | - |
 | tcp: slowdown of $CONNS loopback connect+accept pairs: connect latency / --wait | $(stats <"$TMP/tcp.connect")x / $(stats <"$TMP/tcp.wait")x | tcpconnlat, tcplife: need kprobes, absent on this kernel | - |
 | ns added to each getppid() ($(stats <"$TMP/null.base") ns alone) of a task not traced, while io --syscalls / tcp --wait trace another ($sysmech) | $(stats <"$TMP/null.io") / $(stats <"$TMP/null.tcp") | - | - |

@@ -8,7 +8,8 @@
 #   jump     jump_op() longjmp()s out 10 times; then slow_op() 5 times
 #   usdt     30 requests between USDT probes ltwl:req__start(id, name) and
 #            ltwl:req__done, 10 ms each, named alpha, beta, gamma in turn; a
-#            semaphore-guarded ltwl:tick that fires only while traced
+#            semaphore-guarded ltwl:tick that fires only while traced; and
+#            ltwl:mem(id, name) from an -O0 function (arguments in memory)
 # Tolerances: call counts exact; times within 10% of the workload's clock.
 . tests/integration/lib.sh
 need_bpf
@@ -142,6 +143,21 @@ check "usdt: the semaphore-guarded tick fired while traced: $ticks times (30), l
 	[ "$ticks,$n" = "30,30" ]
 check "usdt: the semaphore is back to 0 after latprof exits ($(awk '$1 == "sema_after" { print $2 }' "$WL_OUT"))" \
 	grep -qx 'sema_after 0' "$WL_OUT"
+# Arguments in memory (an -O0 function: -4@-4(%rbp) 8@-16(%rbp)), as a string and an integer
+for a in 1:str 0; do
+	start_wl usdt
+	trace "$TMP/m$a" func -p "$WL_PID" -d 10 -f json -o "$TMP/m$a.json" usdt:ltwl:mem --arg "$a"
+	for _ in $(seq 100); do grep -q '^ticks' "$WL_OUT" && break; sleep 0.05; done
+	kill -USR1 "$WL_PID"
+	got=$(jq -r '[.stacks[] | select(.frames[-1][0] == "usdt:ltwl:mem") | {r: .frames[0][0], c: .count}] |
+		group_by(.r)[] | "\(.[0].r)=\(map(.c) | add)"' "$TMP/m$a.json" | sort | tr '\n' ' ')
+	if [ "$a" = 0 ]; then
+		want=$(for i in $(seq 0 29); do echo "arg0=$i=1"; done | sort | tr '\n' ' ')
+	else
+		want='"alpha"=10 "beta"=10 "gamma"=10 '
+	fi
+	check "usdt --arg $a, arguments in memory: the roots and their hits ($got)" [ "$got" = "$want" ]
+done
 
 # --- the same calls as libbpf-tools funclatency counts on the same run
 if command -v funclatency >/dev/null; then

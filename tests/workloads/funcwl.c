@@ -19,7 +19,8 @@
  *            and ltwl:req__done(id) around a 10 ms sleep, the names alpha,
  *            beta, gamma in turn (accounts req_alpha, ...); ltwl:tick, guarded
  *            by its semaphore, fires once per request while a tracer holds it
- *            (prints "ticks N"); then, after a second SIGUSR1, prints the
+ *            (prints "ticks N"); ltwl:mem(id, name) once per request, its
+ *            arguments in memory; then, after a second SIGUSR1, prints the
  *            semaphore ("sema_after N")
  */
 #include <dlfcn.h>
@@ -39,6 +40,7 @@
 unsigned short ltwl_req__start_semaphore __attribute__((unused, section(".probes")));
 unsigned short ltwl_req__done_semaphore __attribute__((unused, section(".probes")));
 unsigned short ltwl_tick_semaphore __attribute__((unused, section(".probes")));
+unsigned short ltwl_mem_semaphore __attribute__((unused, section(".probes")));
 
 #define noinline __attribute__((noinline, noclone))
 
@@ -105,6 +107,15 @@ noinline void serve(int id, const char *name)
 	STAP_PROBE2(ltwl, req__start, id, name);
 	nap_ms(10);
 	STAP_PROBE1(ltwl, req__done, id);
+}
+
+/*
+ * Unoptimized, so that the probe's arguments are memory operands
+ * ("-4@-20(%rbp) 8@-32(%rbp)"), not registers: libbpf must read them there.
+ */
+noinline __attribute__((optimize("O0"))) void note_mem(int id, const char *name)
+{
+	STAP_PROBE2(ltwl, mem, id, name);
 }
 
 noinline long tiny_op(long x)
@@ -174,6 +185,7 @@ int main(int argc, char **argv)
 
 		for (int i = 0; i < 30; i++) {
 			WL_TIMED(acct[i % 3], serve(i, names[i % 3]));
+			note_mem(i, names[i % 3]);
 			if (ltwl_tick_semaphore) {
 				STAP_PROBE(ltwl, tick);
 				ticks++;
