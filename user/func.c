@@ -248,7 +248,7 @@ const struct lt_cli_tool func_cli = {
 		"                              (one uprobe trap per call instead of two)\n"
 		"  Each timed call takes two uprobe traps (entry, return): 13.9 us a call\n"
 		"  on the VM docs/func.md was measured on (funclatency: 14.4 us), where\n"
-		"  the trap alone is most of it; --count takes one (13.2 us). A function\n"
+		"  the trap alone is most of it; --count takes one (12-13 us). A function\n"
 		"  called 10,000 times a second then costs some 14% of a CPU. `make bench`\n"
 		"  measures it on your machine.\n",
 	.examples = "  latprof func -p 4242 -d 10 PQexec\n"
