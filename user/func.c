@@ -603,6 +603,9 @@ static long probe_index(struct func_tool *t, const char *name)
 		return -E2BIG;
 	if (LT_GROW(t->probes, t->nprobes, t->capprobes, 64))
 		return -ENOMEM;
+	/* LT_GROW does not zero: a function unless probe_index_kind() says otherwise. */
+	memset(&t->probes[t->nprobes], 0, sizeof(t->probes[0]));
+	t->probes[t->nprobes].kind = FUNC_FUNCTION;
 	snprintf(t->probes[t->nprobes].name, sizeof(t->probes[0].name), "%s", name);
 	return (long)t->nprobes++;
 }
