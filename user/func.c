@@ -327,7 +327,7 @@ static int collect_file(const struct lt_mapping *m, void *ctx)
 	return 0;
 }
 
-/* The files pid maps with code, the program first. 0 or -errno (-ENOENT: no such process). */
+/* The files pid maps with code, the program first. 0, or -errno with the error said. */
 static int files_of(uint32_t pid, struct func_files *fs)
 {
 	char exe[64];
@@ -341,8 +341,11 @@ static int files_of(uint32_t pid, struct func_files *fs)
 		fs->exe_ino = st.st_ino;
 	}
 	err = lt_procmaps_read(pid, collect_file, fs);
-	if (err < 0)
+	if (err < 0) {
+		lt_err("cannot read the mappings of pid %u: %s", pid,
+		       err == -ENOENT ? "no such process" : strerror(-err));
 		return err;
+	}
 	for (size_t i = 1; i < fs->n; i++)
 		if (fs->v[i].exe) {
 			struct func_file e = fs->v[i];
@@ -375,6 +378,13 @@ static bool lib_matches(const char *path, const char *lib)
 			return true;
 	}
 	return false;
+}
+
+/* Is f the file a PROBE's WHERE names: "" any, "/path" that path, else a library? */
+static bool file_named(const struct func_file *f, const char *where)
+{
+	return !where[0] ||
+	       (where[0] == '/' ? !strcmp(f->path, where) : lib_matches(f->path, where));
 }
 
 /* --list: one line each, as bpftrace -l writes them. */
@@ -411,8 +421,7 @@ static int list_func(const char *name, uint64_t vaddr, uint64_t size, void *ctx)
 
 		/* LIB:GLOB and /path:GLOB only in that file; a bare GLOB anywhere. */
 		snprintf(where, sizeof(where), "%.*s", c ? (int)(c - spec) : 0, spec);
-		if (c &&
-		    (where[0] == '/' ? strcmp(where, l->f->path) : !lib_matches(l->f->path, where)))
+		if (!file_named(l->f, where))
 			continue;
 		if (!fnmatch(pat, base, 0)) {
 			printf("uprobe:%s:%s\n", l->f->path, base);
@@ -429,17 +438,12 @@ static int func_inspect(void *opts, const struct lt_common *c)
 	struct func_files fs = { 0 };
 	uint32_t pid;
 	size_t n = 0;
-	int err;
 
 	if (!o->list)
 		return -1;
 	pid = c->target.pids[0];
-	err = files_of(pid, &fs);
-	if (err) {
-		lt_err("cannot read the mappings of pid %u: %s", pid,
-		       err == -ENOENT ? "no such process" : strerror(-err));
+	if (files_of(pid, &fs))
 		return LT_EXIT_FAIL;
-	}
 	for (size_t i = 0; i < fs.n; i++) {
 		struct lt_open_how how = { .magic = true, .max_size = LT_ELF_MAX_SIZE };
 		struct elf_file *ef = elf_file__open_fd(lt_open(fs.v[i].link, &how, NULL));
@@ -675,8 +679,7 @@ struct func_probed {
  * whose DWARF (its own or its debug file's) has name only inlined, or NULL.
  */
 static const struct func_file *inlined_in(const struct func_files *fs, uint32_t pid,
-					  const char *path, const char *lib, const char *where,
-					  const char *name)
+					  const char *where, const char *name)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct func_file *f = &fs->v[i];
@@ -685,7 +688,7 @@ static const struct func_file *inlined_in(const struct func_files *fs, uint32_t 
 		struct lt_srcline *sl;
 		bool only;
 
-		if ((path && strcmp(f->path, where)) || (lib && !lib_matches(f->path, where)))
+		if (!file_named(f, where))
 			continue;
 		ef = elf_file__open_fd(lt_open(f->link, &how, NULL));
 		if (!ef)
@@ -709,7 +712,7 @@ static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, stru
 	struct func_files fs = { 0 };
 	struct func_search s = { 0 };
 	const char *colon = strrchr(spec, ':'), *lib = NULL, *path = NULL;
-	char where[PATH_MAX + 32], rp[PATH_MAX];
+	char where[PATH_MAX + 32] = "", rp[PATH_MAX];
 	const struct func_file *inl;
 	struct elf_file *ef = NULL;
 	size_t searched = 0;
@@ -728,16 +731,13 @@ static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, stru
 	s.pattern = colon ? colon + 1 : spec;
 	s.glob = strpbrk(s.pattern, "*?[") != NULL;
 	err = files_of(pid, &fs);
-	if (err) {
-		lt_err("cannot read the mappings of pid %u: %s", pid,
-		       err == -ENOENT ? "no such process" : strerror(-err));
+	if (err)
 		goto out;
-	}
 	err = -ENOENT;
 	for (size_t i = 0; i < fs.n && !s.n; i++) {
 		const struct func_file *f = &fs.v[i];
 
-		if ((path && strcmp(f->path, where)) || (lib && !lib_matches(f->path, where)))
+		if (!file_named(f, where))
 			continue;
 		searched++;
 		elf_file__free(ef);
@@ -761,7 +761,7 @@ static int attach_spec(struct func_tool *t, uint32_t pid, const char *spec, stru
 		lt_err("pid %u maps no file %s '%s'", pid, path ? "at" : "of a library named",
 		       where);
 		err = -ENOENT;
-	} else if (!s.n && !s.glob && (inl = inlined_in(&fs, pid, path, lib, where, s.pattern))) {
+	} else if (!s.n && !s.glob && (inl = inlined_in(&fs, pid, where, s.pattern))) {
 		lt_err("'%s' exists only inlined in %s: it has no code of its own to probe "
 		       "(probe the functions it is inlined into)",
 		       s.pattern, inl->path);
@@ -826,19 +826,15 @@ static int attach_usdt(struct func_tool *t, uint32_t pid, const char *spec,
 	if (u.where[0] == '/' && realpath(u.where, rp))
 		snprintf(u.where, sizeof(u.where), "%s", rp);
 	err = files_of(pid, &fs);
-	if (err) {
-		lt_err("cannot read the mappings of pid %u: %s", pid,
-		       err == -ENOENT ? "no such process" : strerror(-err));
+	if (err)
 		goto out;
-	}
 	err = -ENOENT;
 	for (size_t i = 0; i < fs.n && err == -ENOENT; i++) {
 		const struct func_file *f = &fs.v[i];
 		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = (uint64_t)idx);
 		struct bpf_link *l;
 
-		if (u.where[0] &&
-		    (u.where[0] == '/' ? strcmp(f->path, u.where) : !lib_matches(f->path, u.where)))
+		if (!file_named(f, u.where))
 			continue;
 		searched++;
 		l = bpf_program__attach_usdt(prog, (pid_t)pid, f->link, u.provider, u.name, &uo);
