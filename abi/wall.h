@@ -17,22 +17,4 @@ enum wall_state {
 	WALL_BLOCKED_D = 3, /* off-CPU, uninterruptible (D) */
 };
 
-/*
- * A traced thread (in task storage): where its accounting stands. At the
- * end, an iterator charges the threads still off-CPU up to then.
- */
-struct wall_thread {
-	__u64 acct; /* ns: the thread's time is charged up to here */
-	__u64 off; /* ns: switched out at (0: on a CPU) */
-	__u64 wake; /* ns: woken at, while off (0: not yet) */
-	__u64 rt; /* the thread's sum_exec_runtime at its switch-out */
-	__u64 ustack; /* at switch-out */
-	__s32 kstack;
-	__u32 state; /* at switch-out: WALL_RUNQUEUE (preempted) or WALL_BLOCKED(_D) */
-	__u32 tgid;
-	__u32 w_state; /* --wakers: enum lt_waker_state of w */
-	char comm[LT_COMM_LEN];
-	struct lt_waker w; /* --wakers: who woke it, while off */
-};
-
 #endif

@@ -80,19 +80,13 @@ static __always_inline void stat_inc(__u32 s)
 }
 
 /*
- * The key of the current task's event now, user stack only (a uprobe's
- * kernel stack is its own); entry: at the function's first instruction.
+ * The key of the current task's event now (lt_key_current_at): user stack
+ * only, since the mode takes no kernel stacks (a uprobe's is its own);
+ * entry: at the function's first instruction.
  */
 static __always_inline void key_current(struct lt_stack_key *k, void *ctx, __u32 probe, bool entry)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
-	k->tgid = id >> 32;
-	k->pid = (__u32)id;
-	k->aux = probe;
-	k->kstack = LT_NO_KSTACK;
-	k->ustack = lt_want_ustack ? lt_ustack_get_sc(ctx, lt_sc_task_get(), entry) : LT_NO_USTACK;
-	bpf_get_current_comm(k->comm, sizeof(k->comm));
+	lt_key_current_at(k, ctx, lt_sc_task_get(), probe, entry);
 }
 
 SEC("uprobe")

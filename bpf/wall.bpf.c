@@ -32,6 +32,24 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u64 sample_ns = 10101010; /* 1 s / -F: what a first sample stands for */
 
+/*
+ * A traced thread: where its accounting stands. BPF's own (user space no
+ * longer reads it: wall_begin and wall_end do the start and the end).
+ */
+struct wall_thread {
+	__u64 acct; /* ns: the thread's time is charged up to here */
+	__u64 off; /* ns: switched out at (0: on a CPU) */
+	__u64 wake; /* ns: woken at, while off (0: not yet) */
+	__u64 rt; /* the thread's sum_exec_runtime at its switch-out */
+	__u64 ustack; /* at switch-out */
+	__s32 kstack;
+	__u32 state; /* at switch-out: WALL_RUNQUEUE (preempted) or WALL_BLOCKED(_D) */
+	__u32 tgid;
+	__u32 w_state; /* --wakers: enum lt_waker_state of w */
+	char comm[LT_COMM_LEN];
+	struct lt_waker w; /* --wakers: who woke it, while off */
+};
+
 /* A traced thread: its account, and its stack cache (stack_cache.bpf.h). */
 struct wall_task {
 	struct wall_thread t;
