@@ -17,6 +17,17 @@ enum alloc_stat {
 	ALLOC_STAT_NR,
 };
 
+/* The attach cookie of alloc_entry: which function a uprobe is on, so where its size is. */
+enum alloc_fn {
+	ALLOC_FN_MALLOC, /* malloc(size), valloc, pvalloc, operator new(size, ...) */
+	ALLOC_FN_CALLOC, /* calloc(nmemb, size) */
+	ALLOC_FN_SIZE_SECOND, /* memalign(align, size), aligned_alloc */
+	ALLOC_FN_REALLOCARRAY, /* reallocarray(ptr, nmemb, size) */
+	ALLOC_FN_POSIX_MEMALIGN, /* posix_memalign(memptr, align, size) */
+	ALLOC_FN_REALLOC, /* realloc(ptr, size) */
+	ALLOC_FN_FREE, /* free(ptr), operator delete(ptr, ...): --leaks only */
+};
+
 /* --kernel: lt_stack_key.aux, the kind of kernel allocation. */
 enum alloc_kernel_kind {
 	ALLOC_K_KMALLOC,

@@ -2,8 +2,8 @@
 /*
  * latprof alloc, hot mode: the bytes each allocation call asks for, per user
  * stack, from uprobes on the entry of the allocator the target really uses
- * (glibc, jemalloc, tcmalloc: user space finds it). One program per
- * function, as the size is a different argument of each.
+ * (glibc, jemalloc, tcmalloc: user space finds it), in bursts or on every
+ * call (user/alloc.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -93,11 +93,6 @@ static __always_inline void record_ex(void *ctx, __u64 size, __u64 old, __u64 me
 	lt_agg_add_n(&k, value_count ? 1 : size, 0, sample_rate);
 }
 
-static __always_inline void record(void *ctx, __u64 size)
-{
-	record_ex(ctx, size, 0, 0);
-}
-
 /* --leaks: an allocation call returned; ret is its address (posix_memalign: 0 ok). */
 static __always_inline void alloc_ret(__u64 ret)
 {
@@ -137,58 +132,31 @@ int BPF_KRETPROBE(alloc_ret_probe, __u64 ret)
 	return 0;
 }
 
-/* free(ptr), operator delete(ptr, ...): the block is no longer live. */
+/*
+ * The entry of every allocation function, and of free and operator delete
+ * under --leaks. The attach cookie says which (enum alloc_fn): where its size
+ * is. One program for all, so one uprobe_multi link per target takes them
+ * all at once (a burst, user/alloc.c).
+ */
 SEC("uprobe")
-int BPF_KPROBE(alloc_free, __u64 ptr)
+int BPF_KPROBE(alloc_entry, __u64 a0, __u64 a1, __u64 a2)
 {
-	if (ptr)
-		bpf_map_delete_elem(&alloc_live, &ptr);
-	return 0;
-}
+	__u64 size = a0, old = 0, memptr = 0;
 
-SEC("uprobe")
-int BPF_KPROBE(alloc_malloc, __u64 size)
-{
-	record(ctx, size);
-	return 0;
-}
-
-SEC("uprobe")
-int BPF_KPROBE(alloc_calloc, __u64 nmemb, __u64 size)
-{
-	record(ctx, nmemb * size);
-	return 0;
-}
-
-/* memalign/aligned_alloc(align, size) */
-SEC("uprobe")
-int BPF_KPROBE(alloc_second_arg, void *unused, __u64 size)
-{
-	record(ctx, size);
-	return 0;
-}
-
-/* realloc(ptr, size) */
-SEC("uprobe")
-int BPF_KPROBE(alloc_realloc, void *ptr, __u64 size)
-{
-	record_ex(ctx, size, (__u64)ptr, 0);
-	return 0;
-}
-
-/* reallocarray(ptr, nmemb, size) */
-SEC("uprobe")
-int BPF_KPROBE(alloc_reallocarray, void *ptr, __u64 nmemb, __u64 size)
-{
-	record_ex(ctx, nmemb * size, (__u64)ptr, 0);
-	return 0;
-}
-
-/* posix_memalign(memptr, align, size) */
-SEC("uprobe")
-int BPF_KPROBE(alloc_posix_memalign, void *memptr, __u64 align, __u64 size)
-{
-	record_ex(ctx, size, 0, (__u64)memptr);
+	switch (bpf_get_attach_cookie(ctx)) {
+	case ALLOC_FN_MALLOC: break;
+	case ALLOC_FN_CALLOC: size = a0 * a1; break;
+	case ALLOC_FN_SIZE_SECOND: size = a1; break; /* memalign, aligned_alloc */
+	case ALLOC_FN_REALLOC: size = a1; old = a0; break;
+	case ALLOC_FN_REALLOCARRAY: size = a1 * a2; old = a0; break;
+	case ALLOC_FN_POSIX_MEMALIGN: size = a2; memptr = a0; break;
+	case ALLOC_FN_FREE:
+		if (a0)
+			bpf_map_delete_elem(&alloc_live, &a0);
+		return 0;
+	default: return 0;
+	}
+	record_ex(ctx, size, old, memptr);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "bpf_util.h"
@@ -248,6 +249,59 @@ void lt_links_destroy(struct bpf_link **links, size_t n)
 		for (size_t k = 0; k < nth; k++)
 			pthread_join(th[k], NULL);
 	}
+}
+
+/* BPF_LINK_CREATE's attr for uprobe_multi (linux/bpf.h of 6.6); the kernel zero-extends it. */
+struct uprobe_multi_attr {
+	uint32_t prog_fd, target_fd, attach_type, flags;
+	uint64_t path, offsets, ref_ctr_offsets, cookies;
+	uint32_t cnt, um_flags, pid;
+};
+
+#define UPROBE_MULTI_RETURN 1U /* BPF_F_UPROBE_MULTI_RETURN */
+
+int lt_uprobe_multi_attach(int prog_fd, const char *path, const uint64_t *offs,
+			   const uint64_t *cookies, uint32_t n, uint32_t pid, bool ret)
+{
+	struct uprobe_multi_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)prog_fd;
+	a.attach_type = LT_BPF_TRACE_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)path;
+	a.offsets = (uint64_t)(uintptr_t)offs;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = n;
+	a.um_flags = ret ? UPROBE_MULTI_RETURN : 0;
+	a.pid = pid;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+bool lt_have_uprobe_multi(void)
+{
+	/* r0 = 0; exit */
+	struct bpf_insn insns[2] = { { .code = BPF_ALU64 | BPF_MOV | BPF_K },
+				     { .code = BPF_JMP | BPF_EXIT } };
+	LIBBPF_OPTS(bpf_prog_load_opts, o,
+		    .expected_attach_type = (enum bpf_attach_type)LT_BPF_TRACE_UPROBE_MULTI);
+	static int have = -1;
+	uint64_t off = 0;
+	int prog, link;
+
+	if (have >= 0)
+		return have;
+	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &o);
+	if (prog < 0)
+		return (have = 0);
+	/* Where it exists, a uprobe in "/" fails for not being a regular file (EBADF). */
+	link = lt_uprobe_multi_attach(prog, "/", &off, NULL, 1, 0, false);
+	have = link == -EBADF;
+	if (link >= 0)
+		close(link);
+	close(prog);
+	return have;
 }
 
 double lt_mono_s(void)

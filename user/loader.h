@@ -78,6 +78,11 @@ struct lt_tool_core {
 	struct bpf_object *obj; /* skel's */
 	const struct lt_variant *variant;
 	bool fp_only; /* the CFI unwinder would not load: frame pointers only */
+	/*
+	 * When the tool stopped tracing (CLOCK_MONOTONIC s), if it detached
+	 * before the end (its final tick): the window ends there, not after.
+	 */
+	double t_end;
 };
 
 /*

@@ -204,10 +204,11 @@ static int finish(const struct lt_tool *t, void *tool, struct bpf_object *obj, s
 		  struct lt_symbolizer *s, struct lt_unwinder *unw, struct live *live,
 		  struct lt_output *out, const struct lt_common *c, double t0)
 {
+	const struct lt_tool_core *core = tool;
 	int err = t->tick ? t->tick(tool, true) : 0;
 
 	err = err ?: lt_stacks_collect(obj, p, c->interval > 0, unw);
-	p->duration_s = lt_mono_s() - t0;
+	p->duration_s = (core->t_end > 0 ? core->t_end : lt_mono_s()) - t0;
 	if (err)
 		return err;
 	if (unw) {

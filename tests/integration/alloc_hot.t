@@ -1,7 +1,8 @@
 #!/bin/bash
-# latprof alloc against allocwl, attached after it started: each round makes
-# 1000 x 4096 bytes in alloc_hot(), 10000 x 32 in alloc_small() and 100 x
-# 1024 in alloc_leak(), all with malloc.
+# latprof alloc --every-call against allocwl, attached after it started: each
+# round makes 1000 x 4096 bytes in alloc_hot(), 10000 x 32 in alloc_small()
+# and 100 x 1024 in alloc_leak(), all with malloc. Exact counts need every
+# call; the default (bursts) is alloc_burst.t's.
 . tests/integration/lib.sh
 need_bpf
 # sum FUNCTION FIELD FILE: over the malloc-family samples (not [mmap]/[brk]
@@ -20,7 +21,7 @@ traced() {
 
 start_rounds "$WL/allocwl"
 rounds 1 # running steadily before latprof attaches: no restart needed
-traced "$TMP/a" -p "$WL_PID" -d 3 -f json -o "$TMP/a.json"
+traced "$TMP/a" -p "$WL_PID" --every-call -d 3 -f json -o "$TMP/a.json"
 rounds 1
 wait $LP
 check "alloc_hot: exactly 1000 allocations, 4096000 bytes" \
@@ -31,10 +32,10 @@ check "alloc_leak: exactly 100 allocations, 102400 bytes" \
 	[ "$(sum alloc_leak count "$TMP/a.json")/$(sum alloc_leak total "$TMP/a.json")" = 100/102400 ]
 check "the size histogram of alloc_hot: all 1000 in the 4096 bucket" \
 	[ "$(jq -c '[.stacks[] | select(([.frames[][0]] | index("alloc_hot"))) | .hist] | add' "$TMP/a.json")" = '[[4096,4608,1000]]' ]
-check "attached to glibc's allocator" grep -q 'attached (uprobes on [0-9]* allocation functions in .*libc.so.6)' "$TMP/a.stderr"
+check "attached to glibc's allocator" grep -q 'attached (uprobes on [0-9]* allocation functions in .*libc.so.6, on every call' "$TMP/a.stderr"
 
 # A thread created after attach is covered: uprobes filter by process.
-traced "$TMP/t" -p "$WL_PID" -d 2 -f json -o "$TMP/t.json"
+traced "$TMP/t" -p "$WL_PID" --every-call -d 2 -f json -o "$TMP/t.json"
 echo thread >&7
 sleep 0.5
 wait $LP
@@ -46,7 +47,7 @@ check "... charged to that thread, not the main one" \
 # --sample-rate 16 over 10 rounds: each sampled call stands for 16. The
 # estimate of N calls has a standard deviation of sqrt(15 N); allowed: 4 of
 # them (a false failure once in 15,000 runs).
-traced "$TMP/s" -p "$WL_PID" --sample-rate 16 -d 4 -f json -o "$TMP/s.json"
+traced "$TMP/s" -p "$WL_PID" --every-call --sample-rate 16 -d 4 -f json -o "$TMP/s.json"
 rounds 10
 wait $LP
 for f in alloc_hot:10000 alloc_small:100000; do
@@ -78,7 +79,7 @@ check "--leaks -i: outstanding bytes at each interval" \
 
 # mmap: glibc serves a 64 MiB malloc with mmap; --hot shows both, and
 # --leaks nothing once free() has unmapped it.
-traced "$TMP/b" -p "$WL_PID" -d 2 -f json -o "$TMP/b.json"
+traced "$TMP/b" -p "$WL_PID" --every-call -d 2 -f json -o "$TMP/b.json"
 echo big >&7
 sleep 0.5
 wait $LP
@@ -138,7 +139,7 @@ check "--kernel --leaks: make_pipes()' 100 closed pipes hold (nearly) none ($(kk
 	[ "$(kk make_pipes)" -lt 10 ]
 
 # The target exits mid-trace: latprof ends normally and keeps what it saw.
-traced "$TMP/x" -p "$WL_PID" -d 3 -f json -o "$TMP/x.json"
+traced "$TMP/x" -p "$WL_PID" --every-call -d 3 -f json -o "$TMP/x.json"
 rounds 1
 exec 7>&- # EOF: allocwl exits
 wait $LP
@@ -147,7 +148,7 @@ check "target exited mid-trace: exit 0 ($?) and its round kept" \
 
 # The same workload linked with jemalloc: its allocator is found and probed.
 start_rounds "$WL/allocwl-je"
-traced "$TMP/j" -p "$WL_PID" -d 3 -f json -o "$TMP/j.json"
+traced "$TMP/j" -p "$WL_PID" --every-call -d 3 -f json -o "$TMP/j.json"
 rounds 1
 wait $LP
 exec 7>&-
@@ -158,7 +159,7 @@ check "jemalloc: alloc_hot 1000 x 4096, alloc_small 10000 x 32, alloc_leak 100 x
 
 # C++ new and delete (libstdc++'s operator new calls glibc's malloc).
 start_rounds "$WL/allocwl-cxx"
-traced "$TMP/c" -p "$WL_PID" -d 3 -f json -o "$TMP/c.json"
+traced "$TMP/c" -p "$WL_PID" --every-call -d 3 -f json -o "$TMP/c.json"
 rounds 1
 wait $LP
 exec 7>&-
@@ -171,12 +172,12 @@ check "C++: the stack goes through operator new" \
 
 # No uprobe is left behind, even when latprof is killed with SIGKILL.
 start_rounds "$WL/allocwl"
-traced "$TMP/k" -p "$WL_PID" -d 30 -q -o /dev/null
-before=$(bpftool -j prog show 2>/dev/null | jq '[.[] | select(.name == "alloc_malloc")] | length')
+traced "$TMP/k" -p "$WL_PID" --every-call -d 30 -q -o /dev/null
+before=$(bpftool -j prog show 2>/dev/null | jq '[.[] | select(.name == "alloc_entry")] | length')
 kill -9 $LP
 wait $LP 2>/dev/null
 sleep 0.5
-after=$(bpftool -j prog show 2>/dev/null | jq '[.[] | select(.name == "alloc_malloc")] | length')
+after=$(bpftool -j prog show 2>/dev/null | jq '[.[] | select(.name == "alloc_entry")] | length')
 check "while attached, its program is loaded ($before)" [ "$before" -ge 1 ]
 check "after SIGKILL, no alloc program is left ($after)" [ "$after" = 0 ]
 check "no uprobe left in uprobe_events" \

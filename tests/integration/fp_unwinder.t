@@ -34,7 +34,7 @@ check "tcp: their time, $x us, is the workload's ($(wl_clock wait_reply) us) +-1
 
 # alloc: one round of allocwl makes 1000 malloc(4096) in alloc_hot().
 start_rounds "$WL/allocwl"
-LATPROF_UNWIND=fp "$LATPROF" alloc -v -p "$WL_PID" -d 2 -f json -o "$TMP/al.json" 2>"$TMP/al.stderr" &
+LATPROF_UNWIND=fp "$LATPROF" alloc -v -p "$WL_PID" --every-call -d 2 -f json -o "$TMP/al.json" 2>"$TMP/al.stderr" &
 lp=$!
 for _ in $(seq 200); do grep -q attached "$TMP/al.stderr" && break; sleep 0.05; done
 rounds 1

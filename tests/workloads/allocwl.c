@@ -16,6 +16,12 @@
  * "keep" runs keep_pipes(): 50 pipe()s left open (kernel memory held);
  * "thread" runs alloc_hot() in a new thread, thread_round().
  *
+ * "steady SECONDS [thread]" allocates at a steady rate for SECONDS, from
+ * three sites whose bytes are 60/30/10% of the total and whose calls are
+ * 3/1/2 of every 6: steady_a() 3 x malloc(200), steady_b() 1 x malloc(300),
+ * steady_c() 2 x malloc(50), each freed at once. With "thread", in a new
+ * thread. It prints "done A B C" with the calls each site made.
+ *
  * Built twice: with glibc's malloc, and linked with jemalloc (allocwl-je).
  */
 #include <pthread.h>
@@ -23,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define noinline __attribute__((noinline, noclone))
@@ -85,6 +92,55 @@ static noinline void *thread_round(void *arg)
 	return NULL;
 }
 
+static unsigned long steady_n[3];
+
+static noinline void steady_a(void)
+{
+	for (int i = 0; i < 3; i++) {
+		sink = malloc(200);
+		free(sink);
+	}
+	steady_n[0] += 3;
+}
+
+static noinline void steady_b(void)
+{
+	sink = malloc(300);
+	free(sink);
+	steady_n[1] += 1;
+}
+
+static noinline void steady_c(void)
+{
+	for (int i = 0; i < 2; i++) {
+		sink = malloc(50);
+		free(sink);
+	}
+	steady_n[2] += 2;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static noinline void *steady(void *arg)
+{
+	double end = now_s() + *(double *)arg;
+
+	/* Interleaved finely, so any slice of time holds the three in proportion. */
+	while (now_s() < end)
+		for (int i = 0; i < 10; i++) {
+			steady_a();
+			steady_b();
+			steady_c();
+		}
+	return NULL;
+}
+
 static noinline void keep_pipes(void)
 {
 	for (int i = 0; i < 50; i++) {
@@ -125,6 +181,20 @@ int main(void)
 			pthread_join(th, NULL);
 		} else if (!strncmp(line, "keep", 4)) {
 			keep_pipes();
+		} else if (!strncmp(line, "steady", 6)) {
+			double secs = atof(line + 6);
+
+			if (strstr(line, "thread")) {
+				pthread_t th;
+
+				pthread_create(&th, NULL, steady, &secs);
+				pthread_join(th, NULL);
+			} else {
+				steady(&secs);
+			}
+			printf("done %lu %lu %lu\n", steady_n[0], steady_n[1], steady_n[2]);
+			fflush(stdout);
+			continue;
 		} else if (!strncmp(line, "big", 3)) {
 			alloc_big();
 		} else {
