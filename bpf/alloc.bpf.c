@@ -147,9 +147,18 @@ int BPF_KPROBE(alloc_entry, __u64 a0, __u64 a1, __u64 a2)
 	case ALLOC_FN_MALLOC: break;
 	case ALLOC_FN_CALLOC: size = a0 * a1; break;
 	case ALLOC_FN_SIZE_SECOND: size = a1; break; /* memalign, aligned_alloc */
-	case ALLOC_FN_REALLOC: size = a1; old = a0; break;
-	case ALLOC_FN_REALLOCARRAY: size = a1 * a2; old = a0; break;
-	case ALLOC_FN_POSIX_MEMALIGN: size = a2; memptr = a0; break;
+	case ALLOC_FN_REALLOC:
+		size = a1;
+		old = a0;
+		break;
+	case ALLOC_FN_REALLOCARRAY:
+		size = a1 * a2;
+		old = a0;
+		break;
+	case ALLOC_FN_POSIX_MEMALIGN:
+		size = a2;
+		memptr = a0;
+		break;
 	case ALLOC_FN_FREE:
 		if (a0)
 			bpf_map_delete_elem(&alloc_live, &a0);

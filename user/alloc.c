@@ -423,8 +423,7 @@ static int fn_found(const char *name, uint64_t vaddr, uint64_t size, void *ctx)
 	for (unsigned int i = 0; i < NFNS; i++) {
 		size_t len = strlen(fns[i].fn);
 
-		if (f->found[i] || strncmp(name, fns[i].fn, len) ||
-		    (name[len] && name[len] != '@'))
+		if (f->found[i] || strncmp(name, fns[i].fn, len) || (name[len] && name[len] != '@'))
 			continue;
 		f->found[i] = true;
 		if ((fns[i].kind == ALLOC_FN_FREE && !f->leaks) ||
@@ -478,14 +477,15 @@ static int target_attach(struct alloc_tool *t, struct alloc_target *tg)
 
 	for (int ret = 0; ret <= t->o.leaks; ret++) {
 		struct bpf_program *prog = ret ? sk->progs.alloc_ret_probe : sk->progs.alloc_entry;
-		const uint64_t *off = ret ? tg->roff : tg->off, *ck = ret ? tg->rcookie : tg->cookie;
+		const uint64_t *off = ret ? tg->roff : tg->off,
+			       *ck = ret ? tg->rcookie : tg->cookie;
 		unsigned int n = ret ? tg->nret : tg->n;
 
 		if (!n)
 			continue;
 		if (t->multi) {
-			int fd = lt_uprobe_multi_attach(bpf_program__fd(prog), tg->path, off, ck,
-							n, tg->pid, ret);
+			int fd = lt_uprobe_multi_attach(bpf_program__fd(prog), tg->path, off, ck, n,
+							tg->pid, ret);
 
 			if (fd < 0)
 				return fd;
@@ -917,7 +917,8 @@ static void alloc_report(void *tool, const struct lt_profile *p)
 		return;
 	calls = calls_seen(t);
 	if (getenv("LATPROF_ALLOC_DEBUG"))
-		fprintf(stderr, "cpu split: on %.3f s ut %llu st %llu; off %.3f s ut %llu st %llu\n",
+		fprintf(stderr,
+			"cpu split: on %.3f s ut %llu st %llu; off %.3f s ut %llu st %llu\n",
 			t->cpu.t_on, t->cpu.ut_on, t->cpu.st_on, t->cpu.t_off, t->cpu.ut_off,
 			t->cpu.st_off);
 	if (!t->o.every_call)
