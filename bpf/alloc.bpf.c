@@ -23,6 +23,12 @@ const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
 const volatile __u8 value_count = 0; /* --value count: each allocation counts 1 */
 const volatile __u8 leak_mode = 0; /* --leaks */
+/*
+ * The uprobes are attached (user space sets it around each burst; always,
+ * with --every-call): mmap, mremap and brk count only then, so what the
+ * syscalls add is sampled in the same windows as malloc & co.
+ */
+volatile __u8 alloc_on = 0;
 
 /* --leaks: a call between its entry and its return, by thread. */
 struct alloc_pending {
@@ -301,7 +307,7 @@ static __always_inline void sys_grow(void *ctx, __u64 bytes, __u32 kind)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct lt_stack_key k = {};
 
-	if (!bytes || !lt_current_selected(id >> 32, (__u32)id))
+	if (!bytes || !alloc_on || !lt_current_selected(id >> 32, (__u32)id))
 		return;
 	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate)
 		return;
@@ -316,7 +322,7 @@ int alloc_mmap_enter(struct alloc_sys_enter *ctx)
 	struct alloc_pending p = { .size = ctx->args[1] };
 	__u32 tid = (__u32)id;
 
-	if (!lt_current_selected(id >> 32, tid))
+	if (!alloc_on || !lt_current_selected(id >> 32, tid))
 		return 0;
 	if (!leak_mode) {
 		sys_grow(ctx, p.size, ALLOC_SYS_MMAP);

@@ -508,9 +508,10 @@ static int target_attach(struct alloc_tool *t, struct alloc_target *tg)
 	return 0;
 }
 
-/* Every uprobe off; the caller's clock when they are all gone. */
+/* Every uprobe off, and the syscalls' samples with them. */
 static void detach_all(struct alloc_tool *t)
 {
+	skel_of(t)->bss->alloc_on = 0;
 	/* Closing several uprobe_multi fds at once: their RCU waits overlap. */
 	for (unsigned int i = 0; i < t->nfds; i++)
 		close(t->fds[i]);
@@ -527,6 +528,7 @@ static int attach_all(struct alloc_tool *t)
 {
 	int err = -ESRCH, any = 0;
 
+	skel_of(t)->bss->alloc_on = 1;
 	for (unsigned int i = 0; i < t->ntg; i++) {
 		int e;
 
@@ -732,6 +734,7 @@ static int alloc_attach(void *tool, char *how, size_t sz)
 		usleep((useconds_t)((0.3 - (lt_mono_s() - t->cpu_last.t)) * 1e6));
 	cpu_switch(t, false);
 	t->t_start = lt_mono_s();
+	skel_of(t)->bss->alloc_on = 1;
 	for (unsigned int i = 0; i < t->ntg; i++) {
 		err = target_attach(t, &t->tg[i]);
 		if (err) {

@@ -1,0 +1,121 @@
+#!/bin/bash
+# latprof alloc's default: uprobes attached in bursts. allocwl's "steady"
+# allocates from three sites whose bytes are 60/30/10% of the total and whose
+# calls are 3/1/2 of every 6 (steady_a 3 x 200 B, steady_b 1 x 300 B,
+# steady_c 2 x 50 B), finely interleaved, so any slice of time holds them in
+# proportion: the bursts' shares must match, within 3 percentage points.
+. tests/integration/lib.sh
+need_bpf
+
+# traced OUT ARGS...: latprof alloc in the background until it says attached
+traced() {
+	local out=$1; shift
+	"$LATPROF" alloc "$@" 2>"$out.stderr" &
+	LP=$!
+	for _ in $(seq 200); do grep -q attached "$out.stderr" && break; sleep 0.05; done
+}
+# share FIELD FILE F: F's share of FIELD (total: bytes, count: calls) over the three sites, in %
+share() {
+	jq -r --arg f "$3" "[.stacks[] | select(.frames[0][1] != \"pseudo\" and any(.frames[][0]; test(\"^steady_[abc]\$\")))] as \$s |
+		([\$s[] | .$1] | add) as \$all |
+		([\$s[] | select(any(.frames[][0]; . == \$f)) | .$1] | add // 0) * 100 / \$all" "$2"
+}
+# shares_ok NAME FILE: the bytes 60/30/10 and the calls 50/16.7/33.3, each within 3 points
+shares_ok() {
+	local a b c ca cb cc
+	a=$(share total "$2" steady_a) b=$(share total "$2" steady_b) c=$(share total "$2" steady_c)
+	ca=$(share count "$2" steady_a) cb=$(share count "$2" steady_b) cc=$(share count "$2" steady_c)
+	check "$1: bytes $a/$b/$c% (60/30/10), calls $ca/$cb/$cc% (50/16.7/33.3), within 3 points" \
+		awk -v a="$a" -v b="$b" -v c="$c" -v x="$ca" -v y="$cb" -v z="$cc" 'function d(g, w) { return g > w ? g - w : w - g }
+			BEGIN { exit !(d(a, 60) <= 3 && d(b, 30) <= 3 && d(c, 10) <= 3 &&
+				d(x, 50) <= 3 && d(y, 100 / 6) <= 3 && d(z, 100 / 3) <= 3) }'
+}
+# int3_at PID: the first byte of malloc in PID's memory, as hex ("cc" while a uprobe is on it)
+LIBC=$(ldd "$WL/allocwl" | awk '/libc\.so/ { print $3 }')
+MALLOC=$(readelf -Ws --dyn-syms "$LIBC" | awk '$8 ~ /^malloc(@|$)/ && $4 == "FUNC" { print $2; exit }')
+first_byte() {
+	local base
+	base=$(awk -v f="$(readlink -f "$LIBC")" '$6 == f && $3 == "00000000" { print $1; exit }' /proc/"$1"/maps)
+	base=${base%%-*}
+	dd if=/proc/"$1"/mem bs=1 count=1 iflag=skip_bytes skip=$((0x$base + 0x$MALLOC)) 2>/dev/null | od -An -tx1 | tr -d ' '
+}
+
+start_rounds "$WL/allocwl"
+echo "steady 7" >&7 # steady before latprof attaches
+sleep 0.5
+orig=$(first_byte "$WL_PID")
+traced "$TMP/a" -p "$WL_PID" -d 5 -f json -o "$TMP/a.json"
+wait $LP
+shares_ok "default bursts" "$TMP/a.json"
+check "the attach line says bursts of 20 ms, at most 5%" \
+	grep -q 'in bursts of 20 ms, at most 5% of the time' "$TMP/a.stderr"
+line=$(grep 'sampled in' "$TMP/a.stderr")
+check "it says how much it saw: $line" \
+	grep -Eq 'sampled in [0-9]+ bursts, attached [0-9.]+ s of 5.0 s \(([0-4]\.[0-9]|5\.0)%\): [1-9][0-9]* allocation calls seen' "$TMP/a.stderr"
+check "after the trace, no breakpoint is left in malloc (first byte $(first_byte "$WL_PID"), was $orig)" \
+	[ "$(first_byte "$WL_PID")" = "$orig" -a "$orig" != cc ]
+
+# The same load traced on every call: the same shares (the exact reference).
+sleep 2.5 # the first steady run ends
+echo "steady 5" >&7
+sleep 0.3
+traced "$TMP/e" -p "$WL_PID" --every-call -d 2 -f json -o "$TMP/e.json"
+wait $LP
+shares_ok "--every-call" "$TMP/e.json"
+
+# A thread started after attach is covered, and charged to itself.
+sleep 3
+traced "$TMP/t" -p "$WL_PID" -d 4 -f json -o "$TMP/t.json"
+echo "steady 3 thread" >&7
+wait $LP
+shares_ok "a thread started after attach" "$TMP/t.json"
+check "... charged to that thread, not the main one" \
+	[ "$(jq '[.stacks[] | select(any(.frames[][0]; . == "steady_a")) | .tid != .pid] | all' "$TMP/t.json")" = true ]
+
+# Mid-burst (one burst of 2 s at attach), the uprobe is on malloc; SIGINT
+# then takes it off, and the profile is written.
+sleep 0.5
+echo "steady 6" >&7
+traced "$TMP/i" -p "$WL_PID" --burst 2000 --duty 50 -d 30 -f json -o "$TMP/i.json"
+sleep 0.5
+mid=$(first_byte "$WL_PID")
+kill -INT $LP
+wait $LP
+rc=$?
+check "mid-burst, malloc starts with a breakpoint (int3: cc, got $mid)" [ "$mid" = cc ]
+check "SIGINT mid-burst: exit 0 ($rc), the profile written" [ "$rc" = 0 -a -s "$TMP/i.json" ]
+check "... and malloc's first byte is its own again ($(first_byte "$WL_PID"))" [ "$(first_byte "$WL_PID")" = "$orig" ]
+
+# kill -9 mid-burst: the kernel takes the links down with latprof's fds.
+traced "$TMP/k" -p "$WL_PID" --burst 2000 --duty 50 -d 30 -o /dev/null
+sleep 0.5
+mid=$(first_byte "$WL_PID")
+kill -9 $LP
+wait $LP 2>/dev/null
+sleep 0.5
+check "kill -9 mid-burst (int3 before: $mid): malloc's first byte is its own ($(first_byte "$WL_PID"))" \
+	[ "$mid" = cc -a "$(first_byte "$WL_PID")" = "$orig" ]
+check "... no alloc program is left" \
+	[ "$(bpftool -j prog show 2>/dev/null | jq '[.[] | select(.name == "alloc_entry")] | length')" = 0 ]
+
+# The target exits mid-burst: latprof ends with it and keeps what it saw.
+exec 7>&- # EOF after the current steady run: allocwl exits about 4 s from here
+# One burst for the whole trace: the exit falls inside it.
+traced "$TMP/x" -p "$WL_PID" --burst 10000 --duty 50 -d 30 -f json -o "$TMP/x.json"
+wait $LP
+rc=$?
+check "target exited mid-burst: exit 0 ($rc)" [ "$rc" = 0 ] || diag <"$TMP/x.stderr"
+check "... latprof says every target has exited" grep -q 'every target has exited' "$TMP/x.stderr"
+shares_ok "target exited mid-trace: its bursts kept" "$TMP/x.json"
+
+# Bad options: one line, exit 2.
+"$LATPROF" alloc -p $$ --leaks --burst 10 -d 1 2>"$TMP/o1"
+rc=$?
+check "--leaks --burst: exit 2 ($rc), one line ($(head -1 "$TMP/o1"))" [ $rc = 2 -a "$(wc -l <"$TMP/o1")" = 1 ]
+"$LATPROF" alloc -p $$ --duty 0 -d 1 2>"$TMP/o2"
+rc=$?
+check "--duty 0: exit 2 ($rc: $(head -1 "$TMP/o2"))" [ $rc = 2 ]
+"$LATPROF" alloc --kernel --every-call -d 1 2>"$TMP/o3"
+rc=$?
+check "--kernel --every-call: exit 2 ($rc: $(head -1 "$TMP/o3"))" [ $rc = 2 ]
+done_testing
