@@ -15,7 +15,7 @@ TMP=$(mktemp -d /tmp/latprof-bench.XXXXXX)
 trap 'rm -rf "$TMP"; sysctl -qw kernel.bpf_stats_enabled=0' EXIT
 
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
-for p in libbpf-tools linux-perf time; do
+for p in libbpf-tools linux-perf time redis-server redis-tools; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
 done
@@ -132,10 +132,13 @@ for r in $(seq "$ROUNDS"); do
 done
 
 # alloc: slowdown of a malloc-heavy loop (1M malloc(64)+free) under latprof
-# alloc at sample rates 1, 16, 256, against the loop alone. Debian 12's
-# libbpf-tools has no memleak; funclatency on malloc (an uprobe and a
-# uretprobe, as memleak puts on malloc, which also probes free) stands in.
+# alloc --every-call at sample rates 1, 16, 256, against the loop alone.
+# Debian 12's libbpf-tools has no memleak; funclatency on malloc (an uprobe
+# and a uretprobe, as memleak puts on malloc, which also probes free) stands
+# in. The default (bursts) over a loop long enough to hold many bursts:
+# BURST_MALLOCS pairs, about 3 s alone.
 MALLOCS=${MALLOCS:-1000000}
+BURST_MALLOCS=${BURST_MALLOCS:-300000000}
 malloc_run() { # malloc_run [funclatency | LATPROF ARGS...]: elapsed ns of one loop
 	"$WL/mallocbench" "$MALLOCS" >"$TMP/mb.out" &
 	local mb=$! tp=
@@ -145,7 +148,7 @@ malloc_run() { # malloc_run [funclatency | LATPROF ARGS...]: elapsed ns of one l
 		tp=$!
 		sleep 1.5
 	elif [ $# -gt 0 ]; then
-		$LATPROF alloc -p "$mb" -d 600 -q -o /dev/null "$@" 2>"$TMP/tool.err" &
+		$LATPROF alloc -p "$mb" -d 600 -o /dev/null "$@" 2>"$TMP/tool.err" &
 		tp=$!
 		wait_attached "$TMP/tool.err" $tp
 	fi
@@ -167,7 +170,7 @@ echo "p:uprobes/lt_bench_malloc $LIBC:0x${MOFF#0x}" >>$TRACEFS/uprobe_events 2>/
 for _ in $(seq "$ROUNDS"); do
 	b=$(malloc_run)
 	for rate in 1 16 256; do
-		x=$(malloc_run --sample-rate $rate)
+		x=$(malloc_run --every-call --sample-rate $rate)
 		awk -v a="$x" -v b="$b" 'BEGIN { printf "%.2f\n", a / b }' >>"$TMP/malloc.$rate"
 	done
 	x=$(malloc_run funclatency)
@@ -181,6 +184,44 @@ for _ in $(seq "$ROUNDS"); do
 	awk -v b="$b" -v n="$MALLOCS" 'BEGIN { printf "%.1f\n", b / n }' >>"$TMP/malloc.base"
 done
 [ -d $UEV ] && echo "-:uprobes/lt_bench_malloc" >>$TRACEFS/uprobe_events
+for _ in $(seq "$ROUNDS"); do
+	b=$(MALLOCS=$BURST_MALLOCS malloc_run)
+	x=$(MALLOCS=$BURST_MALLOCS malloc_run --hot)
+	awk -v a="$x" -v b="$b" 'BEGIN { printf "%.3f\n", a / b }' >>"$TMP/malloc.burst"
+done
+
+# alloc on a malloc-heavy server from Debian: its own redis-server (jemalloc)
+# under redis-benchmark, SET and LPUSH of 256-byte values, as in issue 20.
+# Throughput (the mean of the two tests' requests a second) untraced, under
+# latprof alloc's default (bursts) and under --every-call, side by side in
+# each round; the ratios are to that round's untraced run.
+RPORT=${RPORT:-6391}
+REDIS_N=${REDIS_N:-400000}
+redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no >/dev/null 2>&1 &
+RS=$!
+for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+redis_run() { # redis_run N [LATPROF ARGS...]: the mean req/s of SET and LPUSH
+	local n=$1 tp=
+	shift
+	if [ $# -gt 0 ]; then
+		$LATPROF alloc -p "$RS" -d 600 -o /dev/null "$@" 2>"$TMP/tool.err" &
+		tp=$!
+		wait_attached "$TMP/tool.err" $tp
+	fi
+	redis-benchmark -p "$RPORT" -t set,lpush -d 256 -n "$n" -q 2>/dev/null | tr '\r' '\n' |
+		awk '/requests per second/ { s += $2; k++ } END { if (k) printf "%.0f\n", s / k }'
+	[ -n "$tp" ] && { kill -INT $tp; wait $tp 2>/dev/null; }
+}
+for _ in $(seq "$ROUNDS"); do
+	b=$(redis_run "$REDIS_N")
+	echo "$b" >>"$TMP/redis.base"
+	x=$(redis_run "$REDIS_N" --hot)
+	awk -v a="$x" -v b="$b" 'BEGIN { printf "%.3f\n", a / b }' >>"$TMP/redis.burst"
+	x=$(redis_run $((REDIS_N / 10)) --every-call)
+	awk -v a="$x" -v b="$b" 'BEGIN { printf "%.3f\n", a / b }' >>"$TMP/redis.every"
+done
+kill "$RS" 2>/dev/null
+wait "$RS" 2>/dev/null
 
 # func: what a traced call costs. funcwl's tight loop calls tiny_op() (a few
 # ns alone) FCALLS times, untraced, under latprof func (entry and return
@@ -325,7 +366,9 @@ Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $cpu ($(nproc) CPUs), $ROUND
 | start-up, exec to "attached", system-wide (ms) | $(stats <"$TMP/start.system") | - | < 100 |
 | peak RSS with $nstacks unique stacks (MiB) | $rss | - | < 20 |
 | symbolizer: 100k unique addresses over 50 ELF files, parse + look up (s; $symnamed named, the rest in gaps of stripped files) | $(stats <"$TMP/sym.s") | - | < 1 |
-| alloc: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools; funclatency on malloc (uprobe + uretprobe, a part of memleak's probes) $(stats <"$TMP/malloc.funclatency")x | 1/3 of memleak; 1.3x at 256 |
+| alloc, default (bursts of 20 ms, at most 5% of the time): redis-server under redis-benchmark SET + LPUSH, 256 B values ($(stats <"$TMP/redis.base") req/s alone): throughput ratio to untraced | $(stats <"$TMP/redis.burst") | --every-call $(stats <"$TMP/redis.every") | >= 0.90 |
+| alloc, default: slowdown of $BURST_MALLOCS malloc(64)+free (about 3 s alone) | $(stats <"$TMP/malloc.burst")x | - | - |
+| alloc --every-call: slowdown of 1M malloc(64)+free ($(stats <"$TMP/malloc.base") ns per pair alone), sample rate 1 / 16 / 256 | $(stats <"$TMP/malloc.1")x / $(stats <"$TMP/malloc.16")x / $(stats <"$TMP/malloc.256")x | memleak: not in Debian 12's libbpf-tools; funclatency on malloc (uprobe + uretprobe, a part of memleak's probes) $(stats <"$TMP/malloc.funclatency")x | 1/3 of memleak; 1.3x at 256 |
 | the same under an uprobe on malloc with no BPF program (the trap alone: the floor of any uprobe tracer) | $(stats <"$TMP/malloc.trap" 2>/dev/null)x | - | - |
 | func: us added per call of a tight loop's function ($(stats <"$TMP/func.base") ns alone; $FCALLS calls): timed (entry + return) / --count (entry) | $(stats <"$TMP/func.timed") / $(stats <"$TMP/func.count") | funclatency (entry + return) $(stats <"$TMP/func.funclatency") | stated in --help |
 | io: slowdown of $IOS x 4 KiB O_DIRECT writes: block / --stacks / --syscalls | $(stats <"$TMP/io.block")x / $(stats <"$TMP/io.stacks")x / $(stats <"$TMP/io.sys")x | biolatency (system-wide) $(stats <"$TMP/io.biolatency")x | - |

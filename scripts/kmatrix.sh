@@ -24,7 +24,7 @@ else
 	KERNELS=${KERNELS:-amd64 cloud-amd64}
 	# io_block needs a disk (the guest's root is in memory); io_syscalls
 	# skips its --slower part there.
-	TESTS=${TESTS:-offcpu_sleep offcpu_pipe offcpu_minmax offcpu_fallbacks offcpu_cache offcpu_exit offcpu_late offcpu_wakers wall func alloc_hot tcp_connect tcp_life tcp_wait io_syscalls}
+	TESTS=${TESTS:-offcpu_sleep offcpu_pipe offcpu_minmax offcpu_fallbacks offcpu_cache offcpu_exit offcpu_late offcpu_wakers wall func alloc_hot alloc_burst tcp_connect tcp_life tcp_wait io_syscalls}
 fi
 ACCEL=${KMATRIX_ACCEL:-tcg}
 BOOT_TIMEOUT=${KMATRIX_TIMEOUT:-900}

@@ -69,6 +69,7 @@ struct alloc_cpu {
 struct alloc_cpu_split {
 	double t_on, t_off;
 	unsigned long long ut_on, st_on, ut_off, st_off;
+	unsigned long long ut_life, st_life; /* the targets' lives before latprof started */
 };
 
 struct alloc_tool {
@@ -400,8 +401,11 @@ static int alloc_configure(void *tool, void *skel, const struct lt_variant *v)
 	sk->rodata->leak_mode = t->o.leaks;
 	sk->rodata->lt_sc_task_on = (uint8_t)v->arg;
 	/* From here to the attach, the targets run untraced: estimate()'s off side. */
-	if (user)
+	if (user) {
 		cpu_read(t, &t->cpu_last);
+		t->cpu.ut_life = t->cpu_last.ut;
+		t->cpu.st_life = t->cpu_last.st;
+	}
 	return 0;
 }
 
@@ -522,7 +526,7 @@ static void detach_all(struct alloc_tool *t)
 
 /*
  * Attach every target still running. A target that exited meanwhile is
- * dropped; 0 if any is attached, else the last error.
+ * dropped; 0 if any is attached, else the last error (-ESRCH: all gone).
  */
 static int attach_all(struct alloc_tool *t)
 {
@@ -539,10 +543,11 @@ static int attach_all(struct alloc_tool *t)
 			any = 1;
 			continue;
 		}
-		err = e;
-		/* Gone, or its allocator unmapped: not attached again. */
+		/* Gone: not attached again; else its allocator unmapped, or worse. */
 		if (kill((pid_t)t->tg[i].pid, 0) && errno == ESRCH)
 			t->tg[i].gone = true;
+		else
+			err = e;
 	}
 	return any ? 0 : err;
 }
@@ -597,28 +602,33 @@ static void cpu_switch(struct alloc_tool *t, bool was_on)
 
 /*
  * What the uprobes cost the targets, from their CPU time: with the probes
- * off they spend st_off/ut_off system time per user time; with them on, the
- * system time beyond that ratio is the traps. From it, the cost of one trap,
- * and the calls a second the targets would make untraced (calls per CPU
- * second of their own work, times their CPU use with the probes off).
- * false when there is too little CPU time to tell (an idle target).
+ * off they spend st/ut system time per user time; with them on, the system
+ * time beyond that ratio is the traps. From it, the cost of one trap, and the
+ * calls a second the targets would make untraced: calls per CPU second of
+ * their own work, times their CPU use with the probes off. The ratio comes
+ * from the time off (between bursts, or from latprof's start to the attach),
+ * else from the targets' lives before latprof (when they were idle until the
+ * attach); the untraced rate needs the time off. false when there is too
+ * little CPU time to tell.
  */
 struct alloc_estimate {
 	double trap_us; /* one call's trap, with the BPF program */
 	double trap_share; /* of the targets' CPU time while attached */
 	double rate_on; /* calls a second while attached */
-	double rate_untraced; /* calls a second, estimated, without the probes */
+	double rate_untraced; /* calls a second, estimated, without the probes; 0: unknown */
 };
 
 static bool estimate(const struct alloc_cpu_split *s, uint64_t calls, struct alloc_estimate *e)
 {
 	double tick = 1.0 / (double)sysconf(_SC_CLK_TCK), ratio, trap, work;
+	/* Ticks are 1-10 ms: below about 25 on a side, the ratio is noise. */
+	bool off = s->ut_off >= 25;
 
 	memset(e, 0, sizeof(*e));
-	/* Ticks are 1-10 ms: below about 25 on a side, the ratio is noise. */
-	if (s->ut_off < 25 || s->ut_on + s->st_on < 25 || s->t_on <= 0 || s->t_off <= 0 || !calls)
+	if ((!off && s->ut_life < 25) || s->ut_on + s->st_on < 25 || s->t_on <= 0 || !calls)
 		return false;
-	ratio = (double)s->st_off / (double)s->ut_off;
+	ratio = off ? (double)s->st_off / (double)s->ut_off :
+		      (double)s->st_life / (double)s->ut_life;
 	trap = (double)s->st_on - (double)s->ut_on * ratio;
 	if (trap < 0)
 		trap = 0;
@@ -627,7 +637,7 @@ static bool estimate(const struct alloc_cpu_split *s, uint64_t calls, struct all
 	e->trap_share = trap / (double)(s->ut_on + s->st_on);
 	e->rate_on = (double)calls / s->t_on;
 	/* Almost no time of their own while attached: no rate to scale (the share holds). */
-	if (s->ut_on >= 5)
+	if (off && s->ut_on >= 5 && s->t_off > 0)
 		e->rate_untraced = (double)calls / (work * tick) *
 				   ((double)(s->ut_off + s->st_off) * tick / s->t_off);
 	return true;
@@ -666,32 +676,38 @@ static void *burster(void *arg)
 	struct alloc_tool *t = arg;
 	double burst = (double)t->o.burst_ms / 1000, duty = (double)t->o.duty_pct / 100;
 	double t_up = t->t_attach, t_begin = t->t_start;
+	bool attached = true; /* the first burst: attached by alloc_attach */
 
 	for (;;) {
-		double t_down, t_done, cycle, gap;
+		double t_done = lt_mono_s(), gap;
+		int err;
 
-		/* On since t_up (the first burst: attached by alloc_attach). */
-		if (burst_wait(t, t_up + burst))
-			break;
-		t_down = lt_mono_s();
-		detach_all(t);
-		t_done = lt_mono_s();
-		cpu_switch(t, true);
-		t->probed_s += t_down - t_up;
-		t->bursts++;
-		cycle = (t_done - t_begin) / duty;
-		gap = cycle - (t_done - t_begin);
+		if (attached) {
+			double t_down;
+
+			if (burst_wait(t, t_up + burst))
+				break;
+			t_down = lt_mono_s();
+			detach_all(t);
+			t_done = lt_mono_s();
+			cpu_switch(t, true);
+			t->probed_s += t_down - t_up;
+			t->bursts++;
+		}
+		/* From the start of the attach to the end of the detach: duty of the cycle. */
+		gap = (t_done - t_begin) / duty - (t_done - t_begin);
 		gap *= 0.5 + (double)(rand() % 1000) / 1000;
 		if (burst_wait(t, t_done + gap))
 			return NULL;
 		t_begin = lt_mono_s();
 		cpu_switch(t, false);
-		if (attach_all(t)) {
-			/* Every target gone (the main loop ends the trace), or a failure. */
-			t->burst_errors++;
-			t_up = lt_mono_s();
-			detach_all(t);
-			continue;
+		err = attach_all(t);
+		attached = !err;
+		if (err) {
+			detach_all(t); /* what part of it did attach */
+			/* Every target gone: the main loop ends the trace. */
+			if (err != -ESRCH)
+				t->burst_errors++;
 		}
 		t_up = lt_mono_s();
 	}
@@ -790,6 +806,8 @@ static void alloc_stop(struct alloc_tool *t)
 		if (t->o.every_call)
 			t->probed_s = t->core.t_end - t->t_attach;
 		cpu_switch(t, true);
+	} else if (t->ntg) {
+		cpu_switch(t, false); /* the last gap between bursts */
 	}
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Ground-truth workload for `latprof alloc`. Prints its pid, then runs
+ * Ground-truth workload for `latprof alloc`. Prints its pid (and a line
+ * "malloc ADDRESS": where libc's malloc is mapped), then runs
  * rounds until killed (so latprof attaches to it while it runs steadily);
  * each round starts when it reads a line on stdin ("go"), and prints "done"
  * after it. One round:
@@ -168,6 +169,8 @@ int main(void)
 	char line[64];
 
 	printf("%d\n", getpid());
+	/* Where malloc is (through the GOT: libc's own), for tests that read its first byte. */
+	printf("malloc %p\n", (void *)malloc);
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {
 		if (!strncmp(line, "faults", 6)) {
