@@ -207,7 +207,7 @@ const struct lt_cli_tool alloc_cli = {
 	.synopsis = "-p PID[,PID...] [--hot] [--value bytes|count] [--every-call] [options]",
 	.help = "      --hot                   bytes and allocations per stack (the default),\n"
 		"                              sampled in bursts: the uprobes are attached for\n"
-		"                              --burst ms at a time, at most --duty %% of the time\n"
+		"                              --burst ms at a time, at most --duty % of the time\n"
 		"                              (attaching and detaching counted), so calls trap\n"
 		"                              only then; values are the bytes seen while attached\n"
 		"      --burst MS              the uprobes' time attached in a burst (default 20)\n"
