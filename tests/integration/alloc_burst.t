@@ -10,7 +10,7 @@ need_bpf
 # traced OUT ARGS...: latprof alloc in the background until it says attached
 traced() {
 	local out=$1; shift
-	"$LATPROF" alloc "$@" 2>"$out.stderr" &
+	"$LATPROF" alloc "$@" 2>"$out.stderr" 7>&- & # not the workload's stdin: its EOF ends it
 	LP=$!
 	for _ in $(seq 200); do grep -q attached "$out.stderr" && break; sleep 0.05; done
 }
@@ -115,9 +115,10 @@ check "... no alloc program is left" \
 	[ "$(bpftool -j prog show 2>/dev/null | jq '[.[] | select(.name == "alloc_entry")] | length')" = 0 ]
 
 # The target exits mid-burst: latprof ends with it and keeps what it saw.
-exec 7>&- # EOF after the current steady run: allocwl exits about 4 s from here
 # One burst for the whole trace: the exit falls inside it.
 traced "$TMP/x" -p "$WL_PID" --burst 10000 --duty 50 -d 30 -f json -o "$TMP/x.json"
+echo "steady 2" >&7
+exec 7>&- # EOF after that steady run: allocwl exits
 wait $LP
 rc=$?
 check "target exited mid-burst: exit 0 ($rc)" [ "$rc" = 0 ] || diag <"$TMP/x.stderr"
