@@ -270,14 +270,7 @@ static struct alloc_bpf *skel_of(const struct alloc_tool *t)
 	return t->core.skel;
 }
 
-/*
- * The file that provides malloc to pid: a library other than libc that
- * defines it (jemalloc, tcmalloc, mimalloc, a preload), else the program
- * itself if it does (static or custom allocators), else libc. Into path, the
- * mapped file as the kernel links it (/proc/PID/map_files/START-END: uprobes
- * land on the very inode mapped, whatever its path now names); into name, its
- * path as the process sees it. 0 or -ENOENT.
- */
+/* find_allocator()'s search through pid's mappings. */
 struct alloc_search {
 	uint32_t pid;
 	/* The mapped files (map_files links) and their paths: libc, the program, another. */
@@ -516,7 +509,7 @@ static int target_attach(struct alloc_tool *t, struct alloc_target *tg)
 static void detach_all(struct alloc_tool *t)
 {
 	skel_of(t)->bss->alloc_on = 0;
-	/* Closing several uprobe_multi fds at once: their RCU waits overlap. */
+	/* One after another: each uprobe_multi link waits one grace period (~27 ms). */
 	for (unsigned int i = 0; i < t->nfds; i++)
 		close(t->fds[i]);
 	t->nfds = 0;
