@@ -114,6 +114,25 @@ check "kill -9 mid-burst (int3 before: $mid): malloc's first byte is its own ($(
 check "... no alloc program is left" \
 	[ "$(bpftool -j prog show 2>/dev/null | jq '[.[] | select(.name == "alloc_entry")] | length')" = 0 ]
 
+# --leaks (every call) over a large live set: at the end the uprobes go
+# first, then latprof reads the 300,000 live blocks (about 2 s here): the
+# target runs untraced while it reads, and the window ends at the detach.
+traced "$TMP/l" -p "$WL_PID" --leaks -d 4 -f json -o "$TMP/l.json"
+echo "hold 300000" >&7
+sleep 4.6
+if kill -0 $LP 2>/dev/null; then
+	check "--leaks, reading after the window: malloc's first byte is its own ($(first_byte "$WL_PID"))" \
+		[ "$(first_byte "$WL_PID")" = "$orig" ]
+else
+	check "--leaks: latprof still reading 0.6 s after the window (else this test proves nothing)" false
+fi
+wait $LP
+d=$(jq .duration_s "$TMP/l.json")
+check "--leaks: the window is the 4 s traced ($d s), not the read after it" \
+	awk -v d="$d" 'BEGIN { exit !(d >= 3.9 && d <= 4.3) }'
+check "--leaks: hold()'s 300000 blocks all found" \
+	[ "$(jq '[.stacks[] | select(any(.frames[][0]; . == "hold")) | .count] | add' "$TMP/l.json")" = 300000 ]
+
 # The target exits mid-burst: latprof ends with it and keeps what it saw.
 # One burst for the whole trace: the exit falls inside it.
 traced "$TMP/x" -p "$WL_PID" --burst 10000 --duty 50 -d 30 -f json -o "$TMP/x.json"

@@ -17,6 +17,8 @@
  * "keep" runs keep_pipes(): 50 pipe()s left open (kernel memory held);
  * "thread" runs alloc_hot() in a new thread, thread_round().
  *
+ * "hold N" makes N malloc(16), never freed (hold()).
+ *
  * "steady SECONDS [thread]" allocates at a steady rate for SECONDS, from
  * three sites whose bytes are 60/30/10% of the total and whose calls are
  * 3/1/2 of every 6: steady_a() 3 x malloc(200), steady_b() 1 x malloc(300),
@@ -142,6 +144,13 @@ static noinline void *steady(void *arg)
 	return NULL;
 }
 
+/* N x malloc(16), never freed: a large live set for --leaks to read. */
+static noinline void hold(long n)
+{
+	for (long i = 0; i < n; i++)
+		sink = malloc(16);
+}
+
 static noinline void keep_pipes(void)
 {
 	for (int i = 0; i < 50; i++) {
@@ -198,6 +207,8 @@ int main(void)
 			printf("done %lu %lu %lu\n", steady_n[0], steady_n[1], steady_n[2]);
 			fflush(stdout);
 			continue;
+		} else if (!strncmp(line, "hold", 4)) {
+			hold(atol(line + 4));
 		} else if (!strncmp(line, "big", 3)) {
 			alloc_big();
 		} else {
