@@ -195,9 +195,9 @@ static int alloc_check(void *topts, const struct lt_common *c)
 		o->leak_interval = c->interval;
 	o->every_call |= o->leaks;
 	if (!o->burst_ms)
-		o->burst_ms = 20;
+		o->burst_ms = 10;
 	if (!o->duty_pct)
-		o->duty_pct = 5;
+		o->duty_pct = 3;
 	return 0;
 }
 
@@ -210,9 +210,9 @@ const struct lt_cli_tool alloc_cli = {
 		"                              --burst ms at a time, at most --duty % of the time\n"
 		"                              (attaching and detaching counted), so calls trap\n"
 		"                              only then; values are the bytes seen while attached\n"
-		"      --burst MS              the uprobes' time attached in a burst (default 20)\n"
+		"      --burst MS              the uprobes' time attached in a burst (default 10)\n"
 		"      --duty PERCENT          the most of the time the uprobes are attached,\n"
-		"                              attaching and detaching included (default 5)\n"
+		"                              attaching and detaching included (default 3)\n"
 		"      --every-call            the uprobes attached all along: exact counts, but\n"
 		"                              every allocation call pays a uprobe trap (1-10 us;\n"
 		"                              a malloc-heavy server can run 5-10x slower)\n"

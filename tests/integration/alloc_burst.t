@@ -45,8 +45,8 @@ orig=$(first_byte "$WL_PID")
 traced "$TMP/a" -p "$WL_PID" -d 5 -f json -o "$TMP/a.json"
 wait $LP
 shares_ok "default bursts" "$TMP/a.json"
-check "the attach line says bursts of 20 ms, at most 5%" \
-	grep -q 'in bursts of 20 ms, at most 5% of the time' "$TMP/a.stderr"
+check "the attach line says bursts of 10 ms, at most 3%" \
+	grep -q 'in bursts of 10 ms, at most 3% of the time' "$TMP/a.stderr"
 line=$(grep 'sampled in' "$TMP/a.stderr")
 check "it says how much it saw: $line" \
 	grep -Eq 'sampled in [0-9]+ bursts, attached [0-9.]+ s of 5.0 s \(([0-4]\.[0-9]|5\.0)%\): [1-9][0-9]* allocation calls seen' "$TMP/a.stderr"
