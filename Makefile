@@ -122,7 +122,7 @@ install: latprof
 # ---- tests ---------------------------------------------------------------
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-WL_SRCS    := $(filter-out %.bpf.c tests/workloads/bpfwait.c tests/workloads/manylibs.c,\
+WL_SRCS    := $(filter-out %.bpf.c tests/workloads/bpfwait.c tests/workloads/manylibs.c tests/workloads/kfeatures.c,\
 	$(wildcard tests/workloads/*.c))
 WL_BINS    := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
 WL_CFLAGS  := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -pthread -Wall -Wextra -Werror
@@ -216,12 +216,18 @@ $(OUTPUT)/workloads/gowl: tests/workloads/gowl.go | $(OUTPUT)/workloads
 	$(Q)GOCACHE=$(abspath $(OUTPUT))/gocache GOPATH=$(abspath $(OUTPUT))/gopath GO111MODULE=off \
 		go build -o $@ $<
 
+# What this kernel's BPF offers, probed apart from latprof (kmatrix's expectations).
+$(OUTPUT)/workloads/kfeatures: tests/workloads/kfeatures.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror $< -o $@ -lbpf
+
 $(OUTPUT)/workloads/churn-nofp: tests/workloads/churn.c | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -fomit-frame-pointer -pthread -Wall -Wextra -Werror $< -o $@
 
 TEST_BINS := $(UNIT_BINS) $(OUTPUT)/workloads/manylibs $(OUTPUT)/workloads/gowl \
-	$(OUTPUT)/workloads/churn-nofp $(OUTPUT)/workloads/libltdecoy.so $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
+	$(OUTPUT)/workloads/churn-nofp $(OUTPUT)/workloads/kfeatures \
+	$(OUTPUT)/workloads/libltdecoy.so $(WL_BINS) $(OUTPUT)/workloads/elfsyms-nopie \
 	$(OUTPUT)/workloads/elfsyms-pie $(OUTPUT)/workloads/libltshared.so \
 	$(OUTPUT)/workloads/libltshared-prelink.so $(OUTPUT)/workloads/bpfwait \
 	$(OUTPUT)/workloads/allocwl-je $(OUTPUT)/workloads/allocwl-cxx \

@@ -3,10 +3,16 @@
 # on other kernels booted under qemu, and on this machine's own kernel.
 #
 #   KERNELS="amd64 cloud-amd64" TESTS="offcpu_sleep ..." scripts/kmatrix.sh
+#   KERNELS="6.12-rt-amd64 6.12.115+deb12-amd64" scripts/kmatrix.sh
 #   scripts/kmatrix.sh --fast      the subset `make test` runs (kmatrix.t)
 #
-# Kernels are Debian's linux-image-FLAVOUR packages, downloaded and unpacked
-# under .output/kmatrix (never installed). The guest is an initramfs: busybox,
+# Kernels are Debian's linux-image-* packages, downloaded and unpacked under
+# .output/kmatrix (never installed). KERNELS names each by what follows
+# "linux-image-": a metapackage (amd64, cloud-amd64 for the 6.1 line;
+# 6.12-amd64, 6.12-cloud-amd64, 6.12-rt-amd64 for 6.12), whose newest kernel
+# is taken, or a versioned package (6.1.0-57-amd64, 6.12.117+deb12-amd64).
+# The default: the newest kernel of each line and flavour Debian 12 ships
+# (bookworm's 6.1 and its 6.12 packages), amd64 and cloud. The guest is an initramfs: busybox,
 # bash and the test workloads with their libraries, the static latprof, and
 # /init, which runs the tests and prints their TAP lines with a prefix. Guests
 # run under TCG: nested KVM faulted guests on this machine (KMATRIX_ACCEL=kvm
@@ -21,10 +27,10 @@ if [ $FAST = 1 ]; then
 	KERNELS=${KERNELS:-amd64}
 	TESTS=${TESTS:-offcpu_sleep}
 else
-	KERNELS=${KERNELS:-amd64 cloud-amd64}
-	# io_block needs a disk (the guest's root is in memory); io_syscalls
-	# skips its --slower part there.
-	TESTS=${TESTS:-offcpu_sleep offcpu_pipe offcpu_minmax offcpu_fallbacks offcpu_cache offcpu_exit offcpu_late offcpu_wakers wall func alloc_hot alloc_burst tcp_connect tcp_life tcp_wait io_syscalls}
+	KERNELS=${KERNELS:-amd64 cloud-amd64 6.12-amd64 6.12-cloud-amd64}
+	# io_block formats the guest's virtio disk; io_syscalls skips its
+	# --slower part there.
+	TESTS=${TESTS:-offcpu_sleep offcpu_pipe offcpu_minmax offcpu_fallbacks offcpu_cache offcpu_exit offcpu_late offcpu_wakers wall func alloc_hot alloc_burst tcp_connect tcp_life tcp_wait io_syscalls io_block}
 fi
 ACCEL=${KMATRIX_ACCEL:-tcg}
 BOOT_TIMEOUT=${KMATRIX_TIMEOUT:-900}
@@ -33,7 +39,7 @@ die() { echo "kmatrix: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root (apt-get, and BPF on this machine's row)"
 
 need_pkgs=()
-for p in qemu-system-x86 busybox-static cpio; do
+for p in qemu-system-x86 busybox-static cpio kmod xz-utils zstd e2fsprogs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -43,22 +49,62 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 # --- kernels: linux-image-FLAVOUR -> its versioned package -> vmlinuz ---------
-fetch_kernel() { # fetch_kernel FLAVOUR: prints the path of its vmlinuz
-	local fl=$1 pkg deb dir
+fetch_kernel() { # fetch_kernel NAME: prints the path of its vmlinuz
+	local fl=${1#linux-image-} pkg deb dir
+	# A metapackage depends on the versioned package of its newest kernel;
+	# a versioned package is the kernel itself.
 	pkg=$(apt-cache depends "linux-image-$fl" 2>/dev/null |
 		awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	if [ -z "$pkg" ] && [[ $fl == [0-9]* ]] && apt-cache show "linux-image-$fl" >/dev/null 2>&1; then
+		pkg=linux-image-$fl
+	fi
 	[ -n "$pkg" ] || { echo "kmatrix: no Debian package linux-image-$fl" >&2; return 1; }
 	dir=$KM/kernels/$pkg
-	if [ ! -f "$dir/vmlinuz" ]; then
+	if [ ! -f "$dir/vmlinuz" ] || [ ! -d "$dir/lib/modules" ]; then
 		mkdir -p "$dir" "$KM/debs"
 		(cd "$KM/debs" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
 			{ echo "kmatrix: cannot download $pkg" >&2; return 1; }
 		deb=$(ls "$KM"/debs/"${pkg}"_*.deb | head -1)
-		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" ./boot &&
+		# The kernel, and the parts of its modules GUEST_MODULES can need.
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" --wildcards ./boot \
+			'./lib/modules/*/modules.*' './lib/modules/*/kernel/drivers/block/*' \
+			'./lib/modules/*/kernel/drivers/virtio/*' './lib/modules/*/kernel/fs/ext4/*' \
+			'./lib/modules/*/kernel/fs/jbd2/*' './lib/modules/*/kernel/fs/mbcache*' \
+			'./lib/modules/*/kernel/lib/*' './lib/modules/*/kernel/crypto/*' \
+			'./lib/modules/*/kernel/arch/x86/crypto/*' &&
 			mv "$dir"/boot/vmlinuz-* "$dir/vmlinuz" && mv "$dir"/boot/config-* "$dir/config" &&
 			rm -rf "$dir/boot" || { echo "kmatrix: cannot unpack $deb" >&2; return 1; }
+		rm -f "$deb"
 	fi
 	echo "$dir/vmlinuz"
+}
+
+# The modules a guest loads at boot, from its kernel's package: the virtio
+# disk (io_block.t's) and the ext4 it is formatted with, with what they
+# depend on, in load order. Debian builds all of them as modules.
+GUEST_MODULES="virtio_pci virtio_blk ext4 crc32c_generic"
+modules_cpio() { # modules_cpio KERNEL-DIR: prints the path of a cpio.gz of its modules
+	local dir=$1 ver out=$1/modules.cpio.gz stage
+	[ -f "$out" ] && { echo "$out"; return 0; }
+	ver=$(ls "$dir/lib/modules" | head -1)
+	[ -n "$ver" ] || return 1
+	depmod -b "$dir" "$ver" 2>/dev/null || return 1
+	stage=$(mktemp -d)
+	mkdir -p "$stage/lib/modules/$ver"
+	for m in $GUEST_MODULES; do
+		modprobe -d "$dir" -S "$ver" --show-depends "$m" 2>/dev/null
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
+		local base=${ko##*/}
+		case $base in
+		*.ko.xz) xz -dc "$ko" >"$stage/lib/modules/$ver/${base%.xz}" ;;
+		*.ko.zst) zstd -qdc "$ko" >"$stage/lib/modules/$ver/${base%.zst}" ;;
+		*) cp "$ko" "$stage/lib/modules/$ver/" ;;
+		esac
+		echo "${base%.ko*}.ko" >>"$stage/lib/modules/$ver/lt-load"
+	done
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$stage"
+	[ -s "$out" ] && echo "$out"
 }
 
 # --- the guest's root: static latprof, busybox, bash, workloads, tests -------
@@ -76,9 +122,9 @@ for t in $TESTS; do
 	cp "tests/integration/$t.t" "$ROOT/lt/tests/integration/"
 done
 # The host tools the tests use beyond busybox (bash; jq for JSON; bpftool;
-# awk with sqrt), and the dynamic workloads, with their libraries at the same
+# awk with sqrt; mkfs.ext4 for io_block's disk), and the dynamic workloads, with their libraries at the same
 # paths.
-HOST_TOOLS="bash jq bpftool awk"
+HOST_TOOLS="bash jq bpftool awk mkfs.ext4"
 for f in $(for t in $HOST_TOOLS; do readlink -f "$(command -v "$t")"; done) \
 	"$ROOT"/lt/.output/workloads/*; do
 	[ -x "$f" ] && [ -f "$f" ] || continue
@@ -102,6 +148,11 @@ mount -t bpf bpf /sys/fs/bpf
 mkdir -p /sys/fs/cgroup /var/tmp && mount -t cgroup2 cgroup2 /sys/fs/cgroup
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 ln -s /proc/self/fd /dev/fd 2>/dev/null
+# This kernel's modules (kmatrix packs them per kernel): the virtio disk.
+m=/lib/modules/$(uname -r)
+[ -f $m/lt-load ] && while read -r ko; do insmod $m/$ko 2>/dev/null; done <$m/lt-load
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 0.2; done
+[ -b /dev/vda ] && export LATPROF_TEST_DISK=/dev/vda
 tests=$(sed -n 's/.*lt\.tests=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 for kv in $(sed -n 's/.*lt\.env=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' '); do export "$kv"; done
 cd /lt
@@ -116,6 +167,7 @@ chmod +x "$ROOT/init"
 # (or /lt in the guest) with LATPROF set; arguments: the tests.
 cat >"$ROOT/lt/km-run.sh" <<'EOF'
 echo "KM-KERNEL $(uname -r)"
+.output/workloads/kfeatures 2>&1 | sed 's/^/KM-FEATURE /'
 bash -c 'sleep 30; true' & # a glibc process (not exec'd away) for alloc
 for tool in "offcpu" "io" "io --syscalls" "tcp" "tcp --wait" "alloc -p $!"; do
 	# shellcheck disable=SC2086
@@ -142,29 +194,41 @@ report() { # report KERNEL TEST RC CHECKS FAILED-CHECKS
 	if [ "$3" = 0 ]; then passes=$((passes + 1)); st=ok; else fails=$((fails + 1)); st=FAIL; fi
 	printf '%-28s %-20s %s (%s checks%s)\n' "$1" "$2" "$st" "$4" "${5:+; failed: $5}"
 }
-# expect_attach KERNEL LOG: the attach mechanisms this kernel must have chosen
+# feature NAME LOG: "yes" if kfeatures found NAME in this kernel
+feature() { grep -aq "^KM-FEATURE $1 yes" "$2" && echo yes || echo no; }
+# expect_attach KERNEL LOG: the attach mechanisms latprof must have chosen,
+# the fastest this kernel offers by what kfeatures found in it (not by its
+# version): each line is "TOOL|what its attach line must say"
 expect_attach() {
-	local k=$1 log=$2 want w
-	case $k in
-	# 6.1: tp_btf, but no bpf_rdonly_cast (6.2): the cache checks by probe
-	# reads; BPF trampolines: syscalls timed by fentry/fexit.
-	6.1.*) want="offcpu: sched_switch: tp_btf; user stacks: CFI + frame pointers; stack cache: probe reads
-io: block: tp_btf
-io: syscalls: fentry/fexit on 13 functions
-tcp: inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: tp_btf
-tcp: socket syscalls: fentry/fexit; tcp_retransmit_skb, tcp_*_reset: tp_btf" ;;
-	# This machine: no fentry (EPERM), no kprobes: tracepoints, raw_syscalls.
-	*) want="offcpu: sched_switch: tp_btf; user stacks: CFI + frame pointers; stack cache: direct loads
-io: block: tp_btf
-io: syscalls: raw_syscalls:sys_enter/sys_exit (tp_btf) for 13 calls
-tcp: inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: tp_btf
-tcp: socket syscalls: raw_syscalls (tp_btf); tcp_retransmit_skb, tcp_*_reset: tp_btf" ;;
-	esac
+	local k=$1 log=$2 want w tp ustk cache sys tcpsys up
+	tp=raw_tp ustk="frame pointers" cache="" sys="raw_syscalls:sys_enter/sys_exit" up="perf-event uprobes"
+	[ "$(feature tp_btf "$log")" = yes ] && tp=tp_btf
+	[ "$(feature bpf_loop "$log")$(feature find_vma "$log")" = yesyes ] && ustk="CFI + frame pointers"
+	# offcpu's tp_btf programs check the stack cache by direct loads with bpf_rdonly_cast (6.2)
+	if [ $tp = tp_btf ]; then
+		cache="; stack cache: probe reads"
+		[ "$(feature rdonly_cast "$log")" = yes ] && cache="; stack cache: direct loads"
+	fi
+	sys="$sys ($tp) for 13 calls" tcpsys="raw_syscalls ($tp)"
+	if [ "$(feature fentry "$log")" = yes ]; then
+		sys="fentry/fexit on 13 functions" tcpsys="fentry/fexit"
+	fi
+	[ "$(feature uprobe_multi "$log")" = yes ] && up=uprobe_multi
+	want="offcpu|sched_switch: $tp; user stacks: $ustk$cache
+io|block: $tp
+io|syscalls: $sys
+tcp|inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: $tp
+tcp|socket syscalls: $tcpsys; tcp_retransmit_skb, tcp_*_reset: $tp
+alloc|of the time ($up)"
+	echo "    features: $(grep -a '^KM-FEATURE ' "$log" | sed 's/^KM-FEATURE //; s/ yes$//; s/ no (\(.*\))$/: no, \1/' | paste -sd, - | sed 's/,/, /g')"
 	while IFS= read -r w; do
-		if grep -qF "KM-ATTACH $w" "$log"; then report "$k" "attach ${w%%:*}" 0 1
-		else report "$k" "attach ${w%%:*}" 1 1 "wanted '$w'"; fi
+		if grep -a "^KM-ATTACH ${w%%|*}: " "$log" | grep -qF -- "${w#*|}"; then
+			report "$k" "attach ${w%%|*}" 0 1
+		else
+			report "$k" "attach ${w%%|*}" 1 1 "wanted '${w#*|}'"
+		fi
 	done <<<"$want"
-	grep 'KM-ATTACH' "$log" | sed 's/^KM-ATTACH /    /'
+	grep -a 'KM-ATTACH' "$log" | sed 's/^KM-ATTACH /    /'
 }
 parse() { # parse KERNEL LOG
 	local k=$1 log=$2 t
@@ -192,8 +256,18 @@ for fl in $KERNELS; do
 	vmlinuz=$(fetch_kernel "$fl") || { report "linux-image-$fl" boot 1 0 "no kernel"; continue; }
 	log=$KM/$fl.log
 	t0=$(date +%s)
+	# The common root, then this kernel's modules: the kernel unpacks both.
+	initrd=$KM/initrd-$fl.gz
+	if mods=$(modules_cpio "$(dirname "$vmlinuz")"); then
+		cat "$KM/initrd.gz" "$mods" >"$initrd"
+	else
+		echo "kmatrix: no modules for $fl: no disk in its guest (io_block skips)" >&2
+		cp "$KM/initrd.gz" "$initrd"
+	fi
+	rm -f "$KM/disk.img" && truncate -s 256M "$KM/disk.img"
 	timeout "$BOOT_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -m 2048 -smp "${KMATRIX_SMP:-1}" -nographic \
-		-no-reboot -kernel "$vmlinuz" -initrd "$KM/initrd.gz" \
+		-no-reboot -kernel "$vmlinuz" -initrd "$initrd" \
+		-drive file="$KM/disk.img",if=virtio,format=raw \
 		-append "console=ttyS0 panic=-1 quiet lt.tests=$(echo $TESTS | tr ' ' ,)${KMATRIX_ENV:+ lt.env=$KMATRIX_ENV}" \
 		</dev/null >"$log.raw" 2>&1
 	# The serial console's carriage returns and terminal escapes out.

@@ -1,7 +1,9 @@
 #!/bin/bash
 # latprof io (block mode) on a loop device the test creates, formats and
-# mounts, so nothing else writes to it. Ground truth: iowl writes exactly 64
-# blocks with O_DIRECT from writer_direct(), and writes + fdatasync()s 10
+# mounts, so nothing else writes to it; or on the whole disk that
+# LATPROF_TEST_DISK names, formatted here (kmatrix gives its guests a virtio
+# disk for it: everything on it is lost). Ground truth: iowl writes exactly
+# 64 blocks with O_DIRECT from writer_direct(), and writes + fdatasync()s 10
 # times from writer_sync().
 . tests/integration/lib.sh
 need_bpf
@@ -9,14 +11,20 @@ D=$(mktemp -d /var/tmp/latprof-io.XXXXXX)
 IMG=$D/img
 cleanup_io() { umount "$D/mnt" 2>/dev/null; [ -n "${LOOP:-}" ] && losetup -d "$LOOP"; rm -rf "$D"; }
 trap 'cleanup_io; cleanup' EXIT
-truncate -s 128M "$IMG"
-LOOP=$(losetup -f --show "$IMG" 2>"$TMP/losetup.err")
-if [ -z "$LOOP" ]; then
-	skip_or_fail "no loop device: $(head -1 "$TMP/losetup.err")"
+if [ -n "${LATPROF_TEST_DISK:-}" ]; then
+	BDEV=$LATPROF_TEST_DISK
+	[ -b "$BDEV" ] || skip_or_fail "LATPROF_TEST_DISK=$BDEV is not a block device"
+else
+	truncate -s 128M "$IMG"
+	LOOP=$(losetup -f --show "$IMG" 2>"$TMP/losetup.err")
+	if [ -z "$LOOP" ]; then
+		skip_or_fail "no loop device: $(head -1 "$TMP/losetup.err")"
+	fi
+	BDEV=$LOOP
 fi
-mkfs.ext4 -q -F "$LOOP" && mkdir -p "$D/mnt" && mount "$LOOP" "$D/mnt" ||
-	skip_or_fail "cannot format and mount $LOOP"
-DEV=$(basename "$LOOP")
+mkfs.ext4 -q -F "$BDEV" && mkdir -p "$D/mnt" && mount "$BDEV" "$D/mnt" ||
+	skip_or_fail "cannot format and mount $BDEV"
+DEV=$(basename "$BDEV")
 # sum JQ-FILTER FILE: sum of .count over the stacks the filter selects
 sum() { jq "[.stacks[] | select($1) | .count] | add // 0" "$2"; }
 
@@ -46,6 +54,7 @@ check "raw_tp flavour: -v says which was attached" grep -q 'attached: block: raw
 # cache flushes by jbd2. ext4 commits with REQ_PREFLUSH|REQ_FUA; a loop device
 # has no FUA, so the block layer sends a flush before and one after the commit
 # record: each fdatasync gives at least one and at most two flush requests
+# (virtio-blk has no FUA either)
 # (plus up to two other journal commits in the run: the 5 s timer, close).
 WL_BIN="$WL/iowl" start_wl sync 10 "$D/mnt/sync"
 trace "$TMP/f" io --dev "$DEV" -d 2.5 -f json -o "$TMP/f.json"
