@@ -220,7 +220,8 @@ io|syscalls: $sys
 tcp|inet_sock_set_state, tcp_retransmit_skb, tcp_*_reset: $tp
 tcp|socket syscalls: $tcpsys; tcp_retransmit_skb, tcp_*_reset: $tp
 alloc|of the time ($up)"
-	echo "    features: $(grep -a '^KM-FEATURE ' "$log" | sed 's/^KM-FEATURE //; s/ yes$//; s/ no (\(.*\))$/: no, \1/' | paste -sd, - | sed 's/,/, /g')"
+	echo "    features: $(grep -a '^KM-FEATURE ' "$log" | awk '{ n = $2; $1 = $2 = ""; sub(/^ +/, ""); sub(/^no /, "")
+		printf "%s%s", (NR > 1 ? "; " : ""), ($0 == "yes" ? n : "no " n " " $0) }')"
 	while IFS= read -r w; do
 		if grep -a "^KM-ATTACH ${w%%|*}: " "$log" | grep -qF -- "${w#*|}"; then
 			report "$k" "attach ${w%%|*}" 0 1
