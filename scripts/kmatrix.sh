@@ -132,6 +132,14 @@ for f in $(for t in $HOST_TOOLS; do readlink -f "$(command -v "$t")"; done) \
 done | sort -u | while read -r lib; do
 	mkdir -p "$ROOT$(dirname "$lib")"
 	cp -L "$lib" "$ROOT$lib"
+	# Its separate debug file (libc6-dbg's for libc), by build id, as on the host:
+	# the frames of libc's start-up are named from it.
+	id=$(readelf -n "$lib" 2>/dev/null | awk '/Build ID:/ { print $3; exit }')
+	dbg=/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+	if [ -n "$id" ] && [ -f "$dbg" ]; then
+		mkdir -p "$ROOT$(dirname "$dbg")"
+		cp -L "$dbg" "$ROOT$dbg"
+	fi
 done
 for t in $HOST_TOOLS; do
 	f=$(command -v "$t") && cp -L "$f" "$ROOT/bin/$t" # busybox --install keeps them
