@@ -8,12 +8,14 @@
 #
 # Kernels are Debian's linux-image-* packages, downloaded and unpacked under
 # .output/kmatrix (never installed). KERNELS names each by what follows
-# "linux-image-": a metapackage (amd64, cloud-amd64 for the 6.1 line;
-# 6.12-amd64, 6.12-cloud-amd64, 6.12-rt-amd64 for 6.12), whose newest kernel
-# is taken, or a versioned package (6.1.0-57-amd64, 6.12.117+deb12-amd64).
-# The default: the newest kernel of each line and flavour Debian 12 ships
-# (bookworm's 6.1 and its 6.12 packages): amd64, cloud and rt. The guest is an initramfs: busybox,
-# bash and the test workloads with their libraries, the static latprof, and
+# "linux-image-": a metapackage (amd64, cloud-amd64, rt-amd64 for the 6.1
+# line; 6.12-amd64, 6.12-cloud-amd64, 6.12-rt-amd64 for 6.12), whose newest
+# kernel is taken, or a versioned package (6.1.0-57-amd64,
+# 6.12.117+deb12-amd64). The default: the newest kernel of each line and
+# flavour Debian 12 ships (bookworm's 6.1 and its 6.12 packages): amd64,
+# cloud and rt. Each guest gets a virtio disk and the modules for it from its
+# kernel's package. The guest is an initramfs: busybox, bash and the test
+# workloads with their libraries, the static latprof, and
 # /init, which runs the tests and prints their TAP lines with a prefix. Guests
 # run under TCG: nested KVM faulted guests on this machine (KMATRIX_ACCEL=kvm
 # tries it). One line per kernel and test, then a summary; exit status 1 if
