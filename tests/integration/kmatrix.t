@@ -33,6 +33,8 @@ while IFS= read -r l; do
 done <<<"$lines"
 check "6.1 row present" grep -q '^6\.1\..*offcpu_sleep *ok' "$TMP/km.out"
 check "the probe-read stack cache chosen on 6.1" grep -q 'stack cache: probe reads' "$TMP/km.out"
+check "6.1's feature row: no bpf_rdonly_cast, no uprobe_multi, fentry" \
+	grep -Eq '^    features: .*; fentry; no rdonly_cast .*; no uprobe_multi ' "$TMP/km.out"
 check "kmatrix exits 0" [ "$rc" -eq 0 ]
 [ "$_failed" -eq 0 ] || { diag <"$TMP/km.out"; diag <"$TMP/km.err"; }
 done_testing
