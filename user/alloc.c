@@ -796,6 +796,7 @@ static void alloc_stop(struct alloc_tool *t)
 	if (t->nfds || t->nlinks) {
 		t->core.t_end = lt_mono_s();
 		detach_all(t);
+		lt_info("detached the uprobes in %.2f s", lt_mono_s() - t->core.t_end);
 		if (t->o.every_call)
 			t->probed_s = t->core.t_end - t->t_attach;
 		cpu_switch(t, true);
@@ -813,7 +814,9 @@ static int add_leaks(struct alloc_tool *t)
 {
 	int live = bpf_map__fd(skel_of(t)->maps.alloc_live);
 	int agg = lt_map_fd(skel_of(t)->obj, "lt_agg");
-	uint64_t addr, *prev = NULL, now_ns = (uint64_t)(lt_mono_s() * 1e9);
+	/* Ages at the end of the window (the detach), not at this read after it. */
+	double end = t->core.t_end > 0 ? t->core.t_end : lt_mono_s();
+	uint64_t addr, *prev = NULL, now_ns = (uint64_t)(end * 1e9);
 	uint64_t min_age = t->o.min_age_ms * 1000000ULL;
 	struct alloc_live l;
 	int err;
