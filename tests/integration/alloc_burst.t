@@ -49,7 +49,7 @@ check "the attach line says bursts of 10 ms, at most 3%" \
 	grep -q 'in bursts of 10 ms, at most 3% of the time' "$TMP/a.stderr"
 line=$(grep 'sampled in' "$TMP/a.stderr")
 check "it says how much it saw: $line" \
-	grep -Eq 'sampled in [0-9]+ bursts, attached [0-9.]+ s of 5.0 s \(([0-4]\.[0-9]|5\.0)%\): [1-9][0-9]* allocation calls seen' "$TMP/a.stderr"
+	grep -Eq 'sampled in [0-9]+ bursts, attached [0-9.]+ s of 5\.[0-9] s \(([0-4]\.[0-9]|5\.0)%\): [1-9][0-9]* allocation calls seen' "$TMP/a.stderr"
 check "after the trace, no breakpoint is left in malloc (first byte $(first_byte "$WL_PID"), was $orig)" \
 	[ "$(first_byte "$WL_PID")" = "$orig" -a -n "$orig" -a "$orig" != cc ]
 
