@@ -38,8 +38,19 @@ first_byte() {
 	dd if=/proc/"$1"/mem bs=1 count=1 skip=$((at)) 2>/dev/null | od -An -tx1 | tr -d ' \n'
 }
 
+# steady SECONDS [thread]: a steady run, once the one before has ended (a
+# slow guest takes seconds to start latprof; fixed sleeps lost the load)
+steadies=0
+wait_steady() {
+	for _ in $(seq 600); do
+		[ "$(grep -c '^done' "$TMP/out")" -ge $steadies ] && return 0
+		sleep 0.05
+	done
+}
+steady() { wait_steady; echo "steady $*" >&7; steadies=$((steadies + 1)); }
+
 start_rounds "$WL/allocwl"
-echo "steady 10" >&7 # steady before latprof attaches
+steady 10 # steady before latprof attaches
 sleep 0.5
 orig=$(first_byte "$WL_PID")
 traced "$TMP/a" -p "$WL_PID" -d 5 -f json -o "$TMP/a.json"
@@ -62,6 +73,7 @@ else
 	check "on $(uname -r), perf-event uprobes" grep -q 'of the time (perf-event uprobes)' "$TMP/a.stderr"
 fi
 if [ "$kv" -ge 6006 ]; then
+	steady 4
 	LATPROF_NO_UPROBE_MULTI=1 traced "$TMP/p" -p "$WL_PID" -d 2 -f json -o "$TMP/p.json"
 	wait $LP
 	check "without uprobe_multi: perf-event uprobes" grep -q 'of the time (perf-event uprobes)' "$TMP/p.stderr"
@@ -69,20 +81,20 @@ if [ "$kv" -ge 6006 ]; then
 fi
 
 # The same load traced on every call: the same shares (the exact reference).
-sleep 1 # the first steady run ends
-echo "steady 5" >&7
+
+steady 5
 sleep 0.3
 traced "$TMP/e" -p "$WL_PID" --every-call -d 2 -f json -o "$TMP/e.json"
 wait $LP
 shares_ok "--every-call" "$TMP/e.json"
 
 # A thread started after attach is covered, and charged to itself.
-sleep 3
+wait_steady
 # One burst of 2 s from the attach, so the thread starts inside it (where
 # detaching takes a grace period per function, before 6.6, the next burst
 # comes after the thread's 3 s).
 traced "$TMP/t" -p "$WL_PID" --burst 2000 --duty 50 -d 4 -f json -o "$TMP/t.json"
-echo "steady 3 thread" >&7
+steady 3 thread
 wait $LP
 shares_ok "a thread started after attach" "$TMP/t.json"
 check "... charged to that thread, not the main one" \
@@ -90,8 +102,8 @@ check "... charged to that thread, not the main one" \
 
 # Mid-burst (one burst of 2 s at attach), the uprobe is on malloc; SIGINT
 # then takes it off, and the profile is written.
-sleep 0.5
-echo "steady 6" >&7
+
+steady 6
 traced "$TMP/i" -p "$WL_PID" --burst 2000 --duty 50 -d 30 -f json -o "$TMP/i.json"
 sleep 0.5
 mid=$(first_byte "$WL_PID")
@@ -117,8 +129,16 @@ check "... no alloc program is left" \
 # --leaks (every call) over a large live set: at the end the uprobes go
 # first, then latprof reads the 300,000 live blocks (about 2 s here): the
 # target runs untraced while it reads, and the window ends at the detach.
-traced "$TMP/l" -p "$WL_PID" --leaks -v -d 4 -f json -o "$TMP/l.json"
+wait_steady
+traced "$TMP/l" -p "$WL_PID" --leaks -v -d 600 -f json -o "$TMP/l.json"
+t0=$EPOCHREALTIME
+rounds_before=$(grep -c '^done' "$TMP/out")
 echo "hold 300000" >&7
+# The window ends when the test says (SIGINT), after hold() is done.
+for _ in $(seq 1200); do [ "$(grep -c '^done' "$TMP/out")" -gt "$rounds_before" ] && break; sleep 0.05; done
+sleep 0.5
+t1=$EPOCHREALTIME
+kill -INT $LP
 # Detaching takes a grace period per link (before 6.6, some 40 of them for
 # --leaks): look once latprof says it has detached, while it reads.
 for _ in $(seq 600); do
@@ -134,15 +154,16 @@ else
 fi
 wait $LP
 d=$(jq .duration_s "$TMP/l.json")
-check "--leaks: the window is the 4 s traced ($d s), not the read after it" \
-	awk -v d="$d" 'BEGIN { exit !(d >= 3.9 && d <= 4.3) }'
+w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+check "--leaks: the window is the $w s traced to SIGINT ($d s), not the read after it" \
+	awk -v d="$d" -v w="$w" 'BEGIN { exit !(d >= w - 0.2 && d <= w + 0.6) }'
 check "--leaks: hold()'s 300000 blocks all found" \
 	[ "$(jq '[.stacks[] | select(any(.frames[][0]; . == "hold")) | .count] | add' "$TMP/l.json")" = 300000 ]
 
 # The target exits mid-burst: latprof ends with it and keeps what it saw.
 # One burst for the whole trace: the exit falls inside it.
 traced "$TMP/x" -p "$WL_PID" --burst 10000 --duty 50 -d 30 -f json -o "$TMP/x.json"
-echo "steady 2" >&7
+steady 2
 exec 7>&- # EOF after that steady run: allocwl exits
 wait $LP
 rc=$?
