@@ -6,7 +6,6 @@
  * defines malloc before glibc's.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <limits.h>
@@ -553,24 +552,14 @@ static void cpu_read(const struct alloc_tool *t, struct alloc_cpu *c)
 	c->t = lt_mono_s();
 	c->ut = c->st = 0;
 	for (unsigned int i = 0; i < tg->npids; i++) {
-		char path[48], buf[1024], *p;
+		char buf[1024];
 		unsigned long long ut, st;
-		ssize_t n;
-		int fd;
+		int err;
+		const char *p = lt_proc_stat(tg->pids[i], buf, sizeof(buf), &err);
 
-		snprintf(path, sizeof(path), "/proc/%u/stat", tg->pids[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = 0;
-		/* After the comm, which may hold anything: state, then field 4 on. */
-		p = strrchr(buf, ')');
-		if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-				&ut, &st) == 2) {
+		/* From the state, field 3: utime and stime are fields 14 and 15. */
+		if (p && sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+				&st) == 2) {
 			c->ut += ut;
 			c->st += st;
 		}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <time.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +19,32 @@
 #define CAP_SYS_ADMIN 21
 #define CAP_PERFMON 38
 #define CAP_BPF 39
+
+const char *lt_proc_stat(uint32_t id, char *buf, size_t sz, int *err)
+{
+	char path[48], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = errno;
+		return NULL;
+	}
+	n = read(fd, buf, sz - 1);
+	close(fd);
+	*err = 0;
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	p = strrchr(buf, ')'); /* the comm, in parentheses, may hold anything */
+	if (!p || p[1] != ' ') {
+		*err = EINVAL;
+		return NULL;
+	}
+	return p + 2;
+}
 
 bool lt_proc_status(uint32_t pid, const char *key, int base, unsigned long long *v)
 {

@@ -40,6 +40,13 @@ double lt_mono_s(void);
  */
 bool lt_proc_status(uint32_t pid, const char *key, int base, unsigned long long *v);
 
+/*
+ * /proc/ID/stat into buf: what follows the comm (whose parentheses may hold
+ * anything), from the state field on; or NULL, with *err the open's errno,
+ * 0 when nothing could be read (the process went), EINVAL when malformed.
+ */
+const char *lt_proc_stat(uint32_t id, char *buf, size_t sz, int *err);
+
 /* Sum a per-CPU u64 array entry. 0 on failure. */
 unsigned long long lt_percpu_sum(int map_fd, unsigned int key);
 

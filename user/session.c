@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,21 +55,13 @@ static void snapshot_targets(struct lt_symbolizer *s, const struct lt_target *t,
 /* Whether process or thread id still runs: it exists and is not a zombie. */
 static bool id_running(uint32_t id)
 {
-	char path[48], buf[256], *p;
-	ssize_t n;
-	int fd;
+	char buf[256];
+	int err;
+	const char *st = lt_proc_stat(id, buf, sizeof(buf), &err);
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno != ENOENT && errno != ESRCH;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	p = strrchr(buf, ')'); /* the comm, in parentheses, may hold anything */
-	return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+	if (!st)
+		return err && err != ENOENT && err != ESRCH;
+	return st[0] != 'Z' && st[0] != 'X';
 }
 
 /*
