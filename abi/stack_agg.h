@@ -130,12 +130,17 @@ enum lt_uend {
 /*
  * User stack map value: frames leaf first, zero-terminated when shorter, and
  * how the walk ended. The key is a hash of the frames only: the first walk
- * to store a stack says how it ended.
+ * to store a stack says how it ended, and whose it is (tgid). A walk of
+ * another process that finds it sets shared (a forked child, a program
+ * without ASLR): user space deletes only unshared stacks of processes that
+ * exited, which nothing can reference again (user/stacks.c).
  */
 struct lt_ustack {
 	__u64 ips[LT_MAX_STACK_DEPTH];
 	__u32 end; /* enum lt_uend */
 	__u32 flags; /* LT_UWALK_* */
+	__u32 tgid; /* the process whose walk stored it */
+	__u32 shared; /* another process's walk found it too */
 };
 
 /* Counters of events that could not be fully recorded (per-CPU array). */
@@ -158,6 +163,8 @@ enum lt_stat {
 	LT_STAT_END_UNTRACED, /* offcpu: blocks whose switch-in the kernel did not trace, timed later */
 	LT_STAT_COPY_LOST, /* user stacks of unpublished processes not copied (ring buffer full) */
 	LT_STAT_WAKER_FULL, /* offcpu --wakers: waker map full: the block was counted without its waker */
+	LT_STAT_AGG_NEW, /* keys added to the aggregation maps (their fill, for the drain) */
+	LT_STAT_USTACK_NEW, /* stacks added to the user stack map (its fill, for the drain) */
 	LT_STAT_NR,
 };
 

@@ -2,7 +2,17 @@
 /*
  * Kernel side of the one stack aggregator: the maps every tool shares and
  * lt_agg_add(). User space (user/stacks.c) sizes the maps before load and
- * reads them at the end of the trace or every -i interval.
+ * drains them while tracing.
+ *
+ * The aggregation map has two generations, lt_agg and lt_agg1; the one
+ * events go to is the single slot of lt_agg_gen, a map of maps. To drain,
+ * user space puts the other one in the slot. The kernel returns from that
+ * update only after an RCU grace period (maybe_wait_bpf_programs() in
+ * kernel/bpf/syscall.c, for every map-of-maps update since 4.19), and every
+ * program that could still hold the old map runs inside an RCU read-side
+ * section. So when the update returns, nothing writes the old generation any
+ * more: user space reads and empties it with no update lost between a read
+ * and a delete.
  */
 #ifndef LT_STACK_AGG_BPF_H
 #define LT_STACK_AGG_BPF_H
@@ -13,12 +23,23 @@
 #define EEXIST 17
 #endif
 
-struct {
+struct lt_agg_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1); /* set by user space: --stack-storage-size */
 	__type(key, struct lt_stack_key);
 	__type(value, struct lt_stack_val);
-} lt_agg SEC(".maps");
+};
+
+struct lt_agg_map lt_agg SEC(".maps"), lt_agg1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct lt_agg_map);
+} lt_agg_gen SEC(".maps") = {
+	.values = { &lt_agg },
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -82,17 +103,25 @@ static __always_inline __s32 lt_kstack_want(void *ctx)
 static __always_inline void lt_agg_add_n(struct lt_stack_key *key, __u64 value, __u64 value2,
 					 __u32 n)
 {
-	struct lt_stack_val *val = bpf_map_lookup_elem(&lt_agg, key);
-	__u32 slot;
+	__u32 zero = 0, slot;
+	void *agg = bpf_map_lookup_elem(&lt_agg_gen, &zero);
+	struct lt_stack_val *val;
 
+	if (!agg) {
+		lt_stat_inc(LT_STAT_AGG_FULL);
+		return;
+	}
+	val = bpf_map_lookup_elem(agg, key);
 	if (!val) {
-		long err = bpf_map_update_elem(&lt_agg, key, &lt_zero_val, BPF_NOEXIST);
+		long err = bpf_map_update_elem(agg, key, &lt_zero_val, BPF_NOEXIST);
 
 		if (err && err != -EEXIST) {
 			lt_stat_inc(LT_STAT_AGG_FULL);
 			return;
 		}
-		val = bpf_map_lookup_elem(&lt_agg, key);
+		if (!err)
+			lt_stat_inc(LT_STAT_AGG_NEW);
+		val = bpf_map_lookup_elem(agg, key);
 		if (!val) {
 			lt_stat_inc(LT_STAT_AGG_FULL);
 			return;

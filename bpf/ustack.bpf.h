@@ -814,7 +814,7 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc, b
 	struct lt_walk_ctx x = {};
 	struct lt_sc_way *way = NULL;
 	struct lt_walk *w;
-	struct lt_ustack *st;
+	struct lt_ustack *st, *old;
 	struct pt_regs *regs = NULL;
 	struct lt_hash_ctx hc = { .h = 0x9e3779b97f4a7c15ULL };
 	__u32 zero = 0, n, tgid, mru = 0;
@@ -896,12 +896,24 @@ static __always_inline __u64 lt_ustack_get_sc(void *ctx, struct lt_scache *sc, b
 	if (n < LT_MAX_STACK_DEPTH)
 		st->ips[n] = 0;
 	/* Seen before (the common case): no update, no bucket lock. */
-	if (!bpf_map_lookup_elem(&lt_ustacks, &h)) {
+	old = bpf_map_lookup_elem(&lt_ustacks, &h);
+	if (old) {
+		/* Another process's: user space must not forget it when its owner exits. */
+		if (old->tgid != tgid && !old->shared)
+			old->shared = 1;
+	} else {
+		st->tgid = tgid;
+		st->shared = 0;
 		err = bpf_map_update_elem(&lt_ustacks, &h, st, BPF_NOEXIST);
 		if (err && err != -EEXIST) {
 			lt_stat_inc(LT_STAT_USTACK_FULL);
 			return LT_NO_USTACK;
 		}
+		if (!err)
+			lt_stat_inc(LT_STAT_USTACK_NEW);
+		/* Stored by another CPU meanwhile: maybe another process's. */
+		if (err && (old = bpf_map_lookup_elem(&lt_ustacks, &h)) && old->tgid != tgid)
+			old->shared = 1;
 		/* New, and walked without the list: keep what a second walk needs. */
 		if (!err && regs && (w->s.flags & LT_UWALK_NOMAPS))
 			lt_ustack_copy(tgid, h, regs);

@@ -802,7 +802,6 @@ static void alloc_stop(struct alloc_tool *t)
 static int add_leaks(struct alloc_tool *t)
 {
 	int live = bpf_map__fd(skel_of(t)->maps.alloc_live);
-	int agg = lt_map_fd(skel_of(t)->obj, "lt_agg");
 	/* Ages at the end of the window (the detach), not at this read after it. */
 	double end = t->core.t_end > 0 ? t->core.t_end : lt_mono_s();
 	uint64_t addr, *prev = NULL, now_ns = (uint64_t)(end * 1e9);
@@ -824,7 +823,7 @@ static int add_leaks(struct alloc_tool *t)
 		k.tgid = l.tgid;
 		k.pid = l.pid;
 		memcpy(k.comm, l.comm, sizeof(k.comm));
-		err = lt_stacks_add(agg, &k, (t->o.value_count ? 1 : l.size) * w, w, l.size);
+		err = lt_stacks_add(skel_of(t)->obj, &k, (t->o.value_count ? 1 : l.size) * w, w, l.size);
 		if (err) {
 			lt_warn("cannot record all leaks: %s", strerror(-err));
 			break;

@@ -19,6 +19,7 @@ enum {
 	OPT_ICICLE,
 	OPT_MINWIDTH,
 	OPT_TITLE,
+	OPT_MAX_STACKS,
 };
 
 #define COMMON_SHORTOPTS "p:t:d:i:o:f:qvhUK"
@@ -39,6 +40,7 @@ static const struct option common_longopts[] = {
 	{ "user-stacks-only", no_argument, NULL, 'U' },
 	{ "kernel-stacks-only", no_argument, NULL, 'K' },
 	{ "stack-storage-size", required_argument, NULL, OPT_STACK_STORAGE },
+	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "perf-max-stack-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE },
 	{ "lines", no_argument, NULL, OPT_LINES },
@@ -71,7 +73,11 @@ static const char common_help[] =
 	"Stacks:\n"
 	"  -U, --user-stacks-only      only user stacks\n"
 	"  -K, --kernel-stacks-only    only kernel stacks\n"
-	"      --stack-storage-size N  unique stacks kept (default 16384)\n"
+	"      --stack-storage-size N  entries of the kernel's aggregation and user stack\n"
+	"                              maps (default 16384), drained while tracing\n"
+	"      --max-stacks N          rows (thread and stack) kept in memory (default\n"
+	"                              50000); past N, those of processes that exited\n"
+	"                              merge per command\n"
 	"      --perf-max-stack-depth N  frames kept per stack (default and max 127)\n"
 	"      --no-demangle           keep C++ and Rust names mangled\n"
 	"      --lines                 user frames with source file:line, and inlined\n"
@@ -178,6 +184,11 @@ static int parse_common(struct lt_common *c, int key, const char *arg)
 			return -EINVAL;
 		c->stacks.storage_size = v;
 		return 0;
+	case OPT_MAX_STACKS:
+		if (lt_parse_u64(arg, "--max-stacks", 1, 1U << 30, &v))
+			return -EINVAL;
+		c->max_stacks = v;
+		return 0;
 	case OPT_NO_DEMANGLE: c->no_demangle = true; return 0;
 	case OPT_LINES: c->lines = true; return 0;
 	case OPT_ICICLE: c->out.icicle = true; return 0;
@@ -205,6 +216,7 @@ int lt_cli_parse(int argc, char **argv, const struct lt_cli_tool *t, struct lt_c
 	c->out.minwidth = 0.1;
 	c->top = 10;
 	c->stacks.storage_size = LT_DEFAULT_STACK_STORAGE;
+	c->max_stacks = LT_DEFAULT_MAX_STACKS;
 	c->stacks.max_depth = LT_MAX_STACK_DEPTH;
 
 	while (t->longopts && t->longopts[ntool].name)

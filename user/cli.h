@@ -12,6 +12,8 @@
 #include "stacks.h"
 #include "target.h"
 
+#define LT_DEFAULT_MAX_STACKS 50000
+
 struct lt_common {
 	struct lt_target target;
 	double duration; /* seconds, 0: until SIGINT/SIGTERM */
@@ -25,6 +27,7 @@ struct lt_common {
 	bool no_demangle;
 	bool lines; /* --lines: DWARF file:line and inlined frames */
 	bool no_profile_output; /* the mode's stdout is an event stream (lt_mode.stream) */
+	unsigned int max_stacks; /* --max-stacks: rows kept before exited processes fold */
 	struct lt_stack_opts stacks;
 };
 

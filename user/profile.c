@@ -35,6 +35,7 @@ void lt_profile__free(struct lt_profile *p)
 	free(p->strs);
 	free(p->samples);
 	free(p->slots);
+	free(p->nidx);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -650,6 +651,233 @@ struct lt_sample *lt_profile__add_named(struct lt_profile *p, uint32_t tgid, uin
 	return s;
 }
 
+/* A named sample's merge key: its thread, aux, comm, frames (interned) and how its stack ended. */
+static uint64_t named_hash(const struct lt_sample *s)
+{
+	uint64_t h = mix(mix(mix(mix(2, s->tgid), s->pid), s->aux), s->ureason);
+
+	h = mix(h, lt_hash_str(s->comm));
+	for (uint32_t i = 0; i < s->nframes; i++)
+		h = mix(h, (uintptr_t)s->frames[i] * 5 + s->kind[i]);
+	return h;
+}
+
+static bool same_named(const struct lt_sample *a, const struct lt_sample *b)
+{
+	return a->tgid == b->tgid && a->pid == b->pid && a->aux == b->aux &&
+	       a->ureason == b->ureason && a->nframes == b->nframes &&
+	       !strncmp(a->comm, b->comm, LT_COMM_LEN) &&
+	       !memcmp(a->frames, b->frames, a->nframes * sizeof(*a->frames)) &&
+	       !memcmp(a->kind, b->kind, a->nframes);
+}
+
+/* Index p's named samples (at most 50% load). 0 or -ENOMEM. */
+static int named_reindex(struct lt_profile *p, size_t want)
+{
+	size_t n = 1024, *idx;
+
+	while (n < want * 2)
+		n *= 2;
+	idx = calloc(n, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++) {
+		size_t j = named_hash(&p->samples[i]) & (n - 1);
+
+		while (idx[j])
+			j = (j + 1) & (n - 1);
+		idx[j] = i + 1;
+	}
+	free(p->nidx);
+	p->nidx = idx;
+	p->nnidx = n;
+	return 0;
+}
+
+/* The index slot of a sample equal to s in p, or of the empty slot where it goes. */
+static size_t named_find(const struct lt_profile *p, const struct lt_sample *s)
+{
+	size_t j = named_hash(s) & (p->nnidx - 1);
+
+	while (p->nidx[j] && !same_named(&p->samples[p->nidx[j] - 1], s))
+		j = (j + 1) & (p->nnidx - 1);
+	return j;
+}
+
+/*
+ * d += s: histogram (moved when d's is empty), totals, counts and threads.
+ * On -ENOMEM d is as it was, but for its histogram.
+ */
+static int named_add(struct lt_sample *d, struct lt_sample *s)
+{
+	if (!d->hist.n) {
+		lt_hist_free(&d->hist);
+		d->hist = s->hist;
+		memset(&s->hist, 0, sizeof(s->hist));
+	} else if (lt_hist_merge(&d->hist, &s->hist)) {
+		return -ENOMEM;
+	}
+	d->total += s->total;
+	d->total2 += s->total2;
+	d->count += s->count;
+	d->nthreads += s->nthreads;
+	return 0;
+}
+
+static void sample_free(struct lt_sample *s)
+{
+	free(s->ips);
+	free(s->second);
+	free(s->frames);
+	free(s->kind);
+	free(s->mod);
+	lt_hist_free(&s->hist);
+}
+
+int lt_profile__absorb(struct lt_profile *dst, struct lt_profile *src)
+{
+	struct frame_buf b = { 0 };
+	uint32_t *modmap = NULL;
+	int err = 0;
+
+	if (!dst->nidx || (dst->n + src->n) * 2 > dst->nnidx)
+		err = named_reindex(dst, dst->n + src->n);
+	/* src's modules, as dst numbers them. */
+	if (!err && src->nmods && !(modmap = calloc(src->nmods, sizeof(*modmap))))
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < src->nmods; i++) {
+		modmap[i] = module_of(dst, &b, src->mods[i].path, src->mods[i].build_id,
+				      !src->mods[i].unnamed);
+		if (!modmap[i])
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; !err && i < src->n; i++) {
+		struct lt_sample *s = &src->samples[i];
+		size_t j;
+
+		/* Frames as dst interns them, so that equal stacks compare by pointer. */
+		for (uint32_t k = 0; k < s->nframes && !err; k++) {
+			s->frames[k] = intern(dst, s->frames[k]);
+			if (!s->frames[k])
+				err = -ENOMEM;
+			if (s->mod && s->mod[k])
+				s->mod[k] = modmap[s->mod[k] - 1];
+		}
+		if (err)
+			break;
+		j = named_find(dst, s);
+		if (dst->nidx[j]) {
+			err = named_add(&dst->samples[dst->nidx[j] - 1], s);
+			continue;
+		}
+		if (dst->n == dst->cap) {
+			size_t cap = dst->cap ? dst->cap * 2 : 256;
+			struct lt_sample *ns = realloc(dst->samples, cap * sizeof(*ns));
+
+			if (!ns) {
+				err = -ENOMEM;
+				break;
+			}
+			dst->samples = ns;
+			dst->cap = cap;
+		}
+		/* Moved whole: src forgets it. */
+		dst->samples[dst->n] = *s;
+		memset(s, 0, sizeof(*s));
+		dst->nidx[j] = ++dst->n;
+	}
+	for (int r = 0; !err && r < LT_UR_NR; r++) {
+		dst->ur_events[r] += src->ur_events[r];
+		dst->ur_value[r] += src->ur_value[r];
+	}
+	if (!err && src->ur_file_value > dst->ur_file_value) {
+		dst->ur_file_value = src->ur_file_value;
+		memcpy(dst->ur_file, src->ur_file, sizeof(dst->ur_file));
+	}
+	for (int i = 0; !err && i < LT_STAT_NR; i++)
+		if (src->stats[i] > dst->stats[i])
+			dst->stats[i] = src->stats[i];
+	free(modmap);
+	return err;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+long lt_profile__fold(struct lt_profile *p, bool (*gone)(void *ctx, uint32_t tgid), void *ctx)
+{
+	uint32_t *tg = malloc((p->n + 1) * sizeof(*tg)), last = 0;
+	size_t n = 0, ntg = 0, removed;
+	bool last_gone = false;
+	int err = tg ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !err && i < p->n; i++) {
+		struct lt_sample *s = &p->samples[i];
+
+		if (!s->tgid)
+			continue;
+		if (s->tgid != last) {
+			last = s->tgid;
+			last_gone = gone(ctx, last);
+		}
+		if (!last_gone)
+			continue;
+		tg[ntg++] = s->tgid;
+		s->tgid = s->pid = s->nspid = 0;
+		s->nthreads = s->nthreads ? s->nthreads : 1;
+		p->folded_samples++;
+	}
+	if (ntg) {
+		qsort(tg, ntg, sizeof(*tg), cmp_u32);
+		for (size_t i = 0; i < ntg; i++)
+			p->folded_procs += !i || tg[i] != tg[i - 1];
+	}
+	free(tg);
+	/* Merge what now has equal keys into the first of each, in a new index. */
+	free(p->nidx);
+	p->nidx = NULL;
+	p->nnidx = 0;
+	if (!err) {
+		size_t keep = p->n;
+
+		p->n = 0; /* indexed as they are kept */
+		err = named_reindex(p, keep);
+		p->n = keep;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		struct lt_sample *s = &p->samples[i];
+		size_t j = err ? 0 : named_find(p, s);
+
+		if (!err && p->nidx[j]) {
+			err = named_add(&p->samples[p->nidx[j] - 1], s);
+			if (!err) {
+				sample_free(s);
+				continue;
+			}
+		}
+		/* Kept; after an error, kept apart unmerged, not dropped. */
+		if (n != i)
+			p->samples[n] = *s;
+		if (!err)
+			p->nidx[j] = n + 1;
+		n++;
+	}
+	if (err) {
+		free(p->nidx);
+		p->nidx = NULL;
+		p->nnidx = 0;
+		p->n = n;
+		return err;
+	}
+	removed = p->n - n;
+	p->n = n;
+	return (long)removed;
+}
+
 bool lt_sample__cut(const struct lt_sample *s)
 {
 	return s->ureason != LT_UR_NONE && s->ureason != LT_UR_COMPLETE;
@@ -727,7 +955,7 @@ int lt_profile__lines_split(const struct lt_profile *p, bool split_cut, struct l
 							   .total2 = s->total2,
 							   .count = s->count,
 							   .hist = &s->hist,
-							   .nthreads = 1 };
+							   .nthreads = s->nthreads ? s->nthreads : 1 };
 			continue;
 		}
 		d = &l[slots[j] - 1];
@@ -747,7 +975,9 @@ int lt_profile__lines_split(const struct lt_profile *p, bool split_cut, struct l
 		d->total += s->total;
 		d->total2 += s->total2;
 		d->count += s->count;
-		if (s->pid != d->first->pid)
+		if (s->nthreads)
+			d->nthreads += s->nthreads;
+		else if (s->pid != d->first->pid)
 			d->nthreads++;
 	}
 	free(slots);

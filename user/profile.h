@@ -68,6 +68,11 @@ struct lt_sample {
 	uint32_t uend, uflags; /* how the user walk ended: enum lt_uend, LT_UWALK_* */
 	uint8_t ureason; /* enum lt_ureason, set when symbolized */
 	/*
+	 * Threads merged into it when their processes exited (tgid and pid 0:
+	 * lt_profile__fold()); 0 for a sample of its own thread.
+	 */
+	uint32_t nthreads;
+	/*
 	 * A second stack joined to the sample (offcpu --wakers: the waker's),
 	 * of another thread: named after the first, after a "--" frame, leaf
 	 * first, then its comm (offwaketime's folded convention).
@@ -139,6 +144,11 @@ struct lt_profile {
 	size_t nstrs, strs_cap;
 	struct lt_module *mods;
 	size_t nmods, mods_cap;
+	/* merge index of named samples (lt_profile__absorb(), private) */
+	size_t *nidx;
+	size_t nnidx;
+	/* What lt_profile__fold() merged: samples, and the processes they were of. */
+	uint64_t folded_samples, folded_procs;
 };
 
 /*
@@ -200,6 +210,24 @@ int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src);
  * 0 or -ENOMEM.
  */
 int lt_profile__symbolize(struct lt_profile *p, struct lt_symbolizer *s);
+
+/*
+ * Move the named samples of src into dst, which holds named samples only
+ * (or none): equal samples (thread, comm, frames, how the user stack ended)
+ * merge, so dst grows with distinct stacks, not with drains. Also adds
+ * src's counts of how user stacks ended, and keeps the larger stats. src is
+ * left to be freed. 0 or -ENOMEM (dst then holds part of src).
+ */
+int lt_profile__absorb(struct lt_profile *dst, struct lt_profile *src);
+
+/*
+ * Merge the named samples of processes that gone() says have exited into one
+ * sample per comm and stack, with tgid and pid 0 and the threads counted in
+ * nthreads: what bounds a long trace's memory when processes come and go.
+ * Returns how many samples it removed; -ENOMEM. Counted in folded_samples
+ * and folded_procs.
+ */
+long lt_profile__fold(struct lt_profile *p, bool (*gone)(void *ctx, uint32_t tgid), void *ctx);
 
 /*
  * Merge symbolized samples with the same comm and frames into lines, sorted

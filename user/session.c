@@ -191,51 +191,6 @@ static bool untabled(void *ctx, const char *module)
 	return lt_unwinder__file_untabled(ctx, module);
 }
 
-static int finish(const struct lt_tool *t, void *tool, struct bpf_object *obj, struct lt_profile *p,
-		  struct lt_symbolizer *s, struct lt_unwinder *unw, struct live *live,
-		  struct lt_output *out, const struct lt_common *c, double t0)
-{
-	const struct lt_tool_core *core = tool;
-	int err = t->tick ? t->tick(tool, true) : 0;
-
-	err = err ?: lt_stacks_collect(obj, p, c->interval > 0, unw);
-	p->duration_s = (core->t_end > 0 ? core->t_end : lt_mono_s()) - t0;
-	if (err)
-		return err;
-	if (unw) {
-		p->untabled = untabled;
-		p->untabled_ctx = unw;
-	}
-	{
-		/* LATPROF_SYMBOLIZE_BUDGET (seconds): tests prove the budget with 0. */
-		const char *b = getenv("LATPROF_SYMBOLIZE_BUDGET");
-
-		lt_symbolizer__set_deadline(
-			s, lt_mono_s() + (b && *b ? atof(b) : LT_SYMBOLIZE_BUDGET_S), &lt_exiting);
-	}
-	err = lt_profile__symbolize(p, s);
-	if (err) {
-		lt_err("cannot symbolize stacks: %s", strerror(-err));
-		return err;
-	}
-	err = out ? lt_output__write(out, p) : 0;
-	if (err)
-		return err;
-	if (!c->quiet) {
-		lt_summary_print(stderr, p, c->top);
-		if (t->report)
-			t->report(tool, p);
-		if (out && lt_output__path(out))
-			fprintf(stderr, "latprof %s: wrote %s\n", t->cli->name,
-				lt_output__path(out));
-	}
-	lt_stacks_report_lost(p, unw ? lt_unwinder__stats(unw) : NULL,
-			      live->pw ? lt_procwatch__lost(live->pw) : 0);
-	lt_stacks_report_completeness(p);
-	lt_symbolizer__report(s, c->quiet);
-	return 0;
-}
-
 /* An empty profile of the tool's mode. */
 static void profile_init(struct lt_profile *p, const struct lt_tool *t, const struct lt_mode *mode,
 			 void *tool)
@@ -247,6 +202,124 @@ static void profile_init(struct lt_profile *p, const struct lt_tool *t, const st
 	p->aux_second = mode->aux_second;
 	p->aux_leaf = mode->aux_leaf;
 	p->aux_ctx = tool;
+}
+
+/* What a session holds while it traces, for its drains. */
+struct run {
+	const struct lt_tool *t;
+	const struct lt_mode *mode;
+	void *tool;
+	const struct lt_common *c;
+	struct lt_drain *drain;
+	struct lt_symbolizer *syms;
+	struct lt_unwinder *unw;
+	struct live *live;
+	struct lt_profile *prof; /* everything drained so far, named */
+	struct lt_profile *iv; /* with -i: this interval's, named; absorbed into prof after */
+};
+
+static bool gone(void *ctx, uint32_t tgid)
+{
+	return lt_symbolizer__gone(ctx, tgid);
+}
+
+/*
+ * One drain: the kernel's older generation into a new profile, named now,
+ * while its processes' mappings are known, then merged into the interval's
+ * profile or the whole one. Then the user stacks of processes that exited
+ * are forgotten in the kernel, and past --max-stacks rows the rows of those
+ * processes merge per command.
+ */
+static int drain(struct run *r)
+{
+	struct lt_profile d;
+	int err;
+
+	profile_init(&d, r->t, r->mode, r->tool);
+	if (r->unw) {
+		d.untabled = untabled;
+		d.untabled_ctx = r->unw;
+	}
+	err = lt_drain__collect(r->drain, &d, r->unw);
+	if (!err) {
+		err = lt_profile__symbolize(&d, r->syms);
+		if (err)
+			lt_err("cannot symbolize stacks: %s", strerror(-err));
+	}
+	err = err ?: lt_profile__absorb(r->iv ? r->iv : r->prof, &d);
+	lt_profile__free(&d);
+	if (!err && !r->c->stacks.kernel_only)
+		err = lt_drain__forget_ustacks(r->drain, gone, r->syms);
+	if (!err && r->prof->n > r->c->max_stacks) {
+		long n = lt_profile__fold(r->prof, gone, r->syms);
+
+		err = n < 0 ? (int)n : 0;
+	}
+	if (err == -ENOMEM)
+		lt_err("cannot keep what was traced: out of memory");
+	return err;
+}
+
+static int finish(struct run *r, struct lt_output *out, double t0)
+{
+	const struct lt_tool *t = r->t;
+	const struct lt_common *c = r->c;
+	const struct lt_tool_core *core = r->tool;
+	struct lt_profile *p = r->prof;
+	int err = t->tick ? t->tick(r->tool, true) : 0;
+
+	{
+		/* LATPROF_SYMBOLIZE_BUDGET (seconds): tests prove the budget with 0. */
+		const char *b = getenv("LATPROF_SYMBOLIZE_BUDGET");
+
+		lt_symbolizer__set_deadline(r->syms,
+					    lt_mono_s() +
+						    (b && *b ? atof(b) : LT_SYMBOLIZE_BUDGET_S),
+					    &lt_exiting);
+	}
+	err = err ?: drain(r);
+	if (!err && r->iv)
+		err = lt_profile__absorb(p, r->iv);
+	p->duration_s = (core->t_end > 0 ? core->t_end : lt_mono_s()) - t0;
+	if (err)
+		return err;
+	err = out ? lt_output__write(out, p) : 0;
+	if (err)
+		return err;
+	if (!c->quiet) {
+		lt_summary_print(stderr, p, c->top);
+		if (t->report)
+			t->report(r->tool, p);
+		if (out && lt_output__path(out))
+			fprintf(stderr, "latprof %s: wrote %s\n", t->cli->name,
+				lt_output__path(out));
+	}
+	lt_stacks_report_lost(p, r->unw ? lt_unwinder__stats(r->unw) : NULL,
+			      lt_drain__stats(r->drain),
+			      r->live->pw ? lt_procwatch__lost(r->live->pw) : 0);
+	if (p->folded_samples)
+		lt_note("%llu rows of %llu processes that exited were merged per command to keep "
+			"--max-stacks %u (their pid and tid read 0)",
+			(unsigned long long)p->folded_samples,
+			(unsigned long long)p->folded_procs, c->max_stacks);
+	lt_stacks_report_completeness(p);
+	lt_symbolizer__report(r->syms, c->quiet);
+	return 0;
+}
+
+/* With -i: the interval's profile printed, then merged into the whole. */
+static int interval_end(struct run *r, double len)
+{
+	int err = drain(r);
+
+	r->iv->duration_s = len;
+	memcpy(r->iv->target, r->prof->target, sizeof(r->iv->target));
+	if (!err && !r->c->quiet)
+		lt_summary_print(stderr, r->iv, r->c->top);
+	err = err ?: lt_profile__absorb(r->prof, r->iv);
+	lt_profile__free(r->iv);
+	profile_init(r->iv, r->t, r->mode, r->tool);
+	return err;
 }
 
 /* The skeleton's programs, then the tool's own attach points; how: what was chosen. */
@@ -277,15 +350,19 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 	struct lt_unwinder *unw = NULL;
 	struct live live = { 0 };
 	struct lt_common cc = *c;
-	struct lt_profile prof;
+	struct lt_profile prof, iv;
 	struct bpf_object *obj;
-	unsigned char gone[2 * LT_TARGET_MAX] = {};
+	struct run run = { .t = t, .mode = mode, .tool = tool, .c = c, .live = &live };
+	unsigned char gone_ids[2 * LT_TARGET_MAX] = {};
 	char how[256] = "";
 	double t0, next_iv, next_bpf, next_prune;
 	int err;
 
 	profile_init(&prof, t, mode, tool);
+	profile_init(&iv, t, mode, tool);
 	lt_target_describe(&c->target, prof.target, sizeof(prof.target));
+	run.prof = &prof;
+	run.iv = c->interval > 0 ? &iv : NULL;
 
 	err = lt_env_check();
 	err = err ?: lt_target_validate(&c->target);
@@ -337,6 +414,14 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 			us->tables, us->rows, us->rows_cap, us->fp_files, us->failed, us->procs,
 			us->maps_cap);
 	}
+	run.drain = lt_drain__new(obj, cc.stacks.storage_size);
+	if (!run.drain) {
+		err = -errno;
+		lt_err("cannot drain the aggregation maps: %s", strerror(errno));
+		goto out_tool;
+	}
+	run.syms = syms;
+	run.unw = unw;
 	err = attach(t, tool, how, sizeof(how));
 	if (err)
 		goto out_tool;
@@ -365,21 +450,13 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 		if (c->duration && now - t0 >= c->duration)
 			break;
 		if (next_iv && now >= next_iv) {
-			struct lt_profile iv;
-
-			profile_init(&iv, t, mode, tool);
-			memcpy(iv.target, prof.target, sizeof(iv.target));
-			iv.duration_s = c->interval;
-			err = lt_stacks_collect(obj, &iv, true, unw);
-			err = err ?: lt_profile__merge(&prof, &iv);
-			if (!err && !c->quiet && !lt_profile__symbolize(&iv, syms))
-				lt_summary_print(stderr, &iv, c->top);
-			lt_profile__free(&iv);
-			if (err)
+			if ((err = interval_end(&run, c->interval)))
 				goto out_tool;
 			next_iv += c->interval;
+		} else if (lt_drain__due(run.drain, now) && (err = drain(&run))) {
+			goto out_tool;
 		}
-		if (watch_targets(&c->target, gone, c->quiet)) {
+		if (watch_targets(&c->target, gone_ids, c->quiet)) {
 			if (!c->quiet)
 				lt_note("every target has exited after %.1f s: the trace ends",
 					now - t0);
@@ -391,12 +468,15 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 			lt_symbolizer__snapshot_bpf(syms);
 			next_bpf = now + 1;
 		}
-		/* Exited processes none of whose stacks is left to name: forgotten. */
+		/*
+		 * Exited processes none of whose events is left to drain: forgotten
+		 * (what was drained is named already).
+		 */
 		if (unw && now >= next_prune) {
 			uint32_t *keep;
 			size_t nkeep;
 
-			if (!lt_stacks_tgids(obj, &prof, &keep, &nkeep)) {
+			if (!lt_drain__tgids(run.drain, &keep, &nkeep)) {
 				lt_symbolizer__prune(syms, keep, nkeep);
 				lt_unwinder__prune(unw, keep, nkeep);
 				free(keep);
@@ -421,9 +501,10 @@ static int session_run(const struct lt_tool *t, const struct lt_mode *mode, void
 			goto out_tool;
 	}
 	err = live_drain(&live);
-	err = err ?: finish(t, tool, obj, &prof, syms, unw, &live, out, c, t0);
+	err = err ?: finish(&run, out, t0);
 
 out_tool:
+	lt_drain__free(run.drain);
 	lt_unwinder__free(unw);
 	lt_procwatch__free(live.pw);
 	free(live.dirty);
@@ -436,6 +517,7 @@ out_tool:
 out_output:
 	lt_output__close(out);
 out_profile:
+	lt_profile__free(&iv);
 	lt_profile__free(&prof);
 	return err ? LT_EXIT_FAIL : LT_EXIT_OK;
 }

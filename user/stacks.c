@@ -13,13 +13,22 @@ int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
 {
 	uint32_t depth = o->max_depth;
 	uint8_t want_u = !o->kernel_only, want_k = !o->user_only;
+	/*
+	 * The kernel stack map is never drained: its ids are bucket numbers, which a
+	 * drained bucket would give to another stack while a blocked thread still
+	 * holds the old id. Kernel stacks do not multiply with processes (one
+	 * kernel), so it keeps at least the default size, whatever the option.
+	 */
+	unsigned int ksize = o->storage_size > LT_DEFAULT_STACK_STORAGE ? o->storage_size :
+									   LT_DEFAULT_STACK_STORAGE;
 	int err;
 
 	err = lt_map_resize(obj, "lt_agg", o->storage_size);
+	err = err ?: lt_map_resize(obj, "lt_agg1", o->storage_size);
 	/* Without the unwinder (-K) no stack is copied: the smallest ring. */
 	if (!o->unwind_rows && bpf_object__find_map_by_name(obj, "lt_ustack_copies"))
 		err = err ?: lt_map_resize(obj, "lt_ustack_copies", 4096);
-	err = err ?: lt_map_resize(obj, "lt_kstacks", o->storage_size);
+	err = err ?: lt_map_resize(obj, "lt_kstacks", ksize);
 	err = err ?: lt_map_resize(obj, "lt_ustacks", o->storage_size);
 	err = err ?: lt_rodata_set(obj, "lt_ustack_depth", &depth, sizeof(depth));
 	err = err ?: lt_rodata_set(obj, "lt_want_ustack", &want_u, sizeof(want_u));
@@ -57,31 +66,39 @@ static uint32_t read_kstack(int fd, int32_t id, uint64_t *ips)
 	return n;
 }
 
-static uint32_t read_ustack(int fd, uint64_t key, struct lt_ustack *st)
+/* The frames of user stack key; *missing when the key names a stack no longer stored. */
+static uint32_t read_ustack(int fd, uint64_t key, struct lt_ustack *st, bool *missing)
 {
 	uint32_t n = 0;
 
 	st->end = st->flags = 0;
+	*missing = false;
 	if (key == LT_NO_USTACK)
 		return 0;
-	if (bpf_map_lookup_elem(fd, &key, st))
+	if (bpf_map_lookup_elem(fd, &key, st)) {
+		*missing = true;
 		return 0;
+	}
 	while (n < LT_MAX_STACK_DEPTH && st->ips[n])
 		n++;
 	return n;
 }
 
-/* Every key of the aggregation map, in one pass. Caller frees. */
-static int agg_keys(int fd, struct lt_stack_key **out, size_t *n)
+/* Every key of the map fd, in one pass. Caller frees. */
+static int map_keys(int fd, size_t ksz, void **out, size_t *n)
 {
-	struct lt_stack_key *keys = NULL, *prev = NULL, next;
+	char *keys = NULL, next[64];
 	size_t cap = 0;
+	void *prev = NULL;
 
 	*n = 0;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
+	*out = NULL;
+	if (ksz > sizeof(next))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
-			struct lt_stack_key *k = realloc(keys, ncap * sizeof(*k));
+			char *k = realloc(keys, ncap * ksz);
 
 			if (!k) {
 				free(keys);
@@ -90,20 +107,48 @@ static int agg_keys(int fd, struct lt_stack_key **out, size_t *n)
 			keys = k;
 			cap = ncap;
 		}
-		keys[(*n)++] = next;
-		prev = &keys[*n - 1];
+		memcpy(keys + *n * ksz, next, ksz);
+		prev = keys + (*n)++ * ksz;
 	}
 	*out = keys;
 	return 0;
 }
 
-int lt_stacks_add(int agg, const struct lt_stack_key *k, uint64_t total, uint64_t n, uint64_t value)
+/* The id of the map behind fd, 0 when it cannot be told. */
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* fds of the generation events go to now (*cur) and of the other; 0 or -errno. */
+static int agg_gens(struct bpf_object *obj, int *cur, int *other)
+{
+	int g0 = lt_map_fd(obj, "lt_agg"), g1 = lt_map_fd(obj, "lt_agg1");
+	int outer = lt_map_fd(obj, "lt_agg_gen");
+	uint32_t zero = 0, id;
+
+	if (g0 < 0 || g1 < 0 || outer < 0)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(outer, &zero, &id))
+		return -errno;
+	*cur = id == map_id(g1) ? g1 : g0;
+	*other = *cur == g1 ? g0 : g1;
+	return 0;
+}
+
+int lt_stacks_add(struct bpf_object *obj, const struct lt_stack_key *k, uint64_t total, uint64_t n,
+		  uint64_t value)
 {
 	struct lt_stack_val *v = calloc(1, sizeof(*v));
-	int err = 0;
+	int agg, other, err = v ? agg_gens(obj, &agg, &other) : -ENOMEM;
 
-	if (!v)
-		return -ENOMEM;
+	if (err) {
+		free(v);
+		return err;
+	}
 	if (bpf_map_lookup_elem(agg, k, v))
 		memset(v, 0, sizeof(*v));
 	v->total += total;
@@ -115,23 +160,125 @@ int lt_stacks_add(int agg, const struct lt_stack_key *k, uint64_t total, uint64_
 	return err;
 }
 
-int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
-		      struct lt_unwinder *unw)
+/* Drain when a map is this full (percent), and at least this often (seconds). */
+#define LT_DRAIN_FILL_PCT 50
+#define LT_DRAIN_S 2.0
+
+struct lt_drain {
+	struct bpf_object *obj;
+	int agg[2], outer, kfd, ufd, sfd;
+	int cur; /* the generation events go to: agg[cur] */
+	unsigned int size; /* entries of each aggregation map and of the user stack map */
+	uint64_t agg_new_at_flip; /* LT_STAT_AGG_NEW when agg[cur] began */
+	double last; /* when it last drained */
+	bool by_fill; /* the next drain is due to a map's fill */
+	/* Processes found gone at the last pass over the user stacks, sorted. */
+	uint32_t *gone;
+	size_t ngone;
+	struct lt_drain_stats st;
+};
+
+struct lt_drain *lt_drain__new(struct bpf_object *obj, unsigned int storage_size)
 {
-	int agg = lt_map_fd(obj, "lt_agg"), kfd = lt_map_fd(obj, "lt_kstacks");
-	int ufd = lt_map_fd(obj, "lt_ustacks"), sfd = lt_map_fd(obj, "lt_stats");
+	struct lt_drain *d = calloc(1, sizeof(*d));
+	int cur, other;
+
+	if (!d)
+		return NULL;
+	d->obj = obj;
+	d->agg[0] = lt_map_fd(obj, "lt_agg");
+	d->agg[1] = lt_map_fd(obj, "lt_agg1");
+	d->outer = lt_map_fd(obj, "lt_agg_gen");
+	d->kfd = lt_map_fd(obj, "lt_kstacks");
+	d->ufd = lt_map_fd(obj, "lt_ustacks");
+	d->sfd = lt_map_fd(obj, "lt_stats");
+	if (d->kfd < 0 || d->ufd < 0 || d->sfd < 0 || agg_gens(obj, &cur, &other)) {
+		free(d);
+		errno = ENOENT;
+		return NULL;
+	}
+	d->cur = cur == d->agg[1];
+	d->size = storage_size ? storage_size : 1;
+	d->last = lt_mono_s();
+	return d;
+}
+
+void lt_drain__free(struct lt_drain *d)
+{
+	if (!d)
+		return;
+	free(d->gone);
+	free(d);
+}
+
+const struct lt_drain_stats *lt_drain__stats(const struct lt_drain *d)
+{
+	return &d->st;
+}
+
+/* A map's fill in percent: entries since it began, of its size. */
+static unsigned int fill_pct(uint64_t entries, unsigned int size)
+{
+	return entries >= size ? 100 : (unsigned int)(entries * 100 / size);
+}
+
+bool lt_drain__due(struct lt_drain *d, double now)
+{
+	uint64_t agg = lt_percpu_sum(d->sfd, LT_STAT_AGG_NEW) - d->agg_new_at_flip;
+	uint64_t ust = lt_percpu_sum(d->sfd, LT_STAT_USTACK_NEW);
+	unsigned int af = fill_pct(agg, d->size), uf;
+
+	ust = ust > d->st.ustacks_forgotten ? ust - d->st.ustacks_forgotten : 0;
+	uf = fill_pct(ust, d->size);
+	if (af > d->st.agg_fill_max)
+		d->st.agg_fill_max = af;
+	if (uf > d->st.ustack_fill_max)
+		d->st.ustack_fill_max = uf;
+	/*
+	 * The user stack map keeps the stacks of live processes: when they alone
+	 * fill it, draining does not help and would run on every tick.
+	 */
+	d->by_fill = af >= LT_DRAIN_FILL_PCT || (uf >= LT_DRAIN_FILL_PCT && d->ngone);
+	return d->by_fill || now - d->last >= LT_DRAIN_S;
+}
+
+/*
+ * Events go to the other generation from now on. The update returns after
+ * an RCU grace period: no program still writes the old one (bpf/stack_agg.bpf.h).
+ */
+static int flip(struct lt_drain *d)
+{
+	uint32_t zero = 0;
+	int next = !d->cur;
+	double t = lt_mono_s();
+
+	d->agg_new_at_flip = lt_percpu_sum(d->sfd, LT_STAT_AGG_NEW);
+	if (bpf_map_update_elem(d->outer, &zero, &d->agg[next], BPF_ANY))
+		return -errno;
+	d->cur = next;
+	t = (lt_mono_s() - t) * 1e3;
+	if (t > d->st.flip_ms_max)
+		d->st.flip_ms_max = t;
+	return 0;
+}
+
+int lt_drain__collect(struct lt_drain *d, struct lt_profile *p, struct lt_unwinder *unw)
+{
+	int old = d->agg[d->cur], ufd = d->ufd, kfd = d->kfd;
 	struct lt_stack_key *keys = NULL;
 	struct lt_stack_val val;
 	struct lt_ustack *ust;
+	double t0 = lt_mono_s();
 	uint64_t *kips;
 	size_t nkeys = 0;
+	void *kv = NULL;
 	int err;
 
-	if (agg < 0 || kfd < 0 || ufd < 0 || sfd < 0)
-		return -ENOENT;
 	ust = calloc(1, sizeof(*ust));
 	kips = calloc(LT_MAX_STACK_DEPTH, sizeof(*kips));
-	err = ust && kips ? agg_keys(agg, &keys, &nkeys) : -ENOMEM;
+	err = ust && kips ? flip(d) : -ENOMEM;
+	err = err ?: map_keys(old, sizeof(*keys), &kv, &nkeys);
+	keys = kv;
 	lt_unwinder__drain_copies(unw);
 	for (size_t i = 0; !err && i < nkeys; i++) {
 		const struct lt_stack_key *key = &keys[i];
@@ -140,14 +287,14 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
 		const char *comm;
 		uint64_t aux;
 		uint32_t nu, nk;
+		bool missing;
 
-		/* With clear, read and delete atomically so no increment is lost. */
-		if (clear ? bpf_map_lookup_and_delete_elem(agg, key, &val) &&
-				    (bpf_map_lookup_elem(agg, key, &val) ||
-				     bpf_map_delete_elem(agg, key)) :
-			    bpf_map_lookup_elem(agg, key, &val))
+		/* Nothing writes this generation any more: read, then delete. */
+		if (bpf_map_lookup_elem(old, key, &val))
 			continue;
-		nu = read_ustack(ufd, key->ustack, ust);
+		bpf_map_delete_elem(old, key);
+		nu = read_ustack(ufd, key->ustack, ust, &missing);
+		d->st.ustacks_missing += missing;
 		/* Walked without the mappings, which are known now: again, over its copy. */
 		if (nu && unw && (ust->flags & LT_UWALK_NOMAPS) &&
 		    lt_unwinder__rewalk(unw, key->tgid, key->ustack, ust))
@@ -168,7 +315,7 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
 		smp->uflags = ust->flags;
 		if (!smp->second && p->aux_second && p->aux_second(p->aux_ctx, aux, &second)) {
 			/* Read over the first stack's buffers: the sample has its copy. */
-			nu = read_ustack(ufd, second.ustack, ust);
+			nu = read_ustack(ufd, second.ustack, ust, &missing);
 			nk = read_kstack(kfd, second.kstack, kips);
 			err = lt_sample__set_second(smp, second.tgid, second.pid, second.comm,
 						    (const uint64_t *)ust->ips, nu, kips, nk);
@@ -186,15 +333,131 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
 	if (err)
 		lt_err("cannot collect stacks: %s", strerror(-err));
 	for (unsigned int i = 0; i < LT_STAT_NR; i++)
-		p->stats[i] = lt_percpu_sum(sfd, i);
+		p->stats[i] = lt_percpu_sum(d->sfd, i);
+	d->st.drains++;
+	d->st.by_fill += d->by_fill;
+	d->by_fill = false;
+	d->st.keys += nkeys;
+	d->last = lt_mono_s();
+	if ((d->last - t0) * 1e3 > d->st.drain_ms_max)
+		d->st.drain_ms_max = (d->last - t0) * 1e3;
 	free(keys);
 	free(ust);
 	free(kips);
 	return err;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool in_sorted(const uint32_t *v, size_t n, uint32_t x)
+{
+	return n && bsearch(&x, v, n, sizeof(*v), cmp_u32);
+}
+
+/* Sort v and drop repeats; the new count. */
+static size_t sort_unique(uint32_t *v, size_t n)
+{
+	size_t m = 0;
+
+	qsort(v, n, sizeof(*v), cmp_u32);
+	for (size_t i = 0; i < n; i++)
+		if (!m || v[m - 1] != v[i])
+			v[m++] = v[i];
+	return m;
+}
+
+int lt_drain__forget_ustacks(struct lt_drain *d, bool (*gone)(void *ctx, uint32_t tgid), void *ctx)
+{
+	struct lt_ustack *st = calloc(1, sizeof(*st));
+	uint32_t *now_gone = NULL, last = 0;
+	size_t n = 0, ngone = 0, cap = 0;
+	bool last_gone = false;
+	uint64_t *keys = NULL;
+	void *kv = NULL;
+	int err;
+
+	err = st ? map_keys(d->ufd, sizeof(*keys), &kv, &n) : -ENOMEM;
+	keys = kv;
+	for (size_t i = 0; !err && i < n; i++) {
+		if (bpf_map_lookup_elem(d->ufd, &keys[i], st))
+			continue;
+		/*
+		 * Gone at the last pass, a drain ago: every event of it that the
+		 * kernel recorded has been read since. A stack another process
+		 * found too may still be named by that one's next event: kept.
+		 */
+		if (!st->shared && in_sorted(d->gone, d->ngone, st->tgid)) {
+			if (!bpf_map_delete_elem(d->ufd, &keys[i]))
+				d->st.ustacks_forgotten++;
+			continue;
+		}
+		/* Stacks of one process come in runs: ask once a run. */
+		if (st->tgid != last) {
+			last = st->tgid;
+			last_gone = gone(ctx, last);
+		}
+		if (!last_gone)
+			continue;
+		if (ngone && now_gone[ngone - 1] == last)
+			continue;
+		if (ngone == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			uint32_t *g = realloc(now_gone, ncap * sizeof(*g));
+
+			if (!g) {
+				err = -ENOMEM;
+				break;
+			}
+			now_gone = g;
+			cap = ncap;
+		}
+		now_gone[ngone++] = st->tgid;
+	}
+	free(keys);
+	free(st);
+	if (err) {
+		free(now_gone);
+		return err;
+	}
+	free(d->gone);
+	d->gone = now_gone;
+	d->ngone = now_gone ? sort_unique(now_gone, ngone) : 0;
+	return 0;
+}
+
+int lt_drain__tgids(struct lt_drain *d, uint32_t **out, size_t *n)
+{
+	struct lt_stack_key *keys;
+	uint32_t *t;
+	void *kv = NULL;
+	size_t nkeys = 0;
+	int err = map_keys(d->agg[d->cur], sizeof(*keys), &kv, &nkeys);
+
+	*out = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	keys = kv;
+	t = malloc((nkeys + 1) * sizeof(*t));
+	if (!t) {
+		free(keys);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nkeys; i++)
+		t[i] = keys[i].tgid;
+	free(keys);
+	*n = sort_unique(t, nkeys);
+	*out = t;
+	return 0;
+}
+
 void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_stats *us,
-			   uint64_t mmap_lost)
+			   const struct lt_drain_stats *ds, uint64_t mmap_lost)
 {
 	static const struct {
 		enum lt_stat stat;
@@ -236,6 +499,9 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 		{ p->ur_events[LT_UR_NO_MAPS],
 		  "user stacks cut short, walked before the process's mappings were known" },
 		{ p->ur_events[LT_UR_SWITCHES], "user stacks cut at their fifth stack switch" },
+		{ ds ? ds->ustacks_missing : 0,
+		  "user stacks no longer stored when their events were read (a process that "
+		  "exited shared them)" },
 	};
 	char buf[1536];
 	size_t len = 0;
@@ -258,6 +524,14 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 	}
 	if (len)
 		lt_warn("%s", buf);
+	if (ds && ds->drains)
+		lt_info("drained the kernel's maps %llu times (%llu when half full), %llu entries; "
+			"fullest: aggregation %u%%, user stacks %u%%; %llu user stacks of exited "
+			"processes forgotten; longest switch %.1f ms, longest drain %.1f ms",
+			(unsigned long long)ds->drains, (unsigned long long)ds->by_fill,
+			(unsigned long long)ds->keys, ds->agg_fill_max, ds->ustack_fill_max,
+			(unsigned long long)ds->ustacks_forgotten, ds->flip_ms_max,
+			ds->drain_ms_max);
 	if (us && us->rewalked)
 		lt_info("%lu user stacks of processes met before their mappings were known walked "
 			"again over their copies",
@@ -312,43 +586,3 @@ void lt_stacks_report_completeness(const struct lt_profile *p)
 			p->ur_file);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int lt_stacks_tgids(struct bpf_object *obj, const struct lt_profile *p, uint32_t **out, size_t *n)
-{
-	int agg = lt_map_fd(obj, "lt_agg");
-	struct lt_stack_key *keys = NULL;
-	size_t nkeys = 0, m = 0;
-	uint32_t *t;
-	int err;
-
-	*out = NULL;
-	*n = 0;
-	if (agg < 0)
-		return -ENOENT;
-	err = agg_keys(agg, &keys, &nkeys);
-	if (err)
-		return err;
-	t = malloc((nkeys + p->n + 1) * sizeof(*t));
-	if (!t) {
-		free(keys);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < nkeys; i++)
-		t[m++] = keys[i].tgid;
-	for (size_t i = 0; i < p->n; i++)
-		t[m++] = p->samples[i].tgid;
-	free(keys);
-	qsort(t, m, sizeof(*t), cmp_u32);
-	*n = 0;
-	for (size_t i = 0; i < m; i++)
-		if (!*n || t[*n - 1] != t[i])
-			t[(*n)++] = t[i];
-	*out = t;
-	return 0;
-}

@@ -19,6 +19,8 @@ struct lt_stack_opts {
 
 #define LT_DEFAULT_STACK_STORAGE 16384
 
+struct lt_drain_stats;
+
 /*
  * Size the maps, set the depth and which stacks are taken (lt_want_ustack,
  * lt_want_kstack) of an opened, unloaded obj. 0 or -errno (printed).
@@ -29,29 +31,65 @@ struct lt_unwinder;
 struct lt_unwind_stats;
 
 /*
- * The processes whose stacks are still to be named: those in lt_agg and in
- * p's samples, sorted, each once (*out: caller frees). 0 or -errno.
- */
-int lt_stacks_tgids(struct bpf_object *obj, const struct lt_profile *p, uint32_t **out, size_t *n);
-
-/*
- * Move everything in lt_agg into p (merging with what p holds), resolving
- * stack ids to frames now; a user stack walked before its process's
- * mappings were known is walked again over its copy by unw (when not NULL).
- * With `clear`, entries are deleted as they are read (for -i intervals);
- * stack maps are kept so ids stay valid. Also refreshes p->stats. 0 or
- * -errno (printed).
- */
-/*
  * From user space, as lt_agg_add() does in BPF: add total to k's sum in the
- * aggregation map fd agg, and n events to its count and to the histogram's
- * bucket of value. 0 or -errno (a full map: -E2BIG).
+ * aggregation map events go to now, and n events to its count and to the
+ * histogram's bucket of value. 0 or -errno (a full map: -E2BIG).
  */
-int lt_stacks_add(int agg, const struct lt_stack_key *k, uint64_t total, uint64_t n,
+int lt_stacks_add(struct bpf_object *obj, const struct lt_stack_key *k, uint64_t total, uint64_t n,
 		  uint64_t value);
 
-int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
-		      struct lt_unwinder *unw);
+/*
+ * The drain: moves what the kernel aggregated into user space while tracing,
+ * so that a trace of any length loses nothing to full maps. The aggregation
+ * map has two generations (bpf/stack_agg.bpf.h); a drain switches events to
+ * the other one, waits out the programs that still hold the old one (an RCU
+ * grace period, inside the switch's map update), then reads and empties it.
+ * User stacks of processes that exited are forgotten from their map once
+ * their events are read (lt_drain__forget_ustacks()).
+ */
+struct lt_drain;
+
+struct lt_drain_stats {
+	uint64_t drains, by_fill; /* drains, and how many a map's fill asked for */
+	uint64_t keys; /* aggregation entries read */
+	uint64_t ustacks_forgotten; /* user stacks of exited processes deleted from their map */
+	uint64_t ustacks_missing; /* entries whose user stack was no longer stored */
+	unsigned int agg_fill_max, ustack_fill_max; /* highest fill seen, percent */
+	double flip_ms_max, drain_ms_max; /* longest switch (grace period), longest drain */
+};
+
+/* For a loaded obj with storage_size entries per map. NULL with errno on failure. */
+struct lt_drain *lt_drain__new(struct bpf_object *obj, unsigned int storage_size);
+void lt_drain__free(struct lt_drain *d);
+
+/*
+ * Whether a drain is due at now (CLOCK_MONOTONIC s): a map is half full, or
+ * two seconds have passed. Also notes the highest fills. Cannot fail.
+ */
+bool lt_drain__due(struct lt_drain *d, double now);
+
+/*
+ * Switch generations and move the old one into p (merging with what p
+ * holds), resolving stack ids to frames now; a user stack walked before its
+ * process's mappings were known is walked again over its copy by unw (when
+ * not NULL). Refreshes p->stats. 0 or -errno (printed).
+ */
+int lt_drain__collect(struct lt_drain *d, struct lt_profile *p, struct lt_unwinder *unw);
+
+/*
+ * Delete from the user stack map the stacks of processes found gone (by
+ * gone()) at the previous call, unless another process found them too; note
+ * the processes gone now for the next call. 0 or -errno.
+ */
+int lt_drain__forget_ustacks(struct lt_drain *d, bool (*gone)(void *ctx, uint32_t tgid), void *ctx);
+
+/*
+ * The processes with events not yet drained, sorted, each once (*out:
+ * caller frees). 0 or -errno.
+ */
+int lt_drain__tgids(struct lt_drain *d, uint32_t **out, size_t *n);
+
+const struct lt_drain_stats *lt_drain__stats(const struct lt_drain *d);
 
 /*
  * One line naming the events that could not be recorded (and every limit
@@ -60,7 +98,7 @@ int lt_stacks_collect(struct bpf_object *obj, struct lt_profile *p, bool clear,
  * when none were lost. Cannot fail.
  */
 void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_stats *us,
-			   uint64_t mmap_lost);
+			   const struct lt_drain_stats *ds, uint64_t mmap_lost);
 
 /*
  * How complete the user stacks of a symbolized profile are: one line with -v

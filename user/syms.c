@@ -518,6 +518,15 @@ bool lt_symbolizer__knows(const struct lt_symbolizer *s, uint32_t tgid)
 	return p && p->complete && !p->gone;
 }
 
+bool lt_symbolizer__gone(const struct lt_symbolizer *s, uint32_t tgid)
+{
+	const struct lt_proc *p = find_proc(s, tgid);
+
+	if (p)
+		return p->gone;
+	return tgid && kill((pid_t)tgid, 0) && errno == ESRCH;
+}
+
 int lt_symbolizer__add_map(struct lt_symbolizer *s, uint32_t tgid, const struct lt_mapping *m)
 {
 	struct lt_proc *p = add_proc(s, tgid);

@@ -70,6 +70,12 @@ void lt_symbolizer__exit(struct lt_symbolizer *s, uint32_t tgid);
  */
 size_t lt_symbolizer__prune(struct lt_symbolizer *s, const uint32_t *keep, size_t nkeep);
 
+/*
+ * Has tgid exited? Known from its exit record (or a sweep of lt_symbolizer__prune());
+ * a process s never met, from whether it exists now.
+ */
+bool lt_symbolizer__gone(const struct lt_symbolizer *s, uint32_t tgid);
+
 /* Does s hold a whole, current view of tgid's mappings (alive)? */
 bool lt_symbolizer__knows(const struct lt_symbolizer *s, uint32_t tgid);
 
