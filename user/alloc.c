@@ -823,7 +823,8 @@ static int add_leaks(struct alloc_tool *t)
 		k.tgid = l.tgid;
 		k.pid = l.pid;
 		memcpy(k.comm, l.comm, sizeof(k.comm));
-		err = lt_stacks_add(skel_of(t)->obj, &k, (t->o.value_count ? 1 : l.size) * w, w, l.size);
+		err = lt_stacks_add(skel_of(t)->obj, &k, (t->o.value_count ? 1 : l.size) * w, w,
+				    l.size);
 		if (err) {
 			lt_warn("cannot record all leaks: %s", strerror(-err));
 			break;

@@ -950,12 +950,13 @@ int lt_profile__lines_split(const struct lt_profile *p, bool split_cut, struct l
 				break;
 		if (!slots[j]) {
 			slots[j] = ++n;
-			l[n - 1] = (struct lt_stack_line){ .first = s,
-							   .total = s->total,
-							   .total2 = s->total2,
-							   .count = s->count,
-							   .hist = &s->hist,
-							   .nthreads = s->nthreads ? s->nthreads : 1 };
+			l[n - 1] =
+				(struct lt_stack_line){ .first = s,
+							.total = s->total,
+							.total2 = s->total2,
+							.count = s->count,
+							.hist = &s->hist,
+							.nthreads = s->nthreads ? s->nthreads : 1 };
 			continue;
 		}
 		d = &l[slots[j] - 1];

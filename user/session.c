@@ -272,10 +272,9 @@ static int finish(struct run *r, struct lt_output *out, double t0)
 		/* LATPROF_SYMBOLIZE_BUDGET (seconds): tests prove the budget with 0. */
 		const char *b = getenv("LATPROF_SYMBOLIZE_BUDGET");
 
-		lt_symbolizer__set_deadline(r->syms,
-					    lt_mono_s() +
-						    (b && *b ? atof(b) : LT_SYMBOLIZE_BUDGET_S),
-					    &lt_exiting);
+		lt_symbolizer__set_deadline(
+			r->syms, lt_mono_s() + (b && *b ? atof(b) : LT_SYMBOLIZE_BUDGET_S),
+			&lt_exiting);
 	}
 	err = err ?: drain(r);
 	if (!err && r->iv)
@@ -300,8 +299,8 @@ static int finish(struct run *r, struct lt_output *out, double t0)
 	if (p->folded_samples)
 		lt_note("%llu rows of %llu processes that exited were merged per command to keep "
 			"--max-stacks %u (their pid and tid read 0)",
-			(unsigned long long)p->folded_samples,
-			(unsigned long long)p->folded_procs, c->max_stacks);
+			(unsigned long long)p->folded_samples, (unsigned long long)p->folded_procs,
+			c->max_stacks);
 	lt_stacks_report_completeness(p);
 	lt_symbolizer__report(r->syms, c->quiet);
 	return 0;

@@ -20,7 +20,7 @@ int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
 	 * kernel), so it keeps at least the default size, whatever the option.
 	 */
 	unsigned int ksize = o->storage_size > LT_DEFAULT_STACK_STORAGE ? o->storage_size :
-									   LT_DEFAULT_STACK_STORAGE;
+									  LT_DEFAULT_STACK_STORAGE;
 	int err;
 
 	err = lt_map_resize(obj, "lt_agg", o->storage_size);
@@ -585,4 +585,3 @@ void lt_stacks_report_completeness(const struct lt_profile *p)
 			pct(p->ur_value[LT_UR_NO_TABLE], val), p->what ? p->what : "the value",
 			p->ur_file);
 }
-
