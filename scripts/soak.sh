@@ -1,21 +1,26 @@
 #!/bin/bash
 # `make soak`: SOAK_SECONDS (default 600) of system-wide latprof offcpu,
 # io --syscalls and tcp, side by side, while processes churn:
-# short-lived fork+exec (sh -c true, the churn workload), threads that start
-# and end, loopback TCP connections. For each latprof it reports, after a
-# warm-up and at the end: RSS, open fds, the fill of its aggregation map, and
-# what it reported lost. It passes when RSS is flat (within 10% of the
-# warm-up's, plus at most SOAK_PER_KEY_KB (4) for each key its aggregation
-# map gained since: what a process with stacks there keeps to name them),
-# its anonymous part (the heap) reported beside it, no
-# fd leaks, every latprof exits 0 with its output, and every loss is
-# reported (the JSON's counts and the lost-events line agree).
+# - `churn run`: two loops fork and exec a child that naps 2 ms once in
+#   churn_nap() and exits (about 500-700 processes a second here), each
+#   child timing its own nap: the ground truth;
+# - threads that start and end; loopback TCP connections.
+# For each latprof it reports, after a warm-up and at the end: RSS (and its
+# peak, VmHWM), the heap (RssAnon), open fds, how often it drained the
+# kernel's maps and how full they got, and what it reported lost.
+# It passes when:
+# - every latprof exits 0 with its output, with no fd leak;
+# - RSS is flat (within 10% + 4 MiB of the warm-up's) and its peak stays
+#   under SOAK_RSS_MB (64);
+# - offcpu lost nothing (JSON lost all 0), counted every child's nap (by
+#   number, and their time within 5% of their own clocks), and named at
+#   least 95% of it down to main.
 set -u
 cd "$(dirname "$0")/.."
 SECS=${SOAK_SECONDS:-600}
 WARM=${SOAK_WARMUP:-120}
+RSS_MB=${SOAK_RSS_MB:-64}
 WL=.output/workloads
-PER_KEY_KB=${SOAK_PER_KEY_KB:-4}
 TMP=$(mktemp -d /tmp/latprof-soak.XXXXXX)
 pids=""
 cleanup() {
@@ -25,11 +30,22 @@ cleanup() {
 }
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "soak: needs root" >&2; exit 1; }
+[ "$SECS" -gt $((WARM + 40)) ] || { echo "soak: SOAK_SECONDS must exceed the warm-up + 40" >&2; exit 1; }
 
-# The load: churn of exec'd processes, of threads, of TCP connections.
-(while :; do sh -c true; "$WL/churn" 50 </dev/null >/dev/null 2>&1 & cp=$!; sleep 0.05;
-	kill -USR1 $cp 2>/dev/null; wait $cp; done) &
-pids="$pids $!"
+declare -A LP
+for t in "offcpu" "io --syscalls" "tcp"; do
+	name=${t%% *}
+	./latprof $t -d "$SECS" -v -f json -o "$TMP/$name.json" 2>"$TMP/$name.err" &
+	LP[$name]=$!
+done
+for n in offcpu io tcp; do
+	for _ in $(seq 600); do grep -q attached "$TMP/$n.err" 2>/dev/null && break; sleep 0.1; done
+done
+
+# The load, once every latprof is attached; it ends 10 s before they do.
+"$WL/churn" run $((SECS - 15)) 2 >"$TMP/truth" &
+churn=$!
+pids="$pids $churn"
 (while :; do "$WL/churn" threads 200 >/dev/null 2>&1; done) &
 pids="$pids $!"
 port=47800
@@ -37,74 +53,66 @@ port=47800
 	"$WL/tcpwl" nowait life 1000 100 $port >/dev/null 2>&1 || sleep 1; sleep 0.02; done) &
 pids="$pids $!"
 
-declare -A LP
-for t in "offcpu" "io --syscalls" "tcp"; do
-	name=${t%% *}
-	./latprof $t -d "$SECS" -q -f json -o "$TMP/$name.json" 2>"$TMP/$name.err" &
-	LP[$name]=$!
-done
-
-# rss KB, fds, aggregation map entries, anonymous rss KB of pid $1. The
-# rest of RSS is file pages: latprof's code, the traced programs' ELF files
-# it reads (page cache), and its ring buffers (kernel memory allocated when
-# the map is made, resident here once the ring has wrapped).
+# rss KB, peak rss KB, anonymous rss KB, fds of pid $1.
 measure() {
-	local p=$1 rss fds agg=0 id anon
-	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-	anon=$(awk '/^RssAnon/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-	fds=$(ls "/proc/$p/fd" 2>/dev/null | wc -l)
-	# The maps it holds, by the map_id of each fd (bpftool 7.1 cannot say
-	# which process holds a map).
-	for id in $(awk '/^map_id:/ { print $2 }' /proc/"$p"/fdinfo/* 2>/dev/null | sort -u); do
-		[ "$(bpftool -j map show id "$id" 2>/dev/null | jq -r .name)" = lt_agg ] || continue
-		agg=$((agg + $(bpftool -j map dump id "$id" 2>/dev/null | grep -o '"key":' | wc -l)))
-	done
-	echo "${rss:-0} $fds $agg ${anon:-0}"
+	local p=$1
+	echo "$(awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } /^RssAnon/ { a = $2 }
+		END { print r + 0, h + 0, a + 0 }' "/proc/$p/status" 2>/dev/null) $(ls "/proc/$p/fd" 2>/dev/null | wc -l)"
 }
 
-# At fixed times from the start, whatever the measuring itself takes (a
-# full map takes seconds to dump); the end's 20 s before the tools stop.
+# At fixed times from the start, whatever the measuring takes; the end's
+# 20 s before the tools stop.
 t0=$(date +%s)
 sleep "$WARM"
-declare -A W
+declare -A W E
 for n in "${!LP[@]}"; do W[$n]=$(measure "${LP[$n]}"); done
 left=$((t0 + SECS - 20 - $(date +%s)))
 [ "$left" -gt 0 ] && sleep "$left"
-declare -A E
 for n in "${!LP[@]}"; do E[$n]=$(measure "${LP[$n]}"); done
+wait "$churn"
 rc=0
-printf '%-8s %12s %12s %13s %8s %12s  %s\n' tool "RSS warm KB" "RSS end KB" "anon w/e KB" "fds w/e" "agg w/e" "lost (reported)"
+printf '%-7s %9s %9s %9s %11s %7s  %s\n' tool "RSS warm" "RSS end" "peak" "heap w/e" "fds w/e" \
+	"drains; lost (JSON)"
 for n in offcpu io tcp; do
 	wait "${LP[$n]}"
 	st=$?
-	read -r rw fw aw nw <<<"${W[$n]}"
-	read -r re fe ae ne <<<"${E[$n]}"
+	read -r rw hw aw fw <<<"${W[$n]}"
+	read -r re he ae fe <<<"${E[$n]}"
 	lost=$(jq -r '[.lost | to_entries[] | select(.value > 0) | "\(.key)=\(.value)"] | join(" ")' \
 		"$TMP/$n.json" 2>/dev/null)
-	said=$(grep -c 'latprof: warning: ' "$TMP/$n.err")
-	printf '%-8s %12s %12s %13s %8s %12s  %s\n' "$n" "$rw" "$re" "$nw/$ne" "$fw/$fe" "$aw/$ae" \
-		"${lost:-none} ($said warning lines)"
+	drains=$(grep -o 'drained the kernel.s maps .*' "$TMP/$n.err" | cut -d';' -f1-2)
+	printf '%-7s %6s KB %6s KB %6s KB %11s %7s  %s; %s\n' "$n" "$rw" "$re" "$he" "$aw/$ae" "$fw/$fe" \
+		"${drains#drained the kernel\'s maps }" "${lost:-none}"
 	[ "$st" -eq 0 ] || { echo "soak: $n exited $st"; rc=1; }
 	# A measure that failed (the tool gone early) must not pass as flat.
 	[ "${rw:-0}" -gt 0 ] && [ "${re:-0}" -gt 0 ] || { echo "soak: $n could not be measured"; rc=1; }
 	[ -s "$TMP/$n.json" ] || { echo "soak: $n wrote no output"; rc=1; }
-	# Flat: within 10% of the warm-up's. A process with stacks in the
-	# aggregation map keeps its mappings (and its walked stacks) until the
-	# output names them, so while the map still fills RSS may also grow by
-	# PER_KEY_KB for each key added; once it is full, nothing may grow.
-	# RSS holds file pages too, which grow when a program not seen before
-	# runs on the host (system-wide, latprof reads its ELF files): the soak
-	# runs alone. The anonymous part (the heap) is reported beside it.
-	awk -v w="$rw" -v e="$re" -v k=$((ae > aw ? ae - aw : 0)) -v pk="$PER_KEY_KB" \
-		'BEGIN { exit !(e <= w * 1.10 + k * pk) }' ||
-		{ echo "soak: $n RSS grew: $rw -> $re KB, $((ae - aw)) keys added"; rc=1; }
-	[ "$ae" -gt "$aw" ] && echo "soak: $n: $((ae - aw)) keys added after the warm-up," \
-		"$(awk -v w="$rw" -v e="$re" -v k=$((ae - aw)) 'BEGIN { printf "%.2f", (e - w) / k }') KB of RSS a key"
+	awk -v w="$rw" -v e="$re" 'BEGIN { exit !(e <= w * 1.10 + 4096) }' ||
+		{ echo "soak: $n RSS grew: $rw -> $re KB"; rc=1; }
+	[ "$he" -le $((RSS_MB * 1024)) ] || { echo "soak: $n RSS peaked at $he KB, over $RSS_MB MiB"; rc=1; }
 	[ "$fe" -le "$fw" ] || { echo "soak: $n fds grew: $fw -> $fe"; rc=1; }
-	if [ -n "$lost" ] && [ "$said" -eq 0 ]; then
+	if [ -n "$lost" ] && ! grep -q 'latprof: warning: ' "$TMP/$n.err"; then
 		echo "soak: $n lost events ($lost) without a warning"
 		rc=1
 	fi
 done
+
+# offcpu against the children's own clocks.
+read -r _ kids _ us _ pre _ rate <"$TMP/truth"
+CJ=$TMP/offcpu.json
+n=$(jq '[.stacks[] | select(.comm == "churn") | select(any(.frames[]; .[0] == "churn_nap")) | .count] | add // 0' "$CJ")
+x=$(jq '[.stacks[] | select(.comm == "churn") | select(any(.frames[]; .[0] == "churn_nap")) | .total] | add // 0' "$CJ")
+all=$(jq '[.stacks[] | select(.comm == "churn") | .total] | add // 0' "$CJ")
+named=$(jq '[.stacks[] | select(.comm == "churn") |
+	select([.frames[] | select(.[1] == "user") | .[0]] | join(";") |
+		test("^_start;__libc_start_main;__libc_start_call_main;main;churn_nap;")) | .total] | add // 0' "$CJ")
+echo "churn: $kids children ($rate) napped $us us by their clocks ($pre us run-queue/CPU);" \
+	"offcpu: $n naps, $x us; $named of the children's $all us blocked named down to main"
+[ "$n" -eq "$kids" ] || { echo "soak: offcpu counted $n naps of $kids"; rc=1; }
+awk -v g="$x" -v t="$us" -v p="$pre" 'BEGIN { exit !(t > 0 && g <= t * 1.05 && g >= (t - p) * 0.95) }' ||
+	{ echo "soak: offcpu's nap time $x us is not the children's $us us +-5%"; rc=1; }
+awk -v f="$named" -v a="$all" 'BEGIN { exit !(a > 0 && f >= 0.95 * a) }' ||
+	{ echo "soak: under 95% named down to main"; rc=1; }
+[ "$(jq '[.lost[]] | add' "$CJ")" = 0 ] || { echo "soak: offcpu lost events"; rc=1; }
 echo "soak: ${SECS} s, warm-up ${WARM} s: $([ $rc -eq 0 ] && echo passed || echo FAILED)"
 exit $rc

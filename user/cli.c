@@ -76,7 +76,7 @@ static const char common_help[] =
 	"      --stack-storage-size N  entries of the kernel's aggregation and user stack\n"
 	"                              maps (default 16384), drained while tracing\n"
 	"      --max-stacks N          rows (thread and stack) kept in memory (default\n"
-	"                              50000); past N, those of processes that exited\n"
+	"                              10000); past N, those of processes that exited\n"
 	"                              merge per command\n"
 	"      --perf-max-stack-depth N  frames kept per stack (default and max 127)\n"
 	"      --no-demangle           keep C++ and Rust names mangled\n"

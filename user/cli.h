@@ -12,7 +12,7 @@
 #include "stacks.h"
 #include "target.h"
 
-#define LT_DEFAULT_MAX_STACKS 50000
+#define LT_DEFAULT_MAX_STACKS 10000
 
 struct lt_common {
 	struct lt_target target;

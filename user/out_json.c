@@ -88,6 +88,7 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 		for (size_t i = 0; i < sizeof(lost) / sizeof(lost[0]); i++)
 			fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", lost[i].name,
 				p->stats[lost[i].st]);
+		fprintf(f, ",\"user_stacks_missing\":%" PRIu64, p->ustacks_missing);
 	}
 	fputs("}", f);
 	/* Only a traced profile knows how its user stacks ended (not one read back). */
@@ -115,6 +116,9 @@ int lt_write_json(FILE *f, const struct lt_profile *p, const struct lt_out_opts 
 			s->tgid, s->pid, s->nspid ? s->nspid : s->tgid, s->total, s->count);
 		if (p->unit2)
 			fprintf(f, ",\"total2\":%" PRIu64, s->total2);
+		/* Threads of exited processes merged per command (--max-stacks). */
+		if (s->nthreads)
+			fprintf(f, ",\"threads\":%u", s->nthreads);
 		if (ev)
 			fprintf(f, ",\"user_stack\":\"%s\"", lt_ureason_name[s->ureason]);
 		fputs(",\"frames\":[", f);

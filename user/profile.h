@@ -149,6 +149,8 @@ struct lt_profile {
 	size_t nnidx;
 	/* What lt_profile__fold() merged: samples, and the processes they were of. */
 	uint64_t folded_samples, folded_procs;
+	/* Events whose user stack was no longer stored when drained (lt_drain_stats). */
+	uint64_t ustacks_missing;
 };
 
 /*

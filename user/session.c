@@ -235,6 +235,13 @@ static int drain(struct run *r)
 	struct lt_profile d;
 	int err;
 
+	/*
+	 * The mmap records so far first: a process exec'd moments ago is then
+	 * known, and its stacks walked before it was are walked again now.
+	 */
+	err = live_drain(r->live);
+	if (err)
+		return err;
 	profile_init(&d, r->t, r->mode, r->tool);
 	if (r->unw) {
 		d.untabled = untabled;
@@ -280,6 +287,7 @@ static int finish(struct run *r, struct lt_output *out, double t0)
 	if (!err && r->iv)
 		err = lt_profile__absorb(p, r->iv);
 	p->duration_s = (core->t_end > 0 ? core->t_end : lt_mono_s()) - t0;
+	p->ustacks_missing = lt_drain__stats(r->drain)->ustacks_missing;
 	if (err)
 		return err;
 	err = out ? lt_output__write(out, p) : 0;

@@ -391,7 +391,8 @@ int lt_drain__forget_ustacks(struct lt_drain *d, bool (*gone)(void *ctx, uint32_
 		 * kernel recorded has been read since. A stack another process
 		 * found too may still be named by that one's next event: kept.
 		 */
-		if (!st->shared && in_sorted(d->gone, d->ngone, st->tgid)) {
+		/* And still gone: a pid is reused within a minute on a busy host. */
+		if (!st->shared && in_sorted(d->gone, d->ngone, st->tgid) && gone(ctx, st->tgid)) {
 			if (!bpf_map_delete_elem(d->ufd, &keys[i]))
 				d->st.ustacks_forgotten++;
 			continue;
