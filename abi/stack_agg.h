@@ -160,7 +160,8 @@ enum lt_stat {
 	LT_STAT_KCACHE_HIT, /* kernel stacks reused from the thread's stack cache */
 	LT_STAT_UCACHE_HIT, /* user stacks reused from the thread's stack cache */
 	LT_STAT_WANT_FULL, /* processes user space could not be asked to publish (queue full) */
-	LT_STAT_END_UNTRACED, /* offcpu: blocks whose switch-in the kernel did not trace, timed later */
+	LT_STAT_END_UNTRACED, /* offcpu: blocks whose switch-in was not seen (not traced, or task
+				 storage busy then), timed at the next switch-out */
 	LT_STAT_COPY_LOST, /* user stacks of unpublished processes not copied (ring buffer full) */
 	LT_STAT_WAKER_FULL, /* offcpu --wakers: waker map full: the block was counted without its waker */
 	LT_STAT_AGG_NEW, /* keys added to the aggregation maps (their fill, for the drain) */

@@ -257,14 +257,14 @@ static __always_inline int switch_btf(void *ctx, bool preempt, struct task_struc
 	if (!pid || !lt_ids_selected(next->tgid, pid))
 		return 0;
 	/*
-	 * Create rather than look up, so NULL only means the storage could not
-	 * be reached (its lock busy on this CPU, or no memory): count that.
+	 * NULL: the storage could not be reached (its lock busy on this CPU: a
+	 * task exiting here frees its storage under it). The block's start
+	 * stays, and the thread's next switch-out times it as a switch-in not
+	 * seen (switch_in_untraced()): it is late, not lost.
 	 */
-	t = bpf_task_storage_get(&start_task, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!t) {
-		lt_stat_inc(LT_STAT_END_LOST);
+	t = bpf_task_storage_get(&start_task, next, 0, 0);
+	if (!t)
 		return 0;
-	}
 	if (!t->s.ts)
 		return 0;
 	/* Direct loads: next is a BTF pointer, no helper call needed. */

@@ -538,8 +538,9 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 			"again over their copies",
 			us->rewalked);
 	if (p->stats[LT_STAT_END_UNTRACED])
-		lt_info("%llu blocks ended with no switch-in traced by the kernel: timed at the "
-			"thread's next switch-out, less the time it ran",
+		lt_info("%llu blocks ended with no switch-in traced by the kernel (or with its task "
+			"storage busy then): timed at the thread's next switch-out, less the time it "
+			"ran",
 			(unsigned long long)p->stats[LT_STAT_END_UNTRACED]);
 	if (p->stats[LT_STAT_KCACHE_HIT] || p->stats[LT_STAT_UCACHE_HIT])
 		lt_info("stack cache: %llu kernel and %llu user stacks reused without a walk, "
