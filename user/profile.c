@@ -808,6 +808,59 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The interned copy of name in p, or NULL when p holds none. */
+static const char *interned(const struct lt_profile *p, const char *name)
+{
+	if (!p->strs_cap)
+		return NULL;
+	for (size_t j = lt_hash_str(name) & (p->strs_cap - 1); p->strs[j];
+	     j = (j + 1) & (p->strs_cap - 1))
+		if (p->strs[j] == name || !strcmp(p->strs[j], name))
+			return p->strs[j];
+	return NULL;
+}
+
+/*
+ * Free the interned names no sample refers to any more (after a fold, the
+ * addresses of processes gone), or the pool only grows. 0 or -ENOMEM (then
+ * nothing is freed).
+ */
+static int strs_compact(struct lt_profile *p)
+{
+	struct lt_profile keep = { 0 };
+
+	for (size_t i = 0; i < p->n; i++)
+		for (uint32_t k = 0; k < p->samples[i].nframes; k++) {
+			const char *f = p->samples[i].frames[k];
+
+			/* The same string into keep's set: re-pointed after. */
+			if (!interned(&keep, f) && !intern(&keep, f)) {
+				lt_profile__free(&keep);
+				return -ENOMEM;
+			}
+		}
+	for (size_t i = 0; i < p->n; i++)
+		for (uint32_t k = 0; k < p->samples[i].nframes; k++)
+			p->samples[i].frames[k] = interned(&keep, p->samples[i].frames[k]);
+	for (size_t i = 0; i < p->strs_cap; i++)
+		free(p->strs[i]);
+	free(p->strs);
+	p->strs = keep.strs;
+	p->strs_cap = keep.strs_cap;
+	p->nstrs = keep.nstrs;
+	return 0;
+}
+
+/*
+ * A frame a merged row cannot keep apart: an address outside every mapping
+ * of a process that is gone names nothing, and would keep each process's
+ * row apart (ASLR).
+ */
+static bool anonymous_addr(const char *name)
+{
+	return !strncmp(name, "[unmapped]+0x", 13);
+}
+
 long lt_profile__fold(struct lt_profile *p, bool (*gone)(void *ctx, uint32_t tgid), void *ctx)
 {
 	uint32_t *tg = malloc((p->n + 1) * sizeof(*tg)), last = 0;
@@ -827,6 +880,10 @@ long lt_profile__fold(struct lt_profile *p, bool (*gone)(void *ctx, uint32_t tgi
 		if (!last_gone)
 			continue;
 		tg[ntg++] = s->tgid;
+		for (uint32_t k = 0; !err && k < s->nframes; k++)
+			if (anonymous_addr(s->frames[k]) &&
+			    !(s->frames[k] = intern(p, "[unmapped]")))
+				err = -ENOMEM;
 		s->tgid = s->pid = s->nspid = 0;
 		s->nthreads = s->nthreads ? s->nthreads : 1;
 		p->folded_samples++;
@@ -875,7 +932,8 @@ long lt_profile__fold(struct lt_profile *p, bool (*gone)(void *ctx, uint32_t tgi
 	}
 	removed = p->n - n;
 	p->n = n;
-	return (long)removed;
+	err = strs_compact(p);
+	return err ? err : (long)removed;
 }
 
 bool lt_sample__cut(const struct lt_sample *s)

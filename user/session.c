@@ -216,6 +216,7 @@ struct run {
 	struct live *live;
 	struct lt_profile *prof; /* everything drained so far, named */
 	struct lt_profile *iv; /* with -i: this interval's, named; absorbed into prof after */
+	size_t fold_at; /* prof's rows when the next fold is due (past max_stacks) */
 };
 
 static bool gone(void *ctx, uint32_t tgid)
@@ -257,10 +258,12 @@ static int drain(struct run *r)
 	lt_profile__free(&d);
 	if (!err && !r->c->stacks.kernel_only)
 		err = lt_drain__forget_ustacks(r->drain, gone, r->syms);
-	if (!err && r->prof->n > r->c->max_stacks) {
+	/* Past the limit, and again each time the rows grew by a quarter since. */
+	if (!err && r->prof->n > r->c->max_stacks && r->prof->n > r->fold_at) {
 		long n = lt_profile__fold(r->prof, gone, r->syms);
 
 		err = n < 0 ? (int)n : 0;
+		r->fold_at = r->prof->n + r->prof->n / 4;
 	}
 	if (err == -ENOMEM)
 		lt_err("cannot keep what was traced: out of memory");

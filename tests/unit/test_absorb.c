@@ -97,23 +97,44 @@ int main(void)
 	ok(s && s->total == 6000 && s->count == 3 && s->pid == 0 && s->nthreads == 2,
 	   "fold: one churn row, pid 0, all the time, 2 threads");
 	ok(find(&run, 300, "poll") != NULL, "fold: a live process keeps its row");
-	ok(run.folded_samples == 2 && run.folded_procs == 2, "fold: counted (%llu rows, %llu procs)",
-	   (unsigned long long)run.folded_samples, (unsigned long long)run.folded_procs);
+	ok(run.folded_samples == 2 && run.folded_procs == 2,
+	   "fold: counted (%llu rows, %llu procs)", (unsigned long long)run.folded_samples,
+	   (unsigned long long)run.folded_procs);
 	ok(lt_profile__fold(&run, gone, NULL) == 0, "fold again: nothing more");
 
 	/* A later drain of another exited process merges into the folded row once folded. */
 	lt_profile__init(&d1, "offcpu", "us", "off-CPU time");
 	module(&d1, "/usr/bin/churn");
 	add(&d1, 200, "churn", "churn_nap", 1000);
-	ok(!lt_profile__absorb(&run, &d1) && run.n == 3, "a new exited row stays apart until folded");
+	ok(!lt_profile__absorb(&run, &d1) && run.n == 3,
+	   "a new exited row stays apart until folded");
 	lt_profile__free(&d1);
 	lt_profile__fold(&run, gone, NULL);
 	s = find(&run, 0, "churn_nap");
 	ok(run.n == 2 && s && s->total == 7000 && s->nthreads == 3,
 	   "folded into the same row: 3 threads (%u)", s ? s->nthreads : 0);
-	ok(!lt_profile__lines(&run, &l, &nl) && nl == 2, "lines");
+	/* Addresses outside every mapping of gone processes: one row, the pool shrinks. */
+	lt_profile__init(&d1, "offcpu", "us", "off-CPU time");
+	module(&d1, "/usr/bin/churn");
+	add(&d1, 100, "churn", "[unmapped]+0x55b8893f0871", 10);
+	add(&d1, 200, "churn", "[unmapped]+0x56147c9ae871", 20);
+	ok(!lt_profile__absorb(&run, &d1) && run.n == 4, "unnamed rows of two processes apart");
+	lt_profile__free(&d1);
+	{
+		size_t before = run.nstrs;
+
+		lt_profile__fold(&run, gone, NULL);
+		s = find(&run, 0, "[unmapped]");
+		ok(run.n == 3 && s && s->total == 30 && s->nthreads == 2,
+		   "folded: their addresses read [unmapped], one row (%zu rows)", run.n);
+		ok(run.nstrs == before - 1, "the names no row holds are freed (%zu -> %zu)", before,
+		   run.nstrs);
+		ok(!strcmp(find(&run, 300, "poll")->frames[1], "main"),
+		   "kept names still read right");
+	}
+	ok(!lt_profile__lines(&run, &l, &nl) && nl == 3, "lines");
 	for (size_t i = 0; i < nl; i++)
-		if (!strcmp(l[i].first->comm, "churn"))
+		if (!strcmp(l[i].first->frames[2], "churn_nap"))
 			ok(l[i].nthreads == 3 && l[i].total == 7000,
 			   "the line counts the folded threads (%u)", l[i].nthreads);
 	lt_stack_lines__free(l, nl);
