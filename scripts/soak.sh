@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make soak`: SOAK_SECONDS (default 600) of system-wide latprof offcpu,
 # io --syscalls and tcp, side by side, while processes churn:
-# - `churn run`: two loops fork and exec a child that naps 2 ms once in
+# - `churn run` (as churnrun): two loops fork and exec a child that naps 2 ms once in
 #   churn_nap() and exits (about 500-700 processes a second here), each
 #   child timing its own nap: the ground truth;
 # - threads that start and end; loopback TCP connections.
@@ -43,7 +43,10 @@ for n in offcpu io tcp; do
 done
 
 # The load, once every latprof is attached; it ends 10 s before they do.
-"$WL/churn" run $((SECS - 15)) 2 >"$TMP/truth" &
+# The timed children under a name of their own ("churn threads" naps in
+# churn_nap too): they exec the driver's file, so their comm is its name.
+cp "$WL/churn" "$TMP/churnrun"
+"$TMP/churnrun" run $((SECS - 15)) 2 >"$TMP/truth" &
 churn=$!
 pids="$pids $churn"
 (while :; do "$WL/churn" threads 200 >/dev/null 2>&1; done) &
@@ -100,10 +103,10 @@ done
 # offcpu against the children's own clocks.
 read -r _ kids _ us _ pre _ rate <"$TMP/truth"
 CJ=$TMP/offcpu.json
-n=$(jq '[.stacks[] | select(.comm == "churn") | select(any(.frames[]; .[0] == "churn_nap")) | .count] | add // 0' "$CJ")
-x=$(jq '[.stacks[] | select(.comm == "churn") | select(any(.frames[]; .[0] == "churn_nap")) | .total] | add // 0' "$CJ")
-all=$(jq '[.stacks[] | select(.comm == "churn") | .total] | add // 0' "$CJ")
-named=$(jq '[.stacks[] | select(.comm == "churn") |
+n=$(jq '[.stacks[] | select(.comm == "churnrun") | select(any(.frames[]; .[0] == "churn_nap")) | .count] | add // 0' "$CJ")
+x=$(jq '[.stacks[] | select(.comm == "churnrun") | select(any(.frames[]; .[0] == "churn_nap")) | .total] | add // 0' "$CJ")
+all=$(jq '[.stacks[] | select(.comm == "churnrun") | .total] | add // 0' "$CJ")
+named=$(jq '[.stacks[] | select(.comm == "churnrun") |
 	select([.frames[] | select(.[1] == "user") | .[0]] | join(";") |
 		test("^_start;__libc_start_main;__libc_start_call_main;main;churn_nap;")) | .total] | add // 0' "$CJ")
 echo "churn: $kids children ($rate) napped $us us by their clocks ($pre us run-queue/CPU);" \

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include "bpf_util.h"
 #include "err.h"
+#include "grow.h"
 #include "stacks.h"
 #include "unwinder.h"
 
@@ -112,6 +113,61 @@ static int map_keys(int fd, size_t ksz, void **out, size_t *n)
 	}
 	*out = keys;
 	return 0;
+}
+
+/* Entries read per batch system call. */
+#define LT_BATCH 512
+
+typedef int (*lt_entry_cb)(const void *key, const void *val, void *ctx);
+
+/*
+ * cb(key, value, ctx) for every entry of hash map fd (keys of ksz, values
+ * of vsz bytes), read LT_BATCH at a time; with del, each entry is deleted
+ * as it is read, which only a map nothing writes allows. Kernels without
+ * batch operations on hash maps (before 5.6), or a bucket fuller than a
+ * batch, get one lookup a key. 0, cb's error, or -errno.
+ */
+static int map_each(int fd, size_t ksz, size_t vsz, bool del, lt_entry_cb cb, void *ctx)
+{
+	char *keys = malloc(LT_BATCH * ksz), *vals = malloc(LT_BATCH * vsz);
+	uint32_t in = 0, out = 0, n;
+	bool first = true;
+	void *kv = NULL;
+	size_t nk = 0;
+	int err = keys && vals ? 0 : -ENOMEM;
+
+	while (!err) {
+		int r;
+
+		n = LT_BATCH;
+		r = del ? bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out, keys, vals,
+							  &n, NULL) :
+			  bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &n, NULL);
+		if (r && errno != ENOENT)
+			break; /* one lookup a key, below */
+		for (uint32_t i = 0; !err && i < n; i++)
+			err = cb(keys + i * ksz, vals + i * vsz, ctx);
+		if (r) /* ENOENT: the last batch */
+			goto out;
+		in = out;
+		first = false;
+	}
+	/* What is left, one key at a time. */
+	err = err ?: map_keys(fd, ksz, &kv, &nk);
+	for (size_t i = 0; !err && i < nk; i++) {
+		const char *k = (const char *)kv + i * ksz;
+
+		if (bpf_map_lookup_elem(fd, k, vals))
+			continue;
+		if (del)
+			bpf_map_delete_elem(fd, k);
+		err = cb(k, vals, ctx);
+	}
+out:
+	free(kv);
+	free(keys);
+	free(vals);
+	return err;
 }
 
 /* The id of the map behind fd, 0 when it cannot be told. */
@@ -262,74 +318,82 @@ static int flip(struct lt_drain *d)
 	return 0;
 }
 
+/* What one drain's entries go through (drain_entry()). */
+struct drain_ctx {
+	struct lt_drain *d;
+	struct lt_profile *p;
+	struct lt_unwinder *unw;
+	struct lt_ustack *ust;
+	uint64_t *kips;
+	size_t n;
+};
+
+/* One aggregation entry into the profile, its stacks read now. */
+static int drain_entry(const void *k, const void *v, void *ctx)
+{
+	const struct lt_stack_key *key = k;
+	const struct lt_stack_val *val = v;
+	struct drain_ctx *c = ctx;
+	struct lt_ustack *ust = c->ust;
+	struct lt_profile *p = c->p;
+	struct lt_stack_key second;
+	struct lt_sample *smp;
+	const char *comm;
+	uint64_t aux;
+	uint32_t nu, nk;
+	bool missing;
+	int err = 0;
+
+	c->n++;
+	nu = read_ustack(c->d->ufd, key->ustack, ust, &missing);
+	c->d->st.ustacks_missing += missing;
+	/* Walked without the mappings, which are known now: again, over its copy. */
+	if (nu && c->unw && (ust->flags & LT_UWALK_NOMAPS) &&
+	    lt_unwinder__rewalk(c->unw, key->tgid, key->ustack, ust))
+		for (nu = 0; nu < LT_MAX_STACK_DEPTH && ust->ips[nu];)
+			nu++;
+	nk = read_kstack(c->d->kfd, key->kstack, c->kips);
+	aux = (uint64_t)key->aux2 << 32 | key->aux;
+	comm = key->comm;
+	if (!comm[0] && p->aux_root)
+		comm = p->aux_root(p->aux_ctx, aux) ?: comm;
+	smp = lt_profile__get(p, key->tgid, key->pid, aux, comm, (const uint64_t *)ust->ips, nu,
+			      c->kips, nk);
+	if (!smp)
+		return -ENOMEM;
+	smp->uend = ust->end;
+	smp->uflags = ust->flags;
+	if (!smp->second && p->aux_second && p->aux_second(p->aux_ctx, aux, &second)) {
+		/* Read over the first stack's buffers: the sample has its copy. */
+		nu = read_ustack(c->d->ufd, second.ustack, ust, &missing);
+		nk = read_kstack(c->d->kfd, second.kstack, c->kips);
+		err = lt_sample__set_second(smp, second.tgid, second.pid, second.comm,
+					    (const uint64_t *)ust->ips, nu, c->kips, nk);
+		if (err)
+			return err;
+	}
+	smp->total += val->total;
+	smp->total2 += val->total2;
+	smp->count += val->count;
+	for (int j = 0; j < LT_HIST_SLOTS && !err; j++)
+		err = lt_hist_add_slot(&smp->hist, j, val->hist[j]);
+	return err;
+}
+
 int lt_drain__collect(struct lt_drain *d, struct lt_profile *p, struct lt_unwinder *unw)
 {
-	int old = d->agg[d->cur], ufd = d->ufd, kfd = d->kfd;
-	struct lt_stack_key *keys = NULL;
-	struct lt_stack_val val;
-	struct lt_ustack *ust;
+	struct drain_ctx c = { .d = d, .p = p, .unw = unw };
 	double t0 = lt_mono_s();
-	uint64_t *kips;
-	size_t nkeys = 0;
-	void *kv = NULL;
 	int err;
 
-	ust = calloc(1, sizeof(*ust));
-	kips = calloc(LT_MAX_STACK_DEPTH, sizeof(*kips));
-	err = ust && kips ? flip(d) : -ENOMEM;
-	err = err ?: map_keys(old, sizeof(*keys), &kv, &nkeys);
-	keys = kv;
+	c.ust = calloc(1, sizeof(*c.ust));
+	c.kips = calloc(LT_MAX_STACK_DEPTH, sizeof(*c.kips));
+	err = c.ust && c.kips ? flip(d) : -ENOMEM;
 	lt_unwinder__drain_copies(unw);
-	for (size_t i = 0; !err && i < nkeys; i++) {
-		const struct lt_stack_key *key = &keys[i];
-		struct lt_stack_key second;
-		struct lt_sample *smp;
-		const char *comm;
-		uint64_t aux;
-		uint32_t nu, nk;
-		bool missing;
-
-		/* Nothing writes this generation any more: read, then delete. */
-		if (bpf_map_lookup_elem(old, key, &val))
-			continue;
-		bpf_map_delete_elem(old, key);
-		nu = read_ustack(ufd, key->ustack, ust, &missing);
-		d->st.ustacks_missing += missing;
-		/* Walked without the mappings, which are known now: again, over its copy. */
-		if (nu && unw && (ust->flags & LT_UWALK_NOMAPS) &&
-		    lt_unwinder__rewalk(unw, key->tgid, key->ustack, ust))
-			for (nu = 0; nu < LT_MAX_STACK_DEPTH && ust->ips[nu];)
-				nu++;
-		nk = read_kstack(kfd, key->kstack, kips);
-		aux = (uint64_t)key->aux2 << 32 | key->aux;
-		comm = key->comm;
-		if (!comm[0] && p->aux_root)
-			comm = p->aux_root(p->aux_ctx, aux) ?: comm;
-		smp = lt_profile__get(p, key->tgid, key->pid, aux, comm, (const uint64_t *)ust->ips,
-				      nu, kips, nk);
-		if (!smp) {
-			err = -ENOMEM;
-			break;
-		}
-		smp->uend = ust->end;
-		smp->uflags = ust->flags;
-		if (!smp->second && p->aux_second && p->aux_second(p->aux_ctx, aux, &second)) {
-			/* Read over the first stack's buffers: the sample has its copy. */
-			nu = read_ustack(ufd, second.ustack, ust, &missing);
-			nk = read_kstack(kfd, second.kstack, kips);
-			err = lt_sample__set_second(smp, second.tgid, second.pid, second.comm,
-						    (const uint64_t *)ust->ips, nu, kips, nk);
-			if (err)
-				break;
-		}
-		smp->total += val.total;
-		smp->total2 += val.total2;
-		smp->count += val.count;
-		for (int j = 0; j < LT_HIST_SLOTS && !err; j++)
-			err = lt_hist_add_slot(&smp->hist, j, val.hist[j]);
-		if (err)
-			break;
-	}
+	/* Nothing writes the old generation any more: read and delete, a batch at a time. */
+	err = err   ?:
+		      map_each(d->agg[!d->cur], sizeof(struct lt_stack_key),
+			       sizeof(struct lt_stack_val), true, drain_entry, &c);
 	if (err)
 		lt_err("cannot collect stacks: %s", strerror(-err));
 	for (unsigned int i = 0; i < LT_STAT_NR; i++)
@@ -337,13 +401,12 @@ int lt_drain__collect(struct lt_drain *d, struct lt_profile *p, struct lt_unwind
 	d->st.drains++;
 	d->st.by_fill += d->by_fill;
 	d->by_fill = false;
-	d->st.keys += nkeys;
+	d->st.keys += c.n;
 	d->last = lt_mono_s();
 	if ((d->last - t0) * 1e3 > d->st.drain_ms_max)
 		d->st.drain_ms_max = (d->last - t0) * 1e3;
-	free(keys);
-	free(ust);
-	free(kips);
+	free(c.ust);
+	free(c.kips);
 	return err;
 }
 
@@ -371,63 +434,77 @@ static size_t sort_unique(uint32_t *v, size_t n)
 	return m;
 }
 
+/* The pass over the user stacks (forget_entry()). */
+struct forget_ctx {
+	struct lt_drain *d;
+	bool (*gone)(void *ctx, uint32_t tgid);
+	void *gctx;
+	uint32_t last; /* the last process asked about, and its answer */
+	bool last_gone;
+	uint32_t *now_gone; /* processes gone now */
+	size_t ngone, gcap;
+	uint64_t *del; /* keys to delete */
+	size_t ndel, dcap;
+};
+
+static int forget_entry(const void *k, const void *v, void *ctx)
+{
+	const struct lt_ustack *st = v;
+	struct forget_ctx *c = ctx;
+
+	/* Stacks of one process come in runs: ask once a run. */
+	if (st->tgid != c->last) {
+		c->last = st->tgid;
+		c->last_gone = c->gone(c->gctx, c->last);
+	}
+	if (!c->last_gone)
+		return 0;
+	/*
+	 * Gone at the last pass, a drain ago: every event of it that the kernel
+	 * recorded has been read since. A stack another process found too may
+	 * still be named by that one's next event: kept. Gone still: a pid is
+	 * reused within a minute on a busy host.
+	 */
+	if (!st->shared && in_sorted(c->d->gone, c->d->ngone, st->tgid)) {
+		if (LT_GROW(c->del, c->ndel, c->dcap, 1024))
+			return -ENOMEM;
+		c->del[c->ndel++] = *(const uint64_t *)k;
+		return 0;
+	}
+	if (c->ngone && c->now_gone[c->ngone - 1] == st->tgid)
+		return 0;
+	if (LT_GROW(c->now_gone, c->ngone, c->gcap, 256))
+		return -ENOMEM;
+	c->now_gone[c->ngone++] = st->tgid;
+	return 0;
+}
+
 int lt_drain__forget_ustacks(struct lt_drain *d, bool (*gone)(void *ctx, uint32_t tgid), void *ctx)
 {
-	struct lt_ustack *st = calloc(1, sizeof(*st));
-	uint32_t *now_gone = NULL, last = 0;
-	size_t n = 0, ngone = 0, cap = 0;
-	bool last_gone = false;
-	uint64_t *keys = NULL;
-	void *kv = NULL;
-	int err;
+	struct forget_ctx c = { .d = d, .gone = gone, .gctx = ctx };
+	int err = map_each(d->ufd, sizeof(uint64_t), sizeof(struct lt_ustack), false, forget_entry,
+			   &c);
 
-	err = st ? map_keys(d->ufd, sizeof(*keys), &kv, &n) : -ENOMEM;
-	keys = kv;
-	for (size_t i = 0; !err && i < n; i++) {
-		if (bpf_map_lookup_elem(d->ufd, &keys[i], st))
+	for (size_t i = 0; !err && i < c.ndel; i += LT_BATCH) {
+		uint32_t n = c.ndel - i < LT_BATCH ? c.ndel - i : LT_BATCH;
+
+		if (!bpf_map_delete_batch(d->ufd, c.del + i, &n, NULL)) {
+			d->st.ustacks_forgotten += n;
 			continue;
-		/*
-		 * Gone at the last pass, a drain ago: every event of it that the
-		 * kernel recorded has been read since. A stack another process
-		 * found too may still be named by that one's next event: kept.
-		 */
-		/* And still gone: a pid is reused within a minute on a busy host. */
-		if (!st->shared && in_sorted(d->gone, d->ngone, st->tgid) && gone(ctx, st->tgid)) {
-			if (!bpf_map_delete_elem(d->ufd, &keys[i]))
+		}
+		/* Without batch deletes, or a key gone meanwhile: one at a time. */
+		for (uint32_t j = 0; j < (c.ndel - i < LT_BATCH ? c.ndel - i : LT_BATCH); j++)
+			if (!bpf_map_delete_elem(d->ufd, &c.del[i + j]))
 				d->st.ustacks_forgotten++;
-			continue;
-		}
-		/* Stacks of one process come in runs: ask once a run. */
-		if (st->tgid != last) {
-			last = st->tgid;
-			last_gone = gone(ctx, last);
-		}
-		if (!last_gone)
-			continue;
-		if (ngone && now_gone[ngone - 1] == last)
-			continue;
-		if (ngone == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			uint32_t *g = realloc(now_gone, ncap * sizeof(*g));
-
-			if (!g) {
-				err = -ENOMEM;
-				break;
-			}
-			now_gone = g;
-			cap = ncap;
-		}
-		now_gone[ngone++] = st->tgid;
 	}
-	free(keys);
-	free(st);
+	free(c.del);
 	if (err) {
-		free(now_gone);
+		free(c.now_gone);
 		return err;
 	}
 	free(d->gone);
-	d->gone = now_gone;
-	d->ngone = now_gone ? sort_unique(now_gone, ngone) : 0;
+	d->gone = c.now_gone;
+	d->ngone = c.now_gone ? sort_unique(c.now_gone, c.ngone) : 0;
 	return 0;
 }
 
