@@ -256,8 +256,16 @@ static int drain(struct run *r)
 	}
 	err = err ?: lt_profile__absorb(r->iv ? r->iv : r->prof, &d);
 	lt_profile__free(&d);
-	if (!err && !r->c->stacks.kernel_only)
+	if (!err && !r->c->stacks.kernel_only) {
+		const uint32_t *fg;
+		size_t nfg;
+
 		err = lt_drain__forget_ustacks(r->drain, gone, r->syms);
+		/* Their stacks' second walks are of no more use either. */
+		fg = lt_drain__forgotten(r->drain, &nfg);
+		if (!err)
+			lt_unwinder__drop(r->unw, fg, nfg);
+	}
 	/* Past the limit, and again each time the rows grew by a quarter since. */
 	if (!err && r->prof->n > r->c->max_stacks && r->prof->n > r->fold_at) {
 		long n = lt_profile__fold(r->prof, gone, r->syms);

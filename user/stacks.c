@@ -231,6 +231,9 @@ struct lt_drain {
 	/* Processes found gone at the last pass over the user stacks, sorted. */
 	uint32_t *gone;
 	size_t ngone;
+	/* Those of the pass before: forgotten at the last pass, sorted. */
+	uint32_t *forgotten;
+	size_t nforgotten;
 	struct lt_drain_stats st;
 };
 
@@ -264,6 +267,7 @@ void lt_drain__free(struct lt_drain *d)
 	if (!d)
 		return;
 	free(d->gone);
+	free(d->forgotten);
 	free(d);
 }
 
@@ -502,10 +506,18 @@ int lt_drain__forget_ustacks(struct lt_drain *d, bool (*gone)(void *ctx, uint32_
 		free(c.now_gone);
 		return err;
 	}
-	free(d->gone);
+	free(d->forgotten);
+	d->forgotten = d->gone;
+	d->nforgotten = d->ngone;
 	d->gone = c.now_gone;
 	d->ngone = c.now_gone ? sort_unique(c.now_gone, c.ngone) : 0;
 	return 0;
+}
+
+const uint32_t *lt_drain__forgotten(const struct lt_drain *d, size_t *n)
+{
+	*n = d->nforgotten;
+	return d->forgotten;
 }
 
 int lt_drain__tgids(struct lt_drain *d, uint32_t **out, size_t *n)

@@ -84,6 +84,13 @@ int lt_drain__collect(struct lt_drain *d, struct lt_profile *p, struct lt_unwind
 int lt_drain__forget_ustacks(struct lt_drain *d, bool (*gone)(void *ctx, uint32_t tgid), void *ctx);
 
 /*
+ * The processes whose user stacks the last lt_drain__forget_ustacks()
+ * forgot (gone a drain before it, all their events drained), sorted; valid
+ * until the next call. Cannot fail.
+ */
+const uint32_t *lt_drain__forgotten(const struct lt_drain *d, size_t *n);
+
+/*
  * The processes with events not yet drained, sorted, each once (*out:
  * caller frees). 0 or -errno.
  */

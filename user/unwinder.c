@@ -1117,14 +1117,15 @@ bool lt_unwinder__rewalk(struct lt_unwinder *u, uint32_t tgid, uint64_t key, str
 	return true;
 }
 
-void lt_unwinder__prune(struct lt_unwinder *u, const uint32_t *keep, size_t nkeep)
+/* Keep the second walks' results of the processes in list (sorted) when listed, else the others. */
+static void results_filter(struct lt_unwinder *u, const uint32_t *list, size_t n, bool listed)
 {
 	struct uresult **old = u->results;
 	size_t cap = u->results_cap;
 
 	if (!cap)
 		return;
-	/* Rebuild the table with the results of the processes kept. */
+	/* Rebuild the table with the results kept. */
 	u->results = calloc(cap, sizeof(*u->results));
 	if (!u->results) {
 		u->results = old;
@@ -1134,19 +1135,19 @@ void lt_unwinder__prune(struct lt_unwinder *u, const uint32_t *keep, size_t nkee
 	u->results_bytes = 0;
 	for (size_t i = 0; i < cap; i++) {
 		struct uresult *r = old[i];
-		size_t lo = 0, hi = nkeep;
+		size_t lo = 0, hi = n;
 
 		if (!r)
 			continue;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 
-			if (keep[mid] < r->tgid)
+			if (list[mid] < r->tgid)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if (lo < nkeep && keep[lo] == r->tgid) {
+		if ((lo < n && list[lo] == r->tgid) == listed) {
 			u->results[result_slot(u, r->key, r->tgid)] = r;
 			u->nresults++;
 			u->results_bytes += sizeof(*r) + r->n * 8;
@@ -1155,4 +1156,15 @@ void lt_unwinder__prune(struct lt_unwinder *u, const uint32_t *keep, size_t nkee
 		}
 	}
 	free(old);
+}
+
+void lt_unwinder__prune(struct lt_unwinder *u, const uint32_t *keep, size_t nkeep)
+{
+	results_filter(u, keep, nkeep, true);
+}
+
+void lt_unwinder__drop(struct lt_unwinder *u, const uint32_t *tgids, size_t n)
+{
+	if (u && n && u->nresults)
+		results_filter(u, tgids, n, false);
 }

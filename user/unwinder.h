@@ -73,6 +73,8 @@ void lt_unwinder__configure(struct lt_unwinder *u, bool live, unsigned int depth
 void lt_unwinder__drain_copies(struct lt_unwinder *u);
 /* Drop the second walks' results of processes not in keep (sorted). Cannot fail. */
 void lt_unwinder__prune(struct lt_unwinder *u, const uint32_t *keep, size_t nkeep);
+/* Drop those of the processes in tgids (sorted): gone, and drained. Cannot fail. */
+void lt_unwinder__drop(struct lt_unwinder *u, const uint32_t *tgids, size_t n);
 bool lt_unwinder__rewalk(struct lt_unwinder *u, uint32_t tgid, uint64_t key, struct lt_ustack *st);
 
 /* tgid exited: its list is withdrawn and its slice reused later. Cannot fail. */
