@@ -63,6 +63,13 @@ measure() {
 		END { print r + 0, h + 0, a + 0 }' "/proc/$p/status" 2>/dev/null) $(ls "/proc/$p/fd" 2>/dev/null | wc -l)"
 }
 
+# The largest resident mappings of pid $1 (KB), to tell heap from file pages.
+top_maps() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { n = $6 == "" ? "[anon]" : $6 } /^Rss:/ { r[n] += $2 }
+		END { for (n in r) if (r[n] >= 1024) print r[n], n }' "/proc/$1/smaps" 2>/dev/null |
+		sort -rn | head -4 | awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $2, $1 }'
+}
+
 # At fixed times from the start, whatever the measuring takes; the end's
 # 20 s before the tools stop.
 t0=$(date +%s)
@@ -71,7 +78,8 @@ declare -A W E
 for n in "${!LP[@]}"; do W[$n]=$(measure "${LP[$n]}"); done
 left=$((t0 + SECS - 20 - $(date +%s)))
 [ "$left" -gt 0 ] && sleep "$left"
-for n in "${!LP[@]}"; do E[$n]=$(measure "${LP[$n]}"); done
+declare -A M
+for n in "${!LP[@]}"; do E[$n]=$(measure "${LP[$n]}"); M[$n]=$(top_maps "${LP[$n]}"); done
 wait "$churn"
 rc=0
 printf '%-7s %9s %9s %9s %11s %7s  %s\n' tool "RSS warm" "RSS end" "peak" "heap w/e" "fds w/e" \
@@ -86,6 +94,7 @@ for n in offcpu io tcp; do
 	drains=$(grep -o 'drained the kernel.s maps .*' "$TMP/$n.err" | cut -d';' -f1-2)
 	printf '%-7s %6s KB %6s KB %6s KB %11s %7s  %s; %s\n' "$n" "$rw" "$re" "$he" "$aw/$ae" "$fw/$fe" \
 		"${drains#drained the kernel\'s maps }" "${lost:-none}"
+	echo "        largest resident at the end (KB): ${M[$n]}"
 	[ "$st" -eq 0 ] || { echo "soak: $n exited $st"; rc=1; }
 	# A measure that failed (the tool gone early) must not pass as flat.
 	[ "${rw:-0}" -gt 0 ] && [ "${re:-0}" -gt 0 ] || { echo "soak: $n could not be measured"; rc=1; }
