@@ -651,10 +651,15 @@ struct lt_sample *lt_profile__add_named(struct lt_profile *p, uint32_t tgid, uin
 	return s;
 }
 
-/* A named sample's merge key: its thread, aux, comm, frames (interned) and how its stack ended. */
+/*
+ * A named sample's merge key: its thread, comm, frames (interned) and how its
+ * stack ended. Not its aux: what of it outputs show is in its frames (the
+ * tool's pseudo-frames), and the rest would keep rows apart that no output
+ * can tell apart (io's aux2 is a file's identity: every pipe its own).
+ */
 static uint64_t named_hash(const struct lt_sample *s)
 {
-	uint64_t h = mix(mix(mix(mix(2, s->tgid), s->pid), s->aux), s->ureason);
+	uint64_t h = mix(mix(mix(2, s->tgid), s->pid), s->ureason);
 
 	h = mix(h, lt_hash_str(s->comm));
 	for (uint32_t i = 0; i < s->nframes; i++)
@@ -664,9 +669,8 @@ static uint64_t named_hash(const struct lt_sample *s)
 
 static bool same_named(const struct lt_sample *a, const struct lt_sample *b)
 {
-	return a->tgid == b->tgid && a->pid == b->pid && a->aux == b->aux &&
-	       a->ureason == b->ureason && a->nframes == b->nframes &&
-	       !strncmp(a->comm, b->comm, LT_COMM_LEN) &&
+	return a->tgid == b->tgid && a->pid == b->pid && a->ureason == b->ureason &&
+	       a->nframes == b->nframes && !strncmp(a->comm, b->comm, LT_COMM_LEN) &&
 	       !memcmp(a->frames, b->frames, a->nframes * sizeof(*a->frames)) &&
 	       !memcmp(a->kind, b->kind, a->nframes);
 }
