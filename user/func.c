@@ -75,9 +75,25 @@ struct func_tool {
 	struct bpf_link **links;
 	size_t nlinks, caplinks;
 	struct func_argv *args;
-	size_t nargs;
+	size_t nargs, capargs;
 	char frame[512];
 };
+
+static void read_args(struct func_tool *t);
+
+/* --arg: the value kept under id, read again from BPF when not known yet. */
+static const struct func_arg *arg_of(struct func_tool *t, uint32_t id)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < t->nargs; i++)
+			if (t->args[i].id == id)
+				return &t->args[i].a;
+		/* A value first seen since the last read (each drain names samples). */
+		if (!pass)
+			read_args(t);
+	}
+	return NULL;
+}
 
 static struct func_bpf *skel_of(const struct func_tool *t)
 {
@@ -980,6 +996,7 @@ static void func_destroy(void *tool)
 	t->probes = NULL;
 	free(t->args);
 	t->args = NULL;
+	t->capargs = 0;
 }
 
 /*
@@ -1015,9 +1032,7 @@ static const char *func_root(void *tool, uint64_t aux)
 
 	if (!id || t->o.arg < 0)
 		return NULL;
-	for (size_t i = 0; i < t->nargs && !a; i++)
-		if (t->args[i].id == id)
-			a = &t->args[i].a;
+	a = arg_of(t, id);
 	if (!a)
 		return "[argument not kept]";
 	if (!a->is_str) {
@@ -1038,16 +1053,16 @@ static const char *func_root(void *tool, uint64_t aux)
 	return t->frame;
 }
 
-/* --arg: the values seen, for func_root. */
+/* --arg: the values seen so far, for func_root (read whole each time: ids stay). */
 static void read_args(struct func_tool *t)
 {
 	int fd = bpf_map__fd(skel_of(t)->maps.func_args);
 	uint32_t id, *prev = NULL;
-	size_t cap = 0;
 
+	t->nargs = 0;
 	while (t->o.arg >= 0 && !bpf_map_get_next_key(fd, prev, &id)) {
 		prev = &id;
-		if (LT_GROW(t->args, t->nargs, cap, 64))
+		if (LT_GROW(t->args, t->nargs, t->capargs, 64))
 			break;
 		if (!bpf_map_lookup_elem(fd, &id, &t->args[t->nargs].a))
 			t->args[t->nargs++].id = id;
