@@ -449,6 +449,7 @@ struct forget_ctx {
 	size_t ngone, gcap;
 	uint64_t *del; /* keys to delete */
 	size_t ndel, dcap;
+	struct lt_ustack *st; /* a stack read again before its delete */
 };
 
 static int forget_entry(const void *k, const void *v, void *ctx)
@@ -485,22 +486,23 @@ static int forget_entry(const void *k, const void *v, void *ctx)
 
 int lt_drain__forget_ustacks(struct lt_drain *d, bool (*gone)(void *ctx, uint32_t tgid), void *ctx)
 {
-	struct forget_ctx c = { .d = d, .gone = gone, .gctx = ctx };
-	int err = map_each(d->ufd, sizeof(uint64_t), sizeof(struct lt_ustack), false, forget_entry,
-			   &c);
+	struct forget_ctx c = { .d = d, .gone = gone, .gctx = ctx, .st = malloc(sizeof(*c.st)) };
+	int err = c.st ? map_each(d->ufd, sizeof(uint64_t), sizeof(struct lt_ustack), false,
+				  forget_entry, &c) :
+			 -ENOMEM;
 
-	for (size_t i = 0; !err && i < c.ndel; i += LT_BATCH) {
-		uint32_t n = c.ndel - i < LT_BATCH ? c.ndel - i : LT_BATCH;
-
-		if (!bpf_map_delete_batch(d->ufd, c.del + i, &n, NULL)) {
-			d->st.ustacks_forgotten += n;
+	/*
+	 * Looked at again right before its delete: a sibling forked from the
+	 * same parent may have found it since the pass read it (its walk sets
+	 * shared). What is left is the microsecond between the two.
+	 */
+	for (size_t i = 0; !err && i < c.ndel; i++) {
+		if (bpf_map_lookup_elem(d->ufd, &c.del[i], c.st) || c.st->shared)
 			continue;
-		}
-		/* Without batch deletes, or a key gone meanwhile: one at a time. */
-		for (uint32_t j = 0; j < (c.ndel - i < LT_BATCH ? c.ndel - i : LT_BATCH); j++)
-			if (!bpf_map_delete_elem(d->ufd, &c.del[i + j]))
-				d->st.ustacks_forgotten++;
+		if (!bpf_map_delete_elem(d->ufd, &c.del[i]))
+			d->st.ustacks_forgotten++;
 	}
+	free(c.st);
 	free(c.del);
 	if (err) {
 		free(c.now_gone);
