@@ -154,7 +154,8 @@ enum lt_stat {
 	LT_STAT_UNWIND_UNKNOWN, /* process mappings not yet published: unwound by FP */
 	LT_STAT_AGG_FULL, /* aggregation map full: the event was not counted */
 	LT_STAT_START_FULL, /* too many tasks in flight: the event was not timed */
-	LT_STAT_END_LOST, /* the start record could not be read back: the event was not timed */
+	LT_STAT_END_LOST, /* no longer counted (a busy switch-in is timed later, END_UNTRACED):
+			     kept so that JSON's "end_lost" stays */
 	LT_STAT_RINGBUF_LOST, /* event stream (io --slower) full: the event was not sent */
 	LT_STAT_EVENTS, /* events aggregated */
 	LT_STAT_KCACHE_HIT, /* kernel stacks reused from the thread's stack cache */

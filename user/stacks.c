@@ -558,7 +558,6 @@ void lt_stacks_report_lost(const struct lt_profile *p, const struct lt_unwind_st
 		{ LT_STAT_AGG_FULL, "events not counted, aggregation map full",
 		  "raise --stack-storage-size" },
 		{ LT_STAT_START_FULL, "events not timed, too many threads off-CPU at once", NULL },
-		{ LT_STAT_END_LOST, "events not timed, task storage busy at switch-in", NULL },
 		{ LT_STAT_RINGBUF_LOST, "slow operations not printed, event stream full", NULL },
 		{ LT_STAT_KSTACK_COLLISION, "kernel stacks lost to hash collisions",
 		  "raise --stack-storage-size" },
