@@ -320,6 +320,15 @@ static int finish(struct run *r, struct lt_output *out, double t0)
 			"--max-stacks %u (their pid and tid read 0)",
 			(unsigned long long)p->folded_samples, (unsigned long long)p->folded_procs,
 			c->max_stacks);
+	{
+		unsigned long long hwm = 0, anon = 0;
+
+		/* What memory the run took: RSS's peak, and its heap now (the rest is file pages). */
+		if (lt_proc_status(0, "VmHWM", 10, &hwm) && lt_proc_status(0, "RssAnon", 10, &anon))
+			lt_info("memory: peak RSS %.1f MB, anonymous now %.1f MB; %zu rows kept "
+				"(--max-stacks %u)",
+				hwm / 1024.0, anon / 1024.0, p->n, c->max_stacks);
+	}
 	lt_stacks_report_completeness(p);
 	lt_symbolizer__report(r->syms, c->quiet);
 	return 0;

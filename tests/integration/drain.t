@@ -69,7 +69,8 @@ check "drained while tracing, by fill too: $d" \
 f=$(grep -o '[0-9]* user stacks of exited processes forgotten' "$TMP/a.stderr" | cut -d' ' -f1)
 check "user stacks of exited processes forgotten in the kernel (${f:-0}, >= children)" \
 	[ "${f:-0}" -ge "$kids" ]
-grep -E 'warning|drained' "$TMP/a.stderr" | diag
+check "-v reports the memory the run took" grep -q 'memory: peak RSS .* MB, anonymous now' "$TMP/a.stderr"
+grep -E 'warning|drained|memory:' "$TMP/a.stderr" | diag
 
 # The same on today's main lost: with one generation and no drain, 1024
 # entries hold about one second of this churn. Nothing to run: the check
