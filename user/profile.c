@@ -5,6 +5,7 @@
 #include <string.h>
 #include "hash.h"
 #include "profile.h"
+#include "u32set.h"
 
 void lt_profile__init(struct lt_profile *p, const char *tool, const char *unit, const char *what)
 {
@@ -181,33 +182,6 @@ const char *lt_sample__state(const struct lt_sample *s)
 	uint32_t end = lt_sample__second_at(s);
 
 	return end && s->kind[end - 1] == LT_FRAME_PSEUDO ? s->frames[end - 1] : NULL;
-}
-
-int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src)
-{
-	for (size_t i = 0; i < src->n; i++) {
-		const struct lt_sample *s = &src->samples[i];
-		struct lt_sample *d = lt_profile__get(dst, s->tgid, s->pid, s->aux, s->comm, s->ips,
-						      s->nuser, s->ips + s->nuser, s->nkern);
-
-		if (!d)
-			return -ENOMEM;
-		if (s->second &&
-		    lt_sample__set_second(d, s->second->tgid, s->second->pid, s->second->comm,
-					  s->second->ips, s->second->nuser,
-					  s->second->ips + s->second->nuser, s->second->nkern))
-			return -ENOMEM;
-		d->total += s->total;
-		d->total2 += s->total2;
-		d->count += s->count;
-		d->uend = s->uend;
-		d->uflags = s->uflags;
-		if (lt_hist_merge(&d->hist, &s->hist))
-			return -ENOMEM;
-	}
-	for (int i = 0; i < LT_STAT_NR; i++)
-		dst->stats[i] = src->stats[i] > dst->stats[i] ? src->stats[i] : dst->stats[i];
-	return 0;
 }
 
 /* The one copy of `name` in the profile (a hash set). NULL on ENOMEM. */
@@ -805,13 +779,6 @@ int lt_profile__absorb(struct lt_profile *dst, struct lt_profile *src)
 	return err;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The interned copy of name in p, or NULL when p holds none. */
 static const char *interned(const struct lt_profile *p, const char *name)
 {
@@ -892,11 +859,7 @@ long lt_profile__fold(struct lt_profile *p, bool (*gone)(void *ctx, uint32_t tgi
 		s->nthreads = s->nthreads ? s->nthreads : 1;
 		p->folded_samples++;
 	}
-	if (ntg) {
-		qsort(tg, ntg, sizeof(*tg), cmp_u32);
-		for (size_t i = 0; i < ntg; i++)
-			p->folded_procs += !i || tg[i] != tg[i - 1];
-	}
+	p->folded_procs += lt_u32_sort_unique(tg, ntg);
 	free(tg);
 	/* Merge what now has equal keys into the first of each, in a new index. */
 	free(p->nidx);

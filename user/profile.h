@@ -184,7 +184,6 @@ struct lt_sample *lt_profile__get(struct lt_profile *p, uint32_t tgid, uint32_t 
 struct lt_sample *lt_profile__add_named(struct lt_profile *p, uint32_t tgid, uint32_t pid,
 					const char *comm, const char *const *frames,
 					const uint8_t *kinds, uint32_t n);
-/* Add every sample of src into dst. 0 or -ENOMEM. */
 /*
  * Join the second stack (tgid, pid, comm, and its user and kernel frames)
  * to s, once: a sample's aux names its second stack, so a later call for
@@ -202,8 +201,6 @@ uint32_t lt_sample__second_at(const struct lt_sample *s);
  * stack (wall's [cpu], [blocked:io]; before a "--" second half), or NULL.
  */
 const char *lt_sample__state(const struct lt_sample *s);
-
-int lt_profile__merge(struct lt_profile *dst, const struct lt_profile *src);
 
 /*
  * Name every frame, drop BPF machinery frames, add pseudo-frames. Frame names

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "grow.h"
 #include "stacks.h"
+#include "u32set.h"
 #include "unwinder.h"
 
 int lt_stacks_configure(struct bpf_object *obj, const struct lt_stack_opts *o)
@@ -414,30 +415,6 @@ int lt_drain__collect(struct lt_drain *d, struct lt_profile *p, struct lt_unwind
 	return err;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static bool in_sorted(const uint32_t *v, size_t n, uint32_t x)
-{
-	return n && bsearch(&x, v, n, sizeof(*v), cmp_u32);
-}
-
-/* Sort v and drop repeats; the new count. */
-static size_t sort_unique(uint32_t *v, size_t n)
-{
-	size_t m = 0;
-
-	qsort(v, n, sizeof(*v), cmp_u32);
-	for (size_t i = 0; i < n; i++)
-		if (!m || v[m - 1] != v[i])
-			v[m++] = v[i];
-	return m;
-}
-
 /* The pass over the user stacks (forget_entry()). */
 struct forget_ctx {
 	struct lt_drain *d;
@@ -470,7 +447,7 @@ static int forget_entry(const void *k, const void *v, void *ctx)
 	 * still be named by that one's next event: kept. Gone still: a pid is
 	 * reused within a minute on a busy host.
 	 */
-	if (!st->shared && in_sorted(c->d->gone, c->d->ngone, st->tgid)) {
+	if (!st->shared && lt_u32_in(c->d->gone, c->d->ngone, st->tgid)) {
 		if (LT_GROW(c->del, c->ndel, c->dcap, 1024))
 			return -ENOMEM;
 		c->del[c->ndel++] = *(const uint64_t *)k;
@@ -512,7 +489,7 @@ int lt_drain__forget_ustacks(struct lt_drain *d, bool (*gone)(void *ctx, uint32_
 	d->forgotten = d->gone;
 	d->nforgotten = d->ngone;
 	d->gone = c.now_gone;
-	d->ngone = c.now_gone ? sort_unique(c.now_gone, c.ngone) : 0;
+	d->ngone = c.now_gone ? lt_u32_sort_unique(c.now_gone, c.ngone) : 0;
 	return 0;
 }
 
@@ -543,7 +520,7 @@ int lt_drain__tgids(struct lt_drain *d, uint32_t **out, size_t *n)
 	for (size_t i = 0; i < nkeys; i++)
 		t[i] = keys[i].tgid;
 	free(keys);
-	*n = sort_unique(t, nkeys);
+	*n = lt_u32_sort_unique(t, nkeys);
 	*out = t;
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "sorted.h"
 #include "srcline.h"
 #include "syms.h"
+#include "u32set.h"
 
 struct lt_file {
 	uint32_t dev;
@@ -926,23 +927,6 @@ int lt_symbolizer__foreach_map(struct lt_symbolizer *s, uint32_t tgid, lt_map_cb
 	return 0;
 }
 
-static bool in_sorted(const uint32_t *v, size_t n, uint32_t x)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] == x)
-			return true;
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 size_t lt_symbolizer__prune(struct lt_symbolizer *s, const uint32_t *keep, size_t nkeep)
 {
 	size_t n = 0, pruned = 0;
@@ -954,7 +938,7 @@ size_t lt_symbolizer__prune(struct lt_symbolizer *s, const uint32_t *keep, size_
 		if (!p->gone && kill((pid_t)p->tgid, 0) && errno == ESRCH)
 			lt_symbolizer__exit(s, p->tgid);
 
-		if (p->gone && !in_sorted(keep, nkeep, p->tgid)) {
+		if (p->gone && !lt_u32_in(keep, nkeep, p->tgid)) {
 			for (unsigned int j = 0; j < p->njit; j++)
 				free(p->jit[j].name);
 			free(p->jit);

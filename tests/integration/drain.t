@@ -44,7 +44,11 @@ named() { # the total of those whose user stack runs from _start down to main;ch
 			test("^_start;__libc_start_main;__libc_start_call_main;main;churn_nap;")) |
 		.total] | add // 0' "$1"
 }
-all_lost() { jq '[.lost[]] | add' "$1"; }
+# Everything JSON counts as lost but kernel stack collisions: the kernel
+# stack map is not drained (its ids are bucket numbers, ARCHITECTURE.md "The
+# drain"), so a collision there, a few in ten minutes system-wide, is the
+# one loss this test cannot rule out; it is reported like any other.
+all_lost() { jq '[.lost | del(.kernel_stack_collisions)[]] | add' "$1"; }
 
 # ---- 1024 entries, drained by fill -------------------------------------------
 run_churn "$TMP/a" 10 --stack-storage-size 1024 -v -f json -o "$TMP/a.json"
@@ -59,9 +63,9 @@ check "their time: $x us, the children's own clocks $us us (+-5%, less $pre us r
 nm=$(named "$TMP/a.json")
 check ">= 95% of it named down to main ($nm of $x us)" \
 	awk -v f="$nm" -v a="$x" 'BEGIN { exit !(a > 0 && f >= 0.95 * a) }'
-check "nothing counted as lost in the JSON ($(all_lost "$TMP/a.json"))" [ "$(all_lost "$TMP/a.json")" = 0 ]
-refute "no lost-events line about full maps or forgotten stacks" \
-	grep -E 'not counted|map full|no longer stored|raise --stack-storage-size' "$TMP/a.stderr"
+check "nothing counted as lost in the JSON, but kernel stack collisions ($(all_lost "$TMP/a.json"))" [ "$(all_lost "$TMP/a.json")" = 0 ]
+refute "no lost-events line about events, full maps or forgotten stacks" \
+	grep -E 'not counted|not timed|map full|no longer stored|not copied' "$TMP/a.stderr"
 d=$(grep -o 'drained the kernel.s maps [0-9]* times ([0-9]* when half full)' "$TMP/a.stderr")
 echo "$d" | diag
 check "drained while tracing, by fill too: $d" \
