@@ -72,23 +72,38 @@ static bool same_key(const struct lt_sample *s, uint32_t tgid, uint32_t pid, uin
 	       !memcmp(s->ips + nu, kips, nk * sizeof(*kips));
 }
 
-/* Open addressing over sample indexes + 1 (0 = empty); grows at 50% load. */
-static int reindex(struct lt_profile *p, size_t nslots)
+/*
+ * An open-addressing index of p's samples by hash: slots hold sample
+ * indexes + 1 (0 = empty); nslots a power of two. NULL on ENOMEM.
+ */
+static size_t *index_samples(const struct lt_profile *p, size_t nslots,
+			     uint64_t (*hash)(const struct lt_sample *))
 {
 	size_t *slots = calloc(nslots, sizeof(*slots));
 
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n; i++) {
-		const struct lt_sample *s = &p->samples[i];
-		uint64_t h = sample_hash(s->tgid, s->pid, s->aux, s->comm, s->ips, s->nuser,
-					 s->ips + s->nuser, s->nkern);
-		size_t j = h & (nslots - 1);
+	for (size_t i = 0; slots && i < p->n; i++) {
+		size_t j = hash(&p->samples[i]) & (nslots - 1);
 
 		while (slots[j])
 			j = (j + 1) & (nslots - 1);
 		slots[j] = i + 1;
 	}
+	return slots;
+}
+
+static uint64_t raw_hash(const struct lt_sample *s)
+{
+	return sample_hash(s->tgid, s->pid, s->aux, s->comm, s->ips, s->nuser, s->ips + s->nuser,
+			   s->nkern);
+}
+
+/* The raw samples' merge index, of nslots (grown at 50% load). 0 or -ENOMEM. */
+static int reindex(struct lt_profile *p, size_t nslots)
+{
+	size_t *slots = index_samples(p, nslots, raw_hash);
+
+	if (!slots)
+		return -ENOMEM;
 	free(p->slots);
 	p->slots = slots;
 	p->nslots = nslots;
@@ -649,23 +664,16 @@ static bool same_named(const struct lt_sample *a, const struct lt_sample *b)
 	       !memcmp(a->kind, b->kind, a->nframes);
 }
 
-/* Index p's named samples (at most 50% load). 0 or -ENOMEM. */
+/* Index p's named samples, room for want (at most 50% load). 0 or -ENOMEM. */
 static int named_reindex(struct lt_profile *p, size_t want)
 {
 	size_t n = 1024, *idx;
 
 	while (n < want * 2)
 		n *= 2;
-	idx = calloc(n, sizeof(*idx));
+	idx = index_samples(p, n, named_hash);
 	if (!idx)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n; i++) {
-		size_t j = named_hash(&p->samples[i]) & (n - 1);
-
-		while (idx[j])
-			j = (j + 1) & (n - 1);
-		idx[j] = i + 1;
-	}
 	free(p->nidx);
 	p->nidx = idx;
 	p->nnidx = n;
